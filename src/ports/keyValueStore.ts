@@ -1,0 +1,28 @@
+/** A value with the version it was read at; versions start at 1 and grow by one on every write. */
+export interface Versioned<T> {
+  value: T;
+  version: number;
+}
+
+/**
+ * The one storage primitive every repository builds on: string values with a version and a TTL.
+ * Optimistic versioning (compare-and-set) is what lets any number of gateway processes share a call
+ * without two webhooks advancing it twice.
+ */
+export interface KeyValueStore {
+  /** The value and its version, or null when the key is missing or expired. */
+  get(key: string): Promise<Versioned<string> | null>;
+  /**
+   * Writes `value` only when the key is at `expectedVersion` (0 means "must not exist").
+   * Returns the new version, or null when another writer got there first.
+   */
+  compareAndSet(key: string, expectedVersion: number, value: string, ttlSeconds: number): Promise<number | null>;
+  /** Unconditional write; returns the new version. */
+  set(key: string, value: string, ttlSeconds: number): Promise<number>;
+  /** Atomically reads and deletes: what single-use tokens are made of. */
+  take(key: string): Promise<string | null>;
+  delete(...keys: string[]): Promise<void>;
+  /** Resolves when the store answers; rejects when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

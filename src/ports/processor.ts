@@ -1,0 +1,35 @@
+/** Decline codes as the contract names them (Stripe's vocabulary). */
+export type DeclineCode = 'card_declined' | 'insufficient_funds' | 'incorrect_cvc' | 'expired_card' | 'processing_error';
+
+export const DECLINE_CODES: readonly DeclineCode[] = [
+  'card_declined',
+  'insufficient_funds',
+  'incorrect_cvc',
+  'expired_card',
+  'processing_error',
+];
+
+export interface ChargeRequest {
+  /** One-time vault token; the adapter redeems it and nothing else does. */
+  token: string;
+  paymentId: string;
+  /** Decimal string as the API received it, e.g. "12.34". */
+  amount: string;
+  /** Amount in the currency's minor units, e.g. 1234. */
+  amountMinor: number;
+  currency: string;
+  /** Same key for every retry of one charge attempt, so a retry can never charge twice. */
+  idempotencyKey: string;
+  description?: string;
+  callSid?: string;
+}
+
+export type ChargeResult =
+  | { outcome: 'approved'; reference: string }
+  | { outcome: 'declined'; code: DeclineCode; message: string };
+
+/** A payment processor adapter: receives a vault token, answers approved or declined. */
+export interface Processor {
+  readonly name: string;
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+}

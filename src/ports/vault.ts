@@ -1,0 +1,30 @@
+/** The sensitive fields a capture collects; each is encrypted on its own. */
+export type SensitiveField = 'cardNumber' | 'expiry' | 'securityCode';
+
+/** Opaque references to vaulted values, as the capture session records them. */
+export type CardRefs = Partial<Record<SensitiveField, string>>;
+
+/** What the processor adapter, and only it, gets back for a one-time token. */
+export interface CardData {
+  number: string;
+  /** MMYY as typed on the keypad. */
+  expiry: string;
+  securityCode: string;
+}
+
+/**
+ * Holds card data encrypted at rest. Nothing outside the vault and the processor adapter ever
+ * sees plaintext: the rest of the gateway handles references and one-time tokens.
+ */
+export interface Vault {
+  /** Encrypts and stores one field of one payment; returns its reference. */
+  put(paymentId: string, field: SensitiveField, plaintext: string): Promise<string>;
+  /** Whether a reference still points at a stored value. */
+  has(paymentId: string, ref: string): Promise<boolean>;
+  /** Issues a single-use token that redeems the three fields together; it expires within minutes. */
+  issueToken(paymentId: string, refs: Required<CardRefs>): Promise<string>;
+  /** Redeems a token once; a second redemption, or an expired token, throws. */
+  redeem(token: string): Promise<CardData>;
+  /** Deletes the given references (missing ones are ignored). */
+  discard(paymentId: string, refs: string[]): Promise<void>;
+}
