@@ -11,7 +11,10 @@ export type CardBrand =
   | 'mir'
   | 'elo'
   | 'hiper'
-  | 'hipercard';
+  | 'hipercard'
+  | 'troy'
+  | 'naranja'
+  | 'verve';
 
 export const CARD_BRANDS: readonly CardBrand[] = [
   'visa',
@@ -26,4 +29,12 @@ export const CARD_BRANDS: readonly CardBrand[] = [
   'elo',
   'hiper',
   'hipercard',
+  'troy',
+  'naranja',
+  'verve',
 ];
+
+/** Whether a string (a config entry, or a type credit-card-type reported) is one of the gateway's brands. */
+export function isCardBrand(value: string): value is CardBrand {
+  return (CARD_BRANDS as readonly string[]).includes(value);
+}

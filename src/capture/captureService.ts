@@ -1,0 +1,332 @@
+import { initialTransition, transition } from 'xstate';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../ports/clock';
+import type { ChargeResult, Processor } from '../ports/processor';
+import type { CardRefs, Vault } from '../ports/vault';
+import type { Flow } from '../flows/schema';
+import type { PaymentService } from '../payments/paymentService';
+import { isPayCodeShape } from '../domain/codes';
+import type { CallSession, CallSessionRepository, StoredState } from './callSession';
+import type { FlowRegistry } from './flowRegistry';
+import { STATE } from './machine';
+import { projectPayment } from './projection';
+import type { CaptureEmitted, CaptureEvent } from './types';
+
+/** Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds. */
+export type Renderer = (input: { flow: Flow; state: StoredState; turn: number }) => string;
+
+/** What a webhook brought: keys from a `<Gather>`, or a `<Redirect>` coming back to check progress. */
+export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } | { kind: 'poll' };
+
+export interface CaptureServiceDeps {
+  flows: FlowRegistry;
+  sessions: CallSessionRepository;
+  payments: PaymentService;
+  vault: Vault;
+  processor: Processor;
+  clock: Clock;
+  logger: Logger;
+  render: Renderer;
+  /** How long a webhook waits for the processor before the caller hears a holding message. */
+  processorTimeoutMs: number;
+  /** How long an ended call's session is kept, so late duplicates still get their answer. */
+  endedSessionTtlSeconds?: number;
+}
+
+const MAX_RACE_RETRIES = 5;
+/** Longest accepted keypad entry; anything longer is junk and gets the re-prompt for a mistake. */
+const MAX_DIGITS = 40;
+
+/**
+ * The turn runner: one webhook is one turn. It loads the call's state, sends one event through the
+ * pure machine, carries out what the machine asked for (vault writes, a charge), commits the new
+ * state with compare-and-set, and answers with the rendered TwiML. Nothing lives in process memory
+ * but charges in flight, so any process can take the next webhook of any call.
+ */
+export class CaptureService {
+  private readonly chargesInFlight = new Map<string, Promise<string>>();
+
+  constructor(private readonly deps: CaptureServiceDeps) {}
+
+  /** A call arrives: at the self-service number (no payment yet) or at a payment's voice URL. */
+  async startCall(callSid: string, start: { flowId?: string; locale?: string | null; paymentId?: string }): Promise<string> {
+    const existing = await this.deps.sessions.get(callSid);
+    if (existing) return this.replay(existing.value, existing.value.turn - 1);
+
+    let flowId = start.flowId ?? this.deps.flows.defaultFlowId;
+    let wantedLocale = start.locale ?? null;
+    let payment = null;
+    if (start.paymentId) {
+      const stored = await this.deps.payments.get(start.paymentId);
+      payment = stored ? await this.deps.payments.claimForCall(stored.id, callSid) : null;
+      if (!stored || !payment) return this.renderEnding(this.deps.flows.get(flowId).flow, wantedLocale, 'payment.unavailable');
+      flowId = stored.flowId;
+      wantedLocale = stored.locale;
+    }
+    const { flow, machine } = this.deps.flows.get(flowId);
+    const locale = this.deps.flows.localeFor(flowId, wantedLocale);
+    const [snapshot] = initialTransition(machine, { locale, payment });
+    const state: StoredState = { value: String(snapshot.value), context: snapshot.context };
+    const session: CallSession = {
+      callSid,
+      flowId: flow.id,
+      flowVersion: flow.version,
+      paymentId: payment?.id ?? null,
+      turn: 1,
+      state,
+      vaultRefs: {},
+      lastReply: null,
+      startedAt: this.deps.clock.now().toISOString(),
+    };
+    const twiml = this.deps.render({ flow, state, turn: session.turn });
+    session.lastReply = { turn: 0, twiml };
+    const version = await this.deps.sessions.save(session, 0);
+    if (version === null) {
+      // A duplicate delivery of the same first webhook won the race: answer as it did.
+      const winner = await this.deps.sessions.get(callSid);
+      return winner ? this.replay(winner.value, 0) : twiml;
+    }
+    if (session.paymentId) await this.project(session, version);
+    this.log(session).info('call started', { state: state.value, flowId: flow.id });
+    return twiml;
+  }
+
+  /** One `<Gather>` or `<Redirect>` coming back. `turn` is the one the TwiML carried in its URL. */
+  async takeTurn(callSid: string, turn: number, input: TurnInput): Promise<string> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+      const { value: session, version } = found;
+      if (turn !== session.turn) return this.replay(session, turn);
+
+      const { flow } = this.deps.flows.get(session.flowId);
+      const event = await this.eventFor(session, input, flow);
+      if (event === 'charge') return this.awaitCharge(session, turn);
+      if (event === null) return this.deps.render({ flow, state: session.state, turn: session.turn });
+
+      const outcome = await this.advance(session, version, event, turn);
+      if (outcome) return outcome;
+      // Lost a race with a parallel delivery: loop, and the turn check answers as the winner did.
+    }
+    throw new Error(`call ${callSid}: too many concurrent webhooks`);
+  }
+
+  /** What the caller hears when a webhook cannot be answered: an apology, then the call ends. */
+  apology(): string {
+    return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+  }
+
+  /** Twilio says the call ended: the capture ends and what was entered is wiped. */
+  async hangUp(callSid: string): Promise<void> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found || this.isFinal(found.value)) return;
+      const outcome = await this.advance(found.value, found.version, { type: 'call.hungUp' }, null);
+      if (outcome !== null) return;
+    }
+  }
+
+  /** Turns raw webhook input into the machine's event; 'charge' when the turn is about the charge. */
+  private async eventFor(session: CallSession, input: TurnInput, flow: Flow): Promise<CaptureEvent | 'charge' | null> {
+    const at = this.deps.clock.now().toISOString();
+    const stateName = session.state.value;
+    if (stateName === STATE.processing) return 'charge';
+    if (input.kind === 'poll') {
+      if (stateName === STATE.awaitingAgent && session.state.context.waitingSince) {
+        const waitedMs = Date.parse(at) - Date.parse(session.state.context.waitingSince);
+        if (waitedMs > flow.agentConfirmTimeoutSeconds * 1000) return { type: 'agent.timedOut' };
+      }
+      return null;
+    }
+    const digits = input.digits.slice(0, MAX_DIGITS + 1);
+    if (digits === '' && input.finishedOnKey !== '#') return { type: 'dtmf.timedOut' };
+    if (stateName === STATE.collectingPayCode) {
+      const payment = isPayCodeShape(digits) ? await this.lookUpPayCode(digits, session.callSid) : null;
+      return { type: 'payCode.entered', payment };
+    }
+    // Over-long or non-keypad input is kept as junk so that it fails the field's checks.
+    return { type: 'dtmf.entered', digits: digits.length > MAX_DIGITS || /[^0-9*#]/.test(digits) ? 'x' : digits, at };
+  }
+
+  private async lookUpPayCode(payCode: string, callSid: string) {
+    const payment = await this.deps.payments.findByPayCode(payCode);
+    return payment ? this.deps.payments.claimForCall(payment.id, callSid) : null;
+  }
+
+  /**
+   * Sends one event, carries out the machine's requests, and commits. Returns the TwiML for
+   * `replyTurn`, or null when another webhook committed first (nothing of ours is kept then).
+   */
+  private async advance(session: CallSession, version: number, event: CaptureEvent, replyTurn: number | null): Promise<string | null> {
+    const { flow, machine } = this.deps.flows.get(session.flowId);
+    const [next, actions] = transition(machine, machine.resolveState(session.state), event);
+    const state: StoredState = { value: String(next.value), context: next.context };
+
+    const refs: CardRefs = { ...session.vaultRefs };
+    const written: string[] = [];
+    const released: string[] = [];
+    for (const action of actions as Array<{ type: string; params?: unknown }>) {
+      if (action.type !== 'xstate.emit') continue;
+      const emitted = (action.params as { event: CaptureEmitted }).event;
+      if (!session.paymentId) continue;
+      if (emitted.type === 'vault.put') {
+        const ref = await this.deps.vault.put(session.paymentId, emitted.field, emitted.value);
+        written.push(ref);
+        if (refs[emitted.field]) released.push(refs[emitted.field]!);
+        refs[emitted.field] = ref;
+      } else {
+        for (const field of emitted.fields) {
+          if (refs[field]) released.push(refs[field]!);
+          delete refs[field];
+        }
+      }
+    }
+    const final = next.status === 'done';
+    // Once the capture is over nothing may stay in the vault, whatever path led here.
+    if (final) for (const ref of Object.values(refs)) if (ref) released.push(ref);
+
+    const updated: CallSession = {
+      ...session,
+      paymentId: state.context.payment?.id ?? session.paymentId,
+      turn: session.turn + 1,
+      state,
+      vaultRefs: final ? {} : refs,
+    };
+    const twiml = this.deps.render({ flow, state, turn: updated.turn });
+    updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
+    const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
+    const newVersion = await this.deps.sessions.save(updated, version, ttl);
+    if (newVersion === null) {
+      if (updated.paymentId && written.length > 0) await this.deps.vault.discard(updated.paymentId, written);
+      return null;
+    }
+    if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
+    this.log(updated).info('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
+    if (updated.paymentId) await this.project(updated, newVersion);
+    if (state.value === STATE.processing && session.state.value !== STATE.processing) {
+      return this.awaitCharge(updated, replyTurn ?? updated.turn);
+    }
+    return twiml;
+  }
+
+  /**
+   * Waits for the charge of the current attempt, starting it unless this process already has it in
+   * flight. A slow processor gets the caller a holding message and a `<Redirect>` back here; a
+   * retry after a crash reuses the attempt's idempotency key, so the processor charges once.
+   */
+  private async awaitCharge(session: CallSession, replyTurn: number): Promise<string> {
+    const attempt = session.state.context.chargeAttempts;
+    const key = `${session.paymentId}:${attempt}`;
+    let inFlight = this.chargesInFlight.get(key);
+    if (!inFlight) {
+      inFlight = this.charge(session, attempt, replyTurn).finally(() => this.chargesInFlight.delete(key));
+      this.chargesInFlight.set(key, inFlight);
+    }
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), this.deps.processorTimeoutMs).unref());
+    const answered = await Promise.race([inFlight.catch(() => null), timeout]);
+    if (answered !== null) return answered;
+    return this.stillProcessing(session.callSid);
+  }
+
+  private async charge(session: CallSession, attempt: number, replyTurn: number): Promise<string> {
+    const paymentId = session.paymentId!;
+    const payment = await this.deps.payments.get(paymentId);
+    const refs = session.vaultRefs;
+    if (!payment || !refs.cardNumber || !refs.expiry || !refs.securityCode) {
+      return this.applyChargeResult(session.callSid, attempt, replyTurn, {
+        outcome: 'declined',
+        code: 'processing_error',
+        message: 'The card details were no longer available.',
+      });
+    }
+    const token = await this.deps.vault.issueToken(paymentId, {
+      cardNumber: refs.cardNumber,
+      expiry: refs.expiry,
+      securityCode: refs.securityCode,
+    });
+    const result = await this.deps.processor.charge({
+      token,
+      paymentId,
+      amount: payment.amount,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      idempotencyKey: `${paymentId}-charge-${attempt}`,
+      callSid: session.callSid,
+      ...(payment.description ? { description: payment.description } : {}),
+    });
+    // PCI DSS 3.3.1: the security code goes as soon as the processor has answered, either way.
+    await this.deps.vault.discard(paymentId, [refs.securityCode]);
+    this.log(session).info('processor answered', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
+    return this.applyChargeResult(session.callSid, attempt, replyTurn, result);
+  }
+
+  private async applyChargeResult(callSid: string, attempt: number, replyTurn: number, result: ChargeResult): Promise<string> {
+    const event: CaptureEvent =
+      result.outcome === 'approved'
+        ? { type: 'processor.approved', reference: result.reference }
+        : { type: 'processor.declined', code: result.code, message: result.message };
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) throw new Error(`call ${callSid}: session vanished during the charge`);
+      const { value: session, version } = found;
+      if (session.state.value !== STATE.processing || session.state.context.chargeAttempts !== attempt) {
+        return this.replay(session, -1);
+      }
+      const withoutCode: CallSession = { ...session, vaultRefs: { ...session.vaultRefs, securityCode: undefined } };
+      delete withoutCode.vaultRefs.securityCode;
+      const outcome = await this.advance(withoutCode, version, event, replyTurn);
+      if (outcome !== null) return outcome;
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates while recording the charge`);
+  }
+
+  private async stillProcessing(callSid: string): Promise<string> {
+    const found = await this.deps.sessions.get(callSid);
+    if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+    return this.replay(found.value, -1);
+  }
+
+  /** The answer for a turn that is not the current one: the stored reply, or the current state again. */
+  private replay(session: CallSession, turn: number): string {
+    if (session.lastReply && session.lastReply.turn === turn) return session.lastReply.twiml;
+    const { flow } = this.deps.flows.get(session.flowId);
+    return this.deps.render({ flow, state: session.state, turn: session.turn });
+  }
+
+  private renderEnding(flow: Flow, locale: string | null, key: 'payment.unavailable' | 'error.system'): string {
+    const state: StoredState = {
+      value: STATE.failed,
+      context: {
+        locale: locale && locale in flow.locales ? locale : flow.defaultLocale,
+        payment: null,
+        attempts: 0,
+        card: null,
+        captured: { cardNumber: false, expiry: false, securityCode: false },
+        chargeAttempts: 0,
+        lastDecline: null,
+        reference: null,
+        failure: null,
+        notices: [{ key }],
+        securityCodeLength: 0,
+        referenceRepeats: 0,
+        waitingSince: null,
+        callEnded: false,
+      },
+    };
+    return this.deps.render({ flow, state, turn: 0 });
+  }
+
+  private isFinal(session: CallSession): boolean {
+    const { machine } = this.deps.flows.get(session.flowId);
+    return machine.resolveState(session.state).status === 'done';
+  }
+
+  private async project(session: CallSession, version: number): Promise<void> {
+    if (!session.paymentId) return;
+    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state));
+  }
+
+  private log(session: CallSession): Logger {
+    return this.deps.logger.child({ callSid: session.callSid, paymentId: session.paymentId ?? undefined });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every prompt a phone flow must define, per locale. The machine names prompts by these keys and the
+ * TwiML renderer fills their {placeholders}; the flow schema refuses a flow that misses one.
+ */
+export const PROMPT_KEYS = [
+  'payCode.ask',
+  'payCode.unknown',
+  'payCode.timeout',
+  'payCode.tooManyAttempts',
+  'payment.unavailable',
+  'intro',
+  'cardNumber.ask',
+  'cardNumber.timeout',
+  'cardNumber.error.format',
+  'cardNumber.error.luhn',
+  'cardNumber.error.unknownBrand',
+  'cardNumber.error.brandNotAccepted',
+  'cardNumber.error.length',
+  'expiry.ask',
+  'expiry.timeout',
+  'expiry.error.format',
+  'expiry.error.month',
+  'expiry.error.expired',
+  'expiry.error.tooFarAhead',
+  'securityCode.ask',
+  'securityCode.timeout',
+  'securityCode.error.format',
+  'securityCode.error.length',
+  'goingBack',
+  'confirm.ask',
+  'confirm.invalid',
+  'confirm.timeout',
+  'confirm.reenter',
+  'agentCheck.wait',
+  'agentCheck.reenter',
+  'processing',
+  'processing.stillWorking',
+  'approved',
+  'approved.repeat',
+  'declined.card_declined',
+  'declined.insufficient_funds',
+  'declined.incorrect_cvc',
+  'declined.expired_card',
+  'declined.processing_error',
+  'declined.retry',
+  'declined.final',
+  'choice.invalid',
+  'tooManyAttempts',
+  'canceled',
+  'goodbye',
+  'error.system',
+] as const;
+
+export type PromptKey = (typeof PROMPT_KEYS)[number];
+
+/** Placeholders a prompt may use; the renderer fills them from the capture's masked context. */
+export const PROMPT_PLACEHOLDERS = ['amount', 'description', 'brand', 'last4', 'length', 'reference', 'digits'] as const;

@@ -1,0 +1,82 @@
+import express, { Router } from 'express';
+import type { FlowRegistry } from '../capture/flowRegistry';
+import { parseAmount } from '../domain/money';
+import type { Clock } from '../ports/clock';
+import type { PaymentService } from '../payments/paymentService';
+import { createdPaymentView, paymentView } from '../payments/paymentView';
+import { voiceUrls } from '../telephony/voiceUrls';
+import { GatewayError } from './errors';
+import { openApiDocument } from './openapi';
+import { createPaymentSchema, describeIssue } from './paymentInput';
+import { requireApiKey } from './requireApiKey';
+
+export interface ApiRouterDeps {
+  payments: PaymentService;
+  flows: FlowRegistry;
+  clock: Clock;
+  apiKey: string;
+  publicBaseUrl: string;
+  paymentTtlSeconds: number;
+}
+
+const PAYMENT_ID = /^pay_[a-z0-9]{10,40}$/;
+
+/** The payments API: create a payment, read its masked status. Every call needs the API key. */
+export function apiRouter(deps: ApiRouterDeps): Router {
+  const router = Router();
+  const urls = voiceUrls(deps.publicBaseUrl);
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(deps.publicBaseUrl));
+  });
+
+  router.use(requireApiKey(deps.apiKey));
+  router.use(express.json({ limit: '16kb', strict: true }));
+
+  router.post('/payments', async (req, res) => {
+    if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+      throw new GatewayError('invalid_body', 'The body must be a JSON object (Content-Type: application/json).');
+    }
+    const parsed = createPaymentSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const { field, message } = describeIssue(parsed.error, req.body as Record<string, unknown>);
+      throw new GatewayError(`invalid_${field.replace(/\W+/g, '_')}`, `${field}: ${message}`);
+    }
+    const body = parsed.data;
+    if (body.channel === 'link') {
+      throw new GatewayError('channel_unavailable', 'channel: "link" payments are not enabled on this gateway yet.');
+    }
+    const flowId = body.flow ?? deps.flows.defaultFlowId;
+    if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', `flow: no flow "${flowId}" on this gateway.`);
+    const { flow } = deps.flows.get(flowId);
+    if (body.locale && !(body.locale in flow.locales)) {
+      throw new GatewayError('invalid_locale', `locale: flow "${flowId}" speaks ${Object.keys(flow.locales).join(', ')}.`);
+    }
+    const amount = parseAmount(body.amount, body.currency);
+    if (!amount.ok) throw new GatewayError('invalid_amount', `amount: ${amount.message}`);
+    const payment = await deps.payments.create({
+      amount: amount.normalized,
+      amountMinor: amount.minor,
+      currency: body.currency,
+      description: body.description ?? null,
+      channel: body.channel,
+      callSid: body.callSid ?? null,
+      locale: body.locale ?? flow.defaultLocale,
+      flowId,
+      ttlSeconds: deps.paymentTtlSeconds,
+    });
+    res
+      .status(201)
+      .location(`/api/payments/${payment.id}`)
+      .json(createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }));
+  });
+
+  router.get('/payments/:id', async (req, res) => {
+    const id = String(req.params.id);
+    const payment = PAYMENT_ID.test(id) ? await deps.payments.get(id) : null;
+    if (!payment) throw new GatewayError('not_found', `No payment with id "${id.slice(0, 60)}".`, { status: 404 });
+    res.json(paymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }));
+  });
+
+  return router;
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { currencyMinorDigits, parseAmount } from '../domain/money';
+import { redact } from '../logging/redact';
+
+/** `POST /api/payments` body. Refinements give each field its own clear message. */
+export const createPaymentSchema = z
+  .object({
+    amount: z.string({ message: 'must be a decimal string such as "12.34"' }),
+    currency: z
+      .string({ message: 'must be an ISO 4217 code such as "USD"' })
+      .transform((c) => c.trim().toUpperCase())
+      .refine((c) => /^[A-Z]{3}$/.test(c) && currencyMinorDigits(c) !== null, 'must be an ISO 4217 code such as "USD"'),
+    description: z
+      .string({ message: 'must be a string' })
+      .trim()
+      .max(200, 'must be at most 200 characters')
+      .refine((d) => redact(d) === d, 'must not contain card data')
+      .optional(),
+    channel: z.enum(['phone', 'link'], { message: 'must be "phone" or "link"' }).default('phone'),
+    callSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)').optional(),
+    locale: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, 'must look like "en-US"').optional(),
+    flow: z.string().max(41).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const amount = parseAmount(body.amount, body.currency);
+    if (!amount.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: amount.message });
+  });
+
+export type CreatePaymentInput = z.infer<typeof createPaymentSchema>;
+
+/** The first problem of a failed parse, as "field: reason". */
+export function describeIssue(error: z.ZodError, body: Record<string, unknown>): { field: string; message: string } {
+  const issue = error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  if (issue.code === 'unrecognized_keys') return { field: issue.keys[0] ?? 'body', message: `unknown field (allowed: ${ALLOWED.join(', ')})` };
+  if (issue.path.length === 1 && body[String(issue.path[0])] === undefined) return { field, message: 'is required' };
+  return { field, message: issue.message };
+}
+
+const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow'];

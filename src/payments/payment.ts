@@ -1,0 +1,41 @@
+import type { CardBrand } from '../domain/cardBrand';
+import type { Failure } from '../capture/types';
+
+export type PaymentStatus = 'pending' | 'capturing' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+export type PaymentChannel = 'phone' | 'link';
+
+/** A payment as the gateway stores it: masked facts only, never card data. */
+export interface Payment {
+  id: string;
+  /** Stored statuses; `expired` is computed on read from `expiresAt`. */
+  status: Exclude<PaymentStatus, 'expired'>;
+  amount: string;
+  amountMinor: number;
+  currency: string;
+  channel: PaymentChannel;
+  description: string | null;
+  locale: string;
+  flowId: string;
+  payCode: string;
+  /** The call capturing this payment; a payment is captured by one call at most. */
+  callSid: string | null;
+  card: { brand: CardBrand; last4: string } | null;
+  expiryCaptured: boolean;
+  securityCodeCaptured: boolean;
+  reference: string | null;
+  failure: Failure | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Until when a pending payment can be started (its pay code works). */
+  expiresAt: string;
+  /** Version of the call session last projected onto this payment; older projections are ignored. */
+  projectedVersion: number;
+}
+
+/** A payment's status as readers see it: a pending payment past its expiry is `expired`. */
+export function effectiveStatus(payment: Payment, now: Date): PaymentStatus {
+  if (payment.status === 'pending' && Date.parse(payment.expiresAt) <= now.getTime()) return 'expired';
+  return payment.status;
+}
+
+export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['succeeded', 'failed', 'canceled', 'expired']);

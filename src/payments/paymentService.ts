@@ -1,0 +1,108 @@
+import { generatePayCode, generatePaymentId } from '../domain/codes';
+import type { Clock } from '../ports/clock';
+import type { PaymentSummary } from '../capture/types';
+import { effectiveStatus, type Payment, type PaymentChannel } from './payment';
+import type { PaymentRepository } from './paymentRepository';
+
+export interface NewPayment {
+  amount: string;
+  amountMinor: number;
+  currency: string;
+  description: string | null;
+  channel: PaymentChannel;
+  callSid: string | null;
+  locale: string;
+  flowId: string;
+  ttlSeconds: number;
+}
+
+const PAY_CODE_TRIES = 20;
+
+/** The payment use cases the API and the capture share: create, claim for a call, read. */
+export class PaymentService {
+  constructor(
+    private readonly payments: PaymentRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a pending payment with a fresh 6-digit pay code that no other live payment holds. */
+  async create(input: NewPayment): Promise<Payment> {
+    const now = this.clock.now();
+    const id = generatePaymentId();
+    let payCode: string | null = null;
+    for (let i = 0; i < PAY_CODE_TRIES && payCode === null; i += 1) {
+      const candidate = generatePayCode();
+      if (await this.payments.reservePayCode(candidate, id, input.ttlSeconds)) payCode = candidate;
+    }
+    if (payCode === null) throw new Error('could not allocate a pay code');
+    const payment: Payment = {
+      id,
+      status: 'pending',
+      amount: input.amount,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      channel: input.channel,
+      description: input.description,
+      locale: input.locale,
+      flowId: input.flowId,
+      payCode,
+      callSid: input.callSid,
+      card: null,
+      expiryCaptured: false,
+      securityCodeCaptured: false,
+      reference: null,
+      failure: null,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000).toISOString(),
+      projectedVersion: 0,
+    };
+    await this.payments.create(payment);
+    return payment;
+  }
+
+  async get(id: string): Promise<Payment | null> {
+    return this.payments.get(id);
+  }
+
+  /** The payment a typed pay code names, when it can still be paid. */
+  async findByPayCode(payCode: string): Promise<Payment | null> {
+    const id = await this.payments.findIdByPayCode(payCode);
+    return id ? this.payments.get(id) : null;
+  }
+
+  /**
+   * Binds a pending payment to a call, once: a second call cannot capture the same payment, while a
+   * replayed webhook of the same call gets the same answer. Null when the payment cannot be taken.
+   */
+  async claimForCall(paymentId: string, callSid: string): Promise<PaymentSummary | null> {
+    const now = this.clock.now();
+    let claimed = false;
+    const result = await this.payments.update(paymentId, (p) => {
+      if (p.callSid === callSid && p.status === 'capturing') {
+        claimed = true;
+        return null;
+      }
+      if (effectiveStatus(p, now) !== 'pending' || (p.callSid !== null && p.callSid !== callSid)) return null;
+      claimed = true;
+      return { ...p, status: 'capturing', callSid, updatedAt: now.toISOString() };
+    });
+    if (!result || !claimed) return null;
+    // The pay code has done its job: it must not start a second capture.
+    await this.payments.releasePayCode(result.payCode);
+    return summarize(result);
+  }
+
+  /** Applies a change from a call session, ignoring projections older than the one stored. */
+  async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>): Promise<void> {
+    const now = this.clock.now().toISOString();
+    await this.payments.update(paymentId, (p) => {
+      if (p.projectedVersion >= sessionVersion) return null;
+      return { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
+    });
+  }
+}
+
+export function summarize(p: Payment): PaymentSummary {
+  return { id: p.id, amount: p.amount, currency: p.currency, description: p.description };
+}

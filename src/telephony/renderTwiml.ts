@@ -1,0 +1,107 @@
+import twilio from 'twilio';
+import { brandDisplayName, speakDigits } from '../domain/masking';
+import { speakAmount } from '../domain/money';
+import type { StoredState } from '../capture/callSession';
+import { STATE } from '../capture/machine';
+import type { Notice } from '../capture/types';
+import type { PromptKey } from '../flows/promptKeys';
+import type { CaptureField, Flow } from '../flows/schema';
+
+type VoiceResponse = twilio.twiml.VoiceResponse;
+type SayParent = Pick<VoiceResponse, 'say'>;
+
+/** Builds the absolute URLs TwiML points Twilio at; each carries the turn it answers. */
+export interface VoiceUrls {
+  capture(turn: number, options?: { poll?: boolean }): string;
+}
+
+/** How long the caller holds between checks while the processor or the agent is busy. */
+const HOLD_PAUSE_SECONDS = 2;
+
+/**
+ * TwiML as a view of the capture state: what to say, what to gather, where to go next. Built with
+ * the twilio library's VoiceResponse, so escaping is never hand-written.
+ */
+export function createTwimlRenderer(urls: VoiceUrls) {
+  return function renderTwiml({ flow, state, turn }: { flow: Flow; state: StoredState; turn: number }): string {
+    const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
+    const response = new twilio.twiml.VoiceResponse();
+    const say = (parent: SayParent, key: PromptKey, extra?: Notice) => {
+      const attrs: { language: never; voice?: never } = { language: locale.language as never };
+      if (locale.voice) attrs.voice = locale.voice as never;
+      parent.say(attrs, fill(locale.prompts[key] ?? '', state, extra));
+    };
+    const gather = (timeout: number, numDigits?: number) =>
+      response.gather({
+        input: ['dtmf'],
+        action: urls.capture(turn),
+        method: 'POST',
+        finishOnKey: '#',
+        timeout,
+        actionOnEmptyResult: true,
+        ...(numDigits ? { numDigits } : {}),
+      });
+    const hold = (key: PromptKey | null) => {
+      if (key) say(response, key);
+      response.pause({ length: HOLD_PAUSE_SECONDS });
+      response.redirect({ method: 'POST' }, urls.capture(turn, { poll: true }));
+    };
+
+    // Notices outside the Gather are heard in full; only the question itself may be interrupted.
+    for (const notice of state.context.notices) say(response, notice.key, notice);
+
+    const field = fieldOf(state.value);
+    if (field) {
+      const g = gather(flow.timeoutSeconds[field], field === 'expiry' ? 4 : field === 'securityCode' ? state.context.securityCodeLength || undefined : undefined);
+      say(g, `${field}.ask` as PromptKey);
+      return response.toString();
+    }
+    switch (state.value) {
+      case STATE.collectingPayCode:
+        say(gather(flow.timeoutSeconds.payCode), 'payCode.ask');
+        break;
+      case STATE.awaitingAgent:
+        hold(state.context.notices.length > 0 ? null : 'agentCheck.wait');
+        break;
+      case STATE.confirming:
+        say(gather(flow.timeoutSeconds.choice, 1), 'confirm.ask');
+        break;
+      case STATE.processing:
+        hold(state.context.notices.length > 0 ? null : 'processing');
+        break;
+      case STATE.declined:
+        say(gather(flow.timeoutSeconds.choice, 1), 'declined.retry');
+        break;
+      case STATE.succeeded:
+        say(gather(flow.timeoutSeconds.choice, 1), 'approved.repeat');
+        break;
+      default:
+        // Final states: the notices said the last word.
+        response.hangup();
+    }
+    return response.toString();
+  };
+}
+
+function fieldOf(stateName: string): CaptureField | null {
+  if (stateName === STATE.collectingCardNumber) return 'cardNumber';
+  if (stateName === STATE.collectingExpiry) return 'expiry';
+  if (stateName === STATE.collectingSecurityCode) return 'securityCode';
+  return null;
+}
+
+/** Fills a prompt's {placeholders} from the masked context: amounts and digits spoken one by one. */
+function fill(text: string, state: StoredState, notice?: Notice): string {
+  const c = state.context;
+  const brand = notice?.brand ?? c.card?.brand;
+  const values: Record<string, string> = {
+    amount: c.payment ? speakAmount(c.payment.amount, c.payment.currency, c.locale) : '',
+    description: c.payment?.description ? `, ${c.payment.description}` : '',
+    brand: brand ? brandDisplayName(brand) : '',
+    last4: c.card ? speakDigits(c.card.last4) : '',
+    length: String(c.securityCodeLength || 3),
+    reference: c.reference ? speakDigits(c.reference) : '',
+    digits: '',
+  };
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? '');
+}
