@@ -118,6 +118,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   server.on('request', app);
 
+  if (config.env === 'production' && !env.PUBLIC_BASE_URL) {
+    logger.warn(`PUBLIC_BASE_URL is not set: TwiML URLs and signature checks use ${config.publicBaseUrl}`);
+  }
   if (!config.twilioAuthToken) {
     logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only)');
   }

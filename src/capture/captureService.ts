@@ -9,7 +9,7 @@ import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
 import type { FlowRegistry } from './flowRegistry';
 import { STATE } from './machine';
-import { projectPayment } from './projection';
+import { projectPayment, projectionChanged } from './projection';
 import type { CaptureEmitted, CaptureEvent } from './types';
 
 /** Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds. */
@@ -182,15 +182,18 @@ export class CaptureService {
       }
     }
     const final = next.status === 'done';
-    // Once the capture is over nothing may stay in the vault, whatever path led here.
-    if (final) for (const ref of Object.values(refs)) if (ref) released.push(ref);
+    // Once the capture is over nothing may stay in the vault, whatever path led here. An approved
+    // payment is over even while the caller is still listening to the reference: nothing after
+    // the approval reads the card again, and a lost status callback must not leave it at rest.
+    const captureOver = final || state.value === STATE.succeeded;
+    if (captureOver) for (const ref of Object.values(refs)) if (ref) released.push(ref);
 
     const updated: CallSession = {
       ...session,
       paymentId: state.context.payment?.id ?? session.paymentId,
       turn: session.turn + 1,
       state,
-      vaultRefs: final ? {} : refs,
+      vaultRefs: captureOver ? {} : refs,
     };
     const twiml = this.deps.render({ flow, state, turn: updated.turn });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
@@ -202,7 +205,8 @@ export class CaptureService {
     }
     if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
     this.log(updated).info('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
-    if (updated.paymentId) await this.project(updated, newVersion);
+    // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
+    if (updated.paymentId && projectionChanged(session.state, state)) await this.project(updated, newVersion);
     if (state.value === STATE.processing && session.state.value !== STATE.processing) {
       return this.awaitCharge(updated, replyTurn ?? updated.turn);
     }

@@ -29,3 +29,8 @@ export function projectPayment(state: StoredState): Partial<Payment> {
     failure: state.value === STATE.succeeded || state.value === STATE.completed ? null : c.failure,
   };
 }
+
+/** Whether a transition changed anything the payment shows. */
+export function projectionChanged(before: StoredState, after: StoredState): boolean {
+  return JSON.stringify(projectPayment(before)) !== JSON.stringify(projectPayment(after));
+}

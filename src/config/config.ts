@@ -72,7 +72,11 @@ const envSchema = z.object({
   VAULT_KEY: optionalText.pipe(
     z
       .string()
-      .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be base64 of exactly 32 bytes (openssl rand -base64 32)')
+      // Buffer.from skips invalid characters silently, so the alphabet is checked first.
+      .refine(
+        (s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === 32,
+        'must be base64 of exactly 32 bytes (openssl rand -base64 32)',
+      )
       .optional(),
   ),
   PROCESSOR: z.enum(['sandbox'], { message: 'must be one of: sandbox' }).default('sandbox'),
@@ -111,7 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!env[name]?.trim()) problems.push(`${name}: required when NODE_ENV=production`);
     }
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  // One line per problem: a value can fail two rules that say the same thing.
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
 
   const generated: { apiKey?: string; vaultKey?: string } = {};

@@ -3,6 +3,18 @@ export type AmountCheck = { ok: true; minor: number; normalized: string } | { ok
 const MAX_MINOR_UNITS = 1_000_000_000n;
 
 let isoCurrencies: ReadonlySet<string> | undefined;
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** Intl.NumberFormat is costly to build and every webhook speaks an amount: keep one per use. */
+function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${locale}|${options.style ?? ''}|${options.currency ?? ''}|${options.currencyDisplay ?? ''}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
 
 /** Decimal places of an ISO 4217 currency (JPY 0, USD 2, KWD 3), or null when the code is not one. */
 export function currencyMinorDigits(currency: string): number | null {
@@ -12,7 +24,7 @@ export function currencyMinorDigits(currency: string): number | null {
   if (!isoCurrencies.has(currency)) {
     return null;
   }
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? null;
+  return numberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? null;
 }
 
 /** Parses a decimal amount such as "12.34" into the currency's minor units and its canonical form. */
@@ -108,7 +120,7 @@ export function speakAmount(amount: string, currency: string, locale: string): s
   if (!isLanguage(language) || wording === undefined || (minor !== 0 && wording.minor === undefined)) {
     // Exact despite the Number: amounts are capped at 10^9 minor units, well inside a double's 15
     // significant digits.
-    return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'name' }).format(
+    return numberFormat(locale, { style: 'currency', currency, currencyDisplay: 'name' }).format(
       Number(parsed.normalized),
     );
   }
@@ -116,7 +128,7 @@ export function speakAmount(amount: string, currency: string, locale: string): s
   const count = (n: number, [singular, plural]: [string, string]): string => {
     // Spanish puts "de" between round millions and the noun: "1,000,000 de dólares".
     const de = language === 'es' && n >= 1_000_000 && n % 1_000_000 === 0 ? 'de ' : '';
-    return `${new Intl.NumberFormat(locale).format(n)} ${de}${n === 1 ? singular : plural}`;
+    return `${numberFormat(locale).format(n)} ${de}${n === 1 ? singular : plural}`;
   };
   if (minor === 0 || wording.minor === undefined) {
     return count(major, wording.major);

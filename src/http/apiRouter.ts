@@ -39,8 +39,8 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     }
     const parsed = createPaymentSchema.safeParse(req.body);
     if (!parsed.success) {
-      const { field, message } = describeIssue(parsed.error, req.body as Record<string, unknown>);
-      throw new GatewayError(`invalid_${field.replace(/\W+/g, '_')}`, `${field}: ${message}`);
+      const { code, field, message } = describeIssue(parsed.error, req.body as Record<string, unknown>);
+      throw new GatewayError(code, `${field}: ${message}`);
     }
     const body = parsed.data;
     if (body.channel === 'link') {
@@ -53,7 +53,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       throw new GatewayError('invalid_locale', `locale: flow "${flowId}" speaks ${Object.keys(flow.locales).join(', ')}.`);
     }
     const amount = parseAmount(body.amount, body.currency);
-    if (!amount.ok) throw new GatewayError('invalid_amount', `amount: ${amount.message}`);
+    if (!amount.ok) throw new GatewayError('invalid_amount', `amount: ${amount.message.replace(/^amount /, '')}`);
     const payment = await deps.payments.create({
       amount: amount.normalized,
       amountMinor: amount.minor,

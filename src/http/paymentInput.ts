@@ -24,18 +24,21 @@ export const createPaymentSchema = z
   .strict()
   .superRefine((body, ctx) => {
     const amount = parseAmount(body.amount, body.currency);
-    if (!amount.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: amount.message });
+    if (!amount.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: amount.message.replace(/^amount /, '') });
   });
 
 export type CreatePaymentInput = z.infer<typeof createPaymentSchema>;
 
 /** The first problem of a failed parse, as "field: reason". */
-export function describeIssue(error: z.ZodError, body: Record<string, unknown>): { field: string; message: string } {
+export function describeIssue(error: z.ZodError, body: Record<string, unknown>): { code: string; field: string; message: string } {
   const issue = error.issues[0]!;
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  if (issue.code === 'unrecognized_keys') return { field: issue.keys[0] ?? 'body', message: `unknown field (allowed: ${ALLOWED.join(', ')})` };
-  if (issue.path.length === 1 && body[String(issue.path[0])] === undefined) return { field, message: 'is required' };
-  return { field, message: issue.message };
+  if (issue.code === 'unrecognized_keys') {
+    return { code: 'unknown_field', field: issue.keys[0] ?? 'body', message: `unknown field (allowed: ${ALLOWED.join(', ')})` };
+  }
+  const code = ALLOWED.includes(field) ? `invalid_${field}` : 'invalid_body';
+  if (issue.path.length === 1 && body[String(issue.path[0])] === undefined) return { code, field, message: 'is required' };
+  return { code, field, message: issue.message };
 }
 
 const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow'];

@@ -1,0 +1,245 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../../src/config/config';
+
+const PROJECT_ROOT = resolve(__dirname, '../..');
+const REQUIRED_IN_PRODUCTION = ['TWILIO_AUTH_TOKEN', 'API_KEY', 'VAULT_KEY', 'REDIS_URL'];
+
+const GOOD_PRODUCTION: Record<string, string> = {
+  NODE_ENV: 'production',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
+  API_KEY: 'prod-api-key-0123456789abcdef',
+  VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
+  REDIS_URL: 'redis://redis.internal:6379',
+  PUBLIC_BASE_URL: 'https://pay.example.com',
+};
+
+/** The problems a configuration is refused for; fails the test when it is accepted. */
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('fills every optional setting with its default', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject<Partial<Config>>({
+      env: 'development',
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      logLevel: 'info',
+      twilioAuthToken: null,
+      twilioAccountSid: null,
+      redisUrl: null,
+      redisKeyPrefix: 'ccg:',
+      processor: 'sandbox',
+      sandboxLatencyMs: 0,
+      processorTimeoutMs: 8000,
+      agentDial: null,
+      flowsDir: 'flows',
+      defaultFlow: 'default',
+      paymentTtlSeconds: 86_400,
+      sessionTtlSeconds: 7200,
+      vaultTtlSeconds: 1800,
+    });
+  });
+
+  it('reads the environment it is given rather than the process one', () => {
+    expect(loadConfig({ PORT: '4321' }).port).toBe(4321);
+    expect(loadConfig({}).port).toBe(3000);
+  });
+
+  it('follows PORT in the default public URL', () => {
+    expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+  });
+
+  it('trims trailing slashes from PUBLIC_BASE_URL, since voice URLs are appended to it', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com/' }).publicBaseUrl).toBe('https://pay.example.com');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com/gw//' }).publicBaseUrl).toBe('https://pay.example.com/gw');
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ PORT: '', TWILIO_ACCOUNT_SID: '  ', REDIS_URL: '' });
+    expect(config.port).toBe(3000);
+    expect(config.twilioAccountSid).toBeNull();
+    expect(config.redisUrl).toBeNull();
+  });
+
+  it('returns a frozen object, generated secrets included', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.generated)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(config.port).toBe(3000);
+  });
+
+  describe('in production', () => {
+    it('refuses to start with nothing set, naming each of the four required variables on its own line', () => {
+      let error: unknown;
+      try {
+        loadConfig({ NODE_ENV: 'production' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const { problems, message } = error as ConfigError;
+      expect(problems).toHaveLength(4);
+      for (const [i, name] of REQUIRED_IN_PRODUCTION.entries()) {
+        expect(problems[i]).toBe(`${name}: required when NODE_ENV=production`);
+      }
+      const lines = message.split('\n');
+      expect(lines).toHaveLength(5);
+      for (const name of REQUIRED_IN_PRODUCTION) expect(lines.filter((l) => l.includes(name))).toHaveLength(1);
+    });
+
+    it('counts a blank secret as missing', () => {
+      expect(problemsOf({ ...GOOD_PRODUCTION, API_KEY: '   ' })).toEqual(['API_KEY: required when NODE_ENV=production']);
+    });
+
+    it('reports malformed and missing values together, so one deploy fixes them all', () => {
+      const problems = problemsOf({ NODE_ENV: 'production', REDIS_URL: 'localhost', VAULT_KEY: 'short', PORT: 'x' });
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY', 'PORT', 'REDIS_URL', 'TWILIO_AUTH_TOKEN', 'VAULT_KEY']);
+    });
+
+    it('never generates a secret', () => {
+      const config = loadConfig(GOOD_PRODUCTION);
+      expect(config.generated).toEqual({});
+      expect(config.apiKey).toBe(GOOD_PRODUCTION.API_KEY);
+      expect(config.vaultKey.equals(Buffer.alloc(32, 9))).toBe(true);
+      expect(config.twilioAuthToken).toBe(GOOD_PRODUCTION.TWILIO_AUTH_TOKEN);
+      expect(config.redisUrl).toBe(GOOD_PRODUCTION.REDIS_URL);
+    });
+  });
+
+  describe('malformed values are named', () => {
+    it.each<[string, string, RegExp]>([
+      ['PORT', 'x', /whole number/],
+      ['PORT', '70000', /65535/],
+      ['VAULT_KEY', Buffer.alloc(16, 1).toString('base64'), /32 bytes/],
+      ['VAULT_KEY', Buffer.alloc(32, 1).toString('hex'), /32 bytes/],
+      ['REDIS_URL', 'localhost', /redis:\/\//],
+      ['TWILIO_ACCOUNT_SID', 'junk', /AC followed by 32 hex digits/],
+      ['TWILIO_AUTH_TOKEN', 'short', /too short/],
+      ['API_KEY', 'tiny', /24 characters/],
+      ['AGENT_DIAL', 'junk', /E\.164/],
+      ['PUBLIC_BASE_URL', 'ftp://x', /http\(s\)/],
+      ['NODE_ENV', 'prod', /development, production or test/],
+      ['LOG_LEVEL', 'loud', /.+/],
+      ['PAYMENT_TTL_SECONDS', '10', /.+/],
+    ])('%s=%j', (name, value, reason) => {
+      const problems = problemsOf({ [name]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+      expect(problems[0]!.slice(name.length + 2)).toMatch(reason);
+    });
+
+    it('does not repeat a secret value in the problem it reports', () => {
+      const secret = 'short-token-xyz';
+      const problems = problemsOf({ TWILIO_AUTH_TOKEN: secret, API_KEY: 'tiny-api-key-q' });
+      expect(problems.join('\n')).not.toContain(secret);
+      expect(problems.join('\n')).not.toContain('tiny-api-key-q');
+    });
+
+    it('accepts well-formed optional values', () => {
+      const config = loadConfig({
+        TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+        AGENT_DIAL: '+14155550100',
+        REDIS_URL: 'rediss://user:pw@redis.example.com:6380/2',
+        PORT: '0',
+      });
+      expect(config.twilioAccountSid).toBe(`AC${'a'.repeat(32)}`);
+      expect(config.agentDial).toBe('+14155550100');
+      expect(config.redisUrl).toBe('rediss://user:pw@redis.example.com:6380/2');
+      expect(config.port).toBe(0);
+      for (const dial of ['sip:agent@pbx.example.com', 'client:agent_1']) expect(loadConfig({ AGENT_DIAL: dial }).agentDial).toBe(dial);
+    });
+  });
+
+  describe('in development', () => {
+    it('generates an API key and a 32-byte vault key, and reports them in `generated`', () => {
+      const config = loadConfig({ NODE_ENV: 'development' });
+      expect(config.apiKey.length).toBeGreaterThanOrEqual(24);
+      expect(config.vaultKey).toHaveLength(32);
+      expect(config.generated.apiKey).toBe(config.apiKey);
+      expect(config.generated.vaultKey).toBe(config.vaultKey.toString('base64'));
+      expect(Buffer.from(config.generated.vaultKey!, 'base64')).toHaveLength(32);
+    });
+
+    it('generates fresh secrets on every start', () => {
+      const a = loadConfig({});
+      const b = loadConfig({});
+      expect(a.apiKey).not.toBe(b.apiKey);
+      expect(a.vaultKey.equals(b.vaultKey)).toBe(false);
+    });
+
+    it('generates only what is missing', () => {
+      const apiKey = 'dev-api-key-0123456789abcdef';
+      const config = loadConfig({ API_KEY: apiKey });
+      expect(config.apiKey).toBe(apiKey);
+      expect(config.generated.apiKey).toBeUndefined();
+      expect(config.generated.vaultKey).toBeDefined();
+    });
+
+    it('leaves the Twilio auth token unset rather than inventing one', () => {
+      expect(loadConfig({}).twilioAuthToken).toBeNull();
+    });
+  });
+});
+
+describe('loadConfig, one line per problem', () => {
+  it('reports a value that breaks two rules once', () => {
+    expect(problemsOf({ PUBLIC_BASE_URL: 'not a url' })).toEqual(['PUBLIC_BASE_URL: must be an absolute http(s) URL']);
+  });
+
+  it('refuses a vault key with characters outside base64, even when the rest decodes to 32 bytes', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(() => loadConfig({ VAULT_KEY: key })).not.toThrow();
+    expect(problemsOf({ VAULT_KEY: `${key}$$$` })).toEqual([expect.stringMatching(/^VAULT_KEY: /)]);
+  });
+});
+
+describe('starting the gateway process', () => {
+  /** Runs src/main.ts as `npm run dev` would, with only the given variables (no secrets leak in from this shell). */
+  function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+    return new Promise((done, fail) => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, 15_000);
+      child.on('error', fail);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr, timedOut });
+      });
+    });
+  }
+
+  it('exits 1 in production without secrets, printing one "config error:" line per missing variable', async () => {
+    const result = await runMain({ NODE_ENV: 'production' });
+    expect(result.timedOut).toBe(false);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(4);
+    for (const [i, name] of REQUIRED_IN_PRODUCTION.entries()) {
+      expect(lines[i]).toBe(`config error: ${name}: required when NODE_ENV=production`);
+    }
+    expect(result.stdout).not.toContain('listening');
+  }, 20_000);
+});
