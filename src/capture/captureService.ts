@@ -51,7 +51,10 @@ export class CaptureService {
   /** A call arrives: at the self-service number (no payment yet) or at a payment's voice URL. */
   async startCall(callSid: string, start: { flowId?: string; locale?: string | null; paymentId?: string }): Promise<string> {
     const existing = await this.deps.sessions.get(callSid);
-    if (existing) return this.replay(existing.value, existing.value.turn - 1);
+    // A live call redirected to a payment it is not capturing yet starts that capture afresh;
+    // anything else is a duplicate delivery and gets the answer already given.
+    const redirectedToPayment = existing && start.paymentId && existing.value.paymentId !== start.paymentId;
+    if (existing && !redirectedToPayment) return this.replay(existing.value, existing.value.turn - 1);
 
     let flowId = start.flowId ?? this.deps.flows.defaultFlowId;
     let wantedLocale = start.locale ?? null;
@@ -67,12 +70,13 @@ export class CaptureService {
     const locale = this.deps.flows.localeFor(flowId, wantedLocale);
     const [snapshot] = initialTransition(machine, { locale, payment });
     const state: StoredState = { value: String(snapshot.value), context: snapshot.context };
+    // A replaced session keeps counting turns, so URLs of its earlier documents stay stale.
     const session: CallSession = {
       callSid,
       flowId: flow.id,
       flowVersion: flow.version,
       paymentId: payment?.id ?? null,
-      turn: 1,
+      turn: existing ? existing.value.turn + 1 : 1,
       state,
       vaultRefs: {},
       lastReply: null,
@@ -80,7 +84,8 @@ export class CaptureService {
     };
     const twiml = this.deps.render({ flow, state, turn: session.turn });
     session.lastReply = { turn: 0, twiml };
-    const version = await this.deps.sessions.save(session, 0);
+    if (existing) await this.discardAll(existing.value);
+    const version = await this.deps.sessions.save(session, existing?.version ?? 0);
     if (version === null) {
       // A duplicate delivery of the same first webhook won the race: answer as it did.
       const winner = await this.deps.sessions.get(callSid);
@@ -204,6 +209,7 @@ export class CaptureService {
       return null;
     }
     if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
+    if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
     this.log(updated).info('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
     // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
     if (updated.paymentId && projectionChanged(session.state, state)) await this.project(updated, newVersion);
@@ -229,7 +235,7 @@ export class CaptureService {
     const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), this.deps.processorTimeoutMs).unref());
     const answered = await Promise.race([inFlight.catch(() => null), timeout]);
     if (answered !== null) return answered;
-    return this.stillProcessing(session.callSid);
+    return this.stillProcessing(session.callSid, replyTurn === session.turn);
   }
 
   private async charge(session: CallSession, attempt: number, replyTurn: number): Promise<string> {
@@ -284,10 +290,20 @@ export class CaptureService {
     throw new Error(`call ${callSid}: too many concurrent updates while recording the charge`);
   }
 
-  private async stillProcessing(callSid: string): Promise<string> {
+  /** The holding answer; a caller already holding hears that the payment is still on its way. */
+  private async stillProcessing(callSid: string, alreadyHolding: boolean): Promise<string> {
     const found = await this.deps.sessions.get(callSid);
     if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
-    return this.replay(found.value, -1);
+    const session = found.value;
+    if (!alreadyHolding || session.state.value !== STATE.processing) return this.replay(session, -1);
+    const { flow } = this.deps.flows.get(session.flowId);
+    const state: StoredState = { ...session.state, context: { ...session.state.context, notices: [{ key: 'processing.stillWorking' }] } };
+    return this.deps.render({ flow, state, turn: session.turn });
+  }
+
+  private async discardAll(session: CallSession): Promise<void> {
+    const refs = Object.values(session.vaultRefs).filter((r): r is string => Boolean(r));
+    if (session.paymentId && refs.length > 0) await this.deps.vault.discard(session.paymentId, refs);
   }
 
   /** The answer for a turn that is not the current one: the stored reply, or the current state again. */

@@ -40,6 +40,13 @@ export function fieldState(field: CaptureField): CaptureStateName {
       : STATE.collectingSecurityCode;
 }
 
+/**
+ * A final state that stays final. `transition()` on a stored snapshot does not check that the
+ * capture is done, so without this the root hang-up handler would still move an ended capture to
+ * `hungUp` and turn, say, a completed payment into a failed one.
+ */
+const ENDED = { type: 'final', on: { 'call.hungUp': {} } } as const;
+
 const TOO_MANY_ATTEMPTS: Failure = { code: 'too_many_attempts', message: 'The caller ran out of tries.' };
 const HUNG_UP: Failure = { code: 'caller_hung_up', message: 'The caller hung up before the payment was made.' };
 
@@ -350,11 +357,11 @@ export function createCaptureMachine(flow: Flow) {
           'call.hungUp': { target: STATE.completed, actions: 'clearNotices' },
         },
       },
-      [STATE.completed]: { type: 'final' },
-      [STATE.failed]: { type: 'final' },
-      [STATE.canceled]: { type: 'final' },
-      [STATE.abandoned]: { type: 'final' },
-      [STATE.hungUp]: { type: 'final' },
+      [STATE.completed]: ENDED,
+      [STATE.failed]: ENDED,
+      [STATE.canceled]: ENDED,
+      [STATE.abandoned]: ENDED,
+      [STATE.hungUp]: ENDED,
     },
   });
 

@@ -88,9 +88,16 @@ export class PaymentService {
       return { ...p, status: 'capturing', callSid, updatedAt: now.toISOString() };
     });
     if (!result || !claimed) return null;
-    // The pay code has done its job: it must not start a second capture.
-    await this.payments.releasePayCode(result.payCode);
     return summarize(result);
+  }
+
+  /**
+   * Frees a claimed payment's pay code once the call that claimed it has committed: it must not
+   * start a second capture, but a duplicate delivery of the claiming webhook must still find it.
+   */
+  async retirePayCode(paymentId: string): Promise<void> {
+    const payment = await this.payments.get(paymentId);
+    if (payment && payment.status !== 'pending') await this.payments.releasePayCode(payment.payCode);
   }
 
   /** Applies a change from a call session, ignoring projections older than the one stored. */
