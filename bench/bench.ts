@@ -4,10 +4,18 @@
  * endpoint that answers a fixed TwiML document, in the same run. Both servers are child processes, so
  * the load generator does not share their event loop. Prints medians over several rounds.
  *
- *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3]
+ * Two loads, each against both servers:
+ *  - throughput: every simulated caller sends its next webhook as soon as the last is answered, so
+ *    the servers run flat out and turns per second compare their cost;
+ *  - paced: the same number of concurrent calls, each caller "typing" for --think-ms between turns,
+ *    as real calls do; latency percentiles here show what a caller waits at that many live calls.
+ * Then 1,000 calls are left open mid-capture to measure what live calls cost in memory.
+ *
+ *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--think-ms 200]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import twilio from 'twilio';
@@ -17,12 +25,16 @@ const { values: args } = parseArgs({
     calls: { type: 'string', default: '600' },
     concurrency: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '3' },
+    'think-ms': { type: 'string', default: '200' },
+    'live-calls': { type: 'string', default: '1000' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
 });
 const CALLS = Number(args.calls);
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
+const THINK_MS = Number(args['think-ms']);
+const LIVE_CALLS = Number(args['live-calls']);
 const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
 const API_KEY = 'bench-api-key-0123456789abcdef-xyz';
 const PREFIX = `bench:${randomBytes(4).toString('hex')}:`;
@@ -35,7 +47,8 @@ interface Target {
 async function main(): Promise<void> {
   const gatewayPort = 41000 + Math.floor(Math.random() * 1000);
   const barePort = gatewayPort + 1000;
-  const gateway = startChild('src/main.ts', {
+  // The gateway runs compiled, as in production (`npm run bench` builds first).
+  const gateway = startChild('dist/src/main.js', {
     PORT: String(gatewayPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
@@ -53,25 +66,31 @@ async function main(): Promise<void> {
     const baseline: Target = { name: 'bare express', base: `http://127.0.0.1:${barePort}` };
 
     console.log(`calls per round: ${CALLS}, concurrency: ${CONCURRENCY}, rounds: ${ROUNDS}, 6 webhook turns per call`);
-    await runRound(gw, Math.min(50, CALLS), 20); // warm-up: JIT, Redis scripts, connections
-    await runRound(baseline, Math.min(50, CALLS), 20);
-    const results: Record<string, RoundResult[]> = { gateway: [], 'bare express': [] };
-    for (let r = 0; r < ROUNDS; r += 1) {
-      // Alternate the order so drift on a shared machine falls on both sides alike.
-      const order = r % 2 === 0 ? [gw, baseline] : [baseline, gw];
-      for (const target of order) {
-        const result = await runRound(target, CALLS, CONCURRENCY);
-        results[target.name]!.push(result);
-        console.log(`round ${r + 1} ${target.name.padEnd(12)} ${fmt(result)}`);
+    await runRound(gw, Math.min(50, CALLS), 20, 0); // warm-up: JIT, Redis scripts, connections
+    await runRound(baseline, Math.min(50, CALLS), 20, 0);
+    for (const [mode, think] of [
+      ['throughput (no think time)', 0],
+      [`paced (${THINK_MS} ms think time between turns)`, THINK_MS],
+    ] as const) {
+      console.log(`\n${mode}`);
+      const results: Record<string, RoundResult[]> = { gateway: [], 'bare express': [] };
+      for (let r = 0; r < ROUNDS; r += 1) {
+        // Alternate the order so drift on a shared machine falls on both sides alike.
+        const order = r % 2 === 0 ? [gw, baseline] : [baseline, gw];
+        for (const target of order) {
+          const result = await runRound(target, CALLS, CONCURRENCY, think);
+          results[target.name]!.push(result);
+          console.log(`round ${r + 1} ${target.name.padEnd(12)} ${fmt(result)}`);
+        }
       }
+      const g = medianOf(results.gateway!);
+      const b = medianOf(results['bare express']!);
+      console.log(`median gateway      ${fmt(g)}`);
+      console.log(`median bare express ${fmt(b)}`);
+      console.log(`ratio gateway/bare (turns per second): ${(g.turnsPerSecond / b.turnsPerSecond).toFixed(2)}`);
     }
-    const g = medianOf(results.gateway!);
-    const b = medianOf(results['bare express']!);
-    console.log('\nmedians over rounds');
-    console.log(`gateway      ${fmt(g)}`);
-    console.log(`bare express ${fmt(b)}`);
-    console.log(`ratio gateway/bare (turns per second): ${(g.turnsPerSecond / b.turnsPerSecond).toFixed(2)}`);
-    console.log(`stored call session: ${await sessionSize(args.redis)} bytes (JSON in one Redis hash field)`);
+    console.log(`\nstored call session: ${await sessionSize(args.redis)} bytes (JSON in one Redis hash field)`);
+    await measureLiveCalls(gw, gateway.pid!, args.redis);
   } finally {
     gateway.kill('SIGTERM');
     bare.kill('SIGTERM');
@@ -86,7 +105,7 @@ interface RoundResult {
   errors: number;
 }
 
-async function runRound(target: Target, calls: number, concurrency: number): Promise<RoundResult> {
+async function runRound(target: Target, calls: number, concurrency: number, thinkMs: number): Promise<RoundResult> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -95,7 +114,7 @@ async function runRound(target: Target, calls: number, concurrency: number): Pro
     while (next < calls) {
       next += 1;
       try {
-        await oneCall(target, latencies);
+        await oneCall(target, latencies, thinkMs);
       } catch {
         errors += 1;
       }
@@ -113,7 +132,7 @@ async function runRound(target: Target, calls: number, concurrency: number): Pro
 }
 
 /** One whole call: the payment is created through the API (not timed), then six timed webhook turns. */
-async function oneCall(target: Target, latencies: number[]): Promise<void> {
+async function oneCall(target: Target, latencies: number[], thinkMs: number, stopAfterTurns = Infinity): Promise<void> {
   const payment = (await (
     await fetch(`${target.base}/api/payments`, {
       method: 'POST',
@@ -131,7 +150,12 @@ async function oneCall(target: Target, latencies: number[]): Promise<void> {
     ['1', ''],
   ];
   let twiml = await webhook(url, { CallSid: callSid }, latencies);
+  let turns = 1;
   for (const [digits, finish] of keys) {
+    if (turns >= stopAfterTurns) return;
+    turns += 1;
+    // Jittered so paced callers do not all press keys in the same millisecond.
+    if (thinkMs > 0) await sleep(thinkMs * (0.5 + Math.random()));
     url = gatherAction(twiml) ?? `${target.base}/voice/capture?turn=1`;
     twiml = await webhook(url, { CallSid: callSid, Digits: digits, FinishedOnKey: finish }, latencies);
   }
@@ -151,6 +175,50 @@ async function webhook(url: string, extra: Record<string, string>, latencies: nu
   latencies.push(performance.now() - t0);
   if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   return text;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Opens calls and leaves them waiting at the expiry prompt, then reads what they cost: the gateway
+ * process's resident memory (state lives in Redis, so this should barely move) and Redis's own.
+ */
+async function measureLiveCalls(target: Target, pid: number, redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const rssBefore = rssKiB(pid);
+    const redisBefore = await usedMemory(redis);
+    let next = 0;
+    const ignored: number[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < LIVE_CALLS) {
+          next += 1;
+          await oneCall(target, ignored, 0, 3);
+        }
+      }),
+    );
+    const rssAfter = rssKiB(pid);
+    const redisAfter = await usedMemory(redis);
+    const per1000 = (kib: number) => ((kib * 1000) / LIVE_CALLS / 1024).toFixed(2);
+    console.log(`live calls held open mid-capture: ${LIVE_CALLS}`);
+    console.log(`gateway process RSS: ${(rssBefore / 1024).toFixed(1)} MiB -> ${(rssAfter / 1024).toFixed(1)} MiB (${per1000(rssAfter - rssBefore)} MiB per 1,000 live calls)`);
+    console.log(`Redis used_memory: +${per1000((redisAfter - redisBefore) / 1024)} MiB per 1,000 live calls (sessions, payments, encrypted card fields)`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
 function gatherAction(twiml: string): string | null {
@@ -182,7 +250,8 @@ function fmt(r: RoundResult): string {
 }
 
 function startChild(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
+  const child = spawn(process.execPath, [...loader, script], {
     env: { ...process.env, NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -4,6 +4,7 @@ const MAX_MINOR_UNITS = 1_000_000_000n;
 
 let isoCurrencies: ReadonlySet<string> | undefined;
 const numberFormats = new Map<string, Intl.NumberFormat>();
+const minorDigitsByCurrency = new Map<string, number>();
 
 /** Intl.NumberFormat is costly to build and every webhook speaks an amount: keep one per use. */
 function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
@@ -24,7 +25,12 @@ export function currencyMinorDigits(currency: string): number | null {
   if (!isoCurrencies.has(currency)) {
     return null;
   }
-  return numberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? null;
+  let digits = minorDigitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = numberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorDigitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /** Parses a decimal amount such as "12.34" into the currency's minor units and its canonical form. */

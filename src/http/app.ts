@@ -17,9 +17,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind a load balancer the client address comes from X-Forwarded-For.
-  app.set('trust proxy', true);
-  app.use(helmet());
+  // Behind a load balancer on a private network the client address comes from X-Forwarded-For;
+  // a forwarded header from anywhere else is not believed.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -33,7 +33,9 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
+  // Twilio is not a browser: browser-hardening headers would only add bytes to every TwiML answer.
   app.use('/voice', voiceRouter(deps.voice));
+  app.use(helmet());
   app.use('/api', apiRouter(deps.api));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
