@@ -6,7 +6,7 @@ import type { CardData, CardRefs, SensitiveField, Vault } from '../../src/ports/
 import { SandboxProcessor, type SandboxProcessorOptions } from '../../src/processors/sandboxProcessor';
 import type { GatewayOptions } from '../../src/server';
 import { MemoryStore } from '../../src/store/memoryStore';
-import { AUTH_TOKEN, cardKeys, type TestCall, type TestGateway } from '../support/harness';
+import { AUTH_TOKEN, cardKeys, twilioParams, type TestCall, type TestGateway } from '../support/harness';
 
 export interface Card {
   number: string;
@@ -14,19 +14,7 @@ export interface Card {
   outcome: string;
 }
 
-/** The parameters Twilio sends with every voice webhook, as the harness sends them. */
-export function twilioParams(callSid: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    CallSid: callSid,
-    AccountSid: 'AC00000000000000000000000000000000',
-    From: '+15005550006',
-    To: '+15005550001',
-    CallStatus: 'in-progress',
-    Direction: 'inbound',
-    ApiVersion: '2010-04-01',
-    ...extra,
-  };
-}
+export { twilioParams };
 
 export function sign(url: string, params: Record<string, string>): string {
   return twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);

@@ -126,6 +126,20 @@ export async function startTestGateway(
   return tg;
 }
 
+/** The parameters Twilio sends with every voice webhook. */
+export function twilioParams(callSid: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    CallSid: callSid,
+    AccountSid: 'AC00000000000000000000000000000000',
+    From: '+15005550006',
+    To: '+15005550001',
+    CallStatus: 'in-progress',
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+    ...extra,
+  };
+}
+
 export function newCallSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
 }
@@ -222,16 +236,7 @@ export class TestCall {
   }
 
   async signedPost(url: string, extra: Record<string, string>, options: { signature?: string | null } = {}): Promise<Response> {
-    const params: Record<string, string> = {
-      CallSid: this.callSid,
-      AccountSid: 'AC00000000000000000000000000000000',
-      From: '+15005550006',
-      To: '+15005550001',
-      CallStatus: 'in-progress',
-      Direction: 'inbound',
-      ApiVersion: '2010-04-01',
-      ...extra,
-    };
+    const params = twilioParams(this.callSid, extra);
     const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) : options.signature;
     // The public URL and the listening address are the same here; tests of proxies rewrite it.
     const target = url.replace(this.tg.baseUrl, this.tg.gateway.url);
