@@ -28,8 +28,26 @@ export type ChargeResult =
   | { outcome: 'approved'; reference: string }
   | { outcome: 'declined'; code: DeclineCode; message: string };
 
+export interface RefundRequest {
+  paymentId: string;
+  /** The processor's reference of the charge being refunded (what `charge` answered). */
+  paymentReference: string;
+  /** Decimal string of the refunded amount, e.g. "5.00". */
+  amount: string;
+  amountMinor: number;
+  currency: string;
+  /** Same key for every retry of one refund, so a retry can never refund twice. */
+  idempotencyKey: string;
+}
+
+export type RefundResult =
+  | { outcome: 'approved'; reference: string; status: 'succeeded' | 'pending' }
+  | { outcome: 'failed'; code: string; message: string };
+
 /** A payment processor adapter: receives a vault token, answers approved or declined. */
 export interface Processor {
   readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Refunds all or part of an approved charge; adapters that cannot refund leave it out. */
+  refund?(request: RefundRequest): Promise<RefundResult>;
 }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyValueStore } from '../ports/keyValueStore';
-import type { ChargeRequest, ChargeResult, DeclineCode, Processor } from '../ports/processor';
+import type { ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { CardData, Vault } from '../ports/vault';
 import { sandboxOutcomeFor } from './sandboxCards';
 
@@ -84,6 +84,15 @@ export class SandboxProcessor implements Processor {
       if (saved !== null) return result;
       // The claim lapsed and another call took the key over; its answer is the one that stands.
     }
+  }
+
+  /** Approves every refund and records it, so a retry with the same key gets the same reference. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const key = `sandbox:refund:${request.idempotencyKey}`;
+    const result: RefundResult = { outcome: 'approved', reference: newReference(), status: 'succeeded' };
+    if ((await this.store.compareAndSet(key, 0, JSON.stringify(result), this.recordTtlSeconds)) !== null) return result;
+    const existing = await this.store.get(key);
+    return existing ? (JSON.parse(existing.value) as RefundResult) : result;
   }
 
   private async decide(token: string): Promise<ChargeResult> {

@@ -1,0 +1,30 @@
+import type { DeclineCode } from '../ports/processor';
+import { DECLINE_CODES } from '../ports/processor';
+
+/** Month and four-digit year of an MMYY expiry as typed on the keypad; null when it is not one. */
+export function splitExpiry(mmyy: string): { month: number; year: number } | null {
+  const match = /^(\d{2})(\d{2})$/.exec(mmyy);
+  if (!match) return null;
+  const month = Number(match[1]);
+  if (month < 1 || month > 12) return null;
+  return { month, year: 2000 + Number(match[2]) };
+}
+
+/** Whether a processor's code is one the contract knows, so it can be passed on unchanged. */
+export function isDeclineCode(code: unknown): code is DeclineCode {
+  return typeof code === 'string' && (DECLINE_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * A processor's own wording made safe to store and show: digit runs that could be part of a card
+ * number are masked, control characters dropped, and the length bounded.
+ */
+export function safeProcessorMessage(message: unknown, fallback: string): string {
+  if (typeof message !== 'string') return fallback;
+  const cleaned = message
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\d[\d -]{2,}\d/g, '…')
+    .trim()
+    .slice(0, 200);
+  return cleaned === '' ? fallback : cleaned;
+}

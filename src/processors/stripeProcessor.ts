@@ -1,0 +1,131 @@
+import Stripe from 'stripe';
+import type { StripeSettings } from '../config/processorConfig';
+import type { ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import type { CardData, Vault } from '../ports/vault';
+import { safeProcessorMessage, splitExpiry } from './cardFields';
+import { mapStripeDecline } from './stripeDeclines';
+import { DECLINE_MESSAGES } from './sandboxProcessor';
+
+export interface StripeProcessorOptions extends StripeSettings {
+  /** Per-request timeout of the Stripe client; the caller is put on hold long before it. */
+  timeoutMs?: number;
+  /** The client's own retries on network errors and 5xx, always with the same idempotency key. */
+  maxNetworkRetries?: number;
+}
+
+const REQUIRES_ACTION_MESSAGE =
+  'The card needs the cardholder to authenticate (3-D Secure), which cannot be done over the phone.';
+
+/**
+ * Charges through Stripe: the redeemed card becomes a PaymentMethod, then a PaymentIntent is created
+ * and confirmed in one request. Both requests carry keys derived from the charge's idempotency key,
+ * so a retry of the same attempt, from any process, replays Stripe's first answer.
+ */
+export class StripeProcessor implements Processor {
+  readonly name = 'stripe';
+  private readonly stripe: Stripe;
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly options: StripeProcessorOptions,
+  ) {
+    this.stripe = new Stripe(options.secretKey, {
+      maxNetworkRetries: options.maxNetworkRetries ?? 2,
+      timeout: options.timeoutMs ?? 30_000,
+      // Request bodies hold card data: the client must never hand them to event listeners.
+      emitEventBodies: false,
+      telemetry: false,
+      ...clientAddress(options.apiUrl),
+    });
+  }
+
+  /** One charge attempt; never throws, every failure is a decline with a contract code. */
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    let card: CardData;
+    try {
+      card = await this.vault.redeem(request.token);
+    } catch {
+      return declined('processing_error', 'The card details were no longer available.');
+    }
+    const expiry = splitExpiry(card.expiry);
+    if (!expiry) return declined('card_declined');
+
+    let intent: Stripe.PaymentIntent;
+    try {
+      const method = await this.stripe.paymentMethods.create(
+        { type: 'card', card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode } },
+        { idempotencyKey: `${request.idempotencyKey}-pm` },
+      );
+      intent = await this.stripe.paymentIntents.create(
+        {
+          amount: request.amountMinor,
+          currency: request.currency.toLowerCase(),
+          payment_method: method.id,
+          allowed_payment_method_types: ['card'],
+          confirm: true,
+          ...(request.description ? { description: request.description } : {}),
+          ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
+          metadata: { payment_id: request.paymentId, ...(request.callSid ? { call_sid: request.callSid } : {}) },
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      return fromStripeError(error);
+    }
+
+    if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
+    if (intent.status === 'requires_action') {
+      await this.cancel(intent.id, request.idempotencyKey);
+      return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+    }
+    return declined('processing_error', `The payment ended in status ${intent.status}.`);
+  }
+
+  /** Refunds a PaymentIntent, fully or partly, under the refund's own idempotency key. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    try {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: request.paymentReference, amount: request.amountMinor, metadata: { payment_id: request.paymentId } },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      if (refund.status === 'succeeded' || refund.status === 'pending') {
+        return { outcome: 'approved', reference: refund.id, status: refund.status };
+      }
+      return { outcome: 'failed', code: 'refund_failed', message: `The refund ended in status ${String(refund.status)}.` };
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      return { outcome: 'failed', code: 'refund_failed', message: safeProcessorMessage(e?.message, 'The processor refused the refund.') };
+    }
+  }
+
+  /** A PaymentIntent left waiting for authentication would hold the amount; it is canceled, best effort. */
+  private async cancel(intentId: string, idempotencyKey: string): Promise<void> {
+    try {
+      await this.stripe.paymentIntents.cancel(intentId, {}, { idempotencyKey: `${idempotencyKey}-cancel` });
+    } catch {
+      // Stripe cancels abandoned intents itself; the caller's answer does not depend on this.
+    }
+  }
+}
+
+/** Host, port and protocol of STRIPE_API_URL, in the form the Stripe client takes them. */
+export function clientAddress(apiUrl: string | null): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
+  if (!apiUrl) return {};
+  const url = new URL(apiUrl);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
+}
+
+function fromStripeError(error: unknown): ChargeResult {
+  const e = error as { type?: string; rawType?: string; code?: string; decline_code?: string; message?: string };
+  if (e?.type === 'StripeCardError' || e?.rawType === 'card_error') {
+    const code = mapStripeDecline(e);
+    return declined(code, safeProcessorMessage(e.message, DECLINE_MESSAGES[code]));
+  }
+  // Authentication, rate limits, invalid requests, outages: the caller cannot fix any of them.
+  return declined('processing_error');
+}
+
+function declined(code: DeclineCode, message: string = DECLINE_MESSAGES[code]): ChargeResult {
+  return { outcome: 'declined', code, message };
+}

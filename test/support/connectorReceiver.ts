@@ -1,0 +1,127 @@
+/**
+ * A business's own processor endpoint as the generic connector expects one, on loopback: it checks
+ * the signature over the raw body, charges once per idempotency key, and answers with the test
+ * cards' outcomes from the fixtures.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { SIGNATURE_HEADER, verifyConnectorSignature } from '../../src/processors/connectorSignature';
+import cards from '../fixtures/test-cards.json';
+
+export const CONNECTOR_SECRET = 'connector-secret-0123456789abcdef-0123456789';
+
+const OUTCOMES = new Map(cards.cards.map((c) => [c.number, c.outcome]));
+
+export interface ReceivedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  body: any;
+  /** What the signature check said. */
+  signature: ReturnType<typeof verifyConnectorSignature>;
+}
+
+export interface ConnectorReceiver {
+  url: string;
+  received: ReceivedRequest[];
+  /** Charges actually made (not replays), by idempotency key. */
+  charged: Map<string, { amountMinor: number; reference: string }>;
+  refunded: Map<string, { amountMinor: number; paymentReference: string; reference: string }>;
+  /** The next n requests answer this HTTP status before being handled (e.g. 503, 400). */
+  failNext(n: number, status: number): void;
+  /** The next request is held this long before it is answered. */
+  delayNext(ms: number): void;
+  /** The next request is answered with this JSON instead of a decision. */
+  answerNextWith(body: unknown): void;
+  close(): Promise<void>;
+}
+
+/** Starts the receiver on 127.0.0.1 and a free port. */
+export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
+  const app = express();
+  const received: ReceivedRequest[] = [];
+  const charged: ConnectorReceiver['charged'] = new Map();
+  const refunded: ConnectorReceiver['refunded'] = new Map();
+  const answers = new Map<string, unknown>();
+  let failures: { n: number; status: number } = { n: 0, status: 500 };
+  let delayMs = 0;
+  let canned: unknown;
+
+  // The signature covers the exact bytes sent, so the body is read raw and parsed only after the check.
+  app.post('/charge', express.text({ type: 'application/json' }), async (req, res) => {
+    const raw = String(req.body);
+    const signature = verifyConnectorSignature(CONNECTOR_SECRET, req.get(SIGNATURE_HEADER), raw);
+    const body = JSON.parse(raw);
+    received.push({ headers: { ...req.headers }, raw, body, signature });
+    if (!signature.ok) {
+      res.status(401).json({ error: 'bad signature' });
+      return;
+    }
+    if (delayMs > 0) {
+      const wait = delayMs;
+      delayMs = 0;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    if (failures.n > 0) {
+      failures = { ...failures, n: failures.n - 1 };
+      res.status(failures.status).json({ error: 'try later' });
+      return;
+    }
+    if (canned !== undefined) {
+      const answer = canned;
+      canned = undefined;
+      res.json(answer);
+      return;
+    }
+    const key = String(body.idempotencyKey);
+    const replay = answers.get(key);
+    if (replay) {
+      res.json(replay);
+      return;
+    }
+    let answer: unknown;
+    if (body.type === 'refund') {
+      const reference = `rf_${randomBytes(6).toString('hex')}`;
+      refunded.set(key, { amountMinor: body.refund.amountMinor, paymentReference: body.refund.paymentReference, reference });
+      answer = { status: 'approved', reference };
+    } else {
+      const outcome = OUTCOMES.get(body.card.number) ?? 'succeeded';
+      if (outcome === 'succeeded') {
+        const reference = `ch_${randomBytes(6).toString('hex')}`;
+        charged.set(key, { amountMinor: body.payment.amountMinor, reference });
+        answer = { status: 'approved', reference };
+      } else {
+        answer = { status: 'declined', declineCode: outcome, message: `Declined: ${outcome}` };
+      }
+    }
+    answers.set(key, answer);
+    res.json(answer);
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/charge`,
+    received,
+    charged,
+    refunded,
+    failNext(n, status) {
+      failures = { n, status };
+    },
+    delayNext(ms) {
+      delayMs = ms;
+    },
+    answerNextWith(body) {
+      canned = body;
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

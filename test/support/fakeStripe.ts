@@ -1,0 +1,193 @@
+/**
+ * A local, loopback-only HTTP server that answers like Stripe's API for the few endpoints the
+ * Stripe adapter calls, deciding outcomes the way Stripe's test cards do. It records every request
+ * exactly as received so tests can check form fields and headers.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import cards from '../fixtures/test-cards.json';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  /** The form fields as Stripe's bracket notation names them, e.g. `card[number]`. */
+  form: Record<string, string>;
+}
+
+/** Stripe's documented test card that always asks for 3-D Secure. */
+export const THREE_D_SECURE_CARD = '4000002760003184';
+export const FAKE_STRIPE_KEY = 'sk_test_fakeStripeKey0123456789';
+
+const OUTCOMES = new Map(cards.cards.map((c) => [c.number, c.outcome]));
+
+/** How Stripe itself reports each test card's decline: `code`, and `decline_code` when the issuer gave one. */
+const STRIPE_ERRORS: Record<string, { code: string; decline_code?: string; message: string }> = {
+  card_declined: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
+  insufficient_funds: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  expired_card: { code: 'expired_card', message: 'Your card has expired.' },
+  incorrect_cvc: { code: 'incorrect_cvc', message: "Your card's security code is incorrect." },
+  processing_error: { code: 'processing_error', message: 'An error occurred while processing your card. Try again in a little bit.' },
+};
+
+export interface FakeStripe {
+  url: string;
+  requests: RecordedRequest[];
+  /** PaymentIntents created (not replays), by id. */
+  intents: Map<string, { amount: number; currency: string; status: string }>;
+  refunds: Map<string, { amount: number; payment_intent: string }>;
+  /** The next n requests answer 500 (Stripe's api_error) before being handled. */
+  failNext(n: number): void;
+  close(): Promise<void>;
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+
+/** Starts the fake on 127.0.0.1 and a free port. */
+export async function startFakeStripe(): Promise<FakeStripe> {
+  const app = express();
+  const requests: RecordedRequest[] = [];
+  const methods = new Map<string, { number: string; last4: string }>();
+  const intents: FakeStripe['intents'] = new Map();
+  const refunds: FakeStripe['refunds'] = new Map();
+  const idempotent = new Map<string, { path: string; raw: string; status: number; body: unknown }>();
+  let failures = 0;
+
+  app.use(express.text({ type: '*/*' }));
+  app.use((req, res, next) => {
+    const raw = typeof req.body === 'string' ? req.body : '';
+    requests.push({ method: req.method, path: req.path, headers: { ...req.headers }, raw, form: Object.fromEntries(new URLSearchParams(raw)) });
+    if (req.get('authorization') !== `Bearer ${FAKE_STRIPE_KEY}`) {
+      res.status(401).json({ error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
+      return;
+    }
+    if (failures > 0) {
+      failures -= 1;
+      res.status(500).json({ error: { type: 'api_error', message: 'Something went wrong on our end.' } });
+      return;
+    }
+    // Stripe replays the first answer for a key and refuses the key for different parameters.
+    const key = req.get('idempotency-key');
+    if (key) {
+      const seen = idempotent.get(key);
+      if (seen && (seen.path !== req.path || seen.raw !== raw)) {
+        res.status(400).json({ error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters.' } });
+        return;
+      }
+      if (seen) {
+        res.set('idempotent-replayed', 'true').status(seen.status).json(seen.body);
+        return;
+      }
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => {
+        idempotent.set(key, { path: req.path, raw, status: res.statusCode, body });
+        return json(body);
+      };
+    }
+    next();
+  });
+
+  app.post('/v1/payment_methods', (req, res) => {
+    const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    const number = form['card[number]'] ?? '';
+    const pm = id('pm');
+    methods.set(pm, { number, last4: number.slice(-4) });
+    res.json({
+      id: pm,
+      object: 'payment_method',
+      type: 'card',
+      card: { brand: 'visa', last4: number.slice(-4), exp_month: Number(form['card[exp_month]']), exp_year: Number(form['card[exp_year]']) },
+      livemode: false,
+    });
+  });
+
+  app.post('/v1/payment_intents', (req, res) => {
+    const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    const method = methods.get(form.payment_method ?? '');
+    if (!method) {
+      res.status(400).json({ error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: 'No such PaymentMethod.' } });
+      return;
+    }
+    const pi = id('pi');
+    const amount = Number(form.amount);
+    const currency = form.currency ?? '';
+    const base = { id: pi, object: 'payment_intent', amount, currency, payment_method: form.payment_method, metadata: {}, livemode: false };
+    if (method.number === THREE_D_SECURE_CARD) {
+      intents.set(pi, { amount, currency, status: 'requires_action' });
+      res.json({ ...base, status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
+      return;
+    }
+    const outcome = OUTCOMES.get(method.number) ?? 'succeeded';
+    if (outcome === 'succeeded') {
+      intents.set(pi, { amount, currency, status: 'succeeded' });
+      res.json({ ...base, status: 'succeeded', latest_charge: id('ch') });
+      return;
+    }
+    intents.set(pi, { amount, currency, status: 'requires_payment_method' });
+    const error = STRIPE_ERRORS[outcome]!;
+    res.status(402).json({
+      error: {
+        type: 'card_error',
+        ...error,
+        charge: id('ch'),
+        doc_url: `https://stripe.com/docs/error-codes/${error.code}`,
+        payment_intent: { ...base, status: 'requires_payment_method' },
+      },
+    });
+  });
+
+  app.post('/v1/payment_intents/:id/cancel', (req, res) => {
+    const intent = intents.get(req.params.id);
+    if (!intent) {
+      res.status(404).json({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent.' } });
+      return;
+    }
+    intent.status = 'canceled';
+    res.json({ id: req.params.id, object: 'payment_intent', status: 'canceled', amount: intent.amount, currency: intent.currency });
+  });
+
+  app.post('/v1/refunds', (req, res) => {
+    const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    const intent = intents.get(form.payment_intent ?? '');
+    if (!intent || intent.status !== 'succeeded') {
+      res.status(400).json({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent.' } });
+      return;
+    }
+    const already = [...refunds.values()].filter((r) => r.payment_intent === form.payment_intent).reduce((s, r) => s + r.amount, 0);
+    const amount = form.amount ? Number(form.amount) : intent.amount - already;
+    if (amount + already > intent.amount) {
+      res.status(400).json({ error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Refund amount is greater than the unrefunded amount.' } });
+      return;
+    }
+    const re = id('re');
+    refunds.set(re, { amount, payment_intent: form.payment_intent! });
+    res.json({ id: re, object: 'refund', amount, currency: intent.currency, payment_intent: form.payment_intent, status: 'succeeded' });
+  });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}).` } });
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    intents,
+    refunds,
+    failNext(n) {
+      failures = n;
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
