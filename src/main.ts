@@ -26,9 +26,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     gateway.logger.info('shutting down', { signal });
-    const force = setTimeout(() => process.exit(1), 15_000);
+    // The drain delay, then at most ~11 s of webhooks in flight, then closing Redis.
+    const drainDelayMs = config.operations.shutdownDrainDelayMs;
+    const force = setTimeout(() => process.exit(1), drainDelayMs + 15_000);
     force.unref();
-    gateway.close().then(
+    gateway.close({ drainDelayMs }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

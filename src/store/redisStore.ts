@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import type { KeyValueStore, Versioned } from '../ports/keyValueStore';
 import { ttlToMs } from './memoryStore';
 
@@ -39,7 +39,7 @@ export class RedisStore implements KeyValueStore {
   private readonly scripts: StoreScripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keyPrefix: string,
   ) {
     redis.defineCommand('kvStoreCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
@@ -77,7 +77,10 @@ export class RedisStore implements KeyValueStore {
   /** Deletes the keys; missing ones are ignored. */
   async delete(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.redis.del(...keys.map((key) => this.k(key)));
+    // A multi-key DEL is refused by a cluster when the keys hash to different slots; one DEL per key
+    // is safe everywhere (and auto-pipelining still sends them in one write).
+    if (this.redis instanceof Cluster) await Promise.all(keys.map((key) => this.redis.del(this.k(key))));
+    else await this.redis.del(...keys.map((key) => this.k(key)));
   }
 
   /** Resolves when Redis answers PING. */

@@ -1,0 +1,21 @@
+import type { Processor } from '../ports/processor';
+import type { GatewayMetrics } from './metrics';
+
+/** Wraps a processor adapter so every charge reports its latency, outcome and decline code. */
+export function instrumentProcessor(processor: Processor, metrics: GatewayMetrics): Processor {
+  return {
+    name: processor.name,
+    async charge(request) {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const result = await processor.charge(request);
+        metrics.processorAnswered(result.outcome, seconds(), result.outcome === 'declined' ? result.code : undefined);
+        return result;
+      } catch (error) {
+        metrics.processorAnswered('error', seconds());
+        throw error;
+      }
+    },
+  };
+}

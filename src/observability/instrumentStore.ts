@@ -1,0 +1,27 @@
+import type { KeyValueStore } from '../ports/keyValueStore';
+import type { GatewayMetrics } from './metrics';
+
+/** Wraps a store so every rejected operation is counted; results and errors pass through unchanged. */
+export function instrumentStore(store: KeyValueStore, metrics: GatewayMetrics): KeyValueStore {
+  const counted =
+    <A extends unknown[], R>(operation: string, run: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        metrics.storeError(operation);
+        throw error;
+      }
+    };
+  return {
+    get: counted('get', (key: string) => store.get(key)),
+    compareAndSet: counted('compareAndSet', (key: string, expected: number, value: string, ttl: number) =>
+      store.compareAndSet(key, expected, value, ttl),
+    ),
+    set: counted('set', (key: string, value: string, ttl: number) => store.set(key, value, ttl)),
+    take: counted('take', (key: string) => store.take(key)),
+    delete: counted('delete', (...keys: string[]) => store.delete(...keys)),
+    ping: counted('ping', () => store.ping()),
+    close: () => store.close(),
+  };
+}
