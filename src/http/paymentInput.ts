@@ -20,6 +20,13 @@ export const createPaymentSchema = z
     callSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)').optional(),
     locale: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, 'must look like "en-US"').optional(),
     flow: z.string().max(41).optional(),
+    email: z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters').optional(),
+    expiresInSeconds: z
+      .number({ message: 'must be a whole number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(60, 'must be at least 60')
+      .max(7 * 86_400, 'must be at most 604800 (7 days)')
+      .optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -41,4 +48,4 @@ export function describeIssue(error: z.ZodError, body: Record<string, unknown>):
   return { code, field, message: issue.message };
 }
 
-const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow'];
+const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow', 'email', 'expiresInSeconds'];

@@ -1,0 +1,60 @@
+import { CallSessionRepository } from '../capture/callSession';
+import type { CaptureService } from '../capture/captureService';
+import type { FlowRegistry } from '../capture/flowRegistry';
+import type { Config } from '../config/config';
+import type { PayRouterDeps } from '../http/payRouter';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../ports/clock';
+import type { KeyValueStore } from '../ports/keyValueStore';
+import type { PaymentService } from '../payments/paymentService';
+import { FixedWindowLimiter } from './fixedWindowLimiter';
+import { LinkSecrets } from './linkSecrets';
+import { PayLinkRepository } from './payLinkRepository';
+import { PayLinkService } from './payLinkService';
+import { ReceiptMailer } from './receiptMailer';
+
+export interface PayLinkParts {
+  store: KeyValueStore;
+  payments: PaymentService;
+  capture: CaptureService;
+  flows: FlowRegistry;
+  clock: Clock;
+  logger: Logger;
+  /** How long link records are kept: as long as their payments. */
+  retentionSeconds: number;
+}
+
+/** Wires pay links from the gateway's parts: the service the API issues links with, and the page's router. */
+export function composePayLinks(config: Config, parts: PayLinkParts): { service: PayLinkService; router: PayRouterDeps } {
+  const secrets = new LinkSecrets(config.vaultKey);
+  const service = new PayLinkService({
+    store: parts.store,
+    secrets,
+    links: new PayLinkRepository(parts.store, parts.retentionSeconds),
+    payments: parts.payments,
+    capture: parts.capture,
+    sessions: new CallSessionRepository(parts.store, config.sessionTtlSeconds),
+    flows: parts.flows,
+    receipts: new ReceiptMailer(parts.store, parts.logger, {
+      smtpUrl: config.smtpUrl,
+      from: config.receiptFrom,
+      merchantName: config.merchantName,
+    }),
+    clock: parts.clock,
+    logger: parts.logger,
+    publicBaseUrl: config.publicBaseUrl,
+    // A submission waits for the processor at most twice (the confirmation, then one poll).
+    lockSeconds: Math.ceil((config.processorTimeoutMs * 2) / 1000) + 5,
+  });
+  return {
+    service,
+    router: {
+      links: service,
+      secrets,
+      limiter: new FixedWindowLimiter(parts.store, parts.clock, 60),
+      logger: parts.logger,
+      merchantName: config.merchantName,
+      rateLimits: { perLink: config.payRateLimitPerLink, perClient: config.payRateLimitPerClient },
+    },
+  };
+}

@@ -1,0 +1,255 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallSessionRepository, StoredState } from '../capture/callSession';
+import type { CaptureService, TurnInput } from '../capture/captureService';
+import type { FlowRegistry } from '../capture/flowRegistry';
+import { STATE } from '../capture/machine';
+import type { CaptureField, Flow } from '../flows/schema';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../ports/clock';
+import type { KeyValueStore } from '../ports/keyValueStore';
+import { FINAL_STATUSES, effectiveStatus, type Payment } from '../payments/payment';
+import type { PaymentService } from '../payments/paymentService';
+import type { LinkSecrets } from './linkSecrets';
+import type { PayLinkRecord, PayLinkRepository } from './payLinkRepository';
+import type { ReceiptMailer } from './receiptMailer';
+
+export interface PayLinkServiceDeps {
+  store: KeyValueStore;
+  secrets: LinkSecrets;
+  links: PayLinkRepository;
+  payments: PaymentService;
+  capture: CaptureService;
+  sessions: CallSessionRepository;
+  flows: FlowRegistry;
+  receipts: ReceiptMailer;
+  clock: Clock;
+  logger: Logger;
+  publicBaseUrl: string;
+  /** How long a submission may hold its link: the slowest charge plus a margin. */
+  lockSeconds: number;
+}
+
+/** A link that names a payment, with everything a page about it needs. */
+export interface OpenLink {
+  token: string;
+  tokenHash: string;
+  sessionId: string;
+  record: PayLinkRecord;
+  payment: Payment;
+  flow: Flow;
+}
+
+/** What a visitor may do with a link now. */
+export type LinkStatus = 'open' | 'finished' | 'unavailable';
+
+/** The card fields as the form posted them; they go to the capture machine and nowhere else. */
+export interface CardEntry {
+  cardNumber?: string;
+  expiry?: string;
+  securityCode?: string;
+}
+
+const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
+  [STATE.collectingCardNumber]: 'cardNumber',
+  [STATE.collectingExpiry]: 'expiry',
+  [STATE.collectingSecurityCode]: 'securityCode',
+};
+const ENDED_STATES: ReadonlySet<string> = new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp]);
+/** Separators people type inside a field; anything else that is not a digit makes the entry junk. */
+const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g };
+const MAX_STEPS = 24;
+const LOCK_POLL_MS = 50;
+
+/**
+ * Pay links: issuing them, and paying through them with the same capture machine, vault, processor
+ * and idempotency as a phone call. A form submission becomes keypad turns of a session whose id is
+ * derived from the link, so every rule of the flow (checks, tries, card attempts) applies unchanged.
+ */
+export class PayLinkService {
+  constructor(private readonly deps: PayLinkServiceDeps) {}
+
+  /** Creates the link of a new link payment; the answer is its `payUrl`. */
+  async issue(payment: Payment, options: { email: string | null }): Promise<string> {
+    const nonce = this.deps.secrets.newNonce();
+    const token = this.deps.secrets.token(payment.id, nonce);
+    const tokenHash = this.deps.secrets.hash(token);
+    await this.deps.links.create(
+      tokenHash,
+      { paymentId: payment.id, expiresAt: payment.expiresAt, email: options.email, mistakes: 0, createdAt: this.deps.clock.now().toISOString() },
+      nonce,
+    );
+    return this.urlOf(token);
+  }
+
+  /** The `payUrl` of a link payment, rebuilt from its nonce; null for other payments. */
+  async payUrlOf(paymentId: string): Promise<string | null> {
+    const of = await this.deps.links.ofPayment(paymentId);
+    return of ? this.urlOf(this.deps.secrets.token(paymentId, of.nonce)) : null;
+  }
+
+  /** Why a flow cannot serve a web page, or null when it can. */
+  flowProblem(flow: Flow): string | null {
+    return flow.agentConfirmsCardNumber ? 'flows where an agent confirms the card number cannot be used for links' : null;
+  }
+
+  /** The link a URL names; null when it names none (malformed, unknown, or its payment is gone). */
+  async open(token: string): Promise<OpenLink | null> {
+    if (!this.deps.secrets.isTokenShape(token)) return null;
+    const tokenHash = this.deps.secrets.hash(token);
+    const record = await this.deps.links.get(tokenHash);
+    if (!record) return null;
+    const payment = await this.deps.payments.get(record.paymentId);
+    if (!payment || !this.deps.flows.has(payment.flowId)) return null;
+    return { token, tokenHash, sessionId: this.deps.secrets.sessionId(tokenHash), record, payment, flow: this.deps.flows.get(payment.flowId).flow };
+  }
+
+  /** Open while it can take a payment; finished once its capture ended; unavailable otherwise. */
+  async status(link: OpenLink): Promise<LinkStatus> {
+    const state = await this.stateOf(link);
+    if (state && (ENDED_STATES.has(state.value) || state.value === STATE.succeeded)) return 'finished';
+    const payment = link.payment;
+    // Claimed by someone else (a phone call with the pay code), or ended without this link.
+    if (payment.callSid !== null && payment.callSid !== link.sessionId) return 'unavailable';
+    if (FINAL_STATUSES.has(effectiveStatus(payment, this.deps.clock.now()))) return state ? 'finished' : 'unavailable';
+    if (Date.parse(link.record.expiresAt) <= this.deps.clock.now().getTime()) {
+      // A capture left half-way when its link expired ends as an abandoned call does, wiping the vault.
+      if (state) await this.deps.capture.hangUp(link.sessionId);
+      return 'unavailable';
+    }
+    return 'open';
+  }
+
+  /** The capture's state, or null before the first submission. */
+  async stateOf(link: OpenLink): Promise<StoredState | null> {
+    return (await this.deps.sessions.get(link.sessionId))?.value.state ?? null;
+  }
+
+  /** The payment as it stands now. */
+  async reload(link: OpenLink): Promise<OpenLink> {
+    const payment = await this.deps.payments.get(link.payment.id);
+    const record = await this.deps.links.get(link.tokenHash);
+    return { ...link, payment: payment ?? link.payment, record: record ?? link.record };
+  }
+
+  /**
+   * Runs one form submission through the capture, holding the link so that a double click or a
+   * second tab waits and then sees the first one's result instead of paying again.
+   */
+  async submit(link: OpenLink, entry: CardEntry): Promise<StoredState | null> {
+    const lockKey = `paylink-lock:${link.tokenHash}`;
+    const owner = `${process.pid}:${Math.random()}`;
+    if ((await this.deps.store.compareAndSet(lockKey, 0, owner, this.deps.lockSeconds)) === null) {
+      await this.waitForUnlock(lockKey);
+      return this.stateOf(link);
+    }
+    try {
+      return await this.run(link, entry);
+    } finally {
+      const held = await this.deps.store.get(lockKey);
+      if (held?.value === owner) await this.deps.store.delete(lockKey);
+    }
+  }
+
+  private async run(link: OpenLink, entry: CardEntry): Promise<StoredState | null> {
+    const { sessionId, flow } = link;
+    const log = this.deps.logger.child({ callSid: sessionId, paymentId: link.payment.id });
+    let found = await this.deps.sessions.get(sessionId);
+    if (!found) {
+      await this.deps.capture.startCall(sessionId, { paymentId: link.payment.id });
+      found = await this.deps.sessions.get(sessionId);
+      if (!found || found.value.paymentId !== link.payment.id) return null;
+    }
+    const fed = new Set<CaptureField>();
+    let confirmed = false;
+    let polled = false;
+    let rejected: CaptureField | null = null;
+    for (let step = 0; step < MAX_STEPS && found; step += 1) {
+      const { state, turn } = found.value;
+      const field = FIELD_OF_STATE[state.value];
+      if (ENDED_STATES.has(state.value) || state.value === STATE.succeeded) break;
+      if (state.value === STATE.processing) {
+        // A charge already on its way (a slow processor): wait for it once more, then report.
+        if (polled) break;
+        polled = true;
+        await this.deps.capture.takeTurn(sessionId, turn, { kind: 'poll' });
+      } else if (state.value === STATE.declined) {
+        if (fed.size > 0) break;
+        await this.press(sessionId, turn, '1');
+      } else if (state.value === STATE.confirming) {
+        if (fed.size === flow.fieldOrder.length && !confirmed) {
+          confirmed = true;
+          await this.press(sessionId, turn, '1');
+        } else if (fed.size === 0) {
+          // Left half-way by an earlier request: start the card again.
+          await this.press(sessionId, turn, '2');
+        } else break;
+      } else if (field) {
+        if (fed.has(field)) {
+          rejected = field;
+          break;
+        }
+        if (fed.size === 0 && field !== flow.fieldOrder[0]) {
+          // An earlier submission stopped at a later field: the form sends every field again.
+          await this.press(sessionId, turn, '*');
+        } else {
+          await this.deps.capture.takeTurn(sessionId, turn, keysOf(entry[field], SEPARATORS[field]));
+          fed.add(field);
+        }
+      } else break;
+      found = await this.deps.sessions.get(sessionId);
+    }
+    if (rejected) await this.countMistake(link, rejected);
+    const state = await this.stateOf(link);
+    log.info('pay link submission', { state: state?.value ?? null, rejected });
+    if (state?.value === STATE.succeeded && link.record.email) void this.sendReceipt(link, link.record.email);
+    return state;
+  }
+
+  /**
+   * A wrong entry counts against the link. Going back to the first field resets the machine's
+   * per-field count, so the link keeps its own; past the flow's tries it ends the capture the way
+   * the machine ends a silent caller, and the payment fails with `too_many_attempts`.
+   */
+  private async countMistake(link: OpenLink, field: CaptureField): Promise<void> {
+    const mistakes = await this.deps.links.countMistake(link.tokenHash);
+    if (mistakes < link.flow.tries[field]) return;
+    for (let i = 0; i < MAX_STEPS; i += 1) {
+      const found = await this.deps.sessions.get(link.sessionId);
+      if (!found || ENDED_STATES.has(found.value.state.value) || !FIELD_OF_STATE[found.value.state.value]) return;
+      await this.deps.capture.takeTurn(link.sessionId, found.value.turn, { kind: 'keys', digits: '', finishedOnKey: '' });
+    }
+  }
+
+  private async sendReceipt(link: OpenLink, email: string): Promise<void> {
+    try {
+      const payment = await this.deps.payments.get(link.payment.id);
+      if (payment) await this.deps.receipts.sendOnce(payment, email);
+    } catch (error) {
+      this.deps.logger.error('receipt failed', { paymentId: link.payment.id, error: (error as Error).message });
+    }
+  }
+
+  private async press(sessionId: string, turn: number, key: string): Promise<void> {
+    await this.deps.capture.takeTurn(sessionId, turn, { kind: 'keys', digits: key, finishedOnKey: '' });
+  }
+
+  private async waitForUnlock(lockKey: string): Promise<void> {
+    const deadline = Date.now() + this.deps.lockSeconds * 1000;
+    while (Date.now() < deadline && (await this.deps.store.get(lockKey))) await sleep(LOCK_POLL_MS);
+  }
+
+  private urlOf(token: string): string {
+    return `${this.deps.publicBaseUrl}/pay/${token}`;
+  }
+}
+
+/**
+ * A typed field as keypad input. Empty is silence (the machine asks for the field again); anything
+ * but digits becomes junk that fails the field's checks, so a '*' or '#' typed on a web page can
+ * never act as a keypad command.
+ */
+function keysOf(raw: string | undefined, separators: RegExp): TurnInput {
+  const value = (raw ?? '').replace(separators, '');
+  if (value === '') return { kind: 'keys', digits: '', finishedOnKey: '' };
+  return { kind: 'keys', digits: /^\d{1,40}$/.test(value) ? value : 'x', finishedOnKey: '#' };
+}

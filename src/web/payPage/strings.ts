@@ -1,0 +1,86 @@
+/** The page's own words (labels, headings); messages about the card come from the flow's prompts. */
+export interface PageStrings {
+  title: string;
+  asks: string;
+  amount: string;
+  forWhat: string;
+  cardNumber: string;
+  cardNumberHint: string;
+  expiry: string;
+  expiryHint: string;
+  securityCode: string;
+  securityCodeHint: string;
+  brandUnknown: string;
+  checkAmount: string;
+  submit: string;
+  submitting: string;
+  reenter: string;
+  safety: string;
+  success: string;
+  card: string;
+  reference: string;
+  time: string;
+  receiptSent: string;
+  notPaid: string;
+  processing: string;
+  checkResult: string;
+}
+
+const EN: PageStrings = {
+  title: 'Secure payment',
+  asks: '{merchant} asks you to pay',
+  amount: 'Amount',
+  forWhat: 'For',
+  cardNumber: 'Card number',
+  cardNumberHint: 'The long number on the front of your card.',
+  expiry: 'Expiry date',
+  expiryHint: 'MM/YY, as printed on the card.',
+  securityCode: 'Security code',
+  securityCodeHint: '3 digits on the back, or 4 on the front for American Express.',
+  brandUnknown: 'Card type appears as you type',
+  checkAmount: 'Please check the amount and the details above before you pay.',
+  submit: 'Process Card',
+  submitting: 'Processing…',
+  reenter: 'For your security, please enter all the card details again.',
+  safety: 'Your card details are sent over an encrypted connection straight to our payment vault. Nobody, not even the person who sent you this link, can see them.',
+  success: 'Success',
+  card: 'Card',
+  reference: 'Reference number',
+  time: 'Time',
+  receiptSent: 'A receipt is on its way to your email.',
+  notPaid: 'Payment not taken',
+  processing: 'Processing your payment',
+  checkResult: 'Check the result',
+};
+
+const ES: PageStrings = {
+  title: 'Pago seguro',
+  asks: '{merchant} le solicita un pago',
+  amount: 'Importe',
+  forWhat: 'Concepto',
+  cardNumber: 'Número de tarjeta',
+  cardNumberHint: 'El número largo en el frente de su tarjeta.',
+  expiry: 'Fecha de vencimiento',
+  expiryHint: 'MM/AA, como aparece en la tarjeta.',
+  securityCode: 'Código de seguridad',
+  securityCodeHint: '3 dígitos al reverso, o 4 al frente para American Express.',
+  brandUnknown: 'El tipo de tarjeta aparece al escribir',
+  checkAmount: 'Verifique el importe y los datos de arriba antes de pagar.',
+  submit: 'Procesar tarjeta',
+  submitting: 'Procesando…',
+  reenter: 'Por su seguridad, ingrese de nuevo todos los datos de la tarjeta.',
+  safety: 'Los datos de su tarjeta viajan cifrados directamente a nuestra bóveda de pagos. Nadie, ni siquiera quien le envió este enlace, puede verlos.',
+  success: 'Pago realizado',
+  card: 'Tarjeta',
+  reference: 'Número de referencia',
+  time: 'Hora',
+  receiptSent: 'Le enviamos un recibo por correo electrónico.',
+  notPaid: 'No se realizó el pago',
+  processing: 'Procesando su pago',
+  checkResult: 'Ver el resultado',
+};
+
+/** The page's words in a locale, English when the locale has none. */
+export function pageStrings(locale: string): PageStrings {
+  return locale.startsWith('es') ? ES : EN;
+}
