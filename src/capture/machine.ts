@@ -45,7 +45,7 @@ export function fieldState(field: CaptureField): CaptureStateName {
  * capture is done, so without this the root hang-up handler would still move an ended capture to
  * `hungUp` and turn, say, a completed payment into a failed one.
  */
-const ENDED = { type: 'final', on: { 'call.hungUp': {} } } as const;
+const ENDED = { type: 'final', on: { 'call.hungUp': {}, 'agent.canceled': {} } } as const;
 
 const TOO_MANY_ATTEMPTS: Failure = { code: 'too_many_attempts', message: 'The caller ran out of tries.' };
 const HUNG_UP: Failure = { code: 'caller_hung_up', message: 'The caller hung up before the payment was made.' };
@@ -246,6 +246,8 @@ export function createCaptureMachine(flow: Flow) {
     on: {
       // A hang-up anywhere but the states below ends the capture; those states override it.
       'call.hungUp': { target: `.${STATE.hungUp}`, actions: 'recordHangUp' },
+      // An agent's cancel ends any capture still taking input; a charge on its way or an approval stands.
+      'agent.canceled': { target: `.${STATE.canceled}`, actions: 'cancel' },
     },
     states: {
       [STATE.start]: {
@@ -318,6 +320,7 @@ export function createCaptureMachine(flow: Flow) {
           'processor.pending': { actions: 'stillProcessing' },
           // The charge is already on its way: its answer, not the hang-up, decides the payment.
           'call.hungUp': { actions: 'markCallEnded' },
+          'agent.canceled': {},
         },
       },
       [STATE.declined]: {
@@ -355,6 +358,7 @@ export function createCaptureMachine(flow: Flow) {
           ],
           'dtmf.timedOut': { target: STATE.completed, actions: 'sayGoodbye' },
           'call.hungUp': { target: STATE.completed, actions: 'clearNotices' },
+          'agent.canceled': {},
         },
       },
       [STATE.completed]: ENDED,

@@ -64,6 +64,8 @@ export type CaptureEvent =
   | { type: 'agent.confirmed' }
   | { type: 'agent.reenter' }
   | { type: 'agent.timedOut' }
+  /** The agent stopped the capture from the panel; the caller goes back to the agent. */
+  | { type: 'agent.canceled' }
   | { type: 'call.hungUp' };
 
 /** Side effects the machine asks for; the turn runner carries them out before it commits the turn. */

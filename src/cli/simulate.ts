@@ -9,6 +9,7 @@ import { maskedCard } from '../domain/masking';
 import { loadFlowFile } from '../flows/loadFlows';
 import { startGateway } from '../server';
 import { simulateCall } from './callSimulator';
+import { runBridgeSimulation } from './bridgeSimulation';
 import { interactiveKeys, keypadReadline, parseKeyScript, scriptedKeys, type KeySource } from './keySources';
 
 const USAGE = `Usage: npm run simulate -- [options]
@@ -29,6 +30,8 @@ Plays Twilio's part in a phone payment: creates a payment, dials the gateway and
   --script <file>       the same tokens from a file (// comments allowed)
   --expect <status>     exit 1 unless the payment ends with this status
   --quiet               print only the payment and the outcome, not the call
+  --bridge              an agent-assisted call: you type the caller's keys here, the agent works in the
+                        panel (http://localhost:$PORT/panel, PORT default 3000)
   -h, --help            this text
 
 Tokens: keys with an optional final # (pound), "-" for silence, HANGUP to hang up; PAYCODE is replaced by
@@ -77,6 +80,16 @@ export async function runSimulation(
     }
     const { out } = io;
     const script = readKeyScript(args);
+    if (args.bridge) {
+      const logPath = join(tmpdir(), `card-capture-bridge-${process.pid}-${Date.now()}.log`);
+      const logStream = createWriteStream(logPath);
+      cleanups.push(async () => {
+        logStream.end();
+        await once(logStream, 'close');
+      });
+      out(`the gateway's logs go to ${logPath}`);
+      return await runBridgeSimulation({ out, keys: keySource(script, undefined, io, cleanups), port: Number(process.env.PORT ?? 3000), logStream });
+    }
 
     let baseUrl: string;
     let apiKey: string;
@@ -221,6 +234,7 @@ function readArgs(argv: string[]) {
         script: { type: 'string' },
         expect: { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        bridge: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -256,6 +270,7 @@ function readArgs(argv: string[]) {
     script: values.script,
     expect,
     quiet: values.quiet,
+    bridge: values.bridge,
     help: values.help,
   };
 }

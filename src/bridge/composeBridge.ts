@@ -1,0 +1,106 @@
+import type { CaptureService } from '../capture/captureService';
+import type { FlowRegistry } from '../capture/flowRegistry';
+import type { Config } from '../config/config';
+import type { BridgeRouterDeps } from '../http/bridgeRouter';
+import type { Logger } from '../logging/logger';
+import type { PaymentService } from '../payments/paymentService';
+import type { CallControl } from '../ports/callControl';
+import type { Clock } from '../ports/clock';
+import type { EventBus } from '../ports/eventBus';
+import type { KeyValueStore } from '../ports/keyValueStore';
+import { AuditTrail } from '../agent/auditTrail';
+import { PanelSessions } from '../agent/panelSessions';
+import { SignInThrottle } from '../agent/signInThrottle';
+import { CallSessionRepository } from '../capture/callSession';
+import { panelRouter } from '../http/panelRouter';
+import { connectRedisTopology } from '../store/redisClient';
+import { TwilioCallControl } from '../telephony/twilioCallControl';
+import { voiceUrls } from '../telephony/voiceUrls';
+import { BridgeRepository } from './bridge';
+import { BridgeService } from './bridgeService';
+import { bridgeUrls } from './bridgeUrls';
+import { FakeCallControl } from './fakeCallControl';
+import { MemoryEventBus } from './memoryEventBus';
+import { RedisEventBus } from './redisEventBus';
+
+/** PCI DSS 10.5.1 asks for a year of audit history: the store keeps 90 days, the log pipeline the rest. */
+const AUDIT_RETENTION_SECONDS = 90 * 86_400;
+
+export interface BridgeParts {
+  store: KeyValueStore;
+  payments: PaymentService;
+  capture: CaptureService;
+  flows: FlowRegistry;
+  clock: Clock;
+  logger: Logger;
+  /** Overrides the configured call control (tests, the simulator). */
+  callControl?: CallControl;
+}
+
+/** The agent-assisted payments feature, assembled: bridge service, call control, events, webhook router deps. */
+export async function composeBridge(config: Config, parts: BridgeParts) {
+  const callControl =
+    parts.callControl ??
+    (config.bridge.callControl === 'twilio'
+      ? new TwilioCallControl({ accountSid: config.twilioAccountSid!, authToken: config.twilioAuthToken! })
+      : new FakeCallControl());
+  if (!parts.callControl && config.bridge.callControl === 'fake') {
+    parts.logger.warn('call control is the in-memory fake: the agent bridge acts on no real call (development only)');
+  }
+  const events: EventBus = config.redis
+    ? await RedisEventBus.connect(() => connectRedisTopology(config.redis!), config.redisKeyPrefix)
+    : new MemoryEventBus();
+  const urls = bridgeUrls(config.publicBaseUrl);
+  const voice = voiceUrls(config.publicBaseUrl);
+  const service = new BridgeService({
+    bridges: new BridgeRepository(parts.store, config.sessionTtlSeconds),
+    sessions: new CallSessionRepository(parts.store, config.sessionTtlSeconds),
+    callControl,
+    capture: parts.capture,
+    payments: parts.payments,
+    flows: parts.flows,
+    events,
+    clock: parts.clock,
+    logger: parts.logger,
+    urls,
+    paymentVoiceUrl: (id) => voice.payment(id),
+    capturePollUrl: (turn) => voice.capture(turn, { poll: true }),
+    agentDial: config.agentDial,
+    record: config.bridge.record,
+    agentFlowId: parts.flows.has(config.bridge.agentFlow) ? config.bridge.agentFlow : parts.flows.defaultFlowId,
+    paymentTtlSeconds: config.paymentTtlSeconds,
+  });
+  const routerDeps: Omit<BridgeRouterDeps, 'apology'> = {
+    bridges: service,
+    logger: parts.logger,
+    twilioAuthToken: config.twilioAuthToken,
+    publicBaseUrl: config.publicBaseUrl,
+    holdMusicUrl: config.bridge.holdMusicUrl,
+    holdUrl: urls.hold(),
+  };
+  const audit = new AuditTrail(parts.store, parts.logger, AUDIT_RETENTION_SECONDS);
+  const panel = panelRouter({
+    bridges: service,
+    sessions: new PanelSessions(parts.store),
+    audit,
+    throttle: new SignInThrottle(parts.store),
+    events,
+    clock: parts.clock,
+    logger: parts.logger,
+    apiKey: config.apiKey,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+  return {
+    service,
+    callControl,
+    events,
+    routerDeps,
+    panel,
+    audit,
+    async close() {
+      panel.closeStreams();
+      await service.settled();
+      await events.close();
+    },
+  };
+}

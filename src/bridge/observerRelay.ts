@@ -1,0 +1,22 @@
+import type { CallSession } from '../capture/callSession';
+import type { CaptureChange, CaptureObserver } from '../capture/captureObserver';
+
+/**
+ * Lets the turn runner be built before its observer: the bridge needs the runner, the runner
+ * reports to the bridge. Until something is attached, turns are not observed.
+ */
+export class ObserverRelay implements CaptureObserver {
+  private target: CaptureObserver | null = null;
+
+  attach(target: CaptureObserver): void {
+    this.target = target;
+  }
+
+  async turnCommitted(change: CaptureChange): Promise<void> {
+    await this.target?.turnCommitted(change);
+  }
+
+  async endingTwiml(session: CallSession, twiml: string): Promise<string> {
+    return this.target?.endingTwiml ? this.target.endingTwiml(session, twiml) : twiml;
+  }
+}

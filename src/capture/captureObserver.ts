@@ -1,0 +1,20 @@
+import type { CallSession } from './callSession';
+
+/** A committed turn: the session before and after it. */
+export interface CaptureChange {
+  before: CallSession | null;
+  after: CallSession;
+  /** The capture reached a final state in this turn. */
+  final: boolean;
+}
+
+/**
+ * Optional listener of the turn runner, so other features (the agent bridge, live events) follow a
+ * capture without the runner knowing them. Its failures never fail the caller's turn.
+ */
+export interface CaptureObserver {
+  /** After every committed turn. */
+  turnCommitted(change: CaptureChange): Promise<void>;
+  /** The TwiML a capture ends with; a bridged call returns to its agent instead of hanging up. */
+  endingTwiml?(session: CallSession, twiml: string): Promise<string>;
+}

@@ -1,0 +1,201 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type Response, Router } from 'express';
+import type { AuditEntry, AuditTrail } from '../agent/auditTrail';
+import { PANEL_IDLE_SECONDS, type PanelSession, type PanelSessions } from '../agent/panelSessions';
+import type { SignInThrottle } from '../agent/signInThrottle';
+import { BRIDGE_ID } from '../bridge/bridge';
+import type { AgentResult, BridgeService } from '../bridge/bridgeService';
+import type { AgentAction } from '../capture/captureService';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../ports/clock';
+import type { EventBus, GatewayEvent } from '../ports/eventBus';
+import { panelPage } from '../web/panel/panelPage';
+import { PANEL_JS } from '../web/panel/panelScript';
+import { PANEL_CSS } from '../web/panel/panelStyles';
+import { signInPage } from '../web/panel/signInPage';
+
+export interface PanelRouterDeps {
+  bridges: BridgeService;
+  sessions: PanelSessions;
+  audit: AuditTrail;
+  throttle: SignInThrottle;
+  events: EventBus;
+  clock: Clock;
+  logger: Logger;
+  apiKey: string;
+  publicBaseUrl: string;
+}
+
+const COOKIE = 'ccg_panel';
+const ACTIONS: ReadonlySet<string> = new Set<AgentAction>(['confirmed', 'reenter', 'cancel', 'retry']);
+/** How often an open event stream is kept alive and its session checked. */
+const STREAM_CHECK_MS = 15_000;
+/** Strict: our own script and stylesheet, nothing inline, nothing third-party, no framing. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+
+/** The agent panel: sign-in, live bridges over server-sent events, and the agent's actions. */
+export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStreams(): void } {
+  const router = Router();
+  const secure = deps.publicBaseUrl.startsWith('https:');
+  const expectedOrigin = new URL(deps.publicBaseUrl).origin;
+  const streams = new Set<Response>();
+
+  router.use((_req, res, next) => {
+    res.set('Content-Security-Policy', CSP);
+    res.set('Cache-Control', 'no-store');
+    // With no-referrer (helmet's default) browsers send `Origin: null`, and the origin check needs the real one.
+    res.set('Referrer-Policy', 'same-origin');
+    next();
+  });
+  router.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
+  router.use(express.json({ limit: '4kb', strict: true }));
+
+  const cookieOf = (req: Request): string | undefined => {
+    const header = req.get('cookie') ?? '';
+    for (const part of header.split(';')) {
+      const [name, ...value] = part.trim().split('=');
+      if (name === COOKIE) return value.join('=');
+    }
+    return undefined;
+  };
+  const setCookie = (res: Response, value: string, maxAge: number) =>
+    res.append('Set-Cookie', `${COOKIE}=${value}; Path=/panel; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`);
+  const audit = (req: Request, session: PanelSession | null, action: AuditEntry['action'], resource: string | null, result: string) =>
+    deps.audit
+      .record({ at: deps.clock.now().toISOString(), actor: session?.actor ?? 'anonymous', ip: req.ip ?? 'unknown', origin: req.get('origin') ?? null, action, resource, result })
+      .catch((error: unknown) => deps.logger.error('audit entry failed', { error }));
+  // Browsers send Origin with every POST; one from elsewhere is a cross-site request.
+  const sameOrigin = (req: Request) => (req.get('origin') ?? expectedOrigin) === expectedOrigin;
+
+  router.get('/panel.js', (_req, res) => {
+    res.type('application/javascript').send(PANEL_JS);
+  });
+  router.get('/panel.css', (_req, res) => {
+    res.type('text/css').send(PANEL_CSS);
+  });
+
+  router.get('/', async (req, res) => {
+    const session = await deps.sessions.touch(cookieOf(req));
+    res.type('html').send(session ? panelPage({ csrfToken: session.csrfToken, actor: session.actor }) : signInPage(null));
+  });
+
+  router.post('/sign-in', async (req, res) => {
+    const given = typeof req.body?.apiKey === 'string' ? req.body.apiKey : '';
+    const ip = req.ip ?? 'unknown';
+    if (await deps.throttle.locked(ip)) {
+      await audit(req, null, 'sign-in', null, 'locked_out');
+      res.status(429).type('html').send(signInPage('Too many wrong keys from this address. Try again in 30 minutes.'));
+      return;
+    }
+    if (!sameOrigin(req) || !given || !sameSecret(given, deps.apiKey)) {
+      await deps.throttle.failed(ip);
+      await audit(req, null, 'sign-in', null, sameOrigin(req) ? 'wrong_key' : 'cross_origin');
+      res.status(401).type('html').send(signInPage('That key is not valid.'));
+      return;
+    }
+    await deps.throttle.succeeded(ip);
+    await deps.sessions.end(cookieOf(req));
+    const { cookie, session } = await deps.sessions.create(req.ip ?? 'unknown', deps.clock.now());
+    await audit(req, session, 'sign-in', null, 'ok');
+    setCookie(res, cookie, PANEL_IDLE_SECONDS);
+    res.redirect(303, '/panel');
+  });
+
+  router.post('/sign-out', async (req, res) => {
+    const session = await deps.sessions.peek(cookieOf(req));
+    if (session && sameOrigin(req) && typeof req.body?.csrf === 'string' && sameSecret(req.body.csrf, session.csrfToken)) {
+      await deps.sessions.end(cookieOf(req));
+      await audit(req, session, 'sign-out', null, 'ok');
+    }
+    setCookie(res, '', 0);
+    res.redirect(303, '/panel');
+  });
+
+  /** Signed in, same origin, and the session's CSRF token in the header: or a 401/403 answer. */
+  const authorised = async (req: Request, res: Response): Promise<PanelSession | null> => {
+    const session = await deps.sessions.touch(cookieOf(req));
+    if (!session) {
+      res.status(401).json({ ok: false, code: 'signed_out', message: 'Your session has ended. Sign in again.' });
+      return null;
+    }
+    const token = req.get('x-csrf-token') ?? '';
+    if (!sameOrigin(req) || !token || !sameSecret(token, session.csrfToken)) {
+      res.status(403).json({ ok: false, code: 'csrf', message: 'The request was refused. Reload the panel.' });
+      return null;
+    }
+    return session;
+  };
+  const answer = (res: Response, result: AgentResult) => res.status(result.ok ? 200 : 409).json(result);
+
+  router.post('/bridges/:id/capture', async (req, res) => {
+    const session = await authorised(req, res);
+    if (!session) return;
+    const id = String(req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
+    const result = BRIDGE_ID.test(id)
+      ? await deps.bridges.startSecureCapture(id, {
+          amount: text(body.amount, 20),
+          currency: text(body.currency, 3).toUpperCase(),
+          description: text(body.description, 200) || null,
+        })
+      : ({ ok: false, code: 'not_found', message: 'No such call.' } as const);
+    await audit(req, session, 'start-capture', result.ok && result.paymentId ? `${id}/${result.paymentId}` : id.slice(0, 40), result.ok ? 'ok' : result.code);
+    answer(res, result);
+  });
+
+  router.post('/bridges/:id/actions/:action', async (req, res) => {
+    const session = await authorised(req, res);
+    if (!session) return;
+    const id = String(req.params.id);
+    const action = String(req.params.action);
+    if (!ACTIONS.has(action) || !BRIDGE_ID.test(id)) {
+      res.status(404).json({ ok: false, code: 'not_found', message: 'No such action.' });
+      return;
+    }
+    const result = await deps.bridges.agentAction(id, action as AgentAction);
+    await audit(req, session, action as AuditEntry['action'], id, result.ok ? 'ok' : result.code);
+    answer(res, result);
+  });
+
+  router.get('/events', async (req, res) => {
+    const cookie = cookieOf(req);
+    if (!(await deps.sessions.peek(cookie))) {
+      res.status(401).type('text/plain').send('Sign in first.');
+      return;
+    }
+    res.status(200).set({ 'Content-Type': 'text/event-stream', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    streams.add(res);
+    // Subscribe before reading the snapshot, so nothing committed in between is missed.
+    const stop = deps.events.subscribe((event: GatewayEvent) => send(event.type, event));
+    const timer = setInterval(() => {
+      void deps.sessions.peek(cookie).then((session) => {
+        if (session) res.write(': keep-alive\n\n');
+        else {
+          send('signed-out', {});
+          res.end();
+        }
+      });
+    }, STREAM_CHECK_MS);
+    res.on('close', () => {
+      clearInterval(timer);
+      stop();
+      streams.delete(res);
+    });
+    res.write('retry: 3000\n\n');
+    send('snapshot', await deps.bridges.snapshot());
+  });
+
+  return {
+    router,
+    closeStreams() {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}

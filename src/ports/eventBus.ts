@@ -1,0 +1,44 @@
+import type { CardBrand } from '../domain/cardBrand';
+
+/** A bridge's state as the agent panel shows it. */
+export interface BridgeEvent {
+  type: 'bridge';
+  bridgeId: string;
+  state: string;
+  paymentId: string | null;
+  recording: 'off' | 'on' | 'paused';
+  agentOnHold: boolean;
+  error: string | null;
+  at: string;
+}
+
+/** A capture's progress, masked: the brand and last 4 at most, never a field's value. */
+export interface PaymentEvent {
+  type: 'payment';
+  paymentId: string;
+  callSid: string;
+  /** The capture step (machine state) and the payment status it projects to. */
+  step: string;
+  status: string;
+  card: { brand: CardBrand; last4: string } | null;
+  expiryCaptured: boolean;
+  securityCodeCaptured: boolean;
+  reference: string | null;
+  declineCode: string | null;
+  /** The steps in words, e.g. "Visa •••• 4242 — valid", "Expiry ✓". */
+  lines: string[];
+  at: string;
+}
+
+export type GatewayEvent = BridgeEvent | PaymentEvent;
+
+/**
+ * Publish/subscribe of masked events across every gateway process: what one process commits, a panel
+ * connected to any other sees. Delivery is best effort; the store stays the source of truth.
+ */
+export interface EventBus {
+  publish(event: GatewayEvent): Promise<void>;
+  /** Calls `listener` for every event from now on; answers the function that stops it. */
+  subscribe(listener: (event: GatewayEvent) => void): () => void;
+  close(): Promise<void>;
+}

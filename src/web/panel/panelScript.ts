@@ -1,0 +1,105 @@
+/**
+ * The panel's only script: follows /panel/events and posts the agent's actions with the session's
+ * CSRF token. It writes text with textContent only, so nothing an event carries can become markup.
+ */
+export const PANEL_JS = `'use strict';
+(function () {
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+  var list = document.getElementById('bridges');
+  var empty = document.getElementById('empty');
+  var connection = document.getElementById('connection');
+  var template = document.getElementById('bridge-template');
+  var bridges = {};
+  var payments = {};
+  var cards = {};
+  var STATE_WORDS = { dialing: 'Dialling the agent', connected: 'Connected', securing: 'Starting the card capture', capturing: 'Caller entering card details', ended: 'Ended' };
+
+  function post(path, body) {
+    return fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify(body || {})
+    }).then(function (res) {
+      if (res.status === 401) { location.assign('/panel'); return null; }
+      return res.json().catch(function () { return null; });
+    });
+  }
+
+  function cardFor(id) {
+    if (cards[id]) return cards[id];
+    var node = template.content.firstElementChild.cloneNode(true);
+    node.dataset.bridge = id;
+    node.querySelector('.bridge-id').textContent = id.slice(3, 11);
+    node.querySelector('.start-capture').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var form = event.target;
+      var button = form.querySelector('button');
+      button.disabled = true;
+      post('/panel/bridges/' + id + '/capture', {
+        amount: form.amount.value, currency: form.currency.value.toUpperCase(), description: form.description.value
+      }).then(function (answer) { button.disabled = false; showResult(id, answer); });
+    });
+    node.querySelectorAll('[data-action]').forEach(function (button) {
+      button.addEventListener('click', function () {
+        button.disabled = true;
+        post('/panel/bridges/' + id + '/actions/' + button.dataset.action).then(function (answer) { button.disabled = false; showResult(id, answer); });
+      });
+    });
+    cards[id] = node;
+    list.appendChild(node);
+    return node;
+  }
+
+  function showResult(id, answer) {
+    var error = cardFor(id).querySelector('.error');
+    if (answer && answer.ok === false) { error.textContent = answer.message; error.hidden = false; }
+    else { error.hidden = true; }
+  }
+
+  function draw(id) {
+    var bridge = bridges[id];
+    var node = cardFor(id);
+    if (bridge.state === 'ended') { node.remove(); delete cards[id]; delete bridges[id]; empty.hidden = list.children.length > 0; return; }
+    empty.hidden = true;
+    var payment = bridge.paymentId ? payments[bridge.paymentId] : null;
+    node.querySelector('.bridge-state').textContent = (STATE_WORDS[bridge.state] || bridge.state) + (bridge.agentOnHold ? ' (you are on hold)' : '');
+    node.querySelector('.recording').textContent = bridge.recording === 'off' ? 'Not recorded' : bridge.recording === 'paused' ? 'Paused' : 'Recording';
+    node.querySelector('.payment-status').textContent = payment ? payment.status : '—';
+    var steps = node.querySelector('.steps');
+    steps.textContent = '';
+    (payment ? payment.lines : []).forEach(function (line) {
+      var li = document.createElement('li');
+      li.textContent = line;
+      steps.appendChild(li);
+    });
+    if (bridge.error) { showResult(id, { ok: false, message: bridge.error }); }
+    var capturing = bridge.state === 'capturing';
+    var step = payment && capturing ? payment.step : null;
+    node.querySelector('.start-capture').hidden = bridge.state !== 'connected';
+    node.querySelector('[data-action="confirmed"]').hidden = step !== 'awaitingAgent';
+    node.querySelector('[data-action="reenter"]').hidden = step !== 'awaitingAgent';
+    node.querySelector('[data-action="retry"]').hidden = step !== 'declined';
+    node.querySelector('[data-action="cancel"]').hidden = !capturing || step === 'processing' || step === 'succeeded';
+  }
+
+  function onBridge(event) { bridges[event.bridgeId] = event; draw(event.bridgeId); }
+  function onPayment(event) {
+    payments[event.paymentId] = event;
+    Object.keys(bridges).forEach(function (id) { if (bridges[id].paymentId === event.paymentId) draw(id); });
+  }
+
+  var source = new EventSource('/panel/events');
+  source.addEventListener('open', function () { connection.textContent = 'Live'; });
+  source.addEventListener('error', function () { connection.textContent = 'Reconnecting…'; });
+  source.addEventListener('snapshot', function (message) {
+    var snapshot = JSON.parse(message.data);
+    snapshot.payments.forEach(function (p) { payments[p.paymentId] = p; });
+    snapshot.bridges.forEach(onBridge);
+    empty.hidden = list.children.length > 0;
+  });
+  source.addEventListener('bridge', function (message) { onBridge(JSON.parse(message.data)); });
+  source.addEventListener('payment', function (message) { onPayment(JSON.parse(message.data)); });
+  source.addEventListener('signed-out', function () { source.close(); location.assign('/panel'); });
+})();
+`;
