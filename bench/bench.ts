@@ -11,7 +11,7 @@
  *    as real calls do; latency percentiles here show what a caller waits at that many live calls.
  * Then 1,000 calls are left open mid-capture to measure what live calls cost in memory.
  *
- *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--think-ms 200]
+ *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--think-ms 1000]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     calls: { type: 'string', default: '600' },
     concurrency: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '3' },
-    'think-ms': { type: 'string', default: '200' },
+    'think-ms': { type: 'string', default: '1000' },
     'live-calls': { type: 'string', default: '1000' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },

@@ -12,12 +12,24 @@ import type { KeyValueStore } from './ports/keyValueStore';
 import type { Processor } from './ports/processor';
 import { PaymentRepository } from './payments/paymentRepository';
 import { PaymentService } from './payments/paymentService';
-import { SandboxProcessor } from './processors/sandboxProcessor';
+import { RefundService } from './payments/refundService';
+import { createProcessor } from './processors/createProcessor';
 import { MemoryStore } from './store/memoryStore';
-import { RedisStore, connectRedis } from './store/redisStore';
+import { RedisStore } from './store/redisStore';
+import { connectRedisTopology } from './store/redisClient';
+import { trackRequests } from './http/drain';
+import { createPrometheusMetrics, type PrometheusMetrics } from './observability/metrics';
+import { instrumentProcessor } from './observability/instrumentProcessor';
+import { instrumentStore } from './observability/instrumentStore';
 import { createTwimlRenderer } from './telephony/renderTwiml';
 import { voiceUrls } from './telephony/voiceUrls';
 import { AesGcmVault } from './vault/aesGcmVault';
+import { composePayLinks } from './links/composePayLinks';
+import { composeBridge } from './bridge/composeBridge';
+import type { BridgeService } from './bridge/bridgeService';
+import { ObserverRelay } from './bridge/observerRelay';
+import type { CallControl } from './ports/callControl';
+import type { EventBus } from './ports/eventBus';
 
 export interface GatewayOptions {
   /** Environment to configure from; defaults to process.env. */
@@ -30,6 +42,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Swaps the processor adapter (tests of slow or failing processors). */
   processor?: (parts: { vault: AesGcmVault; store: KeyValueStore }) => Processor;
+  /** Swaps the call control of the agent bridge (tests, the simulator). */
+  callControl?: CallControl;
 }
 
 export interface RunningGateway {
@@ -38,8 +52,18 @@ export interface RunningGateway {
   logger: Logger;
   store: KeyValueStore;
   capture: CaptureService;
+  /** Agent-assisted payments: the call bridge and its masked events. */
+  bridges: BridgeService;
+  events: EventBus;
+  callControl: CallControl;
   server: Server;
-  close(): Promise<void>;
+  /** The gateway's Prometheus metrics (also served at GET /metrics). */
+  metrics: PrometheusMetrics;
+  /**
+   * Drains and stops: readiness answers 503 at once, requests keep being served for `drainDelayMs`
+   * (default 0), then no new connection is taken, requests in flight are answered, and the store closes.
+   */
+  close(options?: { drainDelayMs?: number }): Promise<void>;
 }
 
 /** Payment records outlive their pay code by this much, so a business can still read the result. */
@@ -69,34 +93,46 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       ? Object.freeze({ ...initial, port, publicBaseUrl: `http://127.0.0.1:${port}` })
       : initial;
 
-  let store: KeyValueStore;
+  let rawStore: KeyValueStore;
   try {
-    store = config.redisUrl ? new RedisStore(await connectRedis(config.redisUrl), config.redisKeyPrefix) : new MemoryStore();
+    rawStore = config.redis ? new RedisStore(await connectRedisTopology(config.redis), config.redisKeyPrefix) : new MemoryStore();
   } catch (error) {
     server.close();
     throw error;
   }
+  const metrics = createPrometheusMetrics();
+  // Everything inside the gateway uses the counted store; RunningGateway.store stays the adapter itself.
+  const store = instrumentStore(rawStore, metrics);
   const clock = options.clock ?? systemClock;
   const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.vaultTtlSeconds });
   const processor = options.processor
     ? options.processor({ vault, store })
-    : new SandboxProcessor(vault, store, { latencyMs: config.sandboxLatencyMs });
-  const payments = new PaymentService(new PaymentRepository(store, PAYMENT_RETENTION_SECONDS), clock);
+    : createProcessor(config, { vault, store });
+  const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS);
+  const payments = new PaymentService(paymentRepository, clock);
   const render = createTwimlRenderer(voiceUrls(config.publicBaseUrl));
+  // The bridge follows captures but needs the turn runner itself: it is attached once built.
+  const captureObserver = new ObserverRelay();
   const capture = new CaptureService({
     flows,
     sessions: new CallSessionRepository(store, config.sessionTtlSeconds),
     payments,
     vault,
-    processor,
+    processor: instrumentProcessor(processor, metrics),
     clock,
     logger,
     render,
     processorTimeoutMs: config.processorTimeoutMs,
+    metrics,
+    observer: captureObserver,
   });
+  const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, ...(options.callControl ? { callControl: options.callControl } : {}) });
+  captureObserver.attach(bridge.service);
+  const payLinks = composePayLinks(config, { store, payments, capture, flows, clock, logger, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 
   const app = createApp({
     store,
+    processor: config.processor,
     logger,
     api: {
       payments,
@@ -105,6 +141,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       apiKey: config.apiKey,
       publicBaseUrl: config.publicBaseUrl,
       paymentTtlSeconds: config.paymentTtlSeconds,
+      links: { service: payLinks.service, ttlSeconds: config.linkTtlSeconds },
+      refunds: new RefundService(paymentRepository, store, processor, clock),
     },
     voice: {
       capture,
@@ -114,8 +152,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       publicBaseUrl: config.publicBaseUrl,
       apology: () => capture.apology(),
       deadlineMs: WEBHOOK_DEADLINE_MS,
+      metrics,
     },
+    metrics: { registry: metrics, bearerKey: config.operations.metricsToken ?? config.apiKey },
+    isDraining: () => drainer.draining,
+    pay: payLinks.router,
+    bridge: { ...bridge.routerDeps, apology: () => capture.apology() },
+    panel: bridge.panel.router,
   });
+  // Tracking is attached first so it sees every request the app answers.
+  const drainer = trackRequests(server);
   server.on('request', app);
 
   if (config.env === 'production' && !env.PUBLIC_BASE_URL) {
@@ -127,7 +173,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   logger.info('gateway listening', {
     port,
     publicBaseUrl: config.publicBaseUrl,
-    store: config.redisUrl ? 'redis' : 'memory',
+    store: config.redis ? `redis (${config.redis.mode})` : 'memory',
     processor: processor.name,
     flows: flows.ids(),
   });
@@ -136,15 +182,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     url: `http://127.0.0.1:${port}`,
     config,
     logger,
-    store,
+    store: rawStore,
     capture,
+    bridges: bridge.service,
+    events: bridge.events,
+    callControl: bridge.callControl,
     server,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await store.close();
+    metrics,
+    async close(options = {}) {
+      // Webhooks answer within WEBHOOK_DEADLINE_MS, so waiting a little longer than that cuts nothing.
+      // Open panel event streams never finish by themselves: end them so the drain can.
+      bridge.panel.closeStreams();
+      const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
+      if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
+      await bridge.close();
+      await rawStore.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { initialTransition, transition } from 'xstate';
 import type { Logger } from '../logging/logger';
+import type { GatewayMetrics } from '../observability/metrics';
 import type { Clock } from '../ports/clock';
 import type { ChargeResult, Processor } from '../ports/processor';
 import type { CardRefs, Vault } from '../ports/vault';
@@ -7,6 +8,7 @@ import type { Flow } from '../flows/schema';
 import type { PaymentService } from '../payments/paymentService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
+import type { CaptureObserver } from './captureObserver';
 import type { FlowRegistry } from './flowRegistry';
 import { STATE } from './machine';
 import { projectPayment, projectionChanged } from './projection';
@@ -31,6 +33,10 @@ export interface CaptureServiceDeps {
   processorTimeoutMs: number;
   /** How long an ended call's session is kept, so late duplicates still get their answer. */
   endedSessionTtlSeconds?: number;
+  /** Counts ended captures; optional so the service can run without metrics. */
+  metrics?: Pick<GatewayMetrics, 'captureTransition'>;
+  /** Follows committed turns (agent bridge, live events); optional. */
+  observer?: CaptureObserver;
 }
 
 const MAX_RACE_RETRIES = 5;
@@ -92,6 +98,7 @@ export class CaptureService {
       return winner ? this.replay(winner.value, 0) : twiml;
     }
     if (session.paymentId) await this.project(session, version);
+    await this.notify({ before: null, after: session, final: false });
     this.log(session).info('call started', { state: state.value, flowId: flow.id });
     return twiml;
   }
@@ -119,6 +126,27 @@ export class CaptureService {
   /** What the caller hears when a webhook cannot be answered: an apology, then the call ends. */
   apology(): string {
     return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+  }
+
+  /**
+   * The agent's part in an agent-assisted capture: confirm or reject the card number, cancel, or try
+   * another card after a decline. Committed with compare-and-set like a caller's turn; answers the
+   * state after the action, or null when the capture is not in a state that takes it.
+   */
+  async agentAction(callSid: string, action: AgentAction): Promise<{ state: string; turn: number } | null> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found || this.isFinal(found.value)) return null;
+      const stateName = found.value.state.value;
+      const event = agentEvent(action, stateName, this.deps.clock.now().toISOString());
+      if (!event) return null;
+      const outcome = await this.advance(found.value, found.version, event, null);
+      if (outcome !== null) {
+        const now = await this.deps.sessions.get(callSid);
+        return now ? { state: now.value.state.value, turn: now.value.turn } : null;
+      }
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates for an agent action`);
   }
 
   /** Twilio says the call ended: the capture ends and what was entered is wiped. */
@@ -200,7 +228,8 @@ export class CaptureService {
       state,
       vaultRefs: captureOver ? {} : refs,
     };
-    const twiml = this.deps.render({ flow, state, turn: updated.turn });
+    const rendered = this.deps.render({ flow, state, turn: updated.turn });
+    const twiml = final && this.deps.observer?.endingTwiml ? await this.deps.observer.endingTwiml(updated, rendered) : rendered;
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
     const newVersion = await this.deps.sessions.save(updated, version, ttl);
@@ -211,8 +240,10 @@ export class CaptureService {
     if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
     if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
     this.log(updated).info('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
+    this.deps.metrics?.captureTransition(session.state, state);
     // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
     if (updated.paymentId && projectionChanged(session.state, state)) await this.project(updated, newVersion);
+    await this.notify({ before: session, after: updated, final });
     if (state.value === STATE.processing && session.state.value !== STATE.processing) {
       return this.awaitCharge(updated, replyTurn ?? updated.turn);
     }
@@ -313,26 +344,11 @@ export class CaptureService {
     return this.deps.render({ flow, state: session.state, turn: session.turn });
   }
 
+  /** Says one closing prompt and hangs up, outside any capture (no session, or none possible). */
   private renderEnding(flow: Flow, locale: string | null, key: 'payment.unavailable' | 'error.system'): string {
-    const state: StoredState = {
-      value: STATE.failed,
-      context: {
-        locale: locale && locale in flow.locales ? locale : flow.defaultLocale,
-        payment: null,
-        attempts: 0,
-        card: null,
-        captured: { cardNumber: false, expiry: false, securityCode: false },
-        chargeAttempts: 0,
-        lastDecline: null,
-        reference: null,
-        failure: null,
-        notices: [{ key }],
-        securityCodeLength: 0,
-        referenceRepeats: 0,
-        waitingSince: null,
-        callEnded: false,
-      },
-    };
+    const { machine } = this.deps.flows.get(flow.id);
+    const [initial] = initialTransition(machine, { locale: this.deps.flows.localeFor(flow.id, locale), payment: null });
+    const state: StoredState = { value: STATE.failed, context: { ...initial.context, notices: [{ key }] } };
     return this.deps.render({ flow, state, turn: 0 });
   }
 
@@ -346,7 +362,35 @@ export class CaptureService {
     await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state));
   }
 
+  /** Tells the observer; its failures are logged, never the caller's problem. */
+  private async notify(change: Parameters<CaptureObserver['turnCommitted']>[0]): Promise<void> {
+    if (!this.deps.observer) return;
+    try {
+      await this.deps.observer.turnCommitted(change);
+    } catch (error) {
+      this.log(change.after).error('capture observer failed', { error });
+    }
+  }
+
   private log(session: CallSession): Logger {
     return this.deps.logger.child({ callSid: session.callSid, paymentId: session.paymentId ?? undefined });
+  }
+}
+
+/** What an agent may do to a capture from the panel. */
+export type AgentAction = 'confirmed' | 'reenter' | 'cancel' | 'retry';
+
+/** The machine event for an agent action in a state, or null when that state does not take it. */
+function agentEvent(action: AgentAction, stateName: string, at: string): CaptureEvent | null {
+  switch (action) {
+    case 'confirmed':
+      return stateName === STATE.awaitingAgent ? { type: 'agent.confirmed' } : null;
+    case 'reenter':
+      return stateName === STATE.awaitingAgent ? { type: 'agent.reenter' } : null;
+    case 'cancel':
+      return stateName === STATE.processing || stateName === STATE.succeeded ? null : { type: 'agent.canceled' };
+    case 'retry':
+      // The same choice as the caller's "press 1 to try another card".
+      return stateName === STATE.declined ? { type: 'dtmf.entered', digits: '1', at } : null;
   }
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { operationsProblems, operationsSettings, type OperationsSettings } from './operationsConfig';
+import { bridgeProblems, bridgeSettings, type BridgeSettings } from './bridgeConfig';
+import { redisTopology, redisTopologyProblems, redisUrlRequired, type RedisTopology } from './redisTopology';
+import { PROCESSOR_KINDS, processorProblems, processorSettings, type ProcessorKind, type ProcessorSettings } from './processorConfig';
 
 /** The gateway's configuration: validated once at start, frozen, and passed down explicitly. */
 export interface Config {
@@ -15,7 +19,15 @@ export interface Config {
   readonly redisKeyPrefix: string;
   /** 32 bytes. */
   readonly vaultKey: Buffer;
-  readonly processor: 'sandbox';
+  readonly processor: ProcessorKind;
+  /** What the chosen adapter needs (Stripe key, connector URL and secret); null for adapters not configured. */
+  readonly processors: ProcessorSettings;
+  /** The shared store's servers (REDIS_MODE); null for the embedded memory store. */
+  readonly redis: RedisTopology | null;
+  /** Shutdown and metrics settings. */
+  readonly operations: OperationsSettings;
+  /** Agent-assisted payments: call bridge, recording, call control. */
+  readonly bridge: BridgeSettings;
   readonly sandboxLatencyMs: number;
   readonly processorTimeoutMs: number;
   readonly agentDial: string | null;
@@ -24,6 +36,16 @@ export interface Config {
   readonly paymentTtlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly vaultTtlSeconds: number;
+  /** How long a pay link works unless its payment says otherwise. */
+  readonly linkTtlSeconds: number;
+  /** Where receipts of link payments are sent from; null sends none. */
+  readonly smtpUrl: string | null;
+  readonly receiptFrom: string;
+  /** Who the payment page says is asking for the money. */
+  readonly merchantName: string;
+  /** Requests per minute to pay pages: per link, and per client address. */
+  readonly payRateLimitPerLink: number;
+  readonly payRateLimitPerClient: number;
   /** Secrets generated because development left them unset; printed once at start. */
   readonly generated: { readonly apiKey?: string; readonly vaultKey?: string };
 }
@@ -79,7 +101,7 @@ const envSchema = z.object({
       )
       .optional(),
   ),
-  PROCESSOR: z.enum(['sandbox'], { message: 'must be one of: sandbox' }).default('sandbox'),
+  PROCESSOR: z.enum(PROCESSOR_KINDS, { message: `must be one of: ${PROCESSOR_KINDS.join(', ')}` }).default('sandbox'),
   SANDBOX_LATENCY_MS: intWithDefault(0, 0, 60_000),
   PROCESSOR_TIMEOUT_MS: intWithDefault(8000, 100, 12_000),
   AGENT_DIAL: optionalText.pipe(
@@ -93,6 +115,12 @@ const envSchema = z.object({
   PAYMENT_TTL_SECONDS: intWithDefault(86_400, 60, 30 * 86_400),
   SESSION_TTL_SECONDS: intWithDefault(7200, 60, 86_400),
   VAULT_TTL_SECONDS: intWithDefault(1800, 60, 86_400),
+  LINK_TTL_SECONDS: intWithDefault(900, 60, 7 * 86_400),
+  SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').optional()),
+  RECEIPT_FROM: optionalText.pipe(z.string().max(200).optional()),
+  MERCHANT_NAME: optionalText.pipe(z.string().max(80, 'must be at most 80 characters').optional()),
+  PAY_RATE_LIMIT_PER_LINK: intWithDefault(30, 1, 10_000),
+  PAY_RATE_LIMIT_PER_CLIENT: intWithDefault(120, 1, 100_000),
 });
 
 const REQUIRED_IN_PRODUCTION = ['TWILIO_AUTH_TOKEN', 'API_KEY', 'VAULT_KEY', 'REDIS_URL'] as const;
@@ -110,8 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const isProduction = (env.NODE_ENV ?? '').trim() === 'production';
+  problems.push(...processorProblems(env));
+  problems.push(...redisTopologyProblems(env), ...operationsProblems(env));
+  problems.push(...bridgeProblems(env));
   if (isProduction) {
     for (const name of REQUIRED_IN_PRODUCTION) {
+      if (name === 'REDIS_URL' && !redisUrlRequired(env)) continue;
       if (!env[name]?.trim()) problems.push(`${name}: required when NODE_ENV=production`);
     }
   }
@@ -136,6 +168,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     vaultKey: Buffer.from(vaultKeyBase64, 'base64'),
     processor: e.PROCESSOR,
+    processors: processorSettings(env),
+    redis: redisTopology(env),
+    operations: operationsSettings(env),
+    bridge: bridgeSettings(env),
     sandboxLatencyMs: e.SANDBOX_LATENCY_MS,
     processorTimeoutMs: e.PROCESSOR_TIMEOUT_MS,
     agentDial: e.AGENT_DIAL ?? null,
@@ -144,6 +180,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTtlSeconds: e.PAYMENT_TTL_SECONDS,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     vaultTtlSeconds: e.VAULT_TTL_SECONDS,
+    linkTtlSeconds: e.LINK_TTL_SECONDS,
+    smtpUrl: e.SMTP_URL ?? null,
+    receiptFrom: e.RECEIPT_FROM ?? 'Payments <payments@localhost>',
+    merchantName: e.MERCHANT_NAME ?? 'Card capture gateway',
+    payRateLimitPerLink: e.PAY_RATE_LIMIT_PER_LINK,
+    payRateLimitPerClient: e.PAY_RATE_LIMIT_PER_CLIENT,
     generated: Object.freeze(generated),
   });
 }

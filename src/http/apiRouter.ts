@@ -8,7 +8,10 @@ import { voiceUrls } from '../telephony/voiceUrls';
 import { GatewayError } from './errors';
 import { openApiDocument } from './openapi';
 import { createPaymentSchema, describeIssue } from './paymentInput';
+import { refundRouter } from './refundRouter';
 import { requireApiKey } from './requireApiKey';
+import type { RefundService } from '../payments/refundService';
+import type { PayLinkService } from '../links/payLinkService';
 
 export interface ApiRouterDeps {
   payments: PaymentService;
@@ -17,7 +20,14 @@ export interface ApiRouterDeps {
   apiKey: string;
   publicBaseUrl: string;
   paymentTtlSeconds: number;
+  /** Refunds through the processor; without it the refunds endpoint is not mounted. */
+  refunds?: RefundService;
+  /** Pay links; without them `channel: "link"` answers channel_unavailable. */
+  links?: { service: PayLinkService; ttlSeconds: number };
 }
+
+/** Link payments use the web flow when the gateway has one: its messages are written for a page. */
+const WEB_FLOW = 'web';
 
 const PAYMENT_ID = /^pay_[a-z0-9]{10,40}$/;
 
@@ -32,6 +42,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
 
   router.use(requireApiKey(deps.apiKey));
   router.use(express.json({ limit: '16kb', strict: true }));
+  if (deps.refunds) router.use(refundRouter(deps.refunds));
 
   router.post('/payments', async (req, res) => {
     if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
@@ -43,15 +54,22 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       throw new GatewayError(code, `${field}: ${message}`);
     }
     const body = parsed.data;
-    if (body.channel === 'link') {
+    if (body.channel === 'link' && !deps.links) {
       throw new GatewayError('channel_unavailable', 'channel: "link" payments are not enabled on this gateway yet.');
     }
-    const flowId = body.flow ?? deps.flows.defaultFlowId;
+    if (body.channel !== 'link' && (body.email !== undefined || body.expiresInSeconds !== undefined)) {
+      const field = body.email !== undefined ? 'email' : 'expiresInSeconds';
+      throw new GatewayError(`invalid_${field}`, `${field}: only for channel "link".`);
+    }
+    const linkFlow = body.channel === 'link' && deps.flows.has(WEB_FLOW) ? WEB_FLOW : deps.flows.defaultFlowId;
+    const flowId = body.flow ?? linkFlow;
     if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', `flow: no flow "${flowId}" on this gateway.`);
     const { flow } = deps.flows.get(flowId);
     if (body.locale && !(body.locale in flow.locales)) {
       throw new GatewayError('invalid_locale', `locale: flow "${flowId}" speaks ${Object.keys(flow.locales).join(', ')}.`);
     }
+    const linkProblem = body.channel === 'link' ? deps.links?.service.flowProblem(flow) : null;
+    if (linkProblem) throw new GatewayError('invalid_flow', `flow: ${linkProblem}.`);
     const amount = parseAmount(body.amount, body.currency);
     if (!amount.ok) throw new GatewayError('invalid_amount', `amount: ${amount.message.replace(/^amount /, '')}`);
     const payment = await deps.payments.create({
@@ -63,19 +81,21 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       callSid: body.callSid ?? null,
       locale: body.locale ?? flow.defaultLocale,
       flowId,
-      ttlSeconds: deps.paymentTtlSeconds,
+      ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
     });
+    const payUrl = body.channel === 'link' && deps.links ? await deps.links.service.issue(payment, { email: body.email ?? null }) : null;
     res
       .status(201)
       .location(`/api/payments/${payment.id}`)
-      .json(createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }));
+      .json({ ...createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }), ...(payUrl ? { payUrl } : {}) });
   });
 
   router.get('/payments/:id', async (req, res) => {
     const id = String(req.params.id);
     const payment = PAYMENT_ID.test(id) ? await deps.payments.get(id) : null;
     if (!payment) throw new GatewayError('not_found', `No payment with id "${id.slice(0, 60)}".`, { status: 404 });
-    res.json(paymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }));
+    const payUrl = payment.channel === 'link' && deps.links ? await deps.links.service.payUrlOf(payment.id) : null;
+    res.json({ ...paymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }), ...(payUrl ? { payUrl } : {}) });
   });
 
   return router;

@@ -2,8 +2,12 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../logging/logger';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import type { PrometheusMetrics } from '../observability/metrics';
 import { apiRouter, type ApiRouterDeps } from './apiRouter';
+import { bridgeRouter, type BridgeRouterDeps } from './bridgeRouter';
 import { jsonErrorHandler } from './errors';
+import { metricsRouter } from './metricsRouter';
+import { payRouter, type PayRouterDeps } from './payRouter';
 import { voiceRouter, type VoiceRouterDeps } from './voiceRouter';
 
 export interface AppDeps {
@@ -11,6 +15,18 @@ export interface AppDeps {
   voice: VoiceRouterDeps;
   store: KeyValueStore;
   logger: Logger;
+  /** Serves GET /metrics behind `bearerKey` when given. */
+  metrics?: { registry: PrometheusMetrics; bearerKey: string };
+  /** True once shutdown has begun: readiness then answers 503. */
+  isDraining?: () => boolean;
+  /** The configured processor adapter (PROCESSOR), reported by readiness. */
+  processor?: string;
+  /** The payment page of pay links; without it `/pay/*` is not served. */
+  pay?: PayRouterDeps;
+  /** The agent bridge's webhooks; without it `/voice/bridge` is not served. */
+  bridge?: BridgeRouterDeps;
+  /** The agent panel (`/panel`); not served without it. */
+  panel?: express.Router;
 }
 
 /** The gateway's HTTP surface: voice webhooks, the payments API, health. */
@@ -25,18 +41,26 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (deps.isDraining?.()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     try {
       await deps.store.ping();
-      res.json({ status: 'ready', store: 'ok' });
+      res.json({ status: 'ready', store: 'ok', ...(deps.processor ? { processor: deps.processor } : {}) });
     } catch {
       res.status(503).json({ status: 'unavailable', store: 'unreachable' });
     }
   });
 
   // Twilio is not a browser: browser-hardening headers would only add bytes to every TwiML answer.
+  if (deps.bridge) app.use('/voice/bridge', bridgeRouter(deps.bridge));
   app.use('/voice', voiceRouter(deps.voice));
   app.use(helmet());
   app.use('/api', apiRouter(deps.api));
+  if (deps.pay) app.use('/pay', payRouter(deps.pay));
+  if (deps.panel) app.use('/panel', deps.panel);
+  if (deps.metrics) app.use(metricsRouter(deps.metrics.registry, deps.metrics.bearerKey));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
   });

@@ -2,6 +2,7 @@ import type { FailureCode } from '../capture/types';
 import { CARD_BRANDS } from '../domain/cardBrand';
 import type { PaymentStatus } from '../payments/payment';
 import { DECLINE_CODES } from '../ports/processor';
+import { REFUND_ERROR_CODES, refundPathSpec, refundPaymentProperties, refundSchemas } from './refundOpenApi';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it) or any other OpenAPI object, kept loose on purpose. */
 type Json = { [key: string]: unknown };
@@ -55,11 +56,14 @@ const ERROR_CODES: Record<string, string> = {
   invalid_locale: '400: malformed, or a locale the flow does not speak',
   invalid_flow: '400: no such flow on this gateway',
   unknown_field: '400: an unknown field; the message lists the allowed ones',
-  channel_unavailable: '400: channel "link" is not enabled yet',
+  channel_unavailable: '400: channel "link" on a gateway built without pay links',
+  invalid_email: '400: not an email address, or given for a phone payment',
+  invalid_expiresInSeconds: '400: not 60 to 604800 seconds, or given for a phone payment',
   not_found: '404: no payment with that id, or no such endpoint',
   body_too_large: '413: the body is over 16 kB',
   bad_request: '4xx: the request could not be read',
   internal: '500: unexpected failure; nothing about it is disclosed',
+  ...REFUND_ERROR_CODES,
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -147,7 +151,7 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
                   tooManyDecimals: errorExample('invalid_amount', 'amount: USD amounts have at most 2 decimal places'),
                   badCurrency: errorExample('invalid_currency', 'currency: must be an ISO 4217 code such as "USD"'),
                   badJson: errorExample('invalid_json', 'The request body is not valid JSON.'),
-                  link: errorExample('channel_unavailable', 'channel: "link" payments are not enabled on this gateway yet.'),
+                  badEmail: errorExample('invalid_email', 'email: must be an email address'),
                 },
               }),
             },
@@ -169,6 +173,7 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
           },
         },
       },
+      ...refundPathSpec(paymentIdParameter('returned at creation')),
       '/api/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
@@ -260,10 +265,22 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
             },
             currency: { type: 'string', pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 code; case-insensitive, answered in upper case.', examples: ['USD', 'EUR', 'JPY'] },
             description: { type: 'string', maxLength: 200, description: 'Read to the caller. Must not contain card data.', examples: ['Invoice 1042'] },
-            channel: { type: 'string', enum: ['phone', 'link'], default: 'phone', description: '"link" is answered 400 channel_unavailable for now.' },
+            channel: {
+              type: 'string',
+              enum: ['phone', 'link'],
+              default: 'phone',
+              description: '"link": the answer carries a `payUrl` to paste into a chat; the customer pays on that page. Link payments use the `web` flow unless `flow` says otherwise.',
+            },
             callSid: { type: 'string', pattern: '^CA[0-9a-fA-F]{32}$', description: 'The Twilio call this payment is for, when known.' },
             locale: { type: 'string', pattern: '^[a-z]{2}-[A-Z]{2}$', description: "One of the flow's locales; the flow's default otherwise.", examples: ['en-US', 'es-US'] },
             flow: { type: 'string', maxLength: 41, description: "A flow on this gateway; the gateway's default otherwise.", examples: ['default'] },
+            email: { type: 'string', format: 'email', maxLength: 254, description: 'Link payments only: where the receipt is emailed (brand and last 4 only).' },
+            expiresInSeconds: {
+              type: 'integer',
+              minimum: 60,
+              maximum: 604800,
+              description: 'Link payments only: how long the link works; LINK_TTL_SECONDS (15 minutes) otherwise.',
+            },
           },
         },
         // Response objects stay open: fields may be added, and clients should ignore those they do not know.
@@ -286,7 +303,11 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
             description: nullable({ type: 'string' }),
             locale: { type: 'string', examples: ['en-US'] },
             flow: { type: 'string', examples: ['default'] },
-            callSid: nullable({ type: 'string', pattern: '^CA[0-9a-fA-F]{32}$' }),
+            callSid: nullable({
+              type: 'string',
+              pattern: '^(CA|LK)[0-9a-fA-F]{32}$',
+              description: 'The Twilio call capturing the payment; for a link payment, LK and an id derived from the link.',
+            }),
             card: nullable({
               type: 'object',
               required: ['brand', 'last4'],
@@ -308,11 +329,18 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
               },
             }),
             voiceUrl: { type: 'string', format: 'uri', description: 'Absolute URL to send a live call to (e.g. with <Redirect> or a call update) to pay this payment.' },
+            payUrl: {
+              type: 'string',
+              format: 'uri',
+              description: 'Link payments only: the secure payment page, `$PUBLIC_BASE_URL/pay/<token>`; it works until `expiresAt` and pays once.',
+            },
             expiresAt: { type: 'string', format: 'date-time', description: 'Until when the pay code works.' },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
+            ...refundPaymentProperties(),
           },
         },
+        ...refundSchemas(),
         CreatedPayment: {
           allOf: [ref('Payment')],
           type: 'object',

@@ -2,6 +2,7 @@ import express, { type Request, type Response, Router } from 'express';
 import type { CaptureService, TurnInput } from '../capture/captureService';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { Logger } from '../logging/logger';
+import type { GatewayMetrics } from '../observability/metrics';
 import { requireTwilioSignature } from '../telephony/twilioSignature';
 
 export interface VoiceRouterDeps {
@@ -14,6 +15,8 @@ export interface VoiceRouterDeps {
   apology: () => string;
   /** Longest a webhook may take; Twilio gives up at 15 s, so we answer well before. */
   deadlineMs: number;
+  /** Where answer times go; optional so a router can be built without metrics. */
+  metrics?: Pick<GatewayMetrics, 'webhookAnswered'>;
 }
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
@@ -29,6 +32,8 @@ export function voiceRouter(deps: VoiceRouterDeps): Router {
   const twiml = (work: (callSid: string, req: Request) => Promise<string>) => async (req: Request, res: Response) => {
     const callSid = String(req.body?.CallSid ?? '');
     const log = deps.logger.child({ callSid, path: req.path });
+    const started = process.hrtime.bigint();
+    let apologised = false;
     let answer: string;
     try {
       if (!CALL_SID.test(callSid)) throw new Error('webhook without a valid CallSid');
@@ -36,7 +41,10 @@ export function voiceRouter(deps: VoiceRouterDeps): Router {
     } catch (error) {
       log.error('voice webhook failed; the caller hears an apology', { error });
       answer = deps.apology();
+      apologised = true;
     }
+    // The route pattern (`/payments/:paymentId`), never the path: ids stay out of metric labels.
+    deps.metrics?.webhookAnswered(`/voice${String(req.route?.path ?? '')}`, Number(process.hrtime.bigint() - started) / 1e9, apologised);
     res.status(200).type('text/xml').send(answer);
   };
 

@@ -1,5 +1,6 @@
 import type { CardBrand } from '../domain/cardBrand';
 import type { Failure } from '../capture/types';
+import type { Refund } from './refund';
 
 export type PaymentStatus = 'pending' | 'capturing' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'expired';
 export type PaymentChannel = 'phone' | 'link';
@@ -30,6 +31,8 @@ export interface Payment {
   expiresAt: string;
   /** Version of the call session last projected onto this payment; older projections are ignored. */
   projectedVersion: number;
+  /** Refunds of a succeeded payment, oldest first; absent until the first one. */
+  refunds?: Refund[];
 }
 
 /** A payment's status as readers see it: a pending payment past its expiry is `expired`. */

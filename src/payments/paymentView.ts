@@ -1,4 +1,5 @@
 import { effectiveStatus, type Payment } from './payment';
+import { refundFieldsOf } from './refund';
 
 /** The payment as the API and the agent see it: masked card, no pay-code secrets beyond creation. */
 export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }) {
@@ -21,6 +22,7 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }) {
     expiresAt: p.expiresAt,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
+    ...refundFieldsOf(p),
   };
 }
 

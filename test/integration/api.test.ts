@@ -204,10 +204,10 @@ describe.each(STORE_KINDS)('the payments API (%s store)', (kind) => {
       expect((await create({ ...VALID, description: 'x'.repeat(200) })).status).toBe(201);
     });
 
-    it('answers channel_unavailable for a link payment', async () => {
+    it('answers a link payment with its payUrl', async () => {
       const res = await create({ ...VALID, channel: 'link' });
-      expect(res.status).toBe(400);
-      expect(res.body.error).toEqual({ code: 'channel_unavailable', message: expect.stringMatching(/^channel: /) });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ channel: 'link', payUrl: expect.stringMatching(/\/pay\/[A-Za-z0-9_-]{43}$/) });
     });
 
     it('never echoes a card number it refused', async () => {
@@ -240,7 +240,7 @@ describe.each(STORE_KINDS)('the payments API (%s store)', (kind) => {
       const documented = [...doc.components.schemas.Payment.required, ...doc.components.schemas.CreatedPayment.required];
       expect(documented.sort()).toEqual(Object.keys(created).sort());
       const request = doc.components.schemas.CreatePaymentRequest;
-      expect(Object.keys(request.properties).sort()).toEqual(['amount', 'callSid', 'channel', 'currency', 'description', 'flow', 'locale']);
+      expect(Object.keys(request.properties).sort()).toEqual(['amount', 'callSid', 'channel', 'currency', 'description', 'email', 'expiresInSeconds', 'flow', 'locale']);
       expect(request.required).toEqual(['amount', 'currency']);
     });
   });

@@ -33,7 +33,7 @@ export interface TestGateway {
 /** Starts an in-process gateway on a free port with a private Redis key prefix. */
 export async function startTestGateway(
   kind: StoreKind,
-  options: { env?: Record<string, string>; processor?: GatewayOptions['processor']; clock?: GatewayOptions['clock'] } = {},
+  options: { env?: Record<string, string>; processor?: GatewayOptions['processor']; clock?: GatewayOptions['clock']; callControl?: GatewayOptions['callControl'] } = {},
 ): Promise<TestGateway> {
   const prefix = `test:${randomBytes(6).toString('hex')}:`;
   const logStream = new PassThrough();
@@ -57,6 +57,7 @@ export async function startTestGateway(
     logStream,
     ...(options.processor ? { processor: options.processor } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.callControl ? { callControl: options.callControl } : {}),
   });
   const baseUrl = gateway.config.publicBaseUrl;
   const responses: string[] = [];
