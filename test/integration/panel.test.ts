@@ -55,7 +55,7 @@ describe('agent panel in a browser', () => {
     await card.getByLabel('Description').fill('Invoice 9');
     await card.getByRole('button', { name: 'Start card capture' }).click();
     await card.getByText('Caller entering card details').waitFor();
-    await card.getByText('Paused').waitFor();
+    await card.locator('dd.recording', { hasText: /^Paused$/ }).waitFor();
 
     await caller.start(lastRedirect(rig.control, caller.callSid));
     const [number, expiry, code] = cardKeys(VISA, 'visa');
@@ -70,8 +70,9 @@ describe('agent panel in a browser', () => {
     await caller.press('1');
     const approved = await card.getByText(/Approved — reference \d+/).textContent();
     await caller.silence();
-    await card.getByText('Recording', { exact: true }).waitFor();
-    await card.getByText('Connected', { exact: true }).waitFor();
+    // The value cells, not the labels: "Recording" is also the name of its row.
+    await card.locator('dd.recording', { hasText: /^Recording$/ }).waitFor();
+    await card.locator('dd.bridge-state', { hasText: /^Connected$/ }).waitFor();
 
     const paymentId = (await rig.tg.gateway.bridges.get(bridgeId))!.paymentId!;
     const payment = await rig.tg.getPayment(paymentId);
@@ -99,7 +100,7 @@ describe('agent panel in a browser', () => {
     await card.getByText('Visa •••• 4242 — valid, waiting for you').waitFor();
     await card.getByRole('button', { name: 'Cancel' }).click();
     await card.locator('.steps').getByText('Canceled').waitFor();
-    await card.getByText('Connected', { exact: true }).waitFor();
+    await card.locator('dd.bridge-state', { hasText: /^Connected$/ }).waitFor();
     expect(lastRedirect(rig.control, caller.callSid)).toBe(`${rig.tg.baseUrl}/voice/bridge/rejoin?bridge=${bridgeId}`);
     await caller.start(lastRedirect(rig.control, caller.callSid));
     expect(caller.twiml).toContain(`>bridge-${bridgeId}</Conference>`);
