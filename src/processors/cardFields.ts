@@ -1,5 +1,27 @@
-import type { DeclineCode } from '../ports/processor';
+import type { ChargeResult, DeclineCode } from '../ports/processor';
 import { DECLINE_CODES } from '../ports/processor';
+import type { CardData, Vault } from '../ports/vault';
+import { DECLINE_MESSAGES } from './sandboxProcessor';
+
+/** A decline answer with the contract's code and a message safe to show. */
+export function declined(code: DeclineCode, message: string = DECLINE_MESSAGES[code]): ChargeResult {
+  return { outcome: 'declined', code, message };
+}
+
+/**
+ * Redeems the one-time token for an adapter's single request. A token that no longer redeems, or an
+ * expiry that is not MMYY, is answered as the decline it amounts to rather than thrown.
+ */
+export async function redeemCard(vault: Vault, token: string): Promise<{ card: CardData; expiry: { month: number; year: number } } | ChargeResult> {
+  let card: CardData;
+  try {
+    card = await vault.redeem(token);
+  } catch {
+    return declined('processing_error', 'The card details were no longer available.');
+  }
+  const expiry = splitExpiry(card.expiry);
+  return expiry ? { card, expiry } : declined('card_declined');
+}
 
 /** Month and four-digit year of an MMYY expiry as typed on the keypad; null when it is not one. */
 export function splitExpiry(mmyy: string): { month: number; year: number } | null {

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../config/processorConfig';
 import type { ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
-import type { CardData, Vault } from '../ports/vault';
-import { isDeclineCode, safeProcessorMessage, splitExpiry } from './cardFields';
+import type { Vault } from '../ports/vault';
+import { declined, isDeclineCode, redeemCard, safeProcessorMessage } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
 
@@ -52,14 +52,9 @@ export class HttpsConnector implements Processor {
 
   /** One charge attempt; the card leaves the vault only inside this request's body. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    let card: CardData;
-    try {
-      card = await this.vault.redeem(request.token);
-    } catch {
-      return declined('processing_error', 'The card details were no longer available.');
-    }
-    const expiry = splitExpiry(card.expiry);
-    if (!expiry) return declined('card_declined');
+    const redeemed = await redeemCard(this.vault, request.token);
+    if ('outcome' in redeemed) return redeemed;
+    const { card, expiry } = redeemed;
 
     const body = JSON.stringify({
       type: 'charge',
@@ -144,6 +139,3 @@ export class HttpsConnector implements Processor {
   }
 }
 
-function declined(code: DeclineCode, message: string = DECLINE_MESSAGES[code]): ChargeResult {
-  return { outcome: 'declined', code, message };
-}

@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../config/processorConfig';
-import type { ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
-import type { CardData, Vault } from '../ports/vault';
-import { safeProcessorMessage, splitExpiry } from './cardFields';
+import type { ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import type { Vault } from '../ports/vault';
+import { declined, redeemCard, safeProcessorMessage } from './cardFields';
 import { mapStripeDecline } from './stripeDeclines';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
 
@@ -41,14 +41,9 @@ export class StripeProcessor implements Processor {
 
   /** One charge attempt; never throws, every failure is a decline with a contract code. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    let card: CardData;
-    try {
-      card = await this.vault.redeem(request.token);
-    } catch {
-      return declined('processing_error', 'The card details were no longer available.');
-    }
-    const expiry = splitExpiry(card.expiry);
-    if (!expiry) return declined('card_declined');
+    const redeemed = await redeemCard(this.vault, request.token);
+    if ('outcome' in redeemed) return redeemed;
+    const { card, expiry } = redeemed;
 
     let intent: Stripe.PaymentIntent;
     try {
@@ -126,6 +121,3 @@ function fromStripeError(error: unknown): ChargeResult {
   return declined('processing_error');
 }
 
-function declined(code: DeclineCode, message: string = DECLINE_MESSAGES[code]): ChargeResult {
-  return { outcome: 'declined', code, message };
-}

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config';
+import { problemsOf } from '../support/configProblems';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
 const REQUIRED_IN_PRODUCTION = ['TWILIO_AUTH_TOKEN', 'API_KEY', 'VAULT_KEY', 'REDIS_URL'];
@@ -14,16 +15,6 @@ const GOOD_PRODUCTION: Record<string, string> = {
   PUBLIC_BASE_URL: 'https://pay.example.com',
 };
 
-/** The problems a configuration is refused for; fails the test when it is accepted. */
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
-}
 
 describe('loadConfig', () => {
   it('fills every optional setting with its default', () => {

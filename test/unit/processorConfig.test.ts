@@ -1,20 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/config';
+import { problemsOf } from '../support/configProblems';
 
 const STRIPE_KEY = 'sk_test_0123456789abcdefABCDEF';
 const SECRET = 'c'.repeat(40);
 
-/** The problems a configuration is refused for; fails the test when it is accepted. */
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
-}
 
 describe('choosing the processor', () => {
   it('defaults to the sandbox with no adapter settings', () => {

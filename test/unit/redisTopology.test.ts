@@ -1,7 +1,8 @@
 import { Cluster } from 'ioredis';
 import Redis from 'ioredis';
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/config';
 import { createRedisClient } from '../../src/store/redisClient';
+import { problemsOf } from '../support/configProblems';
 
 const PRODUCTION: Record<string, string> = {
   NODE_ENV: 'production',
@@ -11,15 +12,6 @@ const PRODUCTION: Record<string, string> = {
   PUBLIC_BASE_URL: 'https://pay.example.com',
 };
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
-}
 
 describe('REDIS_MODE and its servers', () => {
   it('defaults to one server at REDIS_URL, or to the memory store without it', () => {
