@@ -84,6 +84,8 @@ export class PaymentService {
         return null;
       }
       if (effectiveStatus(p, now) !== 'pending' || (p.callSid !== null && p.callSid !== callSid)) return null;
+      // A link payment is paid on its page, a phone payment on a call: neither channel takes the other's.
+      if ((p.channel === 'link') !== isLinkSession(callSid)) return null;
       claimed = true;
       return { ...p, status: 'capturing', callSid, updatedAt: now.toISOString() };
     });
@@ -108,6 +110,11 @@ export class PaymentService {
       return { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
     });
   }
+}
+
+/** Link captures run under session ids of their own ("LK…"); Twilio call SIDs start with "CA". */
+function isLinkSession(id: string): boolean {
+  return id.startsWith('LK');
 }
 
 export function summarize(p: Payment): PaymentSummary {

@@ -51,6 +51,18 @@ describe.each(STORE_KINDS)('pay links on the %s store', (kind) => {
       expect(res.body.error.code).toBe(code);
     });
 
+    it('cannot be taken over by a phone call, through its pay code or its voice URL', async () => {
+      const created = await newLink();
+      const viaPayCode = tg.call();
+      await viaPayCode.start();
+      await viaPayCode.press(`${created.payCode}#`);
+      expect(viaPayCode.saysText()).toContain('could not find');
+      const viaVoiceUrl = tg.call();
+      await viaVoiceUrl.start(created.voiceUrl);
+      expect(viaVoiceUrl.saysText()).toContain('can no longer be taken');
+      expect(await tg.getPayment(created.id)).toMatchObject({ status: 'pending', callSid: null });
+    });
+
     it('keeps only a hash of the token in the store', async () => {
       const created = await newLink();
       const token = created.payUrl.split('/pay/')[1];
