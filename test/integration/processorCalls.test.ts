@@ -2,18 +2,10 @@ import cards from '../fixtures/test-cards.json';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../support/harness';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../support/connectorReceiver';
 import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../support/fakeStripe';
-import { enterCard, enterPayCode, vaultKeys, type Card } from './voiceSupport';
+import { DECLINE_PROMPTS, enterCard, enterPayCode, vaultKeys, type Card } from './voiceSupport';
 
 const ALL = cards.cards as Card[];
 
-/** A distinctive part of each decline prompt in flows/default.json (en-US). */
-const DECLINE_PROMPTS: Record<string, string> = {
-  card_declined: 'your card was declined.',
-  insufficient_funds: 'declined because of insufficient funds',
-  incorrect_cvc: 'the security code was not accepted by your bank',
-  expired_card: 'your bank reports that this card has expired',
-  processing_error: 'because of a processing error',
-};
 
 interface Adapter {
   name: 'stripe' | 'connector';

@@ -1,18 +1,10 @@
 import cards from '../fixtures/test-cards.json';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../support/harness';
-import { enterCard, enterPayCode, securityCodeFor, vaultKeys, type Card } from './voiceSupport';
+import { DECLINE_PROMPTS, enterCard, enterPayCode, securityCodeFor, vaultKeys, type Card } from './voiceSupport';
 
 const APPROVED = (cards.cards as Card[]).filter((c) => c.outcome === 'succeeded');
 const DECLINED = (cards.cards as Card[]).filter((c) => c.outcome !== 'succeeded');
 
-/** A distinctive part of each decline prompt in flows/default.json (en-US). */
-const DECLINE_PROMPTS: Record<string, string> = {
-  card_declined: 'your card was declined.',
-  insufficient_funds: 'declined because of insufficient funds',
-  incorrect_cvc: 'the security code was not accepted by your bank',
-  expired_card: 'your bank reports that this card has expired',
-  processing_error: 'because of a processing error',
-};
 
 describe.each(STORE_KINDS)('every sandbox test card over the phone (%s store)', (kind) => {
   let tg: TestGateway;

@@ -1,21 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { REDIS_URL, startTestGateway, type TestGateway } from '../support/harness';
+import { freePort } from '../support/privateRedis';
 import { countingSandbox, enterCard, enterPayCode, eventually, vaultKeys, type ChargeLog } from './voiceSupport';
-
-/** A port on the loopback interface that nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A throwaway Redis without persistence, so a restart really loses everything. */
 function startRedis(port: number): ChildProcess {

@@ -16,6 +16,16 @@ export interface Card {
 
 export { twilioParams };
 
+/** A distinctive part of each decline prompt in flows/default.json (en-US). */
+export const DECLINE_PROMPTS: Record<string, string> = {
+  card_declined: 'your card was declined.',
+  insufficient_funds: 'declined because of insufficient funds',
+  incorrect_cvc: 'the security code was not accepted by your bank',
+  expired_card: 'your bank reports that this card has expired',
+  processing_error: 'because of a processing error',
+};
+
+
 export function sign(url: string, params: Record<string, string>): string {
   return twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
 }
