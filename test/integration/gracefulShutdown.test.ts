@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../support/childGateway';
+import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../support/childGateway';
 import { REDIS_URL } from '../support/harness';
 
 const PUBLIC_URL = 'https://pay.shutdown.example';
@@ -18,7 +18,7 @@ describe('a gateway process receiving SIGTERM', () => {
       SHUTDOWN_DRAIN_DELAY_MS: '300',
     });
     gateway = await startChildGateway(env);
-  }, 30_000);
+  }, CHILD_TEST_TIMEOUT_MS);
   afterAll(async () => {
     await gateway?.kill();
     const redis = new Redis(REDIS_URL);
@@ -66,5 +66,5 @@ describe('a gateway process receiving SIGTERM', () => {
       redis.disconnect();
     }
     await expect(fetch(`${child.localUrl}/healthz`)).rejects.toThrow();
-  }, 30_000);
+  }, CHILD_TEST_TIMEOUT_MS);
 });

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import cards from '../fixtures/test-cards.json';
-import { type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../support/childGateway';
+import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../support/childGateway';
 import { REDIS_URL } from '../support/harness';
 
 interface Card {
@@ -93,7 +93,7 @@ describe('two gateway processes sharing one Redis', () => {
     // flight long enough for the kill below to land in the middle of it.
     env = fleetEnv({ REDIS_URL, PUBLIC_BASE_URL: PUBLIC_URL, SANDBOX_LATENCY_MS: '600', PROCESSOR_TIMEOUT_MS: '200' });
     fleet.push(...(await Promise.all([startChildGateway(env), startChildGateway(env)])));
-  }, 30_000);
+  }, CHILD_TEST_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(fleet.map((g) => g.kill()));
     await dropKeys(env.REDIS_KEY_PREFIX!);
@@ -188,5 +188,5 @@ describe('two gateway processes sharing one Redis', () => {
     };
     await Promise.all(calls.map(finish));
     expect(survivor.child.exitCode).toBeNull();
-  }, 30_000);
+  }, CHILD_TEST_TIMEOUT_MS);
 });

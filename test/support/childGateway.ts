@@ -7,6 +7,13 @@ import twilio from 'twilio';
 import { API_KEY, AUTH_TOKEN, VAULT_KEY } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
+/**
+ * A child gateway compiles its sources with ts-node as it starts: a few seconds on an idle machine,
+ * well over twenty when both cores are busy. Deadlines leave room for the busy case.
+ */
+export const CHILD_START_DEADLINE_MS = 90_000;
+/** A jest timeout for a hook or test that starts child gateways. */
+export const CHILD_TEST_TIMEOUT_MS = 2 * CHILD_START_DEADLINE_MS;
 
 export interface ChildGateway {
   child: ChildProcess;
@@ -37,7 +44,7 @@ export function fleetEnv(extra: Record<string, string> = {}): Record<string, str
 }
 
 /** Starts `node src/main.ts` with `env` (PORT=0: a free port) and waits for its "gateway listening" line. */
-export async function startChildGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<ChildGateway> {
+export async function startChildGateway(env: Record<string, string>, timeoutMs = CHILD_START_DEADLINE_MS): Promise<ChildGateway> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../src/config/config';
+import { CHILD_START_DEADLINE_MS, CHILD_TEST_TIMEOUT_MS } from '../support/childGateway';
 import { problemsOf } from '../support/configProblems';
 
 const STRIPE_KEY = 'sk_test_0123456789abcdefABCDEF';
@@ -73,10 +74,10 @@ describe('starting the gateway with a misconfigured processor', () => {
       cwd: resolve(__dirname, '../..'),
       env: { PATH: process.env.PATH ?? '', PROCESSOR: 'stripe', PORT: '0' },
       encoding: 'utf8',
-      timeout: 15_000,
+      timeout: CHILD_START_DEADLINE_MS,
     });
     expect(result.status).toBe(1);
     expect(result.stderr.split('\n').filter(Boolean)).toEqual(['config error: STRIPE_SECRET_KEY: required when PROCESSOR=stripe']);
     expect(result.stdout).not.toContain('listening');
-  }, 20_000);
+  }, CHILD_TEST_TIMEOUT_MS);
 });
