@@ -112,7 +112,7 @@ function page(deps: PayRouterDeps, link: OpenLink, state: StoredState | null): s
       merchantName: deps.merchantName,
       action: `/pay/${link.token}`,
       csrf: deps.secrets.csrfToken(link.tokenHash),
-      receipt: Boolean(link.record.email),
+      receipt: deps.links.sendsReceipt(link),
     }),
   );
 }

@@ -119,6 +119,11 @@ export class PayLinkService {
     return 'open';
   }
 
+  /** Whether a paid link gets a receipt: the payment has an email and a mail server is configured. */
+  sendsReceipt(link: OpenLink): boolean {
+    return Boolean(link.record.email) && this.deps.receipts.sends;
+  }
+
   /** The capture's state, or null before the first submission. */
   async stateOf(link: OpenLink): Promise<StoredState | null> {
     return (await this.deps.sessions.get(link.sessionId))?.value.state ?? null;

@@ -27,6 +27,11 @@ export class ReceiptMailer {
     this.transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
   }
 
+  /** Whether receipts go out at all: without a mail server none is sent, so no page may promise one. */
+  get sends(): boolean {
+    return this.transport !== null;
+  }
+
   /** Sends the receipt unless it was sent already (by this process or another). */
   async sendOnce(payment: Payment, to: string): Promise<void> {
     if (payment.status !== 'succeeded' || !payment.card || !payment.reference) return;

@@ -174,6 +174,17 @@ describe.each(STORE_KINDS)('pay links on the %s store', (kind) => {
       expect(text).toContain('$12.34');
     });
 
+    it('promises no receipt when no mail server is configured, even with an email on the payment', async () => {
+      const created = await newLink({ email: 'customer@example.com' });
+      const csrf = csrfOf((await openPage(tg, created.payUrl)).html);
+      const paid = textOf((await payWith(tg, created.payUrl, { cardNumber: APPROVED }, csrf)).html);
+      expect(paid).toContain('Success');
+      expect(paid).not.toMatch(/receipt/i);
+      expect(paid).toContain('Please keep the reference number for your records.');
+      // The finished link shows its result again without the promise either.
+      expect(textOf((await payWith(tg, created.payUrl, { cardNumber: APPROVED }, csrf)).html)).not.toMatch(/receipt/i);
+    });
+
     it('shows the result again, and charges nothing more, when a finished link is posted again', async () => {
       const created = await newLink();
       const csrf = csrfOf((await openPage(tg, created.payUrl)).html);

@@ -72,6 +72,13 @@ describe('pay link receipts', () => {
     expect(smtp.messages.filter((m) => m.includes(view.reference))).toHaveLength(1);
   });
 
+  it('promises no receipt to a payment without an email', async () => {
+    const created = await tg.createPayment({ channel: 'link', description: 'No email' });
+    const page = await payWith(tg, created.payUrl, { cardNumber: '4242424242424242' });
+    expect(textOf(page.html)).toContain('Success');
+    expect(textOf(page.html)).not.toMatch(/receipt/i);
+  });
+
   it('shows the merchant name on the page', async () => {
     const created = await tg.createPayment({ channel: 'link' });
     expect(textOf((await openPage(tg, created.payUrl)).html)).toContain('Acme Plumbing asks you to pay');

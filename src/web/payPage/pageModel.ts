@@ -37,6 +37,7 @@ export interface PageInput {
   merchantName: string;
   action: string;
   csrf: string;
+  /** Whether a receipt will be emailed: only then may the page say one is on its way. */
   receipt: boolean;
 }
 

@@ -62,7 +62,7 @@ function successBody(model: PayPageModel, s: PageStrings): string {
     '<dl class="receipt">',
     ...rows.map(([k, v]) => `<div><dt>${e(k)}</dt><dd${k === s.reference ? ' id="pay-reference"' : ''}>${e(v)}</dd></div>`),
     '</dl>',
-    ok.receipt ? `<p class="note">${e(s.receiptSent)}</p>` : '',
+    `<p class="note" id="pay-receipt">${e(ok.receipt ? s.receiptSent : s.keepReference)}</p>`,
   ].join('\n');
 }
 

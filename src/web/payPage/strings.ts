@@ -21,6 +21,7 @@ export interface PageStrings {
   reference: string;
   time: string;
   receiptSent: string;
+  keepReference: string;
   notPaid: string;
   processing: string;
   checkResult: string;
@@ -48,6 +49,7 @@ const EN: PageStrings = {
   reference: 'Reference number',
   time: 'Time',
   receiptSent: 'A receipt is on its way to your email.',
+  keepReference: 'Please keep the reference number for your records.',
   notPaid: 'Payment not taken',
   processing: 'Processing your payment',
   checkResult: 'Check the result',
@@ -75,6 +77,7 @@ const ES: PageStrings = {
   reference: 'Número de referencia',
   time: 'Hora',
   receiptSent: 'Le enviamos un recibo por correo electrónico.',
+  keepReference: 'Guarde el número de referencia para sus registros.',
   notPaid: 'No se realizó el pago',
   processing: 'Procesando su pago',
   checkResult: 'Ver el resultado',
