@@ -174,6 +174,19 @@ describe.each(STORE_KINDS)('pay links on the %s store', (kind) => {
       expect(text).toContain('$12.34');
     });
 
+    it('says in the past tense that the customer paid, once paid, and keeps Success', async () => {
+      const before = await newLink();
+      expect(textOf((await openPage(tg, before.payUrl)).html)).toMatch(/asks you to pay \$12\.34/);
+      const paid = await payWith(tg, before.payUrl, { cardNumber: APPROVED });
+      const text = textOf(paid.html);
+      expect(text).toMatch(/^Payment made You paid .+ \$12\.34 For: Invoice 1042 Success /);
+      expect(text).not.toContain('asks you to pay');
+      expect(paid.html).toContain('<title>Payment made</title>');
+      const spanish = textOf((await payWith(tg, (await newLink({ locale: 'es-US' })).payUrl, { cardNumber: APPROVED })).html);
+      expect(spanish).toMatch(/Usted pagó a .+ \$12\.34/);
+      expect(spanish).not.toContain('le solicita un pago');
+    });
+
     it('promises no receipt when no mail server is configured, even with an email on the payment', async () => {
       const created = await newLink({ email: 'customer@example.com' });
       const csrf = csrfOf((await openPage(tg, created.payUrl)).html);

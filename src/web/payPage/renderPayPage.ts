@@ -26,8 +26,9 @@ export function pageShell(lang: string, title: string, body: string, withScript:
 /** The payment page: the request, then the form, the processing note, the result or the refusal. */
 export function renderPayPage(model: PayPageModel): string {
   const s = pageStrings(model.locale);
+  const paid = model.kind === 'success';
   const header = [
-    `<p class="eyebrow">${e(s.asks.replace('{merchant}', model.merchantName))}</p>`,
+    `<p class="eyebrow" id="pay-request">${e((paid ? s.paid : s.asks).replace('{merchant}', model.merchantName))}</p>`,
     `<p class="amount" id="pay-amount">${e(model.amount)}</p>`,
     model.description ? `<p class="description"><span class="label">${e(s.forWhat)}:</span> ${e(model.description)}</p>` : '',
   ].join('\n');
@@ -46,7 +47,7 @@ export function renderPayPage(model: PayPageModel): string {
     default:
       body = formBody(model, s, alert);
   }
-  return pageShell(model.locale, s.title, `${header}\n${body}`, model.kind === 'form');
+  return pageShell(model.locale, paid ? s.paidTitle : s.title, `${header}\n${body}`, model.kind === 'form');
 }
 
 function successBody(model: PayPageModel, s: PageStrings): string {

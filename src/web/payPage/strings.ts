@@ -2,6 +2,9 @@
 export interface PageStrings {
   title: string;
   asks: string;
+  /** The request once it is paid: past tense, so the page never reads as still asking for money. */
+  paid: string;
+  paidTitle: string;
   amount: string;
   forWhat: string;
   cardNumber: string;
@@ -30,6 +33,8 @@ export interface PageStrings {
 const EN: PageStrings = {
   title: 'Secure payment',
   asks: '{merchant} asks you to pay',
+  paid: 'You paid {merchant}',
+  paidTitle: 'Payment made',
   amount: 'Amount',
   forWhat: 'For',
   cardNumber: 'Card number',
@@ -58,6 +63,8 @@ const EN: PageStrings = {
 const ES: PageStrings = {
   title: 'Pago seguro',
   asks: '{merchant} le solicita un pago',
+  paid: 'Usted pagó a {merchant}',
+  paidTitle: 'Pago realizado',
   amount: 'Importe',
   forWhat: 'Concepto',
   cardNumber: 'Número de tarjeta',
