@@ -1,5 +1,6 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { StoredState } from '../capture/callSession';
+import type { Notice } from '../capture/types';
 import type { LinkSecrets } from '../links/linkSecrets';
 import type { FixedWindowLimiter } from '../links/fixedWindowLimiter';
 import type { CardEntry, OpenLink, PayLinkService } from '../links/payLinkService';
@@ -94,16 +95,17 @@ export function payRouter(deps: PayRouterDeps): Router {
     if (status === 'unavailable') return void html(res, 404, UNAVAILABLE);
     // A finished link answers with its result, whatever was posted: it never pays twice.
     if (status === 'finished' || body.check !== undefined) return void html(res, 200, page(deps, link, await deps.links.stateOf(link)));
-    const state = await deps.links.submit(link, entryOf(body));
+    const entry = entryOf(body);
+    const state = await deps.links.submit(link, entry);
     if (!state) return void html(res, 404, UNAVAILABLE);
-    html(res, 200, page(deps, await deps.links.reload(link), state));
+    html(res, 200, page(deps, await deps.links.reload(link), state, deps.links.unreachedFieldNotices(link, entry, state)));
   });
 
   router.use(pageErrors(deps.logger));
   return router;
 }
 
-function page(deps: PayRouterDeps, link: OpenLink, state: StoredState | null): string {
+function page(deps: PayRouterDeps, link: OpenLink, state: StoredState | null, unreached: Notice[] = []): string {
   return renderPayPage(
     payPageModel({
       payment: link.payment,
@@ -113,6 +115,7 @@ function page(deps: PayRouterDeps, link: OpenLink, state: StoredState | null): s
       action: `/pay/${link.token}`,
       csrf: deps.secrets.csrfToken(link.tokenHash),
       receipt: deps.links.sendsReceipt(link),
+      unreached,
     }),
   );
 }

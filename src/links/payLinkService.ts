@@ -3,12 +3,14 @@ import type { CallSessionRepository, StoredState } from '../capture/callSession'
 import type { CaptureService, TurnInput } from '../capture/captureService';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import { STATE } from '../capture/machine';
+import type { Notice } from '../capture/types';
 import type { CaptureField, Flow } from '../flows/schema';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../ports/clock';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import { FINAL_STATUSES, effectiveStatus, type Payment } from '../payments/payment';
 import type { PaymentService } from '../payments/paymentService';
+import { typedDigits, unreachedFieldNotices } from './formChecks';
 import type { LinkSecrets } from './linkSecrets';
 import type { PayLinkRecord, PayLinkRepository } from './payLinkRepository';
 import type { ReceiptMailer } from './receiptMailer';
@@ -55,8 +57,6 @@ const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
   [STATE.collectingSecurityCode]: 'securityCode',
 };
 const ENDED_STATES: ReadonlySet<string> = new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp]);
-/** Separators people type inside a field; anything else that is not a digit makes the entry junk. */
-const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g };
 const MAX_STEPS = 24;
 const LOCK_POLL_MS = 50;
 
@@ -122,6 +122,11 @@ export class PayLinkService {
   /** Whether a paid link gets a receipt: the payment has an email and a mail server is configured. */
   sendsReceipt(link: OpenLink): boolean {
     return Boolean(link.record.email) && this.deps.receipts.sends;
+  }
+
+  /** What is wrong with the fields of an entry that the capture stopped before reaching. */
+  unreachedFieldNotices(link: OpenLink, entry: CardEntry, state: StoredState): Notice[] {
+    return unreachedFieldNotices(link.flow, state, entry, this.deps.clock.now());
   }
 
   /** The capture's state, or null before the first submission. */
@@ -197,7 +202,7 @@ export class PayLinkService {
           // An earlier submission stopped at a later field: the form sends every field again.
           await this.press(sessionId, turn, '*');
         } else {
-          await this.deps.capture.takeTurn(sessionId, turn, keysOf(entry[field], SEPARATORS[field]));
+          await this.deps.capture.takeTurn(sessionId, turn, keysOf(entry[field], field));
           fed.add(field);
         }
       } else break;
@@ -253,8 +258,8 @@ export class PayLinkService {
  * but digits becomes junk that fails the field's checks, so a '*' or '#' typed on a web page can
  * never act as a keypad command.
  */
-function keysOf(raw: string | undefined, separators: RegExp): TurnInput {
-  const value = (raw ?? '').replace(separators, '');
+function keysOf(raw: string | undefined, field: CaptureField): TurnInput {
+  const value = typedDigits(raw, field);
   if (value === '') return { kind: 'keys', digits: '', finishedOnKey: '' };
-  return { kind: 'keys', digits: /^\d{1,40}$/.test(value) ? value : 'x', finishedOnKey: '#' };
+  return { kind: 'keys', digits: value ?? 'x', finishedOnKey: '#' };
 }

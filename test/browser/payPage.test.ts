@@ -90,6 +90,19 @@ describe('the payment page in a browser', () => {
     expect(await page.getByLabel('Expiry date').getAttribute('aria-invalid')).toBe('true');
   });
 
+  it.each([true, false])('explains every wrong field at once, not only the first (script: %s)', async (script) => {
+    const { page } = await open({ script });
+    await fill(page, { number: '4242424242424241', expiry: '0120', code: '12' });
+    await page.getByRole('button', { name: /Process Card/ }).click();
+    await page.locator('#cardNumber-error').getByText('That card number is not valid. Please check the digits.').waitFor();
+    // The errors arrive together (one page, or one check of the form): once one shows, all must.
+    expect(await page.locator('#expiry-error').textContent()).toContain('That expiration date has passed.');
+    expect(await page.locator('#securityCode-error').textContent()).toBe('The security code for this card has 3 digits.');
+    for (const label of ['Card number', 'Expiry date', 'Security code']) {
+      expect(await page.getByLabel(label).getAttribute('aria-invalid')).toBe('true');
+    }
+  });
+
   it('says a card was declined, then pays with another card', async () => {
     const { page, payment } = await open();
     await fill(page, { number: '4000000000000002' });

@@ -239,6 +239,53 @@ describe.each(STORE_KINDS)('pay links on the %s store', (kind) => {
       expect(textOf(retry.html)).toContain('Success');
     });
 
+    it.each([
+      [
+        'every field wrong',
+        { cardNumber: '4242424242424241', expiry: '01/20', securityCode: '12' },
+        {
+          cardNumber: 'That card number is not valid. Please check the digits.',
+          expiry: 'That expiration date has passed.',
+          securityCode: 'The security code for this card has 3 digits.',
+        },
+      ],
+      [
+        'a good number, the expiry and the security code wrong',
+        { cardNumber: APPROVED, expiry: '13/30', securityCode: '' },
+        { expiry: 'That is not a valid month. Use 01 to 12.', securityCode: 'Enter the security code.' },
+      ],
+      [
+        'a mistyped American Express number and a 3-digit code',
+        { cardNumber: '378282246310006', expiry: '12/30', securityCode: '123' },
+        { cardNumber: 'That card number is not valid. Please check the digits.', securityCode: 'The security code for this card has 4 digits.' },
+      ],
+      ['junk in the later fields', { cardNumber: '', expiry: 'ab/cd', securityCode: '1a3' }, {
+        cardNumber: 'Enter your card number.',
+        expiry: 'Enter the expiration date as MM/YY, for example 08/29.',
+        securityCode: 'The security code must be digits only.',
+      }],
+    ])('explains every wrong field of one submission at once: %s', async (_what, card, messages: Record<string, string>) => {
+      const created = await newLink();
+      const res = await payWith(tg, created.payUrl, card);
+      expect(res.status).toBe(200);
+      for (const field of ['cardNumber', 'expiry', 'securityCode']) {
+        const error = new RegExp(`id="${field}-error"[^>]*>([^<]*)<`).exec(res.html)![1];
+        const invalid = new RegExp(`id="${field}"[^>]*\\n[^>]*\\n[^>]*aria-invalid="true"`).test(res.html);
+        if (messages[field]) {
+          expect(textOf(error!)).toContain(messages[field]);
+          expect(invalid).toBe(true);
+        } else {
+          expect(error).toBe('');
+          expect(invalid).toBe(false);
+        }
+      }
+      // One submission is one mistake, however many of its fields were wrong; the card is not kept.
+      const view = await tg.getPayment(created.id);
+      expect(view.status).toBe('capturing');
+      const retry = await payWith(tg, created.payUrl, { cardNumber: APPROVED }, csrfOf(res.html));
+      expect(textOf(retry.html)).toContain('Success');
+    });
+
     it('says a card was declined and lets the customer try another one', async () => {
       const created = await newLink();
       const res = await payWith(tg, created.payUrl, { cardNumber: DECLINED });

@@ -1,6 +1,8 @@
 import type { StoredState } from '../../capture/callSession';
 import { STATE } from '../../capture/machine';
+import type { Notice } from '../../capture/types';
 import type { CardBrand } from '../../domain/cardBrand';
+import { securityCodeLength } from '../../domain/cardNumber';
 import { brandDisplayName } from '../../domain/masking';
 import type { PromptKey } from '../../flows/promptKeys';
 import type { CaptureField, Flow } from '../../flows/schema';
@@ -39,6 +41,8 @@ export interface PageInput {
   csrf: string;
   /** Whether a receipt will be emailed: only then may the page say one is on its way. */
   receipt: boolean;
+  /** Problems of the fields the capture stopped before reaching, shown with the capture's own. */
+  unreached?: Notice[];
 }
 
 /** Builds the page from the capture's state: its notices name the prompts of the page's messages. */
@@ -60,7 +64,8 @@ export function payPageModel(input: PageInput): PayPageModel {
         case 'last4':
           return card?.last4 ?? '';
         case 'length':
-          return String(state?.context.securityCodeLength || 3);
+          // A brand on the notice is the typed card's, when the capture has not taken the card yet.
+          return String(brand ? securityCodeLength(brand) : state?.context.securityCodeLength || 3);
         case 'reference':
           return state?.context.reference ?? '';
         default:
@@ -106,7 +111,7 @@ export function payPageModel(input: PageInput): PayPageModel {
   if (state.value === STATE.declined) {
     return { ...model, alert: [...notices.map((n) => fill(n.key, n.brand)), fill('declined.retry')].join(' ') };
   }
-  for (const n of notices) {
+  for (const n of [...notices, ...(input.unreached ?? [])]) {
     const field = FIELDS.find((f) => n.key.startsWith(`${f}.`));
     if (field) model.fieldErrors[field] = fill(n.key, n.brand);
     else model.alert = fill(n.key, n.brand);

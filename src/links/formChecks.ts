@@ -1,0 +1,76 @@
+import type { StoredState } from '../capture/callSession';
+import { STATE } from '../capture/machine';
+import type { Notice } from '../capture/types';
+import type { CardBrand } from '../domain/cardBrand';
+import { checkCardNumber } from '../domain/cardNumber';
+import { checkExpiry } from '../domain/expiry';
+import { checkSecurityCode } from '../domain/securityCode';
+import type { PromptKey } from '../flows/promptKeys';
+import type { CaptureField, Flow } from '../flows/schema';
+
+/** Separators people type inside a field; anything else that is not a digit makes the entry junk. */
+export const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g };
+
+/** A typed field without its separators: '' when left empty, null when it holds anything but digits. */
+export function typedDigits(raw: string | undefined, field: CaptureField): string | null {
+  const value = (raw ?? '').replace(SEPARATORS[field], '');
+  return value === '' || /^\d{1,40}$/.test(value) ? value : null;
+}
+
+const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
+  [STATE.collectingCardNumber]: 'cardNumber',
+  [STATE.collectingExpiry]: 'expiry',
+  [STATE.collectingSecurityCode]: 'securityCode',
+};
+
+/**
+ * What is wrong with the fields a submission never got to. The capture stops at the first wrong field,
+ * but a form sends them all: the customer is told about every wrong one at once, with the machine's own
+ * checks and words, rather than finding them out one submission at a time. Nothing is stored or counted:
+ * the capture still sees only the fields up to the one it stopped at.
+ */
+export function unreachedFieldNotices(
+  flow: Flow,
+  state: StoredState,
+  entry: Partial<Record<CaptureField, string>>,
+  now: Date,
+): Notice[] {
+  const stoppedAt = FIELD_OF_STATE[state.value];
+  if (!stoppedAt) return [];
+  const unreached = flow.fieldOrder.slice(flow.fieldOrder.indexOf(stoppedAt) + 1);
+  const brand = state.context.card?.brand ?? brandOf(entry.cardNumber, flow);
+  return unreached.flatMap((field) => {
+    const key = problemOf(field, entry[field], flow, brand, now);
+    if (!key) return [];
+    return field === 'securityCode' && brand ? [{ key, brand }] : [{ key }];
+  });
+}
+
+function brandOf(raw: string | undefined, flow: Flow): CardBrand | undefined {
+  const digits = typedDigits(raw, 'cardNumber');
+  if (!digits) return undefined;
+  const check = checkCardNumber(digits, flow.acceptedBrands as CardBrand[]);
+  return check.brand;
+}
+
+function problemOf(field: CaptureField, raw: string | undefined, flow: Flow, brand: CardBrand | undefined, now: Date): PromptKey | null {
+  const digits = typedDigits(raw, field);
+  if (digits === '') return `${field}.timeout` as PromptKey;
+  if (digits === null) return `${field}.error.format` as PromptKey;
+  switch (field) {
+    case 'cardNumber': {
+      const check = checkCardNumber(digits, flow.acceptedBrands as CardBrand[]);
+      return check.ok ? null : (`cardNumber.error.${check.problem}` as PromptKey);
+    }
+    case 'expiry': {
+      const check = checkExpiry(digits, now, flow.expiryMaxYearsAhead);
+      return check.ok ? null : (`expiry.error.${check.problem}` as PromptKey);
+    }
+    case 'securityCode': {
+      // Without a known brand either length may be right; the capture checks it again once it knows.
+      if (!brand) return /^\d{3,4}$/.test(digits) ? null : 'securityCode.error.length';
+      const check = checkSecurityCode(digits, brand);
+      return check.ok ? null : (`securityCode.error.${check.problem}` as PromptKey);
+    }
+  }
+}
