@@ -23,9 +23,11 @@ describe('the payment page in a browser', () => {
   });
 
   /** A fresh browser at a link payment's page; `script: false` is a browser without JavaScript. */
-  async function open(options: { script?: boolean; body?: Record<string, unknown> } = {}): Promise<{ page: Page; payment: any; errors: string[] }> {
+  async function open(
+    options: { script?: boolean; body?: Record<string, unknown>; width?: number } = {},
+  ): Promise<{ page: Page; payment: any; errors: string[] }> {
     const payment = await tg.createPayment({ channel: 'link', description: 'Invoice 1042', ...options.body });
-    const context = await browser.newContext({ javaScriptEnabled: options.script ?? true, viewport: { width: 360, height: 740 } });
+    const context = await browser.newContext({ javaScriptEnabled: options.script ?? true, viewport: { width: options.width ?? 360, height: 740 } });
     contexts.push(context);
     const page = await context.newPage();
     const errors: string[] = [];
@@ -68,6 +70,44 @@ describe('the payment page in a browser', () => {
     expect(await page.getByLabel('Card number').inputValue()).toBe('3782 822463 10005');
     expect(await page.locator('#cardNumber-brand').textContent()).toBe('American Express');
     expect(await page.getByLabel('Security code').getAttribute('maxlength')).toBe('4');
+  });
+
+  it.each([390, 320])('keeps the brand label off the typed number at %i px wide (American Express)', async (width) => {
+    const { page } = await open({ width });
+    await page.getByLabel('Card number').pressSequentially('378282246310005');
+    const brandLabel = page.locator('#cardNumber-brand');
+    await brandLabel.getByText('American Express').waitFor();
+    const brand = (await brandLabel.boundingBox())!;
+    const input = (await page.getByLabel('Card number').boundingBox())!;
+    // String expressions: the test compiles without the DOM library.
+    const inner = (await page.evaluate(`(() => {
+      const el = document.getElementById('cardNumber');
+      const cs = getComputedStyle(el);
+      const px = (v) => parseFloat(v) || 0;
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = cs.font;
+      ctx.letterSpacing = cs.letterSpacing;
+      return {
+        left: px(cs.borderLeftWidth) + px(cs.paddingLeft),
+        right: px(cs.borderRightWidth) + px(cs.paddingRight),
+        top: px(cs.borderTopWidth) + px(cs.paddingTop),
+        bottom: px(cs.borderBottomWidth) + px(cs.paddingBottom),
+        text: ctx.measureText(el.value).width,
+      };
+    })()`)) as { left: number; right: number; top: number; bottom: number; text: number };
+    const content: Box = {
+      x: input.x + inner.left,
+      y: input.y + inner.top,
+      width: input.width - inner.left - inner.right,
+      height: input.height - inner.top - inner.bottom,
+    };
+    const typed: Box = { ...content, width: inner.text };
+    expect(brand.width).toBeGreaterThan(0);
+    expect(inner.text).toBeGreaterThan(0);
+    // The whole number is in view, and the label covers neither it nor the space it may grow into.
+    expect(typed.width).toBeLessThanOrEqual(content.width);
+    expect(overlap(brand, typed)).toBeNull();
+    expect(overlap(brand, content)).toBeNull();
   });
 
   it.each([true, false])('explains a Luhn mistake next to the card number (script: %s)', async (script) => {
@@ -160,3 +200,19 @@ describe('the payment page in a browser', () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(360);
   });
 });
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The area two boxes share, or null when they do not overlap. */
+function overlap(a: Box, b: Box): Box | null {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const width = Math.min(a.x + a.width, b.x + b.width) - x;
+  const height = Math.min(a.y + a.height, b.y + b.height) - y;
+  return width > 0 && height > 0 ? { x, y, width, height } : null;
+}

@@ -114,11 +114,11 @@ function field(
   const error = model.fieldErrors[name];
   return [
     `<div class="field${error ? ' invalid' : ''}">`,
-    `<label for="${name}">${e(label)}</label>`,
+    // The brand sits on the label's line, not over the input, where it would hide the typed number.
+    `<div class="field-head"><label for="${name}">${e(label)}</label>${attrs.extra ?? ''}</div>`,
     `<input id="${name}" name="${name}" type="text" inputmode="numeric" autocomplete="${attrs.autocomplete}"`,
     `  maxlength="${attrs.maxlength}" placeholder="${e(attrs.placeholder)}" spellcheck="false" autocorrect="off" autocapitalize="off"`,
     `  aria-describedby="${name}-hint ${name}-error" aria-invalid="${error ? 'true' : 'false'}" required>`,
-    attrs.extra ?? '',
     `<p class="hint" id="${name}-hint">${e(hint)}</p>`,
     `<p class="error" id="${name}-error" aria-live="polite">${error ? e(error) : ''}</p>`,
     '</div>',

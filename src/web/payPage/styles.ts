@@ -13,14 +13,15 @@ h1{font-size:1.35rem;margin:.75rem 0}
 form{margin:0}
 .field{margin:0 0 .9rem;position:relative}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:12px}
-label{display:block;font-weight:600;margin-bottom:.25rem}
+.field-head{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;column-gap:12px;margin-bottom:.25rem}
+label{display:block;font-weight:600}
 input[type=text]{width:100%;font:inherit;font-size:1.1rem;padding:.65rem .75rem;border:1px solid #9aa4b2;border-radius:8px;background:#fff;color:inherit;letter-spacing:.03em}
 input[type=text]:focus{outline:3px solid #8db4ff;outline-offset:1px;border-color:#2f6fde}
 .invalid input[type=text],input[aria-invalid=true]{border-color:#c62828;background:#fff8f8}
 .hint{margin:.2rem 0 0;font-size:.85rem;color:#5a6677}
 .error{margin:.2rem 0 0;font-size:.9rem;color:#b71c1c;font-weight:600;min-height:0}
 .error:empty{display:none}
-.brand{position:absolute;right:.75rem;top:2.35rem;font-size:.85rem;font-weight:700;color:#2f6fde;pointer-events:none}
+.brand{font-size:.85rem;font-weight:700;color:#2f6fde}
 .check{font-size:.9rem;color:#4a5566;margin:.25rem 0 .75rem}
 button{width:100%;font:inherit;font-size:1.1rem;font-weight:700;padding:.8rem 1rem;border:0;border-radius:8px;background:#1f5fcc;color:#fff;cursor:pointer}
 button:hover{background:#184fae}
