@@ -159,14 +159,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pay: payLinks.router,
     bridge: { ...bridge.routerDeps, apology: () => capture.apology() },
     panel: bridge.panel.router,
+    https: config.publicBaseUrl.startsWith('https://'),
   });
   // Tracking is attached first so it sees every request the app answers.
   const drainer = trackRequests(server);
   server.on('request', app);
 
-  if (config.env === 'production' && !env.PUBLIC_BASE_URL) {
-    logger.warn(`PUBLIC_BASE_URL is not set: TwiML URLs and signature checks use ${config.publicBaseUrl}`);
-  }
   if (!config.twilioAuthToken) {
     logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only)');
   }

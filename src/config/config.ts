@@ -4,6 +4,7 @@ import { operationsProblems, operationsSettings, type OperationsSettings } from 
 import { bridgeProblems, bridgeSettings, type BridgeSettings } from './bridgeConfig';
 import { redisTopology, redisTopologyProblems, redisUrlRequired, type RedisTopology } from './redisTopology';
 import { PROCESSOR_KINDS, processorProblems, processorSettings, type ProcessorKind, type ProcessorSettings } from './processorConfig';
+import { productionProblems } from './productionConfig';
 
 /** The gateway's configuration: validated once at start, frozen, and passed down explicitly. */
 export interface Config {
@@ -147,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!env[name]?.trim()) problems.push(`${name}: required when NODE_ENV=production`);
     }
   }
+  problems.push(...productionProblems(env));
   // One line per problem: a value can fail two rules that say the same thing.
   if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;

@@ -27,6 +27,8 @@ export interface AppDeps {
   bridge?: BridgeRouterDeps;
   /** The agent panel (`/panel`); not served without it. */
   panel?: express.Router;
+  /** True when PUBLIC_BASE_URL is https: only then is Strict-Transport-Security sent. */
+  https?: boolean;
 }
 
 /** The gateway's HTTP surface: voice webhooks, the payments API, health. */
@@ -56,7 +58,8 @@ export function createApp(deps: AppDeps): Express {
   // Twilio is not a browser: browser-hardening headers would only add bytes to every TwiML answer.
   if (deps.bridge) app.use('/voice/bridge', bridgeRouter(deps.bridge));
   app.use('/voice', voiceRouter(deps.voice));
-  app.use(helmet());
+  // HSTS promises browsers the host is https-only: a gateway whose public URL is plain http must not make it.
+  app.use(helmet({ strictTransportSecurity: deps.https === true }));
   app.use('/api', apiRouter(deps.api));
   if (deps.pay) app.use('/pay', payRouter(deps.pay));
   if (deps.panel) app.use('/panel', deps.panel);

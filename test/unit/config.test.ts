@@ -13,7 +13,14 @@ const GOOD_PRODUCTION: Record<string, string> = {
   VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
   REDIS_URL: 'redis://redis.internal:6379',
   PUBLIC_BASE_URL: 'https://pay.example.com',
+  PROCESSOR: 'sandbox',
 };
+/** What production refuses when nothing is set, in the order the lines are printed. */
+const PRODUCTION_WITH_NOTHING_SET = [
+  ...REQUIRED_IN_PRODUCTION.map((name) => `${name}: required when NODE_ENV=production`),
+  'PUBLIC_BASE_URL: required when NODE_ENV=production (the https:// URL Twilio calls)',
+  'PROCESSOR: required when NODE_ENV=production (sandbox, stripe or connector)',
+];
 
 
 describe('loadConfig', () => {
@@ -72,7 +79,7 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    it('refuses to start with nothing set, naming each of the four required variables on its own line', () => {
+    it('refuses to start with nothing set, naming each required variable on its own line', () => {
       let error: unknown;
       try {
         loadConfig({ NODE_ENV: 'production' });
@@ -81,13 +88,12 @@ describe('loadConfig', () => {
       }
       expect(error).toBeInstanceOf(ConfigError);
       const { problems, message } = error as ConfigError;
-      expect(problems).toHaveLength(4);
-      for (const [i, name] of REQUIRED_IN_PRODUCTION.entries()) {
-        expect(problems[i]).toBe(`${name}: required when NODE_ENV=production`);
-      }
+      expect(problems).toEqual(PRODUCTION_WITH_NOTHING_SET);
       const lines = message.split('\n');
-      expect(lines).toHaveLength(5);
-      for (const name of REQUIRED_IN_PRODUCTION) expect(lines.filter((l) => l.includes(name))).toHaveLength(1);
+      expect(lines).toHaveLength(PRODUCTION_WITH_NOTHING_SET.length + 1);
+      for (const name of [...REQUIRED_IN_PRODUCTION, 'PUBLIC_BASE_URL', 'PROCESSOR']) {
+        expect(lines.filter((l) => l.startsWith(`- ${name}:`))).toHaveLength(1);
+      }
     });
 
     it('counts a blank secret as missing', () => {
@@ -96,7 +102,50 @@ describe('loadConfig', () => {
 
     it('reports malformed and missing values together, so one deploy fixes them all', () => {
       const problems = problemsOf({ NODE_ENV: 'production', REDIS_URL: 'localhost', VAULT_KEY: 'short', PORT: 'x' });
-      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY', 'PORT', 'REDIS_URL', 'TWILIO_AUTH_TOKEN', 'VAULT_KEY']);
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY', 'PORT', 'PROCESSOR', 'PUBLIC_BASE_URL', 'REDIS_URL', 'TWILIO_AUTH_TOKEN', 'VAULT_KEY']);
+    });
+
+    it('refuses a plain http public URL, since Twilio would post the card digits to it in clear text', () => {
+      expect(problemsOf({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'http://pay.example.com' })).toEqual([
+        'PUBLIC_BASE_URL: must be https:// when NODE_ENV=production (Twilio posts the keypad digits to it)',
+      ]);
+      expect(problemsOf({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'http://localhost:3000' })).toHaveLength(1);
+      expect(loadConfig({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'https://pay.example.com/gw/' }).publicBaseUrl).toBe('https://pay.example.com/gw');
+    });
+
+    it('needs a public URL rather than assuming the http localhost default', () => {
+      const { PUBLIC_BASE_URL: _omitted, ...env } = GOOD_PRODUCTION;
+      expect(problemsOf(env)).toEqual(['PUBLIC_BASE_URL: required when NODE_ENV=production (the https:// URL Twilio calls)']);
+      expect(problemsOf({ ...env, PUBLIC_BASE_URL: '  ' })).toHaveLength(1);
+    });
+
+    it('reports a malformed public URL once, not also as not https', () => {
+      expect(problemsOf({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'not a url' })).toEqual(['PUBLIC_BASE_URL: must be an absolute http(s) URL']);
+    });
+
+    it('needs the processor named, even the sandbox, rather than falling back to it silently', () => {
+      const { PROCESSOR: _omitted, ...env } = GOOD_PRODUCTION;
+      expect(problemsOf(env)).toEqual(['PROCESSOR: required when NODE_ENV=production (sandbox, stripe or connector)']);
+      expect(loadConfig({ ...env, PROCESSOR: 'sandbox' }).processor).toBe('sandbox');
+      // Outside production the sandbox is still the default.
+      expect(loadConfig({}).processor).toBe('sandbox');
+    });
+
+    it('refuses the call bridge without Twilio credentials instead of using the in-memory call control', () => {
+      const bridged: Record<string, string> = { ...GOOD_PRODUCTION, AGENT_DIAL: '+14155550100' };
+      expect(problemsOf(bridged)).toEqual([
+        'TWILIO_ACCOUNT_SID: required when AGENT_DIAL is set and NODE_ENV=production (the call bridge moves live calls through Twilio)',
+      ]);
+      const { TWILIO_AUTH_TOKEN: _omitted, ...noToken } = bridged;
+      expect(problemsOf({ ...noToken, TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` })).toEqual(['TWILIO_AUTH_TOKEN: required when NODE_ENV=production']);
+      expect(problemsOf(noToken)).toEqual([
+        'TWILIO_AUTH_TOKEN: required when NODE_ENV=production',
+        'TWILIO_ACCOUNT_SID: required when AGENT_DIAL is set and NODE_ENV=production (the call bridge moves live calls through Twilio)',
+      ]);
+      const config = loadConfig({ ...bridged, TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` });
+      expect(config.bridge.callControl).toBe('twilio');
+      // Without an agent to dial the bridge is inert, so credentials stay optional.
+      expect(loadConfig(GOOD_PRODUCTION).agentDial).toBeNull();
     });
 
     it('never generates a secret', () => {
@@ -210,10 +259,11 @@ describe('starting the gateway process', () => {
       let timedOut = false;
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      // Generous: compiling the sources on start takes a while on a busy machine.
       const timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGKILL');
-      }, 15_000);
+      }, 90_000);
       child.on('error', fail);
       child.on('close', (code) => {
         clearTimeout(timer);
@@ -226,11 +276,23 @@ describe('starting the gateway process', () => {
     const result = await runMain({ NODE_ENV: 'production' });
     expect(result.timedOut).toBe(false);
     expect(result.code).toBe(1);
-    const lines = result.stderr.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(4);
-    for (const [i, name] of REQUIRED_IN_PRODUCTION.entries()) {
-      expect(lines[i]).toBe(`config error: ${name}: required when NODE_ENV=production`);
-    }
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual(PRODUCTION_WITH_NOTHING_SET.map((p) => `config error: ${p}`));
     expect(result.stdout).not.toContain('listening');
-  }, 20_000);
+  }, 120_000);
+
+  it('exits 1 in production with an http public URL, printing that one line, however complete the rest is', async () => {
+    const result = await runMain({
+      ...GOOD_PRODUCTION,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `test:${process.pid}:http-url:`,
+      PORT: '0',
+      PUBLIC_BASE_URL: 'http://pay.example.com',
+    });
+    expect(result.timedOut).toBe(false);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      'config error: PUBLIC_BASE_URL: must be https:// when NODE_ENV=production (Twilio posts the keypad digits to it)',
+    ]);
+    expect(result.stdout).not.toContain('listening');
+  }, 120_000);
 });

@@ -59,6 +59,7 @@ describe('choosing the processor', () => {
       API_KEY: 'prod-api-key-0123456789abcdef',
       VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
       REDIS_URL: 'redis://redis.internal:6379',
+      PUBLIC_BASE_URL: 'https://pay.example.com',
       PROCESSOR: 'connector',
       CONNECTOR_URL: 'http://127.0.0.1:9000/charge',
       CONNECTOR_SECRET: SECRET,

@@ -10,6 +10,7 @@ const PRODUCTION: Record<string, string> = {
   API_KEY: 'prod-api-key-0123456789abcdef',
   VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
   PUBLIC_BASE_URL: 'https://pay.example.com',
+  PROCESSOR: 'sandbox',
 };
 
 
