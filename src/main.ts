@@ -1,9 +1,12 @@
 import { ConfigError, loadConfig } from './config/config';
+import { loadEnvFile } from './config/envFile';
 import { FlowError } from './flows/loadFlows';
 import { startGateway } from './server';
+import { nextSteps, startupBanner } from './startupBanner';
 
 /** Starts the gateway from the environment; a bad configuration stops it with one line per problem. */
 async function main(): Promise<void> {
+  const envFileRead = loadEnvFile('.env');
   let config;
   try {
     config = loadConfig(process.env);
@@ -14,11 +17,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // Generated development secrets are shown once, here, and never logged.
-  if (config.generated.apiKey) process.stderr.write(`API_KEY not set: generated for this run: ${config.generated.apiKey}\n`);
   const gateway = await startGateway({ env: { ...process.env, API_KEY: config.apiKey, VAULT_KEY: config.vaultKey.toString('base64') } });
-  if (config.generated.vaultKey) {
-    process.stderr.write('VAULT_KEY not set: generated a key for this run; stored card data will not survive a restart\n');
+  // Generated development secrets are shown once, here, and never logged. The gateway's own config
+  // knows the port it really listens on; `generated` comes from the first reading.
+  if (gateway.config.env !== 'production') {
+    const lines = nextSteps({ ...gateway.config, generated: config.generated });
+    if (envFileRead) lines.push('Settings:     read from .env; variables set in the environment win over it');
+    process.stderr.write(startupBanner(lines));
   }
 
   let stopping = false;

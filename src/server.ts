@@ -24,6 +24,8 @@ import { instrumentStore } from './observability/instrumentStore';
 import { createTwimlRenderer } from './telephony/renderTwiml';
 import { voiceUrls } from './telephony/voiceUrls';
 import { AesGcmVault } from './vault/aesGcmVault';
+import { renderStartPage } from './web/startPage';
+import { simulateCommand } from './startupBanner';
 import { composePayLinks } from './links/composePayLinks';
 import { composeBridge } from './bridge/composeBridge';
 import type { BridgeService } from './bridge/bridgeService';
@@ -160,6 +162,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     bridge: { ...bridge.routerDeps, apology: () => capture.apology() },
     panel: bridge.panel.router,
     https: config.publicBaseUrl.startsWith('https://'),
+    // Production shows nothing at `/`: the address faces Twilio and the internet.
+    ...(config.env === 'production'
+      ? {}
+      : { startPage: renderStartPage({ publicBaseUrl: config.publicBaseUrl, simulateCommand: simulateCommand(config.publicBaseUrl, config.twilioAuthToken !== null) }) }),
   });
   // Tracking is attached first so it sees every request the app answers.
   const drainer = trackRequests(server);

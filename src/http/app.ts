@@ -27,6 +27,8 @@ export interface AppDeps {
   bridge?: BridgeRouterDeps;
   /** The agent panel (`/panel`); not served without it. */
   panel?: express.Router;
+  /** The page served at `/` (development only); without it `/` is an unknown path like any other. */
+  startPage?: string;
   /** True when PUBLIC_BASE_URL is https: only then is Strict-Transport-Security sent. */
   https?: boolean;
 }
@@ -60,6 +62,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/voice', voiceRouter(deps.voice));
   // HSTS promises browsers the host is https-only: a gateway whose public URL is plain http must not make it.
   app.use(helmet({ strictTransportSecurity: deps.https === true }));
+  if (deps.startPage !== undefined) {
+    const startPage = deps.startPage;
+    app.get('/', (_req, res) => {
+      res.type('html').send(startPage);
+    });
+  }
   app.use('/api', apiRouter(deps.api));
   if (deps.pay) app.use('/pay', payRouter(deps.pay));
   if (deps.panel) app.use('/panel', deps.panel);
