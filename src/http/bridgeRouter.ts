@@ -3,6 +3,7 @@ import { BRIDGE_ID } from '../bridge/bridge';
 import type { BridgeService } from '../bridge/bridgeService';
 import { announceTwiml, holdTwiml } from '../bridge/bridgeTwiml';
 import type { Logger } from '../logging/logger';
+import { refuseRepeatedParameters } from '../telephony/singleValuedParameters';
 import { requireTwilioSignature } from '../telephony/twilioSignature';
 
 export interface BridgeRouterDeps {
@@ -24,6 +25,7 @@ const CONFERENCE_SID = /^CF[0-9a-fA-F]{32}$/;
 export function bridgeRouter(deps: BridgeRouterDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 200 }));
+  router.use(refuseRepeatedParameters(deps.logger));
   router.use(requireTwilioSignature(deps.twilioAuthToken, deps.publicBaseUrl));
   const field = (req: Request, name: string): string => (typeof req.body?.[name] === 'string' ? req.body[name] : '');
   const xml = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);

@@ -81,6 +81,9 @@ const twilioForm = (extra: Record<string, Json> = {}, required: string[] = []): 
   return { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['CallSid', ...required], properties } } } };
 };
 
+/** Twilio sends each parameter once; its signature would not tell a repeated one apart. */
+const REPEATED_PARAMETER: Json = { description: 'A parameter came more than once: refused before anything reads it.' };
+
 const voiceOperation = (operationId: string, summary: string, description: string, extra: Partial<Operation> = {}): Operation => ({
   operationId,
   summary,
@@ -90,6 +93,7 @@ const voiceOperation = (operationId: string, summary: string, description: strin
   requestBody: twilioForm(),
   responses: {
     '200': twiml('TwiML for the caller. Failures are answered with an apology in TwiML, never a 5xx.'),
+    '400': REPEATED_PARAMETER,
     '403': { $ref: '#/components/responses/BadSignature' },
   },
   ...extra,
@@ -211,7 +215,7 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
       '/voice/status': {
         post: voiceOperation('voiceStatus', 'Call status callback', 'When the call ends the capture ends and whatever was entered is wiped.', {
           requestBody: twilioForm({ CallStatus: { type: 'string', enum: ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] } }, ['CallStatus']),
-          responses: { '204': { description: 'Received.' }, '403': { $ref: '#/components/responses/BadSignature' } },
+          responses: { '204': { description: 'Received.' }, '400': REPEATED_PARAMETER, '403': { $ref: '#/components/responses/BadSignature' } },
         }),
       },
       '/voice/fallback': {

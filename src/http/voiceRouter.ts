@@ -3,6 +3,7 @@ import type { CaptureService, TurnInput } from '../capture/captureService';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { Logger } from '../logging/logger';
 import type { GatewayMetrics } from '../observability/metrics';
+import { refuseRepeatedParameters } from '../telephony/singleValuedParameters';
 import { requireTwilioSignature } from '../telephony/twilioSignature';
 
 export interface VoiceRouterDeps {
@@ -27,6 +28,7 @@ const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 export function voiceRouter(deps: VoiceRouterDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 200 }));
+  router.use(refuseRepeatedParameters(deps.logger));
   router.use(requireTwilioSignature(deps.twilioAuthToken, deps.publicBaseUrl));
 
   const twiml = (work: (callSid: string, req: Request) => Promise<string>) => async (req: Request, res: Response) => {
