@@ -12,7 +12,7 @@ import type { CaptureObserver } from './captureObserver';
 import type { FlowRegistry } from './flowRegistry';
 import { STATE } from './machine';
 import { projectPayment, projectionChanged } from './projection';
-import type { CaptureEmitted, CaptureEvent } from './types';
+import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 
 /** Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds. */
 export type Renderer = (input: { flow: Flow; state: StoredState; turn: number }) => string;
@@ -174,16 +174,23 @@ export class CaptureService {
     const digits = input.digits.slice(0, MAX_DIGITS + 1);
     if (digits === '' && input.finishedOnKey !== '#') return { type: 'dtmf.timedOut' };
     if (stateName === STATE.collectingPayCode) {
-      const payment = isPayCodeShape(digits) ? await this.lookUpPayCode(digits, session.callSid) : null;
-      return { type: 'payCode.entered', payment };
+      const found = isPayCodeShape(digits) ? await this.lookUpPayCode(digits, session) : { payment: null };
+      return { type: 'payCode.entered', ...found };
     }
     // Over-long or non-keypad input is kept as junk so that it fails the field's checks.
     return { type: 'dtmf.entered', digits: digits.length > MAX_DIGITS || /[^0-9*#]/.test(digits) ? 'x' : digits, at };
   }
 
-  private async lookUpPayCode(payCode: string, callSid: string) {
-    const payment = await this.deps.payments.findByPayCode(payCode);
-    return payment ? this.deps.payments.claimForCall(payment.id, callSid) : null;
+  private async lookUpPayCode(payCode: string, session: CallSession): Promise<{ payment: PaymentSummary | null; locale?: string }> {
+    const stored = await this.deps.payments.findByPayCode(payCode);
+    const payment = stored ? await this.deps.payments.claimForCall(stored.id, session.callSid) : null;
+    if (!stored || !payment) return { payment: null };
+    // A payment made for a language is spoken in it from here on. One left at the flow's default
+    // language (a payment made without a locale is stored with it) keeps the language the call
+    // was started in, e.g. a Spanish line's.
+    const { flow } = this.deps.flows.get(session.flowId);
+    const ownLanguage = stored.locale !== flow.defaultLocale && stored.locale in flow.locales;
+    return ownLanguage ? { payment, locale: stored.locale } : { payment };
   }
 
   /**

@@ -124,7 +124,7 @@ export function createCaptureMachine(flow: Flow) {
     actions: {
       bindPayment: enqueueActions(({ enqueue, event }) => {
         assertEvent(event, 'payCode.entered');
-        enqueue.assign({ payment: event.payment, attempts: 0 });
+        enqueue.assign({ payment: event.payment, attempts: 0, ...(event.locale ? { locale: event.locale } : {}) });
       }),
       introduce: enqueueActions(({ enqueue }) => enqueue.assign({ notices: [notice('intro')], attempts: 0 })),
       clearNotices: enqueueActions(({ enqueue, context }) => {

@@ -53,8 +53,11 @@ export interface CaptureContext {
 }
 
 export type CaptureEvent =
-  /** The runner looked the typed pay code up; null when it matches no payment that can be paid. */
-  | { type: 'payCode.entered'; payment: PaymentSummary | null }
+  /**
+   * The runner looked the typed pay code up; null when it matches no payment that can be paid.
+   * `locale`, when given, is the payment's language (one the flow speaks), which the call takes on.
+   */
+  | { type: 'payCode.entered'; payment: PaymentSummary | null; locale?: string }
   /** Keys the caller typed (the finish key removed); `at` is the time of the turn, for expiry rules. */
   | { type: 'dtmf.entered'; digits: string; at: string }
   | { type: 'dtmf.timedOut' }

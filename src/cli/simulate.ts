@@ -147,10 +147,7 @@ export async function runSimulation(
     }
 
     const entry = args.entry ?? (args.payment !== undefined ? 'voice-url' : 'incoming');
-    const startUrl =
-      entry === 'voice-url'
-        ? payment.voiceUrl
-        : `${baseUrl}/voice/incoming${flowId !== undefined ? `?flow=${encodeURIComponent(flowId)}` : ''}`;
+    const startUrl = entry === 'voice-url' ? payment.voiceUrl : incomingUrl(baseUrl, { flow: flowId, locale: args.locale });
 
     const keys = keySource(script, payment.payCode, io, cleanups);
     if (!args.quiet) out(`calling ${startUrl}`);
@@ -329,6 +326,18 @@ function prepareFlowsDir(flowFile: string, projectFlowsDir: string): { dir: stri
   // The gateway wants each file named after its flow id, whatever the file being tried is called.
   copyFileSync(source, join(dir, `${flow.id}.json`));
   return { dir, flowId: flow.id };
+}
+
+/**
+ * The self-service number as a phone number set up for a flow or a language would call it: the
+ * caller hears that language from the first prompt, before any pay code names a payment.
+ */
+function incomingUrl(baseUrl: string, options: { flow: string | undefined; locale: string | undefined }): string {
+  const query = new URLSearchParams();
+  if (options.flow !== undefined) query.set('flow', options.flow);
+  if (options.locale !== undefined) query.set('locale', options.locale);
+  const search = query.toString();
+  return `${baseUrl}/voice/incoming${search ? `?${search}` : ''}`;
 }
 
 function gatewayApi(baseUrl: string, apiKey: string) {
