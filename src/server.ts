@@ -112,7 +112,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     : createProcessor(config, { vault, store });
   const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS);
   const payments = new PaymentService(paymentRepository, clock);
-  const render = createTwimlRenderer(voiceUrls(config.publicBaseUrl));
+  const render = createTwimlRenderer(voiceUrls(config.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
   const capture = new CaptureService({

@@ -9,7 +9,7 @@ import type { CallControl } from '../ports/callControl';
 import type { Clock } from '../ports/clock';
 import type { BridgeEvent, EventBus, PaymentEvent } from '../ports/eventBus';
 import { bridgeIdFor, type Bridge, type BridgeRepository } from './bridge';
-import { conferenceTwiml, rejoinInstead } from './bridgeTwiml';
+import { conferenceTwiml } from './bridgeTwiml';
 import type { BridgeUrls } from './bridgeUrls';
 import { bridgeEvent, paymentEvent } from './maskedEvents';
 
@@ -203,6 +203,14 @@ export class BridgeService implements CaptureObserver {
       await this.deps.callControl.redirect(bridge.callerCallSid, this.deps.urls.rejoin(bridge.id));
     } else if (action === 'retry') {
       await this.deps.callControl.redirect(bridge.callerCallSid, this.deps.capturePollUrl(after.turn));
+    } else {
+      // The caller holds to hold audio that may run long: move them on now rather than at its end.
+      // Their own check still comes back after the audio, so a failed move only makes them wait.
+      try {
+        await this.deps.callControl.redirect(bridge.callerCallSid, this.deps.capturePollUrl(after.turn));
+      } catch (error) {
+        this.log(bridge).warn('could not move the caller on after the agent’s check; their next check will', { error });
+      }
     }
     return { ok: true, ...(bridge.paymentId ? { paymentId: bridge.paymentId } : {}) };
   }
@@ -230,11 +238,11 @@ export class BridgeService implements CaptureObserver {
   }
 
   /** A bridged caller's capture ends by going back to the agent, not by hanging up. */
-  async endingTwiml(session: CallSession, twiml: string): Promise<string> {
-    if (!session.paymentId || session.state.value === 'hungUp') return twiml;
+  async returnUrl(session: CallSession): Promise<string | null> {
+    if (!session.paymentId || session.state.value === 'hungUp') return null;
     const bridge = await this.deps.bridges.findByCall(session.callSid);
-    if (!bridge || bridge.state === 'ended' || bridge.paymentId !== session.paymentId) return twiml;
-    return rejoinInstead(twiml, this.deps.urls.rejoin(bridge.id));
+    if (!bridge || bridge.state === 'ended' || bridge.paymentId !== session.paymentId) return null;
+    return this.deps.urls.rejoin(bridge.id);
   }
 
   async findByCall(callSid: string): Promise<Bridge | null> {

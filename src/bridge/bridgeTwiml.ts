@@ -37,11 +37,3 @@ export function announceTwiml(): string {
   response.say('The customer is entering their card details. You will be reconnected when they finish.');
   return response.toString();
 }
-
-/** A capture's last document for a bridged caller: what it says, then back to the agent instead of a hang-up. */
-export function rejoinInstead(twiml: string, rejoinUrl: string): string {
-  const redirect = new twilio.twiml.VoiceResponse();
-  redirect.redirect({ method: 'POST' }, rejoinUrl);
-  const verb = /<Redirect[^>]*>.*<\/Redirect>/.exec(redirect.toString())![0];
-  return twiml.includes('<Hangup/>') ? twiml.replace('<Hangup/>', verb) : twiml.replace('</Response>', `${verb}</Response>`);
-}

@@ -16,7 +16,7 @@ export class ObserverRelay implements CaptureObserver {
     await this.target?.turnCommitted(change);
   }
 
-  async endingTwiml(session: CallSession, twiml: string): Promise<string> {
-    return this.target?.endingTwiml ? this.target.endingTwiml(session, twiml) : twiml;
+  async returnUrl(session: CallSession): Promise<string | null> {
+    return this.target?.returnUrl ? this.target.returnUrl(session) : null;
   }
 }

@@ -15,6 +15,6 @@ export interface CaptureChange {
 export interface CaptureObserver {
   /** After every committed turn. */
   turnCommitted(change: CaptureChange): Promise<void>;
-  /** The TwiML a capture ends with; a bridged call returns to its agent instead of hanging up. */
-  endingTwiml?(session: CallSession, twiml: string): Promise<string>;
+  /** Where a capture that ends sends the caller instead of hanging up (a bridged call's agent); null: hang up. */
+  returnUrl?(session: CallSession): Promise<string | null>;
 }

@@ -14,8 +14,12 @@ import { STATE } from './machine';
 import { projectPayment, projectionChanged } from './projection';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 
-/** Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds. */
-export type Renderer = (input: { flow: Flow; state: StoredState; turn: number }) => string;
+/**
+ * Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds.
+ * `polled`: the caller's check came back and nothing changed; `returnTo`: where an ending capture
+ * sends the caller instead of hanging up.
+ */
+export type Renderer = (input: { flow: Flow; state: StoredState; turn: number; polled?: boolean; returnTo?: string }) => string;
 
 /** What a webhook brought: keys from a `<Gather>`, or a `<Redirect>` coming back to check progress. */
 export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } | { kind: 'poll' };
@@ -114,7 +118,7 @@ export class CaptureService {
       const { flow } = this.deps.flows.get(session.flowId);
       const event = await this.eventFor(session, input, flow);
       if (event === 'charge') return this.awaitCharge(session, turn);
-      if (event === null) return this.deps.render({ flow, state: session.state, turn: session.turn });
+      if (event === null) return this.deps.render({ flow, state: session.state, turn: session.turn, polled: input.kind === 'poll' });
 
       const outcome = await this.advance(session, version, event, turn);
       if (outcome) return outcome;
@@ -235,8 +239,8 @@ export class CaptureService {
       state,
       vaultRefs: captureOver ? {} : refs,
     };
-    const rendered = this.deps.render({ flow, state, turn: updated.turn });
-    const twiml = final && this.deps.observer?.endingTwiml ? await this.deps.observer.endingTwiml(updated, rendered) : rendered;
+    const returnTo = final && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
+    const twiml = this.deps.render({ flow, state, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
     const newVersion = await this.deps.sessions.save(updated, version, ttl);

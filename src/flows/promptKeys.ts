@@ -48,6 +48,10 @@ export const PROMPT_KEYS = [
   'tooManyAttempts',
   'canceled',
   'goodbye',
+  /** Said before every hang-up that ends a call, so no other prompt says goodbye itself. */
+  'farewell',
+  /** Said instead of the farewell when the capture hands the caller back to their agent. */
+  'returnToAgent',
   'error.system',
 ] as const;
 

@@ -18,12 +18,27 @@ export interface VoiceUrls {
 /** How long the caller holds between checks while the processor or the agent is busy. */
 const HOLD_PAUSE_SECONDS = 2;
 
+export interface RenderOptions {
+  /** What a caller waiting for the agent's check hears between checks; unset: silence. */
+  holdMusicUrl?: string | null;
+}
+
+export interface RenderInput {
+  flow: Flow;
+  state: StoredState;
+  turn: number;
+  /** The caller's own check coming back while nothing changed: they already heard why they hold. */
+  polled?: boolean;
+  /** A capture that ends sends the caller here (back to their agent) instead of hanging up. */
+  returnTo?: string;
+}
+
 /**
  * TwiML as a view of the capture state: what to say, what to gather, where to go next. Built with
  * the twilio library's VoiceResponse, so escaping is never hand-written.
  */
-export function createTwimlRenderer(urls: VoiceUrls) {
-  return function renderTwiml({ flow, state, turn }: { flow: Flow; state: StoredState; turn: number }): string {
+export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}) {
+  return function renderTwiml({ flow, state, turn, polled = false, returnTo }: RenderInput): string {
     const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
     const response = new twilio.twiml.VoiceResponse();
     const say = (parent: SayParent, key: PromptKey, extra?: Notice) => {
@@ -61,7 +76,11 @@ export function createTwimlRenderer(urls: VoiceUrls) {
         say(gather(flow.timeoutSeconds.payCode), 'payCode.ask');
         break;
       case STATE.awaitingAgent:
-        hold(state.context.notices.length > 0 ? null : 'agentCheck.wait');
+        // "Please hold" once, when the wait starts; every check after it is quiet hold audio.
+        if (!polled && state.context.notices.length === 0) say(response, 'agentCheck.wait');
+        if (options.holdMusicUrl) response.play({}, options.holdMusicUrl);
+        else response.pause({ length: HOLD_PAUSE_SECONDS });
+        response.redirect({ method: 'POST' }, urls.capture(turn, { poll: true }));
         break;
       case STATE.confirming:
         say(gather(flow.timeoutSeconds.choice, 1), 'confirm.ask');
@@ -76,8 +95,14 @@ export function createTwimlRenderer(urls: VoiceUrls) {
         say(gather(flow.timeoutSeconds.choice, 1), 'approved.repeat');
         break;
       default:
-        // Final states: the notices said the last word.
-        response.hangup();
+        // Final states: the notices said the last word; the farewell only when the call really ends.
+        if (returnTo) {
+          say(response, 'returnToAgent');
+          response.redirect({ method: 'POST' }, returnTo);
+        } else {
+          say(response, 'farewell');
+          response.hangup();
+        }
     }
     return response.toString();
   };

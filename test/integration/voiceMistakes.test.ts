@@ -87,7 +87,7 @@ describe.each(STORE_KINDS)('a caller who makes mistakes (%s store)', (kind) => {
       expect(second.says()[0]).toBe('Sorry, we could not find a payment for that pay code.');
       const other = tg.call();
       await other.start(payment.voiceUrl);
-      expect(other.says()).toEqual(['Sorry, this payment can no longer be taken. Please contact us for help. Goodbye.']);
+      expect(other.says()).toEqual(['Sorry, this payment can no longer be taken. Please contact us for help.', 'Goodbye.']);
       expect(other.hasHangup()).toBe(true);
       expect(await sessionOf(tg, other.callSid)).toBeNull();
     });
@@ -171,7 +171,7 @@ describe.each(STORE_KINDS)('a caller who makes mistakes (%s store)', (kind) => {
       await call.silence();
       expect(call.hasHangup()).toBe(false);
       await call.silence();
-      expect(call.says()).toEqual(['Sorry, we were not able to take your payment. Please contact us for help. Goodbye.']);
+      expect(call.says()).toEqual(['Sorry, we were not able to take your payment. Please contact us for help.', 'Goodbye.']);
       expect(call.hasHangup()).toBe(true);
       expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'failed', failure: { code: 'too_many_attempts' } });
       expect(await vaultKeys(tg, payment.id)).toEqual([]);
@@ -206,7 +206,7 @@ describe.each(STORE_KINDS)('a caller who makes mistakes (%s store)', (kind) => {
   it('star on the card number cancels the payment and hangs up', async () => {
     const { payment, call } = await callAtCardNumber();
     await call.press('*');
-    expect(call.says()).toEqual(['Your payment has been canceled. Goodbye.']);
+    expect(call.says()).toEqual(['Your payment has been canceled.', 'Goodbye.']);
     expect(call.hasHangup()).toBe(true);
     expect((await tg.getPayment(payment.id)).status).toBe('canceled');
   });

@@ -131,6 +131,24 @@ describe('renderTwiml', () => {
       const state = stateAfter([...toProcessing, { type: 'processor.pending' }]);
       expect(spoken(parse(twimlFor(state)))).toEqual([prompt('processing.stillWorking')]);
     });
+
+    const waiting = stateAfter([keys(VISA)], { flow: { ...FLOW, agentConfirmsCardNumber: true } });
+
+    it('waiting for the agent, a check that changed nothing is quiet: a pause and the same poll URL', () => {
+      const nodes = parse(render({ flow: FLOW, state: waiting, turn: TURN, polled: true }));
+      expect(nodes.map((n) => n.name)).toEqual(['Pause', 'Redirect']);
+      expect(nodes[1]!.text).toBe(urls.capture(TURN, { poll: true }));
+    });
+
+    it('waiting for the agent with hold music, plays it after the hold line and on every check', () => {
+      const withMusic = createTwimlRenderer(urls, { holdMusicUrl: 'https://music.example.test/hold.mp3' });
+      const first = parse(withMusic({ flow: FLOW, state: waiting, turn: TURN }));
+      expect(first.map((n) => n.name)).toEqual(['Say', 'Play', 'Redirect']);
+      expect(first[0]!.text).toBe(prompt('agentCheck.wait'));
+      expect(first[1]!.text).toBe('https://music.example.test/hold.mp3');
+      const again = parse(withMusic({ flow: FLOW, state: waiting, turn: TURN, polled: true }));
+      expect(again.map((n) => n.name)).toEqual(['Play', 'Redirect']);
+    });
   });
 
   describe('final states', () => {
@@ -149,7 +167,16 @@ describe('renderTwiml', () => {
       expect(nodes.at(-1)!.name).toBe('Hangup');
       expect(twiml).toContain('<Hangup/>');
       expect(nodes.every((n) => n.name === 'Say' || n.name === 'Hangup')).toBe(true);
-      expect(spoken(nodes)).toEqual(state.context.notices.map((n) => prompt(n.key)));
+      expect(spoken(nodes)).toEqual([...state.context.notices.map((n) => prompt(n.key)), prompt('farewell')]);
+    });
+
+    it.each(ended.filter(([name]) => name !== 'hungUp'))('%s, handing the caller back to an agent: no farewell, a redirect instead of the hang-up', (_name, state) => {
+      const rejoin = `${BASE_URL}/voice/bridge/rejoin?bridge=br_test`;
+      const nodes = parse(render({ flow: FLOW, state, turn: TURN, returnTo: rejoin }));
+      expect(spoken(nodes)).toEqual([...state.context.notices.map((n) => prompt(n.key)), prompt('returnToAgent')]);
+      expect(spoken(nodes).join(' ')).not.toMatch(/goodbye/i);
+      expect(nodes.at(-1)).toMatchObject({ name: 'Redirect', text: rejoin });
+      expect(nodes.some((n) => n.name === 'Hangup')).toBe(false);
     });
   });
 
