@@ -16,7 +16,8 @@ import { RefundService } from './payments/refundService';
 import { createProcessor } from './processors/createProcessor';
 import { MemoryStore } from './store/memoryStore';
 import { RedisStore } from './store/redisStore';
-import { connectRedisTopology } from './store/redisClient';
+import { connectRedisTopology, type RedisClient } from './store/redisClient';
+import { createLimiterFactory } from './store/rateLimiters';
 import { trackRequests } from './http/drain';
 import { createPrometheusMetrics, type PrometheusMetrics } from './observability/metrics';
 import { instrumentProcessor } from './observability/instrumentProcessor';
@@ -96,8 +97,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       : initial;
 
   let rawStore: KeyValueStore;
+  let redis: RedisClient | null = null;
   try {
-    rawStore = config.redis ? new RedisStore(await connectRedisTopology(config.redis), config.redisKeyPrefix) : new MemoryStore();
+    redis = config.redis ? await connectRedisTopology(config.redis) : null;
+    rawStore = redis ? new RedisStore(redis, config.redisKeyPrefix) : new MemoryStore();
   } catch (error) {
     server.close();
     throw error;
@@ -106,6 +109,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // Everything inside the gateway uses the counted store; RunningGateway.store stays the adapter itself.
   const store = instrumentStore(rawStore, metrics);
   const clock = options.clock ?? systemClock;
+  // Rate limits count with the store's own atomic commands, on the same connection as the store.
+  const limiters = createLimiterFactory(redis, config.redisKeyPrefix);
   const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.vaultTtlSeconds });
   const processor = options.processor
     ? options.processor({ vault, store })
@@ -128,9 +133,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     metrics,
     observer: captureObserver,
   });
-  const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, ...(options.callControl ? { callControl: options.callControl } : {}) });
+  const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, ...(options.callControl ? { callControl: options.callControl } : {}) });
   captureObserver.attach(bridge.service);
-  const payLinks = composePayLinks(config, { store, payments, capture, flows, clock, logger, retentionSeconds: PAYMENT_RETENTION_SECONDS });
+  const payLinks = composePayLinks(config, { store, payments, capture, flows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 
   const app = createApp({
     store,

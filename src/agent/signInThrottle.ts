@@ -1,34 +1,42 @@
 import { createHash } from 'node:crypto';
-import type { KeyValueStore } from '../ports/keyValueStore';
+import type { Limiter, LimiterFactory } from '../store/rateLimiters';
 
 /** PCI DSS 8.3.4: after this many wrong keys from one address, sign-in is locked for the window. */
 export const MAX_FAILED_SIGN_INS = 10;
 export const LOCKOUT_SECONDS = 30 * 60;
-const MAX_RACE_RETRIES = 8;
 
-/** Counts failed panel sign-ins per client address in the store, so every process sees the same count. */
+/** Whether a sign-in may be checked: a try (and whether it is the last one), locked out, or not countable now. */
+export type SignInTurn = { kind: 'try'; last: boolean } | { kind: 'locked' } | { kind: 'unavailable' };
+
+/**
+ * Counts panel sign-in tries per client address in the store, so every process sees the same count.
+ * A try is taken before the key is checked, in one atomic step: concurrent guesses cannot all be
+ * checked against a count none of them has raised yet.
+ */
 export class SignInThrottle {
-  constructor(private readonly store: KeyValueStore) {}
+  private readonly limiter: Limiter;
 
-  async locked(ip: string): Promise<boolean> {
-    const found = await this.store.get(key(ip));
-    return found !== null && Number(found.value) >= MAX_FAILED_SIGN_INS;
+  constructor(limiters: LimiterFactory) {
+    this.limiter = limiters('sign-in', { points: MAX_FAILED_SIGN_INS, windowSeconds: LOCKOUT_SECONDS });
   }
 
-  /** Counts one failure; the window starts with the first one. */
-  async failed(ip: string): Promise<void> {
-    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.store.get(key(ip));
-      const count = found ? Number(found.value) + 1 : 1;
-      if ((await this.store.compareAndSet(key(ip), found?.version ?? 0, String(count), LOCKOUT_SECONDS)) !== null) return;
-    }
+  /** Takes one try; `unavailable` when the count cannot be kept, and sign-in must then be refused. */
+  async begin(ip: string): Promise<SignInTurn> {
+    const answer = await this.limiter.consume(subject(ip));
+    if (answer.outcome === 'allowed') return { kind: 'try', last: answer.remaining === 0 };
+    return { kind: answer.outcome === 'limited' ? 'locked' : 'unavailable' };
+  }
+
+  /** The try was a wrong key: the last one locks the address for the full lockout from now. */
+  async failed(ip: string, turn: SignInTurn): Promise<void> {
+    if (turn.kind === 'try' && turn.last) await this.limiter.block(subject(ip), LOCKOUT_SECONDS);
   }
 
   async succeeded(ip: string): Promise<void> {
-    await this.store.delete(key(ip));
+    await this.limiter.reset(subject(ip));
   }
 }
 
-function key(ip: string): string {
-  return `panel:sign-in-failures:${createHash('sha256').update(ip).digest('hex').slice(0, 32)}`;
+function subject(ip: string): string {
+  return createHash('sha256').update(ip).digest('hex').slice(0, 32);
 }

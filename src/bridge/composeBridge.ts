@@ -8,6 +8,7 @@ import type { CallControl } from '../ports/callControl';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/eventBus';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import type { LimiterFactory } from '../store/rateLimiters';
 import { AuditTrail } from '../agent/auditTrail';
 import { PanelSessions } from '../agent/panelSessions';
 import { SignInThrottle } from '../agent/signInThrottle';
@@ -33,6 +34,8 @@ export interface BridgeParts {
   flows: FlowRegistry;
   clock: Clock;
   logger: Logger;
+  /** Builds the sign-in throttle's counter on the gateway's store. */
+  limiters: LimiterFactory;
   /** Overrides the configured call control (tests, the simulator). */
   callControl?: CallControl;
 }
@@ -83,7 +86,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     bridges: service,
     sessions: new PanelSessions(parts.store),
     audit,
-    throttle: new SignInThrottle(parts.store),
+    throttle: new SignInThrottle(parts.limiters),
     events,
     clock: parts.clock,
     logger: parts.logger,

@@ -85,14 +85,26 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
   router.post('/sign-in', async (req, res) => {
     const given = typeof req.body?.apiKey === 'string' ? req.body.apiKey : '';
     const ip = req.ip ?? 'unknown';
-    if (await deps.throttle.locked(ip)) {
+    // A page opened at another address (or a cross-site form) checks no key, so it costs no try.
+    if (!sameOrigin(req)) {
+      await audit(req, null, 'sign-in', null, 'cross_origin');
+      res.status(403).type('html').send(signInPage(`This page was opened at another address: open the panel at ${expectedOrigin}.`));
+      return;
+    }
+    const turn = await deps.throttle.begin(ip);
+    if (turn.kind === 'unavailable') {
+      await audit(req, null, 'sign-in', null, 'store_unavailable');
+      res.status(503).set('Retry-After', '30').type('html').send(signInPage('Sign-in is unavailable right now. Try again in a few minutes.'));
+      return;
+    }
+    if (turn.kind === 'locked') {
       await audit(req, null, 'sign-in', null, 'locked_out');
       res.status(429).type('html').send(signInPage('Too many wrong keys from this address. Try again in 30 minutes.'));
       return;
     }
-    if (!sameOrigin(req) || !given || !sameSecret(given, deps.apiKey)) {
-      await deps.throttle.failed(ip);
-      await audit(req, null, 'sign-in', null, sameOrigin(req) ? 'wrong_key' : 'cross_origin');
+    if (!given || !sameSecret(given, deps.apiKey)) {
+      await deps.throttle.failed(ip, turn);
+      await audit(req, null, 'sign-in', null, 'wrong_key');
       res.status(401).type('html').send(signInPage('That key is not valid.'));
       return;
     }

@@ -2,9 +2,9 @@ import express, { Router, type ErrorRequestHandler, type Request, type RequestHa
 import type { StoredState } from '../capture/callSession';
 import type { Notice } from '../capture/types';
 import type { LinkSecrets } from '../links/linkSecrets';
-import type { FixedWindowLimiter } from '../links/fixedWindowLimiter';
 import type { CardEntry, OpenLink, PayLinkService } from '../links/payLinkService';
 import type { Logger } from '../logging/logger';
+import type { Limiter } from '../store/rateLimiters';
 import { PAY_PAGE_ASSETS } from '../web/payPage/assets';
 import { payPageModel } from '../web/payPage/pageModel';
 import { renderNoticePage, renderPayPage } from '../web/payPage/renderPayPage';
@@ -12,11 +12,10 @@ import { renderNoticePage, renderPayPage } from '../web/payPage/renderPayPage';
 export interface PayRouterDeps {
   links: PayLinkService;
   secrets: LinkSecrets;
-  limiter: FixedWindowLimiter;
+  /** Requests per minute from one client address, and to one link. */
+  limits: { perClient: Limiter; perLink: Limiter };
   logger: Logger;
   merchantName: string;
-  /** Requests per minute to one link, and from one client address. */
-  rateLimits: { perLink: number; perClient: number };
 }
 
 /** Only our own origin, no inline code, no framing: the page takes card numbers. */
@@ -73,10 +72,14 @@ export function payRouter(deps: PayRouterDeps): Router {
   const limited: RequestHandler = async (req, res, next) => {
     const token = String(req.params.token);
     const linkSubject = deps.secrets.isTokenShape(token) ? deps.secrets.hash(token).slice(0, 32) : 'malformed';
-    const allowed =
-      (await deps.limiter.allow(`pay-client:${req.ip ?? 'unknown'}`, deps.rateLimits.perClient)) &&
-      (await deps.limiter.allow(`pay-link:${linkSubject}`, deps.rateLimits.perLink));
-    if (!allowed) return void html(res.set('Retry-After', '60'), 429, TOO_MANY);
+    const byClient = await deps.limits.perClient.consume(req.ip ?? 'unknown');
+    const answer = byClient.outcome === 'allowed' ? await deps.limits.perLink.consume(linkSubject) : byClient;
+    // Requests that cannot be counted are refused: an unreachable store must not lift the limits.
+    if (answer.outcome === 'unavailable') {
+      deps.logger.error('pay page refused: the rate limit store cannot be reached');
+      return void html(res.set('Retry-After', '60'), 503, PROBLEM);
+    }
+    if (answer.outcome === 'limited') return void html(res.set('Retry-After', '60'), 429, TOO_MANY);
     next();
   };
 

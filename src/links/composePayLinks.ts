@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger';
 import type { Clock } from '../ports/clock';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { PaymentService } from '../payments/paymentService';
-import { FixedWindowLimiter } from './fixedWindowLimiter';
+import type { LimiterFactory } from '../store/rateLimiters';
 import { LinkSecrets } from './linkSecrets';
 import { PayLinkRepository } from './payLinkRepository';
 import { PayLinkService } from './payLinkService';
@@ -20,6 +20,8 @@ export interface PayLinkParts {
   flows: FlowRegistry;
   clock: Clock;
   logger: Logger;
+  /** Builds the pay pages' request counters on the gateway's store. */
+  limiters: LimiterFactory;
   /** How long link records are kept: as long as their payments. */
   retentionSeconds: number;
 }
@@ -51,10 +53,12 @@ export function composePayLinks(config: Config, parts: PayLinkParts): { service:
     router: {
       links: service,
       secrets,
-      limiter: new FixedWindowLimiter(parts.store, parts.clock, 60),
+      limits: {
+        perClient: parts.limiters('pay-client', { points: config.payRateLimitPerClient, windowSeconds: 60 }),
+        perLink: parts.limiters('pay-link', { points: config.payRateLimitPerLink, windowSeconds: 60 }),
+      },
       logger: parts.logger,
       merchantName: config.merchantName,
-      rateLimits: { perLink: config.payRateLimitPerLink, perClient: config.payRateLimitPerClient },
     },
   };
 }
