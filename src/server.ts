@@ -141,6 +141,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     store,
     processor: config.processor,
     logger,
+    trustProxy: config.trustProxy,
     api: {
       payments,
       flows,

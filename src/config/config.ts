@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { operationsProblems, operationsSettings, type OperationsSettings } from './operationsConfig';
 import { bridgeProblems, bridgeSettings, type BridgeSettings } from './bridgeConfig';
 import { redisTopology, redisTopologyProblems, redisUrlRequired, type RedisTopology } from './redisTopology';
+import { parseTrustProxy, type TrustProxy } from './trustProxy';
 import { PROCESSOR_KINDS, processorProblems, processorSettings, type ProcessorKind, type ProcessorSettings } from './processorConfig';
 import { productionProblems } from './productionConfig';
 
@@ -47,6 +48,8 @@ export interface Config {
   /** Requests per minute to pay pages: per link, and per client address. */
   readonly payRateLimitPerLink: number;
   readonly payRateLimitPerClient: number;
+  /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); false trusts none. */
+  readonly trustProxy: TrustProxy;
   /** Secrets generated because development left them unset; printed once at start. */
   readonly generated: { readonly apiKey?: string; readonly vaultKey?: string };
 }
@@ -142,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   problems.push(...processorProblems(env));
   problems.push(...redisTopologyProblems(env), ...operationsProblems(env));
   problems.push(...bridgeProblems(env));
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if ('problem' in trustProxy) problems.push(trustProxy.problem);
   if (isProduction) {
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (name === 'REDIS_URL' && !redisUrlRequired(env)) continue;
@@ -150,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   problems.push(...productionProblems(env));
   // One line per problem: a value can fail two rules that say the same thing.
-  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  if (!parsed.success || problems.length > 0 || 'problem' in trustProxy) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
 
   const generated: { apiKey?: string; vaultKey?: string } = {};
@@ -188,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     merchantName: e.MERCHANT_NAME ?? 'Card capture gateway',
     payRateLimitPerLink: e.PAY_RATE_LIMIT_PER_LINK,
     payRateLimitPerClient: e.PAY_RATE_LIMIT_PER_CLIENT,
+    trustProxy: trustProxy.value,
     generated: Object.freeze(generated),
   });
 }

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import type { TrustProxy } from '../config/trustProxy';
 import type { Logger } from '../logging/logger';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { PrometheusMetrics } from '../observability/metrics';
@@ -31,15 +32,17 @@ export interface AppDeps {
   startPage?: string;
   /** True when PUBLIC_BASE_URL is https: only then is Strict-Transport-Security sent. */
   https?: boolean;
+  /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); none when absent. */
+  trustProxy?: TrustProxy;
 }
 
 /** The gateway's HTTP surface: voice webhooks, the payments API, health. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind a load balancer on a private network the client address comes from X-Forwarded-For;
-  // a forwarded header from anywhere else is not believed.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Rate limits and lockouts are keyed on req.ip: X-Forwarded-For is believed only from the proxies
+  // the operator named, or any peer could pass itself off as someone else and lock them out.
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

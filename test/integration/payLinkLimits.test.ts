@@ -89,7 +89,7 @@ describe('pay link rate limits', () => {
   let tg: TestGateway;
 
   beforeAll(async () => {
-    tg = await startTestGateway('redis', { env: { PAY_RATE_LIMIT_PER_LINK: '3', PAY_RATE_LIMIT_PER_CLIENT: '8' } });
+    tg = await startTestGateway('redis', { env: { PAY_RATE_LIMIT_PER_LINK: '3', PAY_RATE_LIMIT_PER_CLIENT: '8', TRUST_PROXY: 'loopback' } });
   });
   afterAll(async () => {
     await tg.close();

@@ -1,0 +1,42 @@
+import { loadConfig } from '../../src/config/config';
+import { problemsOf } from '../support/configProblems';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
+  API_KEY: 'prod-api-key-0123456789abcdef',
+  VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
+  REDIS_URL: 'redis://redis.internal:6379',
+};
+
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy by default, in development and in production', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig(PRODUCTION).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+  });
+
+  it('takes a hop count, or addresses, CIDR ranges and the named ranges', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.10, uniquelocal' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.10',
+      'uniquelocal',
+    ]);
+  });
+
+  it.each([
+    ['true', /TRUST_PROXY: trusting every peer lets any client choose its address/],
+    ['*', /TRUST_PROXY: trusting every peer/],
+    ['10.0.0.0/33', /TRUST_PROXY: not an address, CIDR range, loopback, linklocal or uniquelocal: "10.0.0.0\/33"/],
+    ['loopback, proxy.internal', /TRUST_PROXY: not an address.*"proxy.internal"/],
+    ['99', /TRUST_PROXY: a hop count must be 0 to 16/],
+  ])('refuses %s with one line', (value, message) => {
+    const problems = problemsOf({ ...PRODUCTION, TRUST_PROXY: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+});
