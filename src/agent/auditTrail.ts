@@ -17,33 +17,32 @@ export interface AuditEntry {
 }
 
 const KEY = 'audit:panel';
-const MAX_ENTRIES = 1000;
-const MAX_RACE_RETRIES = 8;
 
 /**
- * The audit trail of the agent panel (PCI DSS 10.2): a capped list in the store, newest last, kept
- * for `ttlSeconds` after the last entry, and a log line per entry for the log pipeline to keep longer.
+ * The audit trail of the agent panel (PCI DSS 10.2): an append-only log in the store, oldest first,
+ * each entry kept for `retentionSeconds` (a Redis stream, or the memory store's log), and a log line
+ * per entry for the log pipeline. Appends never race, so no entry is lost and none evicts another.
  */
 export class AuditTrail {
   constructor(
     private readonly store: KeyValueStore,
     private readonly logger: Logger,
-    private readonly ttlSeconds: number,
+    private readonly retentionSeconds: number,
   ) {}
 
   async record(entry: AuditEntry): Promise<void> {
     this.logger.info('audit', { audit: entry });
-    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.store.get(KEY);
-      const entries = found ? (JSON.parse(found.value) as AuditEntry[]) : [];
-      const next = [...entries, entry].slice(-MAX_ENTRIES);
-      if ((await this.store.compareAndSet(KEY, found?.version ?? 0, JSON.stringify(next), this.ttlSeconds)) !== null) return;
-    }
-    this.logger.error('audit entry not stored after repeated races', { audit: entry });
+    await this.store.append(KEY, JSON.stringify(entry), this.retentionSeconds);
   }
 
+  /** Entries oldest first: after the entry id `after` when given, at most `count`. */
+  async page(options: { after?: string; count?: number } = {}): Promise<Array<{ id: string; entry: AuditEntry }>> {
+    const found = await this.store.readLog(KEY, options);
+    return found.map(({ id, value }) => ({ id, entry: JSON.parse(value) as AuditEntry }));
+  }
+
+  /** Every entry still kept, oldest first. */
   async entries(): Promise<AuditEntry[]> {
-    const found = await this.store.get(KEY);
-    return found ? (JSON.parse(found.value) as AuditEntry[]) : [];
+    return (await this.page()).map(({ entry }) => entry);
   }
 }

@@ -24,9 +24,6 @@ import { FakeCallControl } from './fakeCallControl';
 import { MemoryEventBus } from './memoryEventBus';
 import { RedisEventBus } from './redisEventBus';
 
-/** PCI DSS 10.5.1 asks for a year of audit history: the store keeps 90 days, the log pipeline the rest. */
-const AUDIT_RETENTION_SECONDS = 90 * 86_400;
-
 export interface BridgeParts {
   store: KeyValueStore;
   payments: PaymentService;
@@ -81,7 +78,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     holdMusicUrl: config.bridge.holdMusicUrl,
     holdUrl: urls.hold(),
   };
-  const audit = new AuditTrail(parts.store, parts.logger, AUDIT_RETENTION_SECONDS);
+  const audit = new AuditTrail(parts.store, parts.logger, config.auditRetentionDays * 86_400);
   const panel = panelRouter({
     bridges: service,
     sessions: new PanelSessions(parts.store),

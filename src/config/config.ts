@@ -48,6 +48,8 @@ export interface Config {
   /** Requests per minute to pay pages: per link, and per client address. */
   readonly payRateLimitPerLink: number;
   readonly payRateLimitPerClient: number;
+  /** How long the store keeps each audit entry of the agent panel (AUDIT_RETENTION_DAYS). */
+  readonly auditRetentionDays: number;
   /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); false trusts none. */
   readonly trustProxy: TrustProxy;
   /** Secrets generated because development left them unset; printed once at start. */
@@ -125,6 +127,8 @@ const envSchema = z.object({
   MERCHANT_NAME: optionalText.pipe(z.string().max(80, 'must be at most 80 characters').optional()),
   PAY_RATE_LIMIT_PER_LINK: intWithDefault(30, 1, 10_000),
   PAY_RATE_LIMIT_PER_CLIENT: intWithDefault(120, 1, 100_000),
+  // PCI DSS 10.5.1: a year of audit history, the last three months at hand.
+  AUDIT_RETENTION_DAYS: intWithDefault(365, 90, 3650),
 });
 
 const REQUIRED_IN_PRODUCTION = ['TWILIO_AUTH_TOKEN', 'API_KEY', 'VAULT_KEY', 'REDIS_URL'] as const;
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     merchantName: e.MERCHANT_NAME ?? 'Card capture gateway',
     payRateLimitPerLink: e.PAY_RATE_LIMIT_PER_LINK,
     payRateLimitPerClient: e.PAY_RATE_LIMIT_PER_CLIENT,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     trustProxy: trustProxy.value,
     generated: Object.freeze(generated),
   });

@@ -20,6 +20,8 @@ export function instrumentStore(store: KeyValueStore, metrics: GatewayMetrics): 
     ),
     set: counted('set', (key: string, value: string, ttl: number) => store.set(key, value, ttl)),
     take: counted('take', (key: string) => store.take(key)),
+    append: counted('append', (key: string, value: string, retention: number) => store.append(key, value, retention)),
+    readLog: counted('readLog', (key: string, options?: { after?: string; count?: number }) => store.readLog(key, options)),
     delete: counted('delete', (...keys: string[]) => store.delete(...keys)),
     ping: counted('ping', () => store.ping()),
     close: () => store.close(),

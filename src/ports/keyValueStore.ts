@@ -4,6 +4,12 @@ export interface Versioned<T> {
   version: number;
 }
 
+/** One entry of an append-only log: its id (ordered as the log is) and its value. */
+export interface LogEntry {
+  id: string;
+  value: string;
+}
+
 /**
  * The one storage primitive every repository builds on: string values with a version and a TTL.
  * Optimistic versioning (compare-and-set) is what lets any number of gateway processes share a call
@@ -22,6 +28,13 @@ export interface KeyValueStore {
   /** Atomically reads and deletes: what single-use tokens are made of. */
   take(key: string): Promise<string | null>;
   delete(...keys: string[]): Promise<void>;
+  /**
+   * Appends `value` to the log at `key` and drops entries older than `retentionSeconds`. Appends never
+   * race each other: every one is kept, in the order the store received them.
+   */
+  append(key: string, value: string, retentionSeconds: number): Promise<void>;
+  /** Entries of the log at `key`, oldest first: after the entry `after` when given, at most `count`. */
+  readLog(key: string, options?: { after?: string; count?: number }): Promise<LogEntry[]>;
   /** Resolves when the store answers; rejects when it cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,9 +1,17 @@
-import type { KeyValueStore, Versioned } from '../ports/keyValueStore';
+import type { KeyValueStore, LogEntry, Versioned } from '../ports/keyValueStore';
 
 interface Entry {
   value: string;
   version: number;
   expiresAt: number;
+}
+
+interface Log {
+  entries: Array<LogEntry & { at: number }>;
+  retentionMs: number;
+  /** The last id's time and sequence, so ids keep growing even when the clock does not. */
+  lastMs: number;
+  seq: number;
 }
 
 export interface MemoryStoreOptions {
@@ -29,6 +37,7 @@ export function ttlToMs(ttlSeconds: number): number {
  */
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly logs = new Map<string, Log>();
   private readonly now: () => number;
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
@@ -78,6 +87,35 @@ export class MemoryStore implements KeyValueStore {
     for (const key of keys) this.entries.delete(key);
   }
 
+  /** Appends with an id shaped like a Redis stream's (`<ms>-<seq>`), and drops entries past retention. */
+  async append(key: string, value: string, retentionSeconds: number): Promise<void> {
+    this.assertOpen();
+    const retentionMs = ttlToMs(retentionSeconds);
+    const now = this.now();
+    const log = this.logs.get(key) ?? { entries: [], retentionMs, lastMs: 0, seq: 0 };
+    log.retentionMs = retentionMs;
+    if (now > log.lastMs) {
+      log.lastMs = now;
+      log.seq = 0;
+    } else {
+      log.seq += 1;
+    }
+    log.entries.push({ id: `${log.lastMs}-${log.seq}`, value, at: now });
+    this.logs.set(key, log);
+    this.trim(key, log, now);
+  }
+
+  /** Entries oldest first, after `after` when given, at most `count`. */
+  async readLog(key: string, options: { after?: string; count?: number } = {}): Promise<LogEntry[]> {
+    this.assertOpen();
+    const log = this.logs.get(key);
+    if (!log) return [];
+    this.trim(key, log, this.now());
+    const after = options.after === undefined ? null : parseLogId(options.after);
+    const found = after ? log.entries.filter((e) => compareLogIds(parseLogId(e.id), after) > 0) : log.entries;
+    return found.slice(0, options.count ?? found.length).map(({ id, value }) => ({ id, value }));
+  }
+
   /** Always reachable while open. */
   async ping(): Promise<void> {
     this.assertOpen();
@@ -89,6 +127,7 @@ export class MemoryStore implements KeyValueStore {
     this.sweeper = undefined;
     this.closed = true;
     this.entries.clear();
+    this.logs.clear();
   }
 
   /** Live values by key, for diagnostics and for tests that inspect what is actually at rest. */
@@ -98,6 +137,7 @@ export class MemoryStore implements KeyValueStore {
       const entry = this.live(key);
       if (entry) out.set(key, entry.value);
     }
+    for (const [key, log] of this.logs) for (const entry of log.entries) out.set(`${key}#${entry.id}`, entry.value);
     return out;
   }
 
@@ -107,6 +147,7 @@ export class MemoryStore implements KeyValueStore {
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt <= now) this.entries.delete(key);
     }
+    for (const [key, log] of this.logs) this.trim(key, log, now);
   }
 
   private live(key: string): Entry | undefined {
@@ -119,6 +160,13 @@ export class MemoryStore implements KeyValueStore {
     return entry;
   }
 
+  /** Entries are in time order, so the expired ones are a prefix; an emptied log goes, as a Redis key would. */
+  private trim(key: string, log: Log, now: number): void {
+    const keep = log.entries.findIndex((e) => e.at > now - log.retentionMs);
+    if (keep === -1) this.logs.delete(key);
+    else if (keep > 0) log.entries.splice(0, keep);
+  }
+
   private write(key: string, version: number, value: string, ttlMs: number): number {
     this.entries.set(key, { value, version, expiresAt: this.now() + ttlMs });
     return version;
@@ -128,4 +176,13 @@ export class MemoryStore implements KeyValueStore {
     // A closed store answering would hide shutdown-ordering bugs that Redis would surface.
     if (this.closed) throw new Error('MemoryStore is closed');
   }
+}
+
+function parseLogId(id: string): [number, number] {
+  const [ms = '0', seq = '0'] = id.split('-');
+  return [Number(ms), Number(seq)];
+}
+
+function compareLogIds(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
 }

@@ -1,5 +1,5 @@
 import Redis, { Cluster } from 'ioredis';
-import type { KeyValueStore, Versioned } from '../ports/keyValueStore';
+import type { KeyValueStore, LogEntry, Versioned } from '../ports/keyValueStore';
 import { ttlToMs } from './memoryStore';
 
 // Each key is a hash {v: version, d: data}. The scripts keep the version check and the write in
@@ -28,10 +28,23 @@ if data then redis.call('DEL', KEYS[1]) end
 return data
 `;
 
+// A log is a stream: XADD never races another XADD, and the server's clock both names the entry and
+// sets the cut-off, so retention is by age whatever the clocks of the gateway processes say.
+const APPEND_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cutoff = now - tonumber(ARGV[2])
+if cutoff < 0 then cutoff = 0 end
+redis.call('XADD', KEYS[1], 'MINID', cutoff, '*', 'd', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 interface StoreScripts {
   kvStoreCas(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | null>;
   kvStoreSet(key: string, value: string, ttlMs: number): Promise<number>;
   kvStoreTake(key: string): Promise<string | null>;
+  kvStoreAppend(key: string, value: string, retentionMs: number): Promise<number>;
 }
 
 /** The shared store for a fleet of gateway processes, on Redis. */
@@ -45,6 +58,7 @@ export class RedisStore implements KeyValueStore {
     redis.defineCommand('kvStoreCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
     redis.defineCommand('kvStoreSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     redis.defineCommand('kvStoreTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    redis.defineCommand('kvStoreAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
     this.scripts = redis as unknown as StoreScripts;
   }
 
@@ -81,6 +95,21 @@ export class RedisStore implements KeyValueStore {
     // is safe everywhere (and auto-pipelining still sends them in one write).
     if (this.redis instanceof Cluster) await Promise.all(keys.map((key) => this.redis.del(this.k(key))));
     else await this.redis.del(...keys.map((key) => this.k(key)));
+  }
+
+  /** XADD to the stream at `key`, trimming entries older than the retention by the server's clock. */
+  async append(key: string, value: string, retentionSeconds: number): Promise<void> {
+    await this.scripts.kvStoreAppend(this.k(key), value, ttlToMs(retentionSeconds));
+  }
+
+  /** XRANGE of the stream at `key`, oldest first. */
+  async readLog(key: string, options: { after?: string; count?: number } = {}): Promise<LogEntry[]> {
+    const start = options.after === undefined ? '-' : `(${options.after}`;
+    const found =
+      options.count === undefined
+        ? await this.redis.xrange(this.k(key), start, '+')
+        : await this.redis.xrange(this.k(key), start, '+', 'COUNT', options.count);
+    return found.map(([id, fields]) => ({ id, value: fields[fields.indexOf('d') + 1] ?? '' }));
   }
 
   /** Resolves when Redis answers PING. */

@@ -172,13 +172,46 @@ describe.each([memoryBackend, redisBackend])('$name honours the KeyValueStore co
     await expect(h.store.compareAndSet(key('ttl'), 0, 'v', -1)).rejects.toThrow(RangeError);
   });
 
+  it('keeps every one of 1000 concurrent appends to a log, and reads them back in order', async () => {
+    const log = key('log');
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => h.store.append(log, `entry-${i}`, 3600)));
+    const read = await h.store.readLog(log);
+    expect(read.map((e) => e.value)).toEqual(Array.from({ length: 1000 }, (_, i) => `entry-${i}`));
+    expect(new Set(read.map((e) => e.id)).size).toBe(1000);
+  });
+
+  it('reads a log in pages after a given entry', async () => {
+    const log = key('log');
+    for (const value of ['a', 'b', 'c', 'd']) await h.store.append(log, value, 3600);
+    const first = await h.store.readLog(log, { count: 2 });
+    expect(first.map((e) => e.value)).toEqual(['a', 'b']);
+    expect((await h.store.readLog(log, { after: first[1]!.id })).map((e) => e.value)).toEqual(['c', 'd']);
+    expect(await h.store.readLog(key('log-missing'))).toEqual([]);
+  });
+
+  it('drops log entries older than the retention as new ones arrive', async () => {
+    const log = key('log');
+    await h.store.append(log, 'old', 0.2);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      await h.elapse(100);
+      await h.store.append(log, 'new', 0.2);
+      const values = (await h.store.readLog(log)).map((e) => e.value);
+      if (!values.includes('old')) break;
+      if (Date.now() > deadline) throw new Error(`the old entry outlived its retention: ${values.join(',')}`);
+    }
+    expect((await h.store.readLog(log)).at(-1)?.value).toBe('new');
+  });
+
   if (backend === redisBackend) {
     it('puts a TTL on every raw Redis key it writes', async () => {
       const viaSet = key('pttl');
       const viaCas = key('pttl');
       await h.store.set(viaSet, 'v', 30);
       await h.store.compareAndSet(viaCas, 0, 'v', 30);
-      for (const k of [viaSet, viaCas]) {
+      const viaAppend = key('pttl');
+      await h.store.append(viaAppend, 'v', 30);
+      for (const k of [viaSet, viaCas, viaAppend]) {
         const pttl = await h.rawPttl!(k);
         expect(pttl).toBeGreaterThan(0);
         expect(pttl).toBeLessThanOrEqual(30_000);

@@ -25,8 +25,7 @@ async function signIn(page: Page, rig: BridgeRig, key = API_KEY): Promise<void> 
 }
 
 async function auditEntries(rig: BridgeRig): Promise<AuditEntry[]> {
-  const found = await rig.tg.gateway.store.get('audit:panel');
-  return found ? (JSON.parse(found.value) as AuditEntry[]) : [];
+  return (await rig.tg.gateway.store.readLog('audit:panel')).map((e) => JSON.parse(e.value) as AuditEntry);
 }
 
 describe('agent panel in a browser', () => {

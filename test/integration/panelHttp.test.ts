@@ -77,8 +77,7 @@ describe('agent panel over HTTP', () => {
     const locked = await post(API_KEY);
     expect(locked.status).toBe(429);
     expect(locked.headers.get('set-cookie')).toBeNull();
-    const found = await rig.tg.gateway.store.get('audit:panel');
-    const results = (JSON.parse(found!.value) as Array<{ result: string }>).map((e) => e.result);
+    const results = (await rig.tg.gateway.store.readLog('audit:panel')).map((e) => (JSON.parse(e.value) as { result: string }).result);
     expect(results.at(-1)).toBe('locked_out');
     expect(results.filter((r) => r === 'wrong_key')).toHaveLength(10);
   });

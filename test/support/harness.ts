@@ -107,6 +107,7 @@ export async function startTestGateway(
           const type = await redis.type(key);
           if (type === 'hash') values.push(...Object.values(await redis.hgetall(key)));
           else if (type === 'string') values.push((await redis.get(key)) ?? '');
+          else if (type === 'stream') for (const [, fields] of await redis.xrange(key, '-', '+')) values.push(...fields);
           values.push(key);
         }
         return values;
