@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi';
 import { createPaymentSchema, describeIssue } from './paymentInput';
 import { refundRouter } from './refundRouter';
 import { requireApiKey } from './requireApiKey';
+import { requireJsonBody } from './requireJsonBody';
 import type { RefundService } from '../payments/refundService';
 import type { PayLinkService } from '../links/payLinkService';
 
@@ -41,6 +42,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   });
 
   router.use(requireApiKey(deps.apiKey));
+  router.use(requireJsonBody());
   router.use(express.json({ limit: '16kb', strict: true }));
   if (deps.refunds) router.use(refundRouter(deps.refunds));
 

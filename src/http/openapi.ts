@@ -61,6 +61,7 @@ const ERROR_CODES: Record<string, string> = {
   invalid_expiresInSeconds: '400: not 60 to 604800 seconds, or given for a phone payment',
   not_found: '404: no payment with that id, or no such endpoint',
   body_too_large: '413: the body is over 16 kB',
+  unsupported_media_type: '415: a body sent with a Content-Type other than application/json',
   bad_request: '4xx: the request could not be read',
   internal: '500: unexpected failure; nothing about it is disclosed',
   ...REFUND_ERROR_CODES,
@@ -161,6 +162,7 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
             },
             '401': { $ref: '#/components/responses/Unauthorized' },
             '413': { description: 'The body is over 16 kB.', content: json(ref('Error')) },
+            '415': { $ref: '#/components/responses/UnsupportedMediaType' },
           },
         },
       },
@@ -252,6 +254,10 @@ export function openApiDocument(publicBaseUrl: string): OpenApiDocument {
         Unauthorized: {
           description: 'Missing or wrong API key.',
           content: json(ref('Error'), { example: { error: { code: 'unauthorized', message: 'A valid API key is required: Authorization: Bearer <API_KEY>.' } } }),
+        },
+        UnsupportedMediaType: {
+          description: 'A body sent as anything but `Content-Type: application/json`; nothing was done.',
+          content: json(ref('Error'), { example: { error: { code: 'unsupported_media_type', message: 'The request body must be JSON, sent with Content-Type: application/json.' } } }),
         },
         BadSignature: { description: 'Missing or invalid X-Twilio-Signature.', content: { 'text/plain': { schema: { type: 'string' } } } },
       },

@@ -43,6 +43,7 @@ export function refundPathSpec(paymentIdParameter: Json): Record<string, Json> {
           '401': { $ref: '#/components/responses/Unauthorized' },
           '404': error('No payment with that id.'),
           '409': error('The payment cannot be refunded (see the error codes).'),
+          '415': { $ref: '#/components/responses/UnsupportedMediaType' },
           '422': error('The Idempotency-Key was used for another amount.'),
           '502': error('The processor refused the refund.'),
         },
