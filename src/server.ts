@@ -149,6 +149,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       apiKey: config.apiKey,
       publicBaseUrl: config.publicBaseUrl,
       paymentTtlSeconds: config.paymentTtlSeconds,
+      processor,
       links: { service: payLinks.service, ttlSeconds: config.linkTtlSeconds },
       refunds: new RefundService(paymentRepository, store, processor, clock),
     },

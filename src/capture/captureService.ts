@@ -300,7 +300,6 @@ export class CaptureService {
       token,
       paymentId,
       amount: payment.amount,
-      amountMinor: payment.amountMinor,
       currency: payment.currency,
       idempotencyKey: `${paymentId}-charge-${attempt}`,
       callSid: session.callSid,

@@ -13,6 +13,7 @@ import { requireApiKey } from './requireApiKey';
 import { requireJsonBody } from './requireJsonBody';
 import type { RefundService } from '../payments/refundService';
 import type { PayLinkService } from '../links/payLinkService';
+import type { Processor } from '../ports/processor';
 
 export interface ApiRouterDeps {
   payments: PaymentService;
@@ -21,6 +22,8 @@ export interface ApiRouterDeps {
   apiKey: string;
   publicBaseUrl: string;
   paymentTtlSeconds: number;
+  /** The configured processor: an amount it cannot take exactly is refused at creation. */
+  processor: Pick<Processor, 'units'>;
   /** Refunds through the processor; without it the refunds endpoint is not mounted. */
   refunds?: RefundService;
   /** Pay links; without them `channel: "link"` answers channel_unavailable. */
@@ -74,6 +77,8 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     if (linkProblem) throw new GatewayError('invalid_flow', `flow: ${linkProblem}.`);
     const amount = parseAmount(body.amount, body.currency);
     if (!amount.ok) throw new GatewayError('invalid_amount', `amount: ${amount.message.replace(/^amount /, '')}`);
+    const units = deps.processor.units(amount.normalized, body.currency);
+    if (!units.ok) throw new GatewayError('invalid_amount', `amount: ${units.message}`);
     const payment = await deps.payments.create({
       amount: amount.normalized,
       amountMinor: amount.minor,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyRefusal, isPaymentCurrency } from '../domain/currencies';
 import { currencyMinorDigits, parseAmount } from '../domain/money';
 import { redact } from '../logging/redact';
 
@@ -9,7 +10,10 @@ export const createPaymentSchema = z
     currency: z
       .string({ message: 'must be an ISO 4217 code such as "USD"' })
       .transform((c) => c.trim().toUpperCase())
-      .refine((c) => /^[A-Z]{3}$/.test(c) && currencyMinorDigits(c) !== null, 'must be an ISO 4217 code such as "USD"'),
+      .superRefine((c, ctx) => {
+        if (!/^[A-Z]{3}$/.test(c) || currencyMinorDigits(c) === null) ctx.addIssue({ code: 'custom', message: 'must be an ISO 4217 code such as "USD"' });
+        else if (!isPaymentCurrency(c)) ctx.addIssue({ code: 'custom', message: currencyRefusal(c) });
+      }),
     description: z
       .string({ message: 'must be a string' })
       .trim()

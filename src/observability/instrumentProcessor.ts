@@ -5,6 +5,7 @@ import type { GatewayMetrics } from './metrics';
 export function instrumentProcessor(processor: Processor, metrics: GatewayMetrics): Processor {
   return {
     name: processor.name,
+    units: (amount, currency) => processor.units(amount, currency),
     async charge(request) {
       const started = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;

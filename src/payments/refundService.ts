@@ -134,6 +134,12 @@ export class RefundService {
         refusal = refused(409, 'amount_exceeds_remaining', `amount: at most ${formatMinor(remaining, p.currency)} ${p.currency} remains to be refunded.`);
         return null;
       }
+      // The processor's own units decide, as they did when the payment was created: never rounded.
+      const units = this.processor.units(formatMinor(amountMinor, p.currency), p.currency);
+      if (!units.ok) {
+        refusal = refused(400, 'invalid_amount', `amount: ${units.message}`);
+        return null;
+      }
       refund = {
         id: refundId,
         amount: formatMinor(amountMinor, p.currency),
@@ -157,7 +163,6 @@ export class RefundService {
       paymentId,
       paymentReference: reserved.reference!,
       amount: pending.amount,
-      amountMinor: pending.amountMinor,
       currency: reserved.currency,
       idempotencyKey: `${paymentId}-${refundId}`,
     });

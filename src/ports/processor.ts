@@ -1,3 +1,7 @@
+import type { AmountInUnits } from '../domain/units';
+
+export type { AmountInUnits };
+
 /** Decline codes as the contract names them (Stripe's vocabulary). */
 export type DeclineCode = 'card_declined' | 'insufficient_funds' | 'incorrect_cvc' | 'expired_card' | 'processing_error';
 
@@ -13,10 +17,8 @@ export interface ChargeRequest {
   /** One-time vault token; the adapter redeems it and nothing else does. */
   token: string;
   paymentId: string;
-  /** Decimal string as the API received it, e.g. "12.34". */
+  /** Decimal string as the API received it, e.g. "12.34"; the adapter converts it with `units`. */
   amount: string;
-  /** Amount in the currency's minor units, e.g. 1234. */
-  amountMinor: number;
   currency: string;
   /** Same key for every retry of one charge attempt, so a retry can never charge twice. */
   idempotencyKey: string;
@@ -32,9 +34,8 @@ export interface RefundRequest {
   paymentId: string;
   /** The processor's reference of the charge being refunded (what `charge` answered). */
   paymentReference: string;
-  /** Decimal string of the refunded amount, e.g. "5.00". */
+  /** Decimal string of the refunded amount, e.g. "5.00"; the adapter converts it with `units`. */
   amount: string;
-  amountMinor: number;
   currency: string;
   /** Same key for every retry of one refund, so a retry can never refund twice. */
   idempotencyKey: string;
@@ -47,6 +48,12 @@ export type RefundResult =
 /** A payment processor adapter: receives a vault token, answers approved or declined. */
 export interface Processor {
   readonly name: string;
+  /**
+   * The amount as the integer this processor's API expects, from the processor's own table (which
+   * need not be ISO 4217's or CLDR's), or why it cannot take the amount exactly. Payments are
+   * refused at creation on this answer, and the adapter sends nothing else.
+   */
+  units(amount: string, currency: string): AmountInUnits;
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /** Refunds all or part of an approved charge; adapters that cannot refund leave it out. */
   refund?(request: RefundRequest): Promise<RefundResult>;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../config/processorConfig';
-import type { ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import { isoUnits } from '../domain/units';
+import type { AmountInUnits, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { Vault } from '../ports/vault';
 import { declined, isDeclineCode, redeemCard, safeProcessorMessage } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
@@ -50,8 +51,15 @@ export class HttpsConnector implements Processor {
     this.nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   }
 
+  /** ISO 4217's minor units; every request states the exponent, so the receiver need not guess. */
+  units(amount: string, currency: string): AmountInUnits {
+    return isoUnits(amount, currency, 'the connector');
+  }
+
   /** One charge attempt; the card leaves the vault only inside this request's body. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
     const redeemed = await redeemCard(this.vault, request.token);
     if ('outcome' in redeemed) return redeemed;
     const { card, expiry } = redeemed;
@@ -61,7 +69,7 @@ export class HttpsConnector implements Processor {
       payment: {
         id: request.paymentId,
         amount: request.amount,
-        amountMinor: request.amountMinor,
+        ...unitsFields(amount),
         currency: request.currency,
         description: request.description ?? null,
         callSid: request.callSid ?? null,
@@ -81,13 +89,15 @@ export class HttpsConnector implements Processor {
 
   /** Asks the same endpoint for a refund (`type: "refund"`); no card data is sent. */
   async refund(request: RefundRequest): Promise<RefundResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
     const body = JSON.stringify({
       type: 'refund',
       refund: {
         paymentId: request.paymentId,
         paymentReference: request.paymentReference,
         amount: request.amount,
-        amountMinor: request.amountMinor,
+        ...unitsFields(amount),
         currency: request.currency,
       },
       idempotencyKey: request.idempotencyKey,
@@ -139,3 +149,8 @@ export class HttpsConnector implements Processor {
   }
 }
 
+
+/** `amountMinor` is `amount` × 10^`amountExponent`, in ISO 4217's minor unit of the currency. */
+function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
+  return { amountMinor: amount.value, amountExponent: amount.exponent, amountUnit: 'iso4217' };
+}

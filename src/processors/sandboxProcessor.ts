@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyValueStore } from '../ports/keyValueStore';
-import type { ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import { isoUnits } from '../domain/units';
+import type { AmountInUnits, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { CardData, Vault } from '../ports/vault';
 import { sandboxOutcomeFor } from './sandboxCards';
 
@@ -53,8 +54,14 @@ export class SandboxProcessor implements Processor {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** ISO 4217's minor units, as a processor without special cases of its own would take them. */
+  units(amount: string, currency: string): AmountInUnits {
+    return isoUnits(amount, currency, 'the sandbox');
+  }
+
   /** Charges once per idempotency key; every later call with that key gets the same result. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    if (!this.units(request.amount, request.currency).ok) return declined('processing_error');
     const key = `sandbox:charge:${request.idempotencyKey}`;
     const deadline = Date.now() + this.latencyMs + IN_FLIGHT_WAIT_MS;
 
@@ -88,6 +95,8 @@ export class SandboxProcessor implements Processor {
 
   /** Approves every refund and records it, so a retry with the same key gets the same reference. */
   async refund(request: RefundRequest): Promise<RefundResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
     const key = `sandbox:refund:${request.idempotencyKey}`;
     const result: RefundResult = { outcome: 'approved', reference: newReference(), status: 'succeeded' };
     if ((await this.store.compareAndSet(key, 0, JSON.stringify(result), this.recordTtlSeconds)) !== null) return result;

@@ -1,8 +1,9 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../config/processorConfig';
-import type { ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import type { AmountInUnits, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { Vault } from '../ports/vault';
 import { declined, redeemCard, safeProcessorMessage } from './cardFields';
+import { stripeUnits } from './stripeAmounts';
 import { mapStripeDecline } from './stripeDeclines';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
 
@@ -39,8 +40,15 @@ export class StripeProcessor implements Processor {
     });
   }
 
+  units(amount: string, currency: string): AmountInUnits {
+    return stripeUnits(amount, currency);
+  }
+
   /** One charge attempt; never throws, every failure is a decline with a contract code. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    // Checked before the card leaves the vault: an amount Stripe cannot take is never sent, nor rounded.
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
     const redeemed = await redeemCard(this.vault, request.token);
     if ('outcome' in redeemed) return redeemed;
     const { card, expiry } = redeemed;
@@ -53,7 +61,7 @@ export class StripeProcessor implements Processor {
       );
       intent = await this.stripe.paymentIntents.create(
         {
-          amount: request.amountMinor,
+          amount: amount.value,
           currency: request.currency.toLowerCase(),
           payment_method: method.id,
           allowed_payment_method_types: ['card'],
@@ -78,9 +86,11 @@ export class StripeProcessor implements Processor {
 
   /** Refunds a PaymentIntent, fully or partly, under the refund's own idempotency key. */
   async refund(request: RefundRequest): Promise<RefundResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
     try {
       const refund = await this.stripe.refunds.create(
-        { payment_intent: request.paymentReference, amount: request.amountMinor, metadata: { payment_id: request.paymentId } },
+        { payment_intent: request.paymentReference, amount: amount.value, metadata: { payment_id: request.paymentId } },
         { idempotencyKey: request.idempotencyKey },
       );
       if (refund.status === 'succeeded' || refund.status === 'pending') {

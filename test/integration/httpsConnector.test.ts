@@ -41,7 +41,7 @@ describe('HttpsConnector against a receiver on loopback', () => {
     expect(received!.signature).toEqual({ ok: true });
     expect(received!.body).toEqual({
       type: 'charge',
-      payment: { id: request.paymentId, amount: '12.34', amountMinor: 1234, currency: 'USD', description: 'Invoice 1042', callSid: request.callSid },
+      payment: { id: request.paymentId, amount: '12.34', amountMinor: 1234, amountExponent: 2, amountUnit: 'iso4217', currency: 'USD', description: 'Invoice 1042', callSid: request.callSid },
       card: { number: '4242424242424242', expMonth: 7, expYear: 2031, securityCode: '321' },
       idempotencyKey: request.idempotencyKey,
     });
@@ -105,12 +105,24 @@ describe('HttpsConnector against a receiver on loopback', () => {
     expect(receiver.received[0]!.signature).toEqual({ ok: false, reason: 'mismatch' });
   });
 
+  it.each([
+    ['10000', 'HUF', 1000000, 2, '10000.001'],
+    ['5000', 'ISK', 5000, 0, '5000.5'],
+    ['1.235', 'KWD', 1235, 3, '1.2355'],
+  ])('states %s %s as amountMinor %i with amountExponent %i (ISO 4217), and refuses %s', async (amount, currency, minor, exponent, inexact) => {
+    await connector.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }, { amount, currency }));
+    expect(receiver.received.at(-1)!.body.payment).toMatchObject({ amount, amountMinor: minor, amountExponent: exponent, amountUnit: 'iso4217', currency });
+    const before = receiver.received.length;
+    expect(await connector.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }, { amount: inexact, currency }))).toMatchObject({ code: 'processing_error' });
+    expect(receiver.received).toHaveLength(before);
+  });
+
   it('asks for a refund with type "refund" and no card data', async () => {
-    const result = await connector.refund({ paymentId: 'pay_r', paymentReference: 'ch_1', amount: '5.00', amountMinor: 500, currency: 'USD', idempotencyKey: 'pay_r-re_1' });
+    const result = await connector.refund({ paymentId: 'pay_r', paymentReference: 'ch_1', amount: '5.00', currency: 'USD', idempotencyKey: 'pay_r-re_1' });
     expect(result).toEqual({ outcome: 'approved', reference: expect.stringMatching(/^rf_/), status: 'succeeded' });
     expect(receiver.received[0]!.body).toEqual({
       type: 'refund',
-      refund: { paymentId: 'pay_r', paymentReference: 'ch_1', amount: '5.00', amountMinor: 500, currency: 'USD' },
+      refund: { paymentId: 'pay_r', paymentReference: 'ch_1', amount: '5.00', amountMinor: 500, amountExponent: 2, amountUnit: 'iso4217', currency: 'USD' },
       idempotencyKey: 'pay_r-re_1',
     });
   });

@@ -120,13 +120,13 @@ describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
   it('refunds part of a PaymentIntent through the Refund API under the refund idempotency key', async () => {
     const charged = await stripe.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }));
     if (charged.outcome !== 'approved') throw new Error('not approved');
-    const result = await stripe.refund({ paymentId: 'pay_x', paymentReference: charged.reference, amount: '5.00', amountMinor: 500, currency: 'USD', idempotencyKey: 'pay_x-re_1' });
+    const result = await stripe.refund({ paymentId: 'pay_x', paymentReference: charged.reference, amount: '5.00', currency: 'USD', idempotencyKey: 'pay_x-re_1' });
     expect(result).toEqual({ outcome: 'approved', reference: expect.stringMatching(/^re_/), status: 'succeeded' });
     const refund = fake.requests.at(-1)!;
     expect(refund.path).toBe('/v1/refunds');
     expect(refund.form).toEqual({ payment_intent: charged.reference, amount: '500', 'metadata[payment_id]': 'pay_x' });
     expect(refund.headers['idempotency-key']).toBe('pay_x-re_1');
-    const tooMuch = await stripe.refund({ paymentId: 'pay_x', paymentReference: charged.reference, amount: '12.34', amountMinor: 1234, currency: 'USD', idempotencyKey: 'pay_x-re_2' });
+    const tooMuch = await stripe.refund({ paymentId: 'pay_x', paymentReference: charged.reference, amount: '12.34', currency: 'USD', idempotencyKey: 'pay_x-re_2' });
     expect(tooMuch).toMatchObject({ outcome: 'failed', code: 'refund_failed' });
   });
 });

@@ -114,6 +114,7 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
     const sandbox = new SandboxProcessor(countingVault, store, options);
     const processor: Processor = {
       name: 'counting-sandbox',
+      units: (amount, currency) => sandbox.units(amount, currency),
       async charge(request) {
         log.charges.push(request);
         const result = await sandbox.charge(request);

@@ -18,7 +18,6 @@ export async function vaultedChargeRequest(
     token: await vault.issueToken(paymentId, refs),
     paymentId,
     amount: '12.34',
-    amountMinor: 1234,
     currency: 'USD',
     idempotencyKey: `${paymentId}-charge-0`,
     callSid: `CA${'ab'.repeat(16)}`,

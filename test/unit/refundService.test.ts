@@ -1,3 +1,4 @@
+import { isoUnits } from '../../src/domain/units';
 import type { Payment } from '../../src/payments/payment';
 import { PaymentRepository } from '../../src/payments/paymentRepository';
 import { RefundService } from '../../src/payments/refundService';
@@ -37,6 +38,7 @@ function scriptedProcessor(script: Array<RefundResult | 'throw'>): { processor: 
   const calls: RefundRequest[] = [];
   const processor: Processor = {
     name: 'scripted',
+    units: (amount, currency) => isoUnits(amount, currency, 'scripted'),
     charge: async () => ({ outcome: 'declined', code: 'processing_error', message: 'unused' }),
     refund: async (request) => {
       calls.push(request);

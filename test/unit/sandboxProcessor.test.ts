@@ -39,7 +39,6 @@ describe('SandboxProcessor', () => {
       token,
       paymentId,
       amount: '12.34',
-      amountMinor: 1234,
       currency: 'GBP',
       idempotencyKey: idempotencyKey ?? `${paymentId}:attempt-1`,
     };

@@ -45,10 +45,10 @@ describe('the metrics decorators', () => {
       { outcome: 'approved', reference: '1' },
     ] as const;
     let i = 0;
-    const processor = instrumentProcessor({ name: 'fake', charge: async () => answers[i++] as never }, metrics);
+    const processor = instrumentProcessor({ name: 'fake', units: () => ({ ok: false, message: 'unused' }), charge: async () => answers[i++] as never }, metrics);
     await processor.charge({} as never);
     await processor.charge({} as never);
-    const failing = instrumentProcessor({ name: 'down', charge: async () => Promise.reject(new Error('boom')) }, metrics);
+    const failing = instrumentProcessor({ name: 'down', units: () => ({ ok: false, message: 'unused' }), charge: async () => Promise.reject(new Error('boom')) }, metrics);
     await expect(failing.charge({} as never)).rejects.toThrow('boom');
     const text = (await metrics.render()).body;
     expect(text).toContain('ccg_processor_declines_total{code="other"} 1');
