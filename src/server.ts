@@ -6,6 +6,7 @@ import { FlowRegistry } from './capture/flowRegistry';
 import { loadConfig, type Config } from './config/config';
 import { loadFlows } from './flows/loadFlows';
 import { createApp } from './http/app';
+import { checkNewPayment } from './http/paymentInput';
 import { createLogger, type Logger } from './logging/logger';
 import { systemClock, type Clock } from './ports/clock';
 import type { KeyValueStore } from './ports/keyValueStore';
@@ -133,7 +134,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     metrics,
     observer: captureObserver,
   });
-  const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, ...(options.callControl ? { callControl: options.callControl } : {}) });
+  const checkPayment = (fields: Record<string, unknown>) => checkNewPayment(fields, processor);
+  const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
   captureObserver.attach(bridge.service);
   const payLinks = composePayLinks(config, { store, payments, capture, flows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 

@@ -2,7 +2,7 @@ import type { AgentAction, CaptureService } from '../capture/captureService';
 import type { CaptureChange, CaptureObserver } from '../capture/captureObserver';
 import type { CallSession, CallSessionRepository } from '../capture/callSession';
 import type { FlowRegistry } from '../capture/flowRegistry';
-import { parseAmount } from '../domain/money';
+import type { PaymentCheck } from '../http/paymentInput';
 import type { Logger } from '../logging/logger';
 import type { PaymentService } from '../payments/paymentService';
 import type { CallControl } from '../ports/callControl';
@@ -34,18 +34,20 @@ export interface BridgeServiceDeps {
   /** Flow of captures started from the panel when the agent names none. */
   agentFlowId: string;
   paymentTtlSeconds: number;
+  /** The same check `POST /api/payments` applies to a new payment's fields (and its processor's units). */
+  checkPayment: (fields: Record<string, unknown>) => PaymentCheck;
 }
 
-/** What the agent asked for, as the panel sends it. */
+/** What the agent asked for, as the panel sends it: unchecked until `checkPayment` has seen it. */
 export interface SecureCaptureRequest {
-  amount: string;
-  currency: string;
-  description?: string | null;
+  amount: unknown;
+  currency: unknown;
+  description?: unknown;
   flow?: string;
 }
 
 /** The answer to an agent's request: done, or why not in words fit for the agent. */
-export type AgentResult = { ok: true; paymentId?: string } | { ok: false; code: string; message: string };
+export type AgentResult = { ok: true; paymentId?: string } | { ok: false; code: string; message: string; field?: string };
 
 /**
  * The agent-assisted call: caller and agent in a conference; a secure capture takes the caller out of
@@ -135,8 +137,14 @@ export class BridgeService implements CaptureObserver {
   async startSecureCapture(bridgeId: string, request: SecureCaptureRequest): Promise<AgentResult> {
     const flowId = request.flow ?? this.deps.agentFlowId;
     if (!this.deps.flows.has(flowId)) return refuse('invalid_flow', `There is no flow "${flowId}".`);
-    const amount = parseAmount(request.amount, request.currency);
-    if (!amount.ok) return refuse('invalid_amount', `Amount: ${amount.message}.`);
+    const checked = this.deps.checkPayment({
+      amount: request.amount,
+      currency: request.currency,
+      // An empty form field is no description; anything else is checked like the API's.
+      ...(request.description === undefined || request.description === null || request.description === '' ? {} : { description: request.description }),
+    });
+    if (!checked.ok) return { ok: false, code: checked.code, message: checked.message, field: checked.field };
+    const { payment: fields } = checked;
     const claimed = await this.deps.bridges.update(bridgeId, (b) => (b.state === 'connected' ? { state: 'securing', lastError: null } : null), this.now());
     if (!claimed) return refuse('not_found', 'This call has ended.');
     if (!claimed.changed) return refuse('busy', claimed.bridge.state === 'dialing' ? 'The agent is not connected yet.' : 'A capture is already under way on this call.');
@@ -145,10 +153,10 @@ export class BridgeService implements CaptureObserver {
 
     const { flow } = this.deps.flows.get(flowId);
     const payment = await this.deps.payments.create({
-      amount: amount.normalized,
-      amountMinor: amount.minor,
-      currency: request.currency,
-      description: request.description ?? null,
+      amount: fields.amount,
+      amountMinor: fields.amountMinor,
+      currency: fields.currency,
+      description: fields.description,
       channel: 'phone',
       callSid: bridge.callerCallSid,
       locale: flow.defaultLocale,

@@ -18,7 +18,7 @@ import { connectRedisTopology } from '../store/redisClient';
 import { TwilioCallControl } from '../telephony/twilioCallControl';
 import { voiceUrls } from '../telephony/voiceUrls';
 import { BridgeRepository } from './bridge';
-import { BridgeService } from './bridgeService';
+import { BridgeService, type BridgeServiceDeps } from './bridgeService';
 import { bridgeUrls } from './bridgeUrls';
 import { FakeCallControl } from './fakeCallControl';
 import { MemoryEventBus } from './memoryEventBus';
@@ -33,6 +33,8 @@ export interface BridgeParts {
   logger: Logger;
   /** Builds the sign-in throttle's counter on the gateway's store. */
   limiters: LimiterFactory;
+  /** The check of a new payment's fields that the payments API applies too. */
+  checkPayment: BridgeServiceDeps['checkPayment'];
   /** Overrides the configured call control (tests, the simulator). */
   callControl?: CallControl;
 }
@@ -58,6 +60,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     callControl,
     capture: parts.capture,
     payments: parts.payments,
+    checkPayment: parts.checkPayment,
     flows: parts.flows,
     events,
     clock: parts.clock,

@@ -1,13 +1,12 @@
 import express, { Router } from 'express';
 import type { FlowRegistry } from '../capture/flowRegistry';
-import { parseAmount } from '../domain/money';
 import type { Clock } from '../ports/clock';
 import type { PaymentService } from '../payments/paymentService';
 import { createdPaymentView, paymentView } from '../payments/paymentView';
 import { voiceUrls } from '../telephony/voiceUrls';
 import { GatewayError } from './errors';
 import { openApiDocument } from './openapi';
-import { createPaymentSchema, describeIssue } from './paymentInput';
+import { checkNewPayment } from './paymentInput';
 import { refundRouter } from './refundRouter';
 import { requireApiKey } from './requireApiKey';
 import { requireJsonBody } from './requireJsonBody';
@@ -50,15 +49,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   if (deps.refunds) router.use(refundRouter(deps.refunds));
 
   router.post('/payments', async (req, res) => {
-    if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
-      throw new GatewayError('invalid_body', 'The body must be a JSON object (Content-Type: application/json).');
-    }
-    const parsed = createPaymentSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const { code, field, message } = describeIssue(parsed.error, req.body as Record<string, unknown>);
-      throw new GatewayError(code, `${field}: ${message}`);
-    }
-    const body = parsed.data;
+    const checked = checkNewPayment(req.body, deps.processor);
+    if (!checked.ok) throw new GatewayError(checked.code, checked.message);
+    const body = checked.payment;
     if (body.channel === 'link' && !deps.links) {
       throw new GatewayError('channel_unavailable', 'channel: "link" payments are not enabled on this gateway yet.');
     }
@@ -75,15 +68,11 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     }
     const linkProblem = body.channel === 'link' ? deps.links?.service.flowProblem(flow) : null;
     if (linkProblem) throw new GatewayError('invalid_flow', `flow: ${linkProblem}.`);
-    const amount = parseAmount(body.amount, body.currency);
-    if (!amount.ok) throw new GatewayError('invalid_amount', `amount: ${amount.message.replace(/^amount /, '')}`);
-    const units = deps.processor.units(amount.normalized, body.currency);
-    if (!units.ok) throw new GatewayError('invalid_amount', `amount: ${units.message}`);
     const payment = await deps.payments.create({
-      amount: amount.normalized,
-      amountMinor: amount.minor,
+      amount: body.amount,
+      amountMinor: body.amountMinor,
       currency: body.currency,
-      description: body.description ?? null,
+      description: body.description,
       channel: body.channel,
       callSid: body.callSid ?? null,
       locale: body.locale ?? flow.defaultLocale,

@@ -50,7 +50,7 @@ const ERROR_CODES: Record<string, string> = {
   invalid_body: '400: the body is not a JSON object',
   invalid_amount: '400: amount missing, not a decimal string, not above zero, too many decimals, or not exactly chargeable by the configured processor (Stripe: 5.124 KWD, 12.5 ISK)',
   invalid_currency: '400: not an ISO 4217 code, or not one in use for payments (XDR, XSU, HRK, CUC, SLL…)',
-  invalid_description: '400: not a string, over 200 characters, or contains card data',
+  invalid_description: '400: not a string, over 200 characters, or contains card data (a run of 12 or more digits)',
   invalid_channel: '400: channel is not "phone" or "link"',
   invalid_callSid: '400: not a Twilio call SID',
   invalid_locale: '400: malformed, or a locale the flow does not speak',

@@ -140,20 +140,17 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
     }
     return session;
   };
-  const answer = (res: Response, result: AgentResult) => res.status(result.ok ? 200 : 409).json(result);
+  // A refusal that names a field is the agent's input to correct (400); any other is the call's state (409).
+  const answer = (res: Response, result: AgentResult) => res.status(result.ok ? 200 : result.field ? 400 : 409).json(result);
 
   router.post('/bridges/:id/capture', async (req, res) => {
     const session = await authorised(req, res);
     if (!session) return;
     const id = String(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const text = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
+    // Passed on as typed: the payments API's own check judges them, nothing is cut to fit here.
     const result = BRIDGE_ID.test(id)
-      ? await deps.bridges.startSecureCapture(id, {
-          amount: text(body.amount, 20),
-          currency: text(body.currency, 3).toUpperCase(),
-          description: text(body.description, 200) || null,
-        })
+      ? await deps.bridges.startSecureCapture(id, { amount: body.amount, currency: body.currency, description: body.description })
       : ({ ok: false, code: 'not_found', message: 'No such call.' } as const);
     await audit(req, session, 'start-capture', result.ok && result.paymentId ? `${id}/${result.paymentId}` : id.slice(0, 40), result.ok ? 'ok' : result.code);
     answer(res, result);

@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { currencyRefusal, isPaymentCurrency } from '../domain/currencies';
 import { currencyMinorDigits, parseAmount } from '../domain/money';
 import { redact } from '../logging/redact';
+import type { Processor } from '../ports/processor';
+
+/**
+ * Twelve or more digits in a row, however grouped: a card number even when mistyped (a failed Luhn
+ * check is still most of a real card), so it is neither stored, shown nor spoken.
+ */
+const CARD_LIKE_RUN = /\d(?:[ .-]?\d){11,}/;
 
 /** `POST /api/payments` body. Refinements give each field its own clear message. */
 export const createPaymentSchema = z
@@ -18,7 +25,7 @@ export const createPaymentSchema = z
       .string({ message: 'must be a string' })
       .trim()
       .max(200, 'must be at most 200 characters')
-      .refine((d) => redact(d) === d, 'must not contain card data')
+      .refine((d) => redact(d) === d && !CARD_LIKE_RUN.test(d), 'must not contain card data (no run of 12 or more digits)')
       .optional(),
     channel: z.enum(['phone', 'link'], { message: 'must be "phone" or "link"' }).default('phone'),
     callSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)').optional(),
@@ -53,3 +60,36 @@ export function describeIssue(error: z.ZodError, body: Record<string, unknown>):
 }
 
 const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow', 'email', 'expiresInSeconds'];
+
+/** A new payment's fields, checked and in canonical form. */
+export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'description'> & {
+  /** Canonical decimal string ("12.30"). */
+  amount: string;
+  /** In the currency's CLDR minor units, for the gateway's own sums (refunds); processors use `units`. */
+  amountMinor: number;
+  description: string | null;
+};
+
+export type PaymentCheck = { ok: true; payment: CheckedPayment } | { ok: false; code: string; field: string; message: string };
+
+/**
+ * The one check of a new payment's fields, shared by `POST /api/payments` and the agent panel's
+ * start form: the schema (card-like digit runs, currency allow-list, decimals per currency), then
+ * whether the configured processor can charge the amount exactly.
+ */
+export function checkNewPayment(body: unknown, processor: Pick<Processor, 'units'>): PaymentCheck {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, code: 'invalid_body', field: 'body', message: 'The body must be a JSON object (Content-Type: application/json).' };
+  }
+  const parsed = createPaymentSchema.safeParse(body);
+  if (!parsed.success) {
+    const { code, field, message } = describeIssue(parsed.error, body as Record<string, unknown>);
+    return { ok: false, code, field, message: `${field}: ${message}` };
+  }
+  const { amount: given, description, ...rest } = parsed.data;
+  const amount = parseAmount(given, rest.currency);
+  if (!amount.ok) return { ok: false, code: 'invalid_amount', field: 'amount', message: `amount: ${amount.message.replace(/^amount /, '')}` };
+  const units = processor.units(amount.normalized, rest.currency);
+  if (!units.ok) return { ok: false, code: 'invalid_amount', field: 'amount', message: `amount: ${units.message}` };
+  return { ok: true, payment: { ...rest, amount: amount.normalized, amountMinor: amount.minor, description: description || null } };
+}
