@@ -10,3 +10,14 @@ export function problemsOf(env: NodeJS.ProcessEnv): string[] {
   }
   throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
 }
+
+/** A complete production environment that starts: tests change or remove one variable to see one rule. */
+export const GOOD_PRODUCTION_ENV: Readonly<Record<string, string>> = Object.freeze({
+  NODE_ENV: 'production',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
+  API_KEY: 'prod-api-key-0123456789abcdef',
+  VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
+  REDIS_URL: 'redis://redis.internal:6379',
+  PUBLIC_BASE_URL: 'https://pay.example.com',
+  PROCESSOR: 'sandbox',
+});

@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config';
-import { problemsOf } from '../support/configProblems';
+import { GOOD_PRODUCTION_ENV, problemsOf } from '../support/configProblems';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
 const REQUIRED_IN_PRODUCTION = ['TWILIO_AUTH_TOKEN', 'API_KEY', 'VAULT_KEY', 'REDIS_URL'];
 
-const GOOD_PRODUCTION: Record<string, string> = {
-  NODE_ENV: 'production',
-  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
-  API_KEY: 'prod-api-key-0123456789abcdef',
-  VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
-  REDIS_URL: 'redis://redis.internal:6379',
-  PUBLIC_BASE_URL: 'https://pay.example.com',
-  PROCESSOR: 'sandbox',
-};
+const GOOD_PRODUCTION: Record<string, string> = { ...GOOD_PRODUCTION_ENV };
 /** What production refuses when nothing is set, in the order the lines are printed. */
 const PRODUCTION_WITH_NOTHING_SET = [
   ...REQUIRED_IN_PRODUCTION.map((name) => `${name}: required when NODE_ENV=production`),

@@ -2,16 +2,9 @@ import { Cluster } from 'ioredis';
 import Redis from 'ioredis';
 import { loadConfig } from '../../src/config/config';
 import { createRedisClient } from '../../src/store/redisClient';
-import { problemsOf } from '../support/configProblems';
+import { GOOD_PRODUCTION_ENV, problemsOf } from '../support/configProblems';
 
-const PRODUCTION: Record<string, string> = {
-  NODE_ENV: 'production',
-  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
-  API_KEY: 'prod-api-key-0123456789abcdef',
-  VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
-  PUBLIC_BASE_URL: 'https://pay.example.com',
-  PROCESSOR: 'sandbox',
-};
+const { REDIS_URL: _redisUrl, ...PRODUCTION } = GOOD_PRODUCTION_ENV;
 
 
 describe('REDIS_MODE and its servers', () => {

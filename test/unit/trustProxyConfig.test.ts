@@ -1,13 +1,7 @@
 import { loadConfig } from '../../src/config/config';
-import { problemsOf } from '../support/configProblems';
+import { GOOD_PRODUCTION_ENV, problemsOf } from '../support/configProblems';
 
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
-  API_KEY: 'prod-api-key-0123456789abcdef',
-  VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
-  REDIS_URL: 'redis://redis.internal:6379',
-};
+const PRODUCTION = GOOD_PRODUCTION_ENV;
 
 describe('TRUST_PROXY', () => {
   it('trusts no proxy by default, in development and in production', () => {
