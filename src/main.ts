@@ -18,10 +18,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const gateway = await startGateway({ env: { ...process.env, API_KEY: config.apiKey, VAULT_KEY: config.vaultKey.toString('base64') } });
-  // Generated development secrets are shown once, here, and never logged. The gateway's own config
-  // knows the port it really listens on; `generated` comes from the first reading.
   if (gateway.config.env !== 'production') {
     const lines = nextSteps({ ...gateway.config, generated: config.generated });
+    if (config.env === 'development') {
+      const first = await gateway.agents.firstAgent(new Date());
+      if (first) lines.push(`Panel agent:  no agent yet, so "${first.account.name}" was created for development; its key, shown only now: ${first.key}`);
+    }
     if (envFileRead) lines.push('Settings:     read from .env; variables set in the environment win over it');
     process.stderr.write(startupBanner(lines));
   }

@@ -31,6 +31,7 @@ import { simulateCommand } from './startupBanner';
 import { composePayLinks } from './links/composePayLinks';
 import { composeBridge } from './bridge/composeBridge';
 import type { BridgeService } from './bridge/bridgeService';
+import type { AgentAccounts } from './agent/agentAccounts';
 import { ObserverRelay } from './bridge/observerRelay';
 import type { CallControl } from './ports/callControl';
 import type { EventBus } from './ports/eventBus';
@@ -58,6 +59,8 @@ export interface RunningGateway {
   capture: CaptureService;
   /** Agent-assisted payments: the call bridge and its masked events. */
   bridges: BridgeService;
+  /** The agents who may sign in to the panel. */
+  agents: AgentAccounts;
   events: EventBus;
   callControl: CallControl;
   server: Server;
@@ -198,6 +201,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     store: rawStore,
     capture,
     bridges: bridge.service,
+    agents: bridge.agents,
     events: bridge.events,
     callControl: bridge.callControl,
     server,

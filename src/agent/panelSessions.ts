@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../ports/keyValueStore';
 
-/** A signed-in agent: who (an opaque id), from where, and the CSRF token of the session's forms. */
+/** A signed-in agent: who, from where, and the CSRF token of the session's forms. */
 export interface PanelSession {
-  /** A short, non-secret name of the session for the audit trail (a hash of the cookie, never the cookie). */
+  /** Who acts, for the audit trail: the agent's name (an opaque hash of the cookie for a session of nobody). */
   actor: string;
+  /** The agent account and the id of the key it signed in with; a removed agent or a new key ends the session. */
+  agent?: { name: string; keyId: string };
   csrfToken: string;
   ip: string;
   createdAt: string;
@@ -24,9 +26,15 @@ export class PanelSessions {
   ) {}
 
   /** Starts a session; answers the cookie value (secret) and the session. */
-  async create(ip: string, at: Date): Promise<{ cookie: string; session: PanelSession }> {
+  async create(ip: string, at: Date, agent?: { name: string; keyId: string }): Promise<{ cookie: string; session: PanelSession }> {
     const cookie = randomBytes(32).toString('base64url');
-    const session: PanelSession = { actor: `agent-${hash(cookie).slice(0, 12)}`, csrfToken: randomBytes(24).toString('base64url'), ip, createdAt: at.toISOString() };
+    const session: PanelSession = {
+      actor: agent?.name ?? `agent-${hash(cookie).slice(0, 12)}`,
+      ...(agent ? { agent } : {}),
+      csrfToken: randomBytes(24).toString('base64url'),
+      ip,
+      createdAt: at.toISOString(),
+    };
     await this.store.set(key(cookie), JSON.stringify(session), this.idleSeconds);
     return { cookie, session };
   }

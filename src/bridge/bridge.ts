@@ -17,6 +17,8 @@ export interface Bridge {
   recordingPaused: boolean;
   agentOnHold: boolean;
   state: BridgeState;
+  /** The agent who took the call (the first to start a capture on it); null while nobody has. */
+  agent?: string | null;
   /** The payment of the current (or last) secure capture. */
   paymentId: string | null;
   /** The last thing that went wrong, in words fit for the agent; never card data. */

@@ -75,6 +75,7 @@ export class BridgeService implements CaptureObserver {
       recordingPaused: false,
       agentOnHold: false,
       state: 'dialing',
+      agent: null,
       paymentId: null,
       lastError: null,
       createdAt: now,
@@ -132,9 +133,10 @@ export class BridgeService implements CaptureObserver {
 
   /**
    * Starts a secure capture on a bridge: payment, recording paused FIRST (no pause, no capture),
-   * agent on hold with an announcement, caller leg to the payment's voice URL.
+   * agent on hold with an announcement, caller leg to the payment's voice URL. The first agent to
+   * start a capture on a bridge takes it; another agent's bridge is refused as unknown.
    */
-  async startSecureCapture(bridgeId: string, request: SecureCaptureRequest): Promise<AgentResult> {
+  async startSecureCapture(bridgeId: string, request: SecureCaptureRequest, agent: string | null = null): Promise<AgentResult> {
     const flowId = request.flow ?? this.deps.agentFlowId;
     if (!this.deps.flows.has(flowId)) return refuse('invalid_flow', `There is no flow "${flowId}".`);
     const checked = this.deps.checkPayment({
@@ -145,8 +147,14 @@ export class BridgeService implements CaptureObserver {
     });
     if (!checked.ok) return { ok: false, code: checked.code, message: checked.message, field: checked.field };
     const { payment: fields } = checked;
-    const claimed = await this.deps.bridges.update(bridgeId, (b) => (b.state === 'connected' ? { state: 'securing', lastError: null } : null), this.now());
+    const theirs = (b: Bridge) => agent !== null && !!b.agent && b.agent !== agent;
+    const claimed = await this.deps.bridges.update(
+      bridgeId,
+      (b) => (b.state === 'connected' && !theirs(b) ? { state: 'securing', lastError: null, ...(agent && !b.agent ? { agent } : {}) } : null),
+      this.now(),
+    );
     if (!claimed) return refuse('not_found', 'This call has ended.');
+    if (theirs(claimed.bridge)) return refuse('not_found', 'No such call.');
     if (!claimed.changed) return refuse('busy', claimed.bridge.state === 'dialing' ? 'The agent is not connected yet.' : 'A capture is already under way on this call.');
     const bridge = claimed.bridge;
     await this.publish(bridge);
@@ -163,6 +171,8 @@ export class BridgeService implements CaptureObserver {
       flowId,
       ttlSeconds: this.deps.paymentTtlSeconds,
     });
+    // Before the caller can reach the capture: its events are published only once the bridge names it.
+    await this.change(bridgeId, () => ({ paymentId: payment.id }));
 
     // PCI DSS: no card digits may reach the recording, so a recording that will not pause stops the capture.
     if (bridge.record) {
@@ -225,11 +235,14 @@ export class BridgeService implements CaptureObserver {
 
   /** Publishes every committed turn, and ends the bridge's capture when the capture ends. */
   async turnCommitted(change: CaptureChange): Promise<void> {
-    const event = paymentEvent(change.after, this.now());
-    if (event) await this.deps.events.publish(event);
-    if (!change.final || !change.after.paymentId) return;
+    if (!change.after.paymentId) return;
+    // Self-service calls and link payments have no bridge: no panel has anything to do with them.
     const bridge = await this.deps.bridges.findByCall(change.after.callSid);
-    if (bridge && bridge.paymentId === change.after.paymentId && bridge.state === 'capturing') {
+    if (!bridge) return;
+    const event = paymentEvent(change.after, bridge, this.now());
+    if (event) await this.deps.events.publish(event);
+    if (!change.final) return;
+    if (bridge.paymentId === change.after.paymentId && bridge.state === 'capturing') {
       // REST calls must not hold up the caller's last answer; a failure is shown to the agent instead.
       const work: Promise<void> = this.finishCapture(bridge)
         .catch((error: unknown) => {
@@ -264,7 +277,7 @@ export class BridgeService implements CaptureObserver {
     const payments: PaymentEvent[] = [];
     for (const bridge of bridges) {
       const session = bridge.paymentId ? await this.deps.sessions.get(bridge.callerCallSid) : null;
-      const event = session && session.value.paymentId === bridge.paymentId ? paymentEvent(session.value, at) : null;
+      const event = session ? paymentEvent(session.value, bridge, at) : null;
       if (event) payments.push(event);
     }
     return { bridges: bridges.map((b) => bridgeEvent(b, at)), payments };

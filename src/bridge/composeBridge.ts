@@ -9,6 +9,7 @@ import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/eventBus';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { LimiterFactory } from '../store/rateLimiters';
+import { AgentAccounts } from '../agent/agentAccounts';
 import { AuditTrail } from '../agent/auditTrail';
 import { PanelSessions } from '../agent/panelSessions';
 import { SignInThrottle } from '../agent/signInThrottle';
@@ -81,6 +82,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     holdMusicUrl: config.bridge.holdMusicUrl,
     holdUrl: urls.hold(),
   };
+  const agents = new AgentAccounts(parts.store, config.vaultKey);
   const audit = new AuditTrail(parts.store, parts.logger, config.auditRetentionDays * 86_400);
   const panel = panelRouter({
     bridges: service,
@@ -90,7 +92,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     events,
     clock: parts.clock,
     logger: parts.logger,
-    apiKey: config.apiKey,
+    agents,
     publicBaseUrl: config.publicBaseUrl,
   });
   return {
@@ -100,6 +102,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     routerDeps,
     panel,
     audit,
+    agents,
     async close() {
       panel.closeStreams();
       await service.settled();

@@ -9,8 +9,8 @@ import type { Bridge } from './bridge';
  * The panel's view of a capture, built only from the session's masked context (brand, last 4,
  * flags, reference, decline code): there is no field here a card value could travel in.
  */
-export function paymentEvent(session: CallSession, at: string): PaymentEvent | null {
-  if (!session.paymentId) return null;
+export function paymentEvent(session: CallSession, bridge: Bridge, at: string): PaymentEvent | null {
+  if (!session.paymentId || session.paymentId !== bridge.paymentId) return null;
   const state = session.state;
   const c = state.context;
   const projected = projectPayment(state);
@@ -28,6 +28,8 @@ export function paymentEvent(session: CallSession, at: string): PaymentEvent | n
     type: 'payment',
     paymentId: session.paymentId,
     callSid: session.callSid,
+    bridgeId: bridge.id,
+    agent: bridge.agent ?? null,
     step: state.value,
     status: projected.status ?? 'capturing',
     card: c.card ? { brand: c.card.brand, last4: c.card.last4.slice(-4) } : null,
@@ -45,6 +47,7 @@ export function bridgeEvent(bridge: Bridge, at: string): BridgeEvent {
   return {
     type: 'bridge',
     bridgeId: bridge.id,
+    agent: bridge.agent ?? null,
     state: bridge.state,
     paymentId: bridge.paymentId,
     recording: !bridge.record ? 'off' : bridge.recordingPaused ? 'paused' : 'on',

@@ -38,9 +38,12 @@ export async function runBridgeSimulation(options: BridgeSimulationOptions): Pro
   const baseUrl = gateway.config.publicBaseUrl;
   const authToken = gateway.config.twilioAuthToken;
   const callSid = `CA${randomBytes(16).toString('hex')}`;
+  const agentName = `simulator-${randomBytes(3).toString('hex')}`;
   try {
     out(`agent panel: ${baseUrl}/panel`);
-    out(gateway.config.generated.apiKey ? `sign in with the API key ${gateway.config.generated.apiKey}` : 'sign in with your API_KEY');
+    // An agent of this run only, removed at the end: the API key does not open the panel.
+    const { account, key } = await gateway.agents.add(agentName, 'agent', new Date());
+    out(`sign in as ${account.name} with the key ${key}`);
 
     // Each redirect starts a new leg segment; requests of an older segment are dropped, as Twilio drops the old TwiML.
     let generation = 0;
@@ -115,6 +118,7 @@ export async function runBridgeSimulation(options: BridgeSimulationOptions): Pro
     }
     return 0;
   } finally {
+    await gateway.agents.remove(agentName).catch(() => undefined);
     await gateway.bridges.settled();
     await gateway.close();
   }

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
+import { keyIdOf, type AgentAccounts } from '../agent/agentAccounts';
+import { canSee, mayAct, type Viewer } from '../agent/agentScope';
 import type { AuditEntry, AuditTrail } from '../agent/auditTrail';
 import { PANEL_IDLE_SECONDS, type PanelSession, type PanelSessions } from '../agent/panelSessions';
 import type { SignInThrottle } from '../agent/signInThrottle';
@@ -22,7 +24,8 @@ export interface PanelRouterDeps {
   events: EventBus;
   clock: Clock;
   logger: Logger;
-  apiKey: string;
+  /** Who may sign in: named agents with their own keys (the API key does not open the panel). */
+  agents: AgentAccounts;
   publicBaseUrl: string;
 }
 
@@ -77,13 +80,23 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
     res.type('text/css').send(PANEL_CSS);
   });
 
+  /** The session of the request and who it is, while the agent still exists and holds the same key. */
+  const signedIn = async (req: Request, touch: boolean): Promise<{ session: PanelSession; viewer: Viewer } | null> => {
+    const cookie = cookieOf(req);
+    const session = touch ? await deps.sessions.touch(cookie) : await deps.sessions.peek(cookie);
+    if (!session?.agent) return null;
+    const account = await deps.agents.get(session.agent.name);
+    if (!account || keyIdOf(account) !== session.agent.keyId) return null;
+    return { session, viewer: { name: account.name, role: account.role } };
+  };
+
   router.get('/', async (req, res) => {
-    const session = await deps.sessions.touch(cookieOf(req));
-    res.type('html').send(session ? panelPage({ csrfToken: session.csrfToken, actor: session.actor }) : signInPage(null));
+    const current = await signedIn(req, true);
+    res.type('html').send(current ? panelPage({ csrfToken: current.session.csrfToken, actor: current.session.actor }) : signInPage(null));
   });
 
   router.post('/sign-in', async (req, res) => {
-    const given = typeof req.body?.apiKey === 'string' ? req.body.apiKey : '';
+    const given = typeof req.body?.key === 'string' ? req.body.key : '';
     const ip = req.ip ?? 'unknown';
     // A page opened at another address (or a cross-site form) checks no key, so it costs no try.
     if (!sameOrigin(req)) {
@@ -102,7 +115,8 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
       res.status(429).type('html').send(signInPage('Too many wrong keys from this address. Try again in 30 minutes.'));
       return;
     }
-    if (!given || !sameSecret(given, deps.apiKey)) {
+    const account = given ? await deps.agents.authenticate(given) : null;
+    if (!account) {
       await deps.throttle.failed(ip, turn);
       await audit(req, null, 'sign-in', null, 'wrong_key');
       res.status(401).type('html').send(signInPage('That key is not valid.'));
@@ -110,7 +124,7 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
     }
     await deps.throttle.succeeded(ip);
     await deps.sessions.end(cookieOf(req));
-    const { cookie, session } = await deps.sessions.create(req.ip ?? 'unknown', deps.clock.now());
+    const { cookie, session } = await deps.sessions.create(req.ip ?? 'unknown', deps.clock.now(), { name: account.name, keyId: keyIdOf(account) });
     await audit(req, session, 'sign-in', null, 'ok');
     setCookie(res, cookie, PANEL_IDLE_SECONDS);
     res.redirect(303, '/panel');
@@ -127,64 +141,88 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
   });
 
   /** Signed in, same origin, and the session's CSRF token in the header: or a 401/403 answer. */
-  const authorised = async (req: Request, res: Response): Promise<PanelSession | null> => {
-    const session = await deps.sessions.touch(cookieOf(req));
-    if (!session) {
+  const authorised = async (req: Request, res: Response): Promise<{ session: PanelSession; viewer: Viewer } | null> => {
+    const current = await signedIn(req, true);
+    if (!current) {
       res.status(401).json({ ok: false, code: 'signed_out', message: 'Your session has ended. Sign in again.' });
       return null;
     }
     const token = req.get('x-csrf-token') ?? '';
-    if (!sameOrigin(req) || !token || !sameSecret(token, session.csrfToken)) {
+    if (!sameOrigin(req) || !token || !sameSecret(token, current.session.csrfToken)) {
       res.status(403).json({ ok: false, code: 'csrf', message: 'The request was refused. Reload the panel.' });
       return null;
     }
-    return session;
+    return current;
   };
-  // A refusal that names a field is the agent's input to correct (400); any other is the call's state (409).
-  const answer = (res: Response, result: AgentResult) => res.status(result.ok ? 200 : result.field ? 400 : 409).json(result);
+  const NOT_FOUND: AgentResult = { ok: false, code: 'not_found', message: 'No such call.' };
+  /** Another agent's bridge is answered as unknown, so its existence does not leak either. */
+  const bridgeFor = async (viewer: Viewer, id: string, action: string): Promise<AgentResult | null> => {
+    const bridge = BRIDGE_ID.test(id) ? await deps.bridges.get(id) : null;
+    if (!bridge || !canSee(viewer, bridge.agent)) return NOT_FOUND;
+    if (!mayAct(viewer, bridge.agent, action)) return { ok: false, code: 'not_yours', message: 'Another agent is on this call.' };
+    return null;
+  };
+  // A refusal that names a field is the agent's input to correct (400); the others say where the call stands.
+  const answer = (res: Response, result: AgentResult) =>
+    res.status(result.ok ? 200 : result.field ? 400 : result.code === 'not_found' ? 404 : result.code === 'not_yours' ? 403 : 409).json(result);
 
   router.post('/bridges/:id/capture', async (req, res) => {
-    const session = await authorised(req, res);
-    if (!session) return;
+    const current = await authorised(req, res);
+    if (!current) return;
+    const { session, viewer } = current;
     const id = String(req.params.id);
+    const refused = await bridgeFor(viewer, id, 'start-capture');
     const body = (req.body ?? {}) as Record<string, unknown>;
     // Passed on as typed: the payments API's own check judges them, nothing is cut to fit here.
-    const result = BRIDGE_ID.test(id)
-      ? await deps.bridges.startSecureCapture(id, { amount: body.amount, currency: body.currency, description: body.description })
-      : ({ ok: false, code: 'not_found', message: 'No such call.' } as const);
+    const result = refused
+      ? refused
+      : await deps.bridges.startSecureCapture(id, { amount: body.amount, currency: body.currency, description: body.description }, viewer.name);
     await audit(req, session, 'start-capture', result.ok && result.paymentId ? `${id}/${result.paymentId}` : id.slice(0, 40), result.ok ? 'ok' : result.code);
     answer(res, result);
   });
 
   router.post('/bridges/:id/actions/:action', async (req, res) => {
-    const session = await authorised(req, res);
-    if (!session) return;
+    const current = await authorised(req, res);
+    if (!current) return;
+    const { session, viewer } = current;
     const id = String(req.params.id);
     const action = String(req.params.action);
     if (!ACTIONS.has(action) || !BRIDGE_ID.test(id)) {
       res.status(404).json({ ok: false, code: 'not_found', message: 'No such action.' });
       return;
     }
-    const result = await deps.bridges.agentAction(id, action as AgentAction);
+    const result = (await bridgeFor(viewer, id, action)) ?? (await deps.bridges.agentAction(id, action as AgentAction));
     await audit(req, session, action as AuditEntry['action'], id, result.ok ? 'ok' : result.code);
     answer(res, result);
   });
 
   router.get('/events', async (req, res) => {
-    const cookie = cookieOf(req);
-    if (!(await deps.sessions.peek(cookie))) {
+    const current = await signedIn(req, false);
+    if (!current) {
       res.status(401).type('text/plain').send('Sign in first.');
       return;
     }
+    const { viewer } = current;
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     streams.add(res);
+    // Bridges this panel was shown: when one becomes another agent's, the panel is told to drop it.
+    const shown = new Set<string>();
+    const deliver = (event: GatewayEvent) => {
+      if (canSee(viewer, event.agent)) {
+        if (event.type === 'bridge') shown.add(event.bridgeId);
+        send(event.type, event);
+      } else if (event.type === 'bridge' && shown.delete(event.bridgeId)) {
+        send('gone', { bridgeId: event.bridgeId });
+      }
+    };
     // Subscribe before reading the snapshot, so nothing committed in between is missed.
-    const stop = deps.events.subscribe((event: GatewayEvent) => send(event.type, event));
+    const stop = deps.events.subscribe(deliver);
     const timer = setInterval(() => {
-      void deps.sessions.peek(cookie).then((session) => {
-        if (session) res.write(': keep-alive\n\n');
+      void signedIn(req, false).then((still) => {
+        // A changed role changes what this stream may carry: the panel signs in again.
+        if (still && still.viewer.role === viewer.role) res.write(': keep-alive\n\n');
         else {
           send('signed-out', {});
           res.end();
@@ -197,7 +235,10 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
       streams.delete(res);
     });
     res.write('retry: 3000\n\n');
-    send('snapshot', await deps.bridges.snapshot());
+    const snapshot = await deps.bridges.snapshot();
+    const bridges = snapshot.bridges.filter((b) => canSee(viewer, b.agent));
+    for (const b of bridges) shown.add(b.bridgeId);
+    send('snapshot', { bridges, payments: snapshot.payments.filter((p) => canSee(viewer, p.agent)) });
   });
 
   return {

@@ -4,6 +4,8 @@ import type { CardBrand } from '../domain/cardBrand';
 export interface BridgeEvent {
   type: 'bridge';
   bridgeId: string;
+  /** The agent on the call, or null while nobody has taken it: whose panels see it. */
+  agent: string | null;
   state: string;
   paymentId: string | null;
   recording: 'off' | 'on' | 'paused';
@@ -17,6 +19,9 @@ export interface PaymentEvent {
   type: 'payment';
   paymentId: string;
   callSid: string;
+  /** The bridge the capture runs on and its agent; only bridged captures reach a panel. */
+  bridgeId: string;
+  agent: string | null;
   /** The capture step (machine state) and the payment status it projects to. */
   step: string;
   status: string;

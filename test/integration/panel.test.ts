@@ -1,8 +1,8 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AuditEntry } from '../../src/agent/auditTrail';
-import { API_KEY, cardKeys } from '../support/harness';
+import { cardKeys } from '../support/harness';
 import { eventually } from './voiceSupport';
-import { lastRedirect, openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
+import { addAgent, lastRedirect, openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
 
 jest.setTimeout(60_000);
 
@@ -18,9 +18,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function signIn(page: Page, rig: BridgeRig, key = API_KEY): Promise<void> {
+async function signIn(page: Page, rig: BridgeRig, key?: string): Promise<void> {
   await page.goto(`${rig.tg.baseUrl}/panel`);
-  await page.getByLabel('API key').fill(key);
+  await page.getByLabel('Agent key').fill(key ?? (await addAgent(rig, 'alice')));
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -80,7 +80,7 @@ describe('agent panel in a browser', () => {
     const audit = await auditEntries(rig);
     expect(audit.map((e) => `${e.action}:${e.result}`)).toEqual(['sign-in:ok', 'start-capture:ok', 'confirmed:ok']);
     expect(audit[1]).toMatchObject({ resource: `${bridgeId}/${paymentId}`, origin: rig.tg.baseUrl });
-    expect(audit[0]!.actor).toMatch(/^agent-[0-9a-f]{12}$/);
+    expect(audit.map((e) => e.actor)).toEqual(['alice', 'alice', 'alice']);
     for (const text of [html, ...pages, JSON.stringify(audit), JSON.stringify(rig.events), rig.tg.logLines.join('\n')]) {
       for (const secret of SECRETS) typeof secret === 'string' ? expect(text).not.toContain(secret) : expect(text).not.toMatch(secret);
     }

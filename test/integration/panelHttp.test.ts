@@ -1,16 +1,10 @@
-import { API_KEY } from '../support/harness';
-import { openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
+import { addAgent, openBridge, postSignIn, startBridgeRig, type BridgeRig } from './bridgeSupport';
 
 jest.setTimeout(20_000);
 
 /** Signs in over plain HTTP and answers the session cookie and the page's CSRF token. */
 async function signIn(rig: BridgeRig): Promise<{ cookie: string; csrf: string; setCookie: string }> {
-  const res = await fetch(`${rig.tg.gateway.url}/panel/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rig.tg.baseUrl },
-    body: new URLSearchParams({ apiKey: API_KEY }).toString(),
-  });
+  const res = await postSignIn(rig, await addAgent(rig, 'alice'));
   expect(res.status).toBe(303);
   const setCookie = res.headers.get('set-cookie') ?? '';
   const cookie = setCookie.split(';')[0]!;
@@ -66,15 +60,9 @@ describe('agent panel over HTTP', () => {
   });
 
   it('locks sign-in from an address after 10 wrong keys, even for the right key, and audits it', async () => {
-    const post = (apiKey: string) =>
-      fetch(`${rig.tg.gateway.url}/panel/sign-in`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rig.tg.baseUrl },
-        body: new URLSearchParams({ apiKey }).toString(),
-      });
-    for (let i = 0; i < 10; i += 1) expect((await post(`wrong-key-${i}-0123456789abcdef`)).status).toBe(401);
-    const locked = await post(API_KEY);
+    const key = await addAgent(rig, 'alice');
+    for (let i = 0; i < 10; i += 1) expect((await postSignIn(rig, `wrong-key-${i}-0123456789abcdef`)).status).toBe(401);
+    const locked = await postSignIn(rig, key);
     expect(locked.status).toBe(429);
     expect(locked.headers.get('set-cookie')).toBeNull();
     const results = (await rig.tg.gateway.store.readLog('audit:panel')).map((e) => (JSON.parse(e.value) as { result: string }).result);
@@ -89,7 +77,7 @@ describe('agent panel over HTTP', () => {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://gw.example' },
-        body: new URLSearchParams({ apiKey: API_KEY }).toString(),
+        body: new URLSearchParams({ key: await addAgent(secureRig, 'alice') }).toString(),
       });
       expect(res.headers.get('set-cookie')).toMatch(/; Secure/);
     } finally {

@@ -100,6 +100,13 @@ export const PANEL_JS = `'use strict';
   });
   source.addEventListener('bridge', function (message) { onBridge(JSON.parse(message.data)); });
   source.addEventListener('payment', function (message) { onPayment(JSON.parse(message.data)); });
+  // A call another agent took: it is theirs now.
+  source.addEventListener('gone', function (message) {
+    var id = JSON.parse(message.data).bridgeId;
+    if (cards[id]) { cards[id].remove(); delete cards[id]; }
+    delete bridges[id];
+    empty.hidden = list.children.length > 0;
+  });
   source.addEventListener('signed-out', function () { source.close(); location.assign('/panel'); });
 })();
 `;

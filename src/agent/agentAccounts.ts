@@ -1,0 +1,127 @@
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KeyValueStore } from '../ports/keyValueStore';
+
+/** `agent` works the calls it takes; `supervisor` sees every call and may cancel any capture. */
+export type AgentRole = 'agent' | 'supervisor';
+export const AGENT_ROLES: readonly AgentRole[] = ['agent', 'supervisor'];
+
+/** A named agent as stored: never the key itself, only its keyed hash. */
+export interface AgentAccount {
+  name: string;
+  role: AgentRole;
+  /** HMAC-SHA256 of the key (hex); its first 16 characters tie a panel session to this very key. */
+  keyHash: string;
+  createdAt: string;
+}
+
+/** The key an agent signs in with, shown once when the agent is added. */
+export const AGENT_KEY_SHAPE = /^ccga_[A-Za-z0-9_-]{43}$/;
+export const AGENT_NAME_SHAPE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
+
+/** The store has no keys without a TTL: accounts last until removed, in practice. */
+const ACCOUNT_TTL_SECONDS = 10 * 365 * 86_400;
+const INDEX = 'agents:index';
+const MAX_RACE_RETRIES = 8;
+
+export class AgentAccountError extends Error {}
+
+/**
+ * Agent accounts in the shared store, so every gateway process and the `agents` command see the same
+ * ones. Keys are 256 random bits, so a keyed hash (under a key derived from the vault key) is enough
+ * to store: a dump of the store signs nobody in.
+ */
+export class AgentAccounts {
+  private readonly hashKey: Buffer;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    vaultKey: Buffer,
+  ) {
+    this.hashKey = Buffer.from(hkdfSync('sha256', vaultKey, Buffer.alloc(0), 'ccg agent-keys v1', 32));
+  }
+
+  /** Adds an agent; answers the account and its key, which exists nowhere else afterwards. */
+  async add(name: string, role: AgentRole, at: Date): Promise<{ account: AgentAccount; key: string }> {
+    if (!AGENT_NAME_SHAPE.test(name)) throw new AgentAccountError(`"${name}" is not a valid agent name: 1 to 40 of a-z 0-9 . _ -, starting with a letter or digit`);
+    if (!AGENT_ROLES.includes(role)) throw new AgentAccountError(`"${role}" is not a role: agent or supervisor`);
+    const key = `ccga_${randomBytes(32).toString('base64url')}`;
+    const account: AgentAccount = { name, role, keyHash: this.hash(key), createdAt: at.toISOString() };
+    if ((await this.store.compareAndSet(accountKey(name), 0, JSON.stringify(account), ACCOUNT_TTL_SECONDS)) === null) {
+      throw new AgentAccountError(`an agent named "${name}" exists already`);
+    }
+    await this.store.set(lookupKey(account.keyHash), name, ACCOUNT_TTL_SECONDS);
+    await this.editIndex((names) => [...names.filter((n) => n !== name), name].sort());
+    return { account, key };
+  }
+
+  /** Removes an agent: the key stops working and the agent's panel sessions end. False when unknown. */
+  async remove(name: string): Promise<boolean> {
+    const account = await this.get(name);
+    await this.editIndex((names) => names.filter((n) => n !== name));
+    if (!account) return false;
+    await this.store.delete(lookupKey(account.keyHash));
+    await this.store.delete(accountKey(name));
+    return true;
+  }
+
+  async get(name: string): Promise<AgentAccount | null> {
+    if (!AGENT_NAME_SHAPE.test(name)) return null;
+    const found = await this.store.get(accountKey(name));
+    return found ? (JSON.parse(found.value) as AgentAccount) : null;
+  }
+
+  async list(): Promise<AgentAccount[]> {
+    const found = await this.store.get(INDEX);
+    const names = found ? (JSON.parse(found.value) as string[]) : [];
+    const accounts = await Promise.all(names.map((name) => this.get(name)));
+    return accounts.filter((a): a is AgentAccount => a !== null);
+  }
+
+  /** Development: an agent to sign in with when there is none yet; null when there are agents already. */
+  async firstAgent(at: Date): Promise<{ account: AgentAccount; key: string } | null> {
+    if ((await this.list()).length > 0) return null;
+    try {
+      return await this.add('agent', 'agent', at);
+    } catch (error) {
+      // Another process created it first.
+      if (error instanceof AgentAccountError) return null;
+      throw error;
+    }
+  }
+
+  /** The agent a key belongs to, or null. */
+  async authenticate(key: string): Promise<AgentAccount | null> {
+    if (!AGENT_KEY_SHAPE.test(key)) return null;
+    const hash = this.hash(key);
+    const name = await this.store.get(lookupKey(hash));
+    const account = name ? await this.get(name.value) : null;
+    // The lookup found it by this hash; comparing again guards against a stale lookup entry.
+    return account && timingSafeEqual(Buffer.from(account.keyHash), Buffer.from(hash)) ? account : null;
+  }
+
+  private hash(key: string): string {
+    return createHmac('sha256', this.hashKey).update(key).digest('hex');
+  }
+
+  private async editIndex(edit: (names: string[]) => string[]): Promise<void> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.store.get(INDEX);
+      const names = found ? (JSON.parse(found.value) as string[]) : [];
+      if ((await this.store.compareAndSet(INDEX, found?.version ?? 0, JSON.stringify(edit(names)), ACCOUNT_TTL_SECONDS)) !== null) return;
+    }
+    throw new Error('agent index: too many concurrent updates');
+  }
+}
+
+/** The short, non-secret id of an account's key that a panel session remembers. */
+export function keyIdOf(account: AgentAccount): string {
+  return account.keyHash.slice(0, 16);
+}
+
+function accountKey(name: string): string {
+  return `agent:account:${name}`;
+}
+
+function lookupKey(hash: string): string {
+  return `agent:key:${hash}`;
+}
