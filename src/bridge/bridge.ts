@@ -9,6 +9,8 @@ export interface Bridge {
   callerCallSid: string;
   /** Our Twilio number the caller dialled: the caller ID the agent sees. */
   number: string;
+  /** The caller's own number (Twilio's `From`), for the agent to read. */
+  caller?: string;
   conference: string;
   conferenceSid: string | null;
   agentCallSid: string | null;

@@ -59,7 +59,7 @@ export class BridgeService implements CaptureObserver {
   constructor(private readonly deps: BridgeServiceDeps) {}
 
   /** An inbound call to the bridge number: store the bridge and answer the caller's conference TwiML. */
-  async open(callerCallSid: string, number: string): Promise<{ bridge: Bridge; twiml: string; isNew: boolean }> {
+  async open(callerCallSid: string, number: string, caller = ''): Promise<{ bridge: Bridge; twiml: string; isNew: boolean }> {
     if (!this.deps.agentDial) throw new Error('AGENT_DIAL is not set: the bridge has nobody to dial');
     const id = bridgeIdFor(callerCallSid);
     const now = this.now();
@@ -67,6 +67,7 @@ export class BridgeService implements CaptureObserver {
       id,
       callerCallSid,
       number,
+      caller,
       conference: `bridge-${id}`,
       conferenceSid: null,
       agentCallSid: null,

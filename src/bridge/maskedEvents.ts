@@ -2,6 +2,7 @@ import type { CallSession } from '../capture/callSession';
 import { STATE } from '../capture/machine';
 import { projectPayment } from '../capture/projection';
 import { maskedCard } from '../domain/masking';
+import { displayPhoneNumber } from '../domain/phoneNumber';
 import type { BridgeEvent, PaymentEvent } from '../ports/eventBus';
 import type { Bridge } from './bridge';
 
@@ -24,6 +25,7 @@ export function paymentEvent(session: CallSession, bridge: Bridge, at: string): 
   else if (state.value === STATE.declined && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
   else if (projected.status === 'failed' && declineCode) lines.push(`Failed — ${declineCode}`);
   else if (projected.status === 'canceled') lines.push('Canceled');
+  const status = projected.status ?? 'capturing';
   return {
     type: 'payment',
     paymentId: session.paymentId,
@@ -31,7 +33,8 @@ export function paymentEvent(session: CallSession, bridge: Bridge, at: string): 
     bridgeId: bridge.id,
     agent: bridge.agent ?? null,
     step: state.value,
-    status: projected.status ?? 'capturing',
+    status,
+    summary: summaryOf(status, state.value, c.reference, declineCode),
     card: c.card ? { brand: c.card.brand, last4: c.card.last4.slice(-4) } : null,
     expiryCaptured: c.captured.expiry,
     securityCodeCaptured: c.captured.securityCode,
@@ -48,6 +51,8 @@ export function bridgeEvent(bridge: Bridge, at: string): BridgeEvent {
     type: 'bridge',
     bridgeId: bridge.id,
     agent: bridge.agent ?? null,
+    caller: displayPhoneNumber(bridge.caller),
+    since: bridge.createdAt,
     state: bridge.state,
     paymentId: bridge.paymentId,
     recording: !bridge.record ? 'off' : bridge.recordingPaused ? 'paused' : 'on',
@@ -55,4 +60,30 @@ export function bridgeEvent(bridge: Bridge, at: string): BridgeEvent {
     error: bridge.lastError,
     at,
   };
+}
+
+const REASONS: Record<string, string> = {
+  card_declined: 'card declined',
+  insufficient_funds: 'insufficient funds',
+  incorrect_cvc: 'wrong security code',
+  expired_card: 'card expired',
+  processing_error: 'processing error',
+  too_many_attempts: 'too many tries',
+  caller_hung_up: 'the caller hung up',
+};
+
+/** A failure or decline code in the agent's words. */
+export function reasonOf(code: string): string {
+  return REASONS[code] ?? code.replace(/_/g, ' ');
+}
+
+/** Where the payment stands, the moment it gets there: approved while the caller still hears the reference. */
+function summaryOf(status: string, step: string, reference: string | null, declineCode: string | null): string {
+  if (status === 'succeeded') return reference ? `Approved — reference ${reference}` : 'Approved';
+  if (status === 'failed') return declineCode ? `Failed — ${reasonOf(declineCode)}` : 'Failed';
+  if (status === 'canceled') return 'Canceled';
+  if (status === 'processing') return 'Processing…';
+  if (step === STATE.declined && declineCode) return `Declined — ${reasonOf(declineCode)}; the caller may try another card`;
+  if (step === STATE.awaitingAgent) return 'Card number waiting for you';
+  return 'Card details being entered';
 }

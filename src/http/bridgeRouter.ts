@@ -34,7 +34,7 @@ export function bridgeRouter(deps: BridgeRouterDeps): Router {
     const callSid = field(req, 'CallSid');
     try {
       if (!CALL_SID.test(callSid)) throw new Error('bridge webhook without a valid CallSid');
-      const opened = await deps.bridges.open(callSid, field(req, 'To'));
+      const opened = await deps.bridges.open(callSid, field(req, 'To'), field(req, 'From'));
       xml(res, opened.twiml);
       // The caller already hears the conference's wait; the agent is dialled after the answer.
       if (opened.isNew) void deps.bridges.dialAgent(opened.bridge.id);

@@ -6,6 +6,9 @@ export interface BridgeEvent {
   bridgeId: string;
   /** The agent on the call, or null while nobody has taken it: whose panels see it. */
   agent: string | null;
+  /** The caller's number as the agent reads it, and when the call came in (the panel ticks from it). */
+  caller: string;
+  since: string;
   state: string;
   paymentId: string | null;
   recording: 'off' | 'on' | 'paused';
@@ -30,6 +33,8 @@ export interface PaymentEvent {
   securityCodeCaptured: boolean;
   reference: string | null;
   declineCode: string | null;
+  /** Where the payment stands, in words, e.g. "Approved — reference 1234", "Declined — insufficient funds". */
+  summary: string;
   /** The steps in words, e.g. "Visa •••• 4242 — valid", "Expiry ✓". */
   lines: string[];
   at: string;

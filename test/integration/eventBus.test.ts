@@ -6,7 +6,7 @@ import { connectRedis } from '../../src/store/redisStore';
 import { REDIS_URL } from '../support/harness';
 import { eventually } from './voiceSupport';
 
-const EVENT: GatewayEvent = { type: 'bridge', bridgeId: 'br_1', agent: null, state: 'connected', paymentId: null, recording: 'on', agentOnHold: false, error: null, at: '2026-01-01T00:00:00.000Z' };
+const EVENT: GatewayEvent = { type: 'bridge', bridgeId: 'br_1', agent: null, caller: '+1 415 555 0100', since: '2026-01-01T00:00:00.000Z', state: 'connected', paymentId: null, recording: 'on', agentOnHold: false, error: null, at: '2026-01-01T00:00:00.000Z' };
 
 describe('event buses', () => {
   it('delivers an event published by one Redis-connected process to a subscriber of another', async () => {

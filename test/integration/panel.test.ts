@@ -67,7 +67,7 @@ describe('agent panel in a browser', () => {
     await caller.press(code!);
     await card.getByText('Security code ✓').waitFor();
     await caller.press('1');
-    const approved = await card.getByText(/Approved — reference \d+/).textContent();
+    const approved = await card.locator('.steps').getByText(/Approved — reference \d+/).textContent();
     await caller.silence();
     // The value cells, not the labels: "Recording" is also the name of its row.
     await card.locator('dd.recording', { hasText: /^Recording$/ }).waitFor();

@@ -118,6 +118,24 @@ describe.each(STORE_KINDS)('panel agents on the %s store', (kind: StoreKind) => 
     ]);
   });
 
+  it("tells the panel the caller's number, when the call began, and a decline's reason in words as it happens", async () => {
+    const alice = await signInAgent(rig, await addAgent(rig, 'alice'));
+    const live = await follow(alice.cookie);
+    const caller = rig.tg.call();
+    const bridgeId = await openBridge(rig, caller);
+    expect(await alice.post(`/bridges/${bridgeId}/capture`, { amount: '5.00', currency: 'USD' })).toMatchObject({ status: 200 });
+    await caller.start(lastRedirect(rig.control, caller.callSid));
+    await caller.press('4000000000009995#');
+    expect(await alice.post(`/bridges/${bridgeId}/actions/confirmed`)).toMatchObject({ status: 200 });
+    await caller.followRedirect();
+    for (const keys of ['1230', '123', '1']) await caller.press(keys);
+    await eventually(async () => live.events.some((e) => e.name === 'payment' && e.data.step === 'declined'), 5000, 'the decline on the panel');
+    const declined = live.events.find((e) => e.name === 'payment' && e.data.step === 'declined')!.data;
+    expect(declined.summary).toBe('Declined — insufficient funds; the caller may try another card');
+    const bridge = live.events.filter((e) => e.name === 'bridge').at(-1)!.data;
+    expect(bridge).toMatchObject({ caller: '+1 500 555 0006', since: (await rig.tg.gateway.bridges.get(bridgeId))!.createdAt, agent: 'alice' });
+  });
+
   it('carries nothing of a self-service call or a link payment on any panel', async () => {
     const sue = await signInAgent(rig, await addAgent(rig, 'sue', 'supervisor'));
     const alice = await signInAgent(rig, await addAgent(rig, 'alice'));

@@ -21,9 +21,11 @@ export function panelPage(input: { csrfToken: string; actor: string }): string {
 </main>
 <template id="bridge-template">
 <li class="bridge">
-<h3 class="bridge-title">Call <span class="bridge-id"></span></h3>
+<h3 class="bridge-title">Call from <span class="caller"></span></h3>
 <dl class="facts">
+<dt>Duration</dt><dd class="duration">0:00</dd>
 <dt>Call</dt><dd class="bridge-state"></dd>
+<dt>Agent</dt><dd class="agent"></dd>
 <dt>Recording</dt><dd class="recording"></dd>
 <dt>Payment</dt><dd class="payment-status">—</dd>
 </dl>

@@ -12,7 +12,10 @@ export const PANEL_JS = `'use strict';
   var bridges = {};
   var payments = {};
   var cards = {};
+  var me = document.querySelector('.who span').textContent;
   var STATE_WORDS = { dialing: 'Dialling the agent', connected: 'Connected', securing: 'Starting the card capture', capturing: 'Caller entering card details', ended: 'Ended' };
+  // How far this browser's clock is ahead of the gateway's, per call: durations tick from the gateway's time.
+  var skew = {};
 
   function post(path, body) {
     return fetch(path, {
@@ -30,7 +33,6 @@ export const PANEL_JS = `'use strict';
     if (cards[id]) return cards[id];
     var node = template.content.firstElementChild.cloneNode(true);
     node.dataset.bridge = id;
-    node.querySelector('.bridge-id').textContent = id.slice(3, 11);
     node.querySelector('.start-capture').addEventListener('submit', function (event) {
       event.preventDefault();
       var form = event.target;
@@ -63,9 +65,14 @@ export const PANEL_JS = `'use strict';
     if (bridge.state === 'ended') { node.remove(); delete cards[id]; delete bridges[id]; empty.hidden = list.children.length > 0; return; }
     empty.hidden = true;
     var payment = bridge.paymentId ? payments[bridge.paymentId] : null;
-    node.querySelector('.bridge-state').textContent = (STATE_WORDS[bridge.state] || bridge.state) + (bridge.agentOnHold ? ' (you are on hold)' : '');
+    node.querySelector('.caller').textContent = bridge.caller;
+    tick(id);
+    var callWords = STATE_WORDS[bridge.state] || bridge.state;
+    if (bridge.state === 'capturing' && payment && payment.status === 'succeeded') callWords = 'Payment approved; the caller is hearing the reference';
+    node.querySelector('.bridge-state').textContent = callWords + (bridge.agentOnHold ? ' (you are on hold)' : '');
+    node.querySelector('.agent').textContent = !bridge.agent ? 'Nobody yet' : bridge.agent === me ? 'You (' + me + ')' : bridge.agent;
     node.querySelector('.recording').textContent = bridge.recording === 'off' ? 'Not recorded' : bridge.recording === 'paused' ? 'Paused' : 'Recording';
-    node.querySelector('.payment-status').textContent = payment ? payment.status : '—';
+    node.querySelector('.payment-status').textContent = payment ? payment.summary : '—';
     var steps = node.querySelector('.steps');
     steps.textContent = '';
     (payment ? payment.lines : []).forEach(function (line) {
@@ -83,7 +90,22 @@ export const PANEL_JS = `'use strict';
     node.querySelector('[data-action="cancel"]').hidden = !capturing || step === 'processing' || step === 'succeeded';
   }
 
-  function onBridge(event) { bridges[event.bridgeId] = event; draw(event.bridgeId); }
+  function tick(id) {
+    var bridge = bridges[id];
+    if (!bridge || !cards[id]) return;
+    var seconds = Math.max(0, Math.floor((Date.now() - skew[id] - Date.parse(bridge.since)) / 1000));
+    var h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+    var text = (h ? h + ':' + (m < 10 ? '0' : '') : '') + m + ':' + (s < 10 ? '0' : '') + s;
+    var cell = cards[id].querySelector('.duration');
+    if (cell.textContent !== text) cell.textContent = text;
+  }
+  setInterval(function () { Object.keys(bridges).forEach(tick); }, 1000);
+
+  function onBridge(event) {
+    if (!(event.bridgeId in skew)) skew[event.bridgeId] = Date.now() - Date.parse(event.at);
+    bridges[event.bridgeId] = event;
+    draw(event.bridgeId);
+  }
   function onPayment(event) {
     payments[event.paymentId] = event;
     Object.keys(bridges).forEach(function (id) { if (bridges[id].paymentId === event.paymentId) draw(id); });
