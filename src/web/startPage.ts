@@ -26,7 +26,7 @@ export function renderStartPage(input: StartPageInput): string {
 <h1>Card capture gateway</h1>
 <p>Running in development at <code>${base}</code>.</p>
 <ul>
-<li>${link('/panel', 'Agent panel')}: sign in with the API key.</li>
+<li>${link('/panel', 'Agent panel')}: agents sign in with their own key (the terminal that started the gateway shows the first agent's key; add more with <code>npm run agents -- add NAME</code>).</li>
 <li>${link('/api/openapi.json', 'OpenAPI document')} of the payments API.</li>
 <li>${link('/readyz', 'Readiness')} and ${link('/healthz', 'liveness')}.</li>
 </ul>

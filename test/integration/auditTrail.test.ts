@@ -90,7 +90,7 @@ describe('AUDIT_RETENTION_DAYS', () => {
       const res = await fetch(`${tg.gateway.url}/panel/sign-in`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tg.baseUrl },
-        body: new URLSearchParams({ apiKey: 'wrong-key-0123456789abcdef' }).toString(),
+        body: new URLSearchParams({ key: 'wrong-key-0123456789abcdef' }).toString(),
       });
       expect(res.status).toBe(401);
       const key = `${tg.prefix}audit:panel`;

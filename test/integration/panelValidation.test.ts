@@ -1,6 +1,6 @@
 import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../support/fakeStripe';
-import { API_KEY, STORE_KINDS } from '../support/harness';
-import { openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
+import { STORE_KINDS } from '../support/harness';
+import { addAgent, openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
 
 jest.setTimeout(30_000);
 
@@ -10,7 +10,7 @@ async function signIn(rig: BridgeRig): Promise<{ cookie: string; csrf: string }>
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rig.tg.baseUrl },
-    body: new URLSearchParams({ apiKey: API_KEY }).toString(),
+    body: new URLSearchParams({ key: await addAgent(rig, 'alice') }).toString(),
   });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   const page = await (await fetch(`${rig.tg.gateway.url}/panel`, { headers: { cookie } })).text();

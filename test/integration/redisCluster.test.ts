@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { API_KEY, startTestGateway, type TestGateway } from '../support/harness';
+import { addTestAgent, startTestGateway, type TestGateway } from '../support/harness';
 import { startRedisCluster } from '../support/privateRedis';
 import { enterCard, enterPayCode } from './voiceSupport';
 
@@ -50,17 +50,17 @@ describe('a gateway on a Redis Cluster (REDIS_MODE=cluster)', () => {
 
   it('counts sign-in tries atomically and appends every audit entry on the cluster', async () => {
     const gateway = tg!;
-    const signIn = (apiKey: string) =>
+    const signIn = (key: string) =>
       fetch(`${gateway.gateway.url}/panel/sign-in`, {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: gateway.baseUrl },
-        body: new URLSearchParams({ apiKey }).toString(),
+        body: new URLSearchParams({ key }).toString(),
       });
     const statuses = (await Promise.all(Array.from({ length: 30 }, (_, i) => signIn(`wrong-key-${i}-0123456789abcdef`)))).map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(20);
-    expect((await signIn(API_KEY)).status).toBe(429);
+    expect((await signIn(await addTestAgent(gateway))).status).toBe(429);
     const audit = await gateway.gateway.store.readLog('audit:panel');
     expect(audit).toHaveLength(31);
     expect(gateway.logLines.filter((l) => /CROSSSLOT|audit entry failed/.test(l))).toEqual([]);

@@ -1,16 +1,16 @@
-import { API_KEY, STORE_KINDS, startTestGateway, type TestGateway } from '../support/harness';
+import { STORE_KINDS, addTestAgent, startTestGateway, type TestGateway } from '../support/harness';
 import { openPage } from '../support/payLinks';
 import { type PrivateRedis, startRedisServer } from '../support/privateRedis';
 
 jest.setTimeout(30_000);
 
 /** Posts the sign-in form as a browser on `origin` would. */
-function signIn(tg: TestGateway, apiKey: string, origin = tg.baseUrl): Promise<Response> {
+function signIn(tg: TestGateway, key: string, origin = tg.baseUrl): Promise<Response> {
   return fetch(`${tg.gateway.url}/panel/sign-in`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
-    body: new URLSearchParams({ apiKey }).toString(),
+    body: new URLSearchParams({ key }).toString(),
   });
 }
 
@@ -28,7 +28,7 @@ describe.each(STORE_KINDS)('panel sign-in throttling (%s store)', (kind) => {
     const statuses = answers.map((res) => res.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(90);
-    const locked = await signIn(tg, API_KEY);
+    const locked = await signIn(tg, await addTestAgent(tg));
     expect(locked.status).toBe(429);
     expect(locked.headers.get('set-cookie')).toBeNull();
     expect(await locked.text()).toContain('Too many wrong keys from this address.');
@@ -44,7 +44,7 @@ describe.each(STORE_KINDS)('panel sign-in throttling (%s store)', (kind) => {
       expect(page).not.toContain('That key is not valid');
     }
     for (let i = 0; i < 9; i += 1) expect((await signIn(tg, `wrong-key-${i}-0123456789abcdef`)).status).toBe(401);
-    expect((await signIn(tg, API_KEY)).status).toBe(303);
+    expect((await signIn(tg, await addTestAgent(tg))).status).toBe(303);
   });
 });
 
@@ -63,10 +63,11 @@ describe('rate limits when Redis cannot be reached', () => {
 
   it('refuses sign-in with a clear message and pay pages with 429/503, never letting them through', async () => {
     const created = await tg!.createPayment({ channel: 'link' });
+    const agentKey = await addTestAgent(tg!);
     expect((await openPage(tg!, created.payUrl)).status).toBe(200);
     await redis!.stop();
 
-    const refused = await signIn(tg!, API_KEY);
+    const refused = await signIn(tg!, agentKey);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('set-cookie')).toBeNull();
     expect(await refused.text()).toContain('Sign-in is unavailable right now.');

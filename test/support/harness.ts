@@ -254,3 +254,8 @@ export class TestCall {
 export function cardKeys(number: string, brand: string): string[] {
   return [`${number}#`, '1230', brand === 'american-express' ? '1234' : '123', '1'];
 }
+
+/** Creates a panel agent on the test gateway and answers the key it signs in with. */
+export async function addTestAgent(tg: TestGateway, name = 'tester', role: 'agent' | 'supervisor' = 'agent'): Promise<string> {
+  return (await tg.gateway.agents.add(name, role, new Date())).key;
+}
