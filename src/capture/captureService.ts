@@ -291,22 +291,28 @@ export class CaptureService {
         message: 'The card details were no longer available.',
       });
     }
-    const token = await this.deps.vault.issueToken(paymentId, {
-      cardNumber: refs.cardNumber,
-      expiry: refs.expiry,
-      securityCode: refs.securityCode,
-    });
-    const result = await this.deps.processor.charge({
-      token,
-      paymentId,
-      amount: payment.amount,
-      currency: payment.currency,
-      idempotencyKey: `${paymentId}-charge-${attempt}`,
-      callSid: session.callSid,
-      ...(payment.description ? { description: payment.description } : {}),
-    });
-    // PCI DSS 3.3.1: the security code goes as soon as the processor has answered, either way.
-    await this.deps.vault.discard(paymentId, [refs.securityCode]);
+    let result: ChargeResult;
+    try {
+      const token = await this.deps.vault.issueToken(paymentId, {
+        cardNumber: refs.cardNumber,
+        expiry: refs.expiry,
+        securityCode: refs.securityCode,
+      });
+      result = await this.deps.processor.charge({
+        token,
+        paymentId,
+        amount: payment.amount,
+        currency: payment.currency,
+        idempotencyKey: `${paymentId}-charge-${attempt}`,
+        callSid: session.callSid,
+        ...(payment.description ? { description: payment.description } : {}),
+      });
+    } finally {
+      // PCI DSS 3.3.1: the security code goes as soon as the processor has answered, either way,
+      // and also when the token or the processor failed: the processor may hold the charge already,
+      // and nothing may keep the code at rest while that is found out.
+      await this.deps.vault.discard(paymentId, [refs.securityCode]);
+    }
     this.log(session).info('processor answered', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
     return this.applyChargeResult(session.callSid, attempt, replyTurn, result);
   }
