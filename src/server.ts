@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { CaptureService } from './capture/captureService';
 import { CallSessionRepository } from './capture/callSession';
 import { FlowRegistry } from './capture/flowRegistry';
+import { ChargeReconciler } from './capture/chargeReconciler';
+import { PendingCharges } from './capture/pendingCharges';
 import { loadConfig, type Config } from './config/config';
 import { loadFlows } from './flows/loadFlows';
 import { createApp } from './http/app';
@@ -57,6 +59,8 @@ export interface RunningGateway {
   logger: Logger;
   store: KeyValueStore;
   capture: CaptureService;
+  /** Follows up charges whose answer came after the call (or never reached it). */
+  reconciler: ChargeReconciler;
   /** Agent-assisted payments: the call bridge and its masked events. */
   bridges: BridgeService;
   /** The agents who may sign in to the panel. */
@@ -124,6 +128,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const render = createTwimlRenderer(voiceUrls(config.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
+  const pendingCharges = new PendingCharges(store);
   const capture = new CaptureService({
     flows,
     sessions: new CallSessionRepository(store, config.sessionTtlSeconds),
@@ -134,10 +139,20 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     render,
     processorTimeoutMs: config.processorTimeoutMs,
+    holdLimitMs: config.processorHoldLimitSeconds * 1000,
+    pendingCharges,
     metrics,
     observer: captureObserver,
   });
   const checkPayment = (fields: Record<string, unknown>) => checkNewPayment(fields, processor);
+  const reconciler = new ChargeReconciler({
+    pendingCharges,
+    processor,
+    settle: (charge, result) => capture.settleCharge(charge, result),
+    clock,
+    logger,
+    intervalMs: config.reconcileIntervalMs,
+  });
   const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
   captureObserver.attach(bridge.service);
   const payLinks = composePayLinks(config, { store, payments, capture, flows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
@@ -182,6 +197,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // Tracking is attached first so it sees every request the app answers.
   const drainer = trackRequests(server);
   server.on('request', app);
+  reconciler.start();
 
   if (!config.twilioAuthToken) {
     logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only)');
@@ -200,6 +216,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     store: rawStore,
     capture,
+    reconciler,
     bridges: bridge.service,
     agents: bridge.agents,
     events: bridge.events,
@@ -212,6 +229,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       bridge.panel.closeStreams();
       const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
+      await reconciler.stop();
       await bridge.close();
       await rawStore.close();
     },

@@ -23,6 +23,8 @@ export interface CallSession {
   vaultRefs: CardRefs;
   lastReply: { turn: number; twiml: string } | null;
   startedAt: string;
+  /** When the current charge attempt started (ISO): the hold limit is measured from it. */
+  chargeStartedAt?: string;
 }
 
 /** Call sessions in the key-value store, written only by compare-and-set. */

@@ -10,6 +10,7 @@ import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
 import type { CaptureObserver } from './captureObserver';
 import type { FlowRegistry } from './flowRegistry';
+import type { PendingCharge, PendingCharges } from './pendingCharges';
 import { STATE } from './machine';
 import { projectPayment, projectionChanged } from './projection';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
@@ -35,6 +36,13 @@ export interface CaptureServiceDeps {
   render: Renderer;
   /** How long a webhook waits for the processor before the caller hears a holding message. */
   processorTimeoutMs: number;
+  /**
+   * How long, from the start of a charge, a caller may be held for the processor's answer; past
+   * it the caller hears that the result will follow, and the charge is settled after the call.
+   */
+  holdLimitMs: number;
+  /** Charges waiting for the processor's answer, shared by every process. */
+  pendingCharges: PendingCharges;
   /** How long an ended call's session is kept, so late duplicates still get their answer. */
   endedSessionTtlSeconds?: number;
   /** Counts ended captures; optional so the service can run without metrics. */
@@ -54,7 +62,7 @@ const MAX_DIGITS = 40;
  * but charges in flight, so any process can take the next webhook of any call.
  */
 export class CaptureService {
-  private readonly chargesInFlight = new Map<string, Promise<string>>();
+  private readonly chargesInFlight = new Map<string, Promise<string | null>>();
 
   constructor(private readonly deps: CaptureServiceDeps) {}
 
@@ -232,12 +240,14 @@ export class CaptureService {
     const captureOver = final || state.value === STATE.succeeded;
     if (captureOver) for (const ref of Object.values(refs)) if (ref) released.push(ref);
 
+    const startsCharge = state.value === STATE.processing && session.state.value !== STATE.processing;
     const updated: CallSession = {
       ...session,
       paymentId: state.context.payment?.id ?? session.paymentId,
       turn: session.turn + 1,
       state,
       vaultRefs: captureOver ? {} : refs,
+      ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
     };
     const returnTo = final && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
     const twiml = this.deps.render({ flow, state, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
@@ -255,16 +265,15 @@ export class CaptureService {
     // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
     if (updated.paymentId && projectionChanged(session.state, state)) await this.project(updated, newVersion);
     await this.notify({ before: session, after: updated, final });
-    if (state.value === STATE.processing && session.state.value !== STATE.processing) {
-      return this.awaitCharge(updated, replyTurn ?? updated.turn);
-    }
+    if (startsCharge) return this.awaitCharge(updated, replyTurn ?? updated.turn);
     return twiml;
   }
 
   /**
    * Waits for the charge of the current attempt, starting it unless this process already has it in
    * flight. A slow processor gets the caller a holding message and a `<Redirect>` back here; a
-   * retry after a crash reuses the attempt's idempotency key, so the processor charges once.
+   * retry after a crash reuses the attempt's idempotency key, so the processor charges once. Past
+   * the hold limit the caller is told the result will follow and the call ends.
    */
   private async awaitCharge(session: CallSession, replyTurn: number): Promise<string> {
     const attempt = session.state.context.chargeAttempts;
@@ -275,12 +284,45 @@ export class CaptureService {
       this.chargesInFlight.set(key, inFlight);
     }
     const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), this.deps.processorTimeoutMs).unref());
-    const answered = await Promise.race([inFlight.catch(() => null), timeout]);
+    const answered = await Promise.race([
+      inFlight.catch((error: unknown) => {
+        this.log(session).warn('charge failed before an answer; its outcome will be looked up', { error: errorName(error), attempt });
+        return null;
+      }),
+      timeout,
+    ]);
     if (answered !== null) return answered;
+    if (this.holdExpired(session)) return this.deferCharge(session.callSid, attempt, replyTurn);
     return this.stillProcessing(session.callSid, replyTurn === session.turn);
   }
 
-  private async charge(session: CallSession, attempt: number, replyTurn: number): Promise<string> {
+  /** Whether the caller has held for the processor as long as they may. */
+  private holdExpired(session: CallSession): boolean {
+    if (!session.chargeStartedAt) return false;
+    return this.deps.clock.now().getTime() - Date.parse(session.chargeStartedAt) >= this.deps.holdLimitMs;
+  }
+
+  /** Ends the call with "the result will follow"; the payment stays processing until the processor answers. */
+  private async deferCharge(callSid: string, attempt: number, replyTurn: number): Promise<string> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+      const { value: session, version } = found;
+      if (session.state.value !== STATE.processing || session.state.context.chargeAttempts !== attempt) return this.replay(session, -1);
+      const outcome = await this.advance(session, version, { type: 'processor.overdue' }, replyTurn);
+      if (outcome !== null) {
+        this.log(session).warn('processor overdue: the call ends and the charge is settled later', { attempt });
+        return outcome;
+      }
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates while deferring the charge`);
+  }
+
+  /**
+   * Charges the attempt, or, when an earlier try of it already sent the card (the security code is
+   * gone), asks the processor what became of it. Null while nobody knows yet.
+   */
+  private async charge(session: CallSession, attempt: number, replyTurn: number): Promise<string | null> {
     const paymentId = session.paymentId!;
     const payment = await this.deps.payments.get(paymentId);
     const refs = session.vaultRefs;
@@ -290,6 +332,26 @@ export class CaptureService {
         code: 'processing_error',
         message: 'The card details were no longer available.',
       });
+    }
+    const idempotencyKey = `${paymentId}-charge-${attempt}`;
+    // Recorded before the card leaves, so that a crash or a hang at any point leaves a trace
+    // that some process will follow up.
+    const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
+    await this.deps.pendingCharges.record({
+      paymentId,
+      callSid: session.callSid,
+      attempt,
+      idempotencyKey,
+      since,
+      dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
+    });
+    if (!(await this.deps.vault.has(paymentId, refs.securityCode))) {
+      const known = await this.lookUp(paymentId, idempotencyKey);
+      if (!known) return null;
+      this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
+      const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
+      await this.forgetPending(session, attempt);
+      return answer;
     }
     let result: ChargeResult;
     try {
@@ -303,7 +365,7 @@ export class CaptureService {
         paymentId,
         amount: payment.amount,
         currency: payment.currency,
-        idempotencyKey: `${paymentId}-charge-${attempt}`,
+        idempotencyKey,
         callSid: session.callSid,
         ...(payment.description ? { description: payment.description } : {}),
       });
@@ -314,10 +376,51 @@ export class CaptureService {
       await this.deps.vault.discard(paymentId, [refs.securityCode]);
     }
     this.log(session).info('processor answered', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
-    return this.applyChargeResult(session.callSid, attempt, replyTurn, result);
+    const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, result);
+    await this.forgetPending(session, attempt);
+    return answer;
   }
 
-  private async applyChargeResult(callSid: string, attempt: number, replyTurn: number, result: ChargeResult): Promise<string> {
+  /** Strikes an answered charge off the ledger; should that fail, a sweeper finds the answer already recorded. */
+  private async forgetPending(session: CallSession, attempt: number): Promise<void> {
+    try {
+      await this.deps.pendingCharges.drop(session.paymentId!, attempt);
+    } catch (error) {
+      this.log(session).warn('answered charge left on the pending ledger', { attempt, error: errorName(error) });
+    }
+  }
+
+  /** The processor's word on an earlier charge, or null when it has none (or cannot be asked). */
+  private async lookUp(paymentId: string, idempotencyKey: string): Promise<ChargeResult | null> {
+    if (!this.deps.processor.lookUp) return null;
+    const found = await this.deps.processor.lookUp({ paymentId, idempotencyKey });
+    return found.outcome === 'unknown' ? null : found;
+  }
+
+  /**
+   * Records the processor's answer to a pending charge, found after the fact: on the capture while
+   * it still waits for it (the caller may still be holding), else straight on the payment.
+   */
+  async settleCharge(charge: PendingCharge, result: ChargeResult): Promise<void> {
+    const found = await this.deps.sessions.get(charge.callSid);
+    const session = found?.value;
+    if (session && session.paymentId === charge.paymentId && session.state.value === STATE.processing && session.state.context.chargeAttempts === charge.attempt) {
+      // A process that died mid-charge never deleted the security code.
+      if (session.vaultRefs.securityCode) await this.deps.vault.discard(charge.paymentId, [session.vaultRefs.securityCode]);
+      await this.applyChargeResult(charge.callSid, charge.attempt, null, result);
+      return;
+    }
+    await this.settlePayment(charge.paymentId, charge.attempt, result);
+  }
+
+  private async settlePayment(paymentId: string, attempt: number, result: ChargeResult): Promise<void> {
+    const settled = await this.deps.payments.settle(paymentId, result);
+    if (settled) {
+      this.deps.logger.child({ paymentId }).info('charge settled after the call', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
+    }
+  }
+
+  private async applyChargeResult(callSid: string, attempt: number, replyTurn: number | null, result: ChargeResult): Promise<string> {
     const event: CaptureEvent =
       result.outcome === 'approved'
         ? { type: 'processor.approved', reference: result.reference }
@@ -326,6 +429,11 @@ export class CaptureService {
       const found = await this.deps.sessions.get(callSid);
       if (!found) throw new Error(`call ${callSid}: session vanished during the charge`);
       const { value: session, version } = found;
+      if (session.state.context.chargeAttempts === attempt && session.state.value === STATE.deferred && session.paymentId) {
+        // The caller was told the result would follow: it goes on the payment.
+        await this.settlePayment(session.paymentId, attempt, result);
+        return this.replay(session, -1);
+      }
       if (session.state.value !== STATE.processing || session.state.context.chargeAttempts !== attempt) {
         return this.replay(session, -1);
       }
@@ -409,4 +517,9 @@ function agentEvent(action: AgentAction, stateName: string, at: string): Capture
       // The same choice as the caller's "press 1 to try another card".
       return stateName === STATE.declined ? { type: 'dtmf.entered', digits: '1', at } : null;
   }
+}
+
+/** An error's class name only: a processor's message might echo what it was sent. */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }

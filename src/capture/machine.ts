@@ -20,6 +20,8 @@ export const STATE = {
   awaitingAgent: 'awaitingAgent',
   confirming: 'confirming',
   processing: 'processing',
+  /** The call ended before the processor answered; the result is recorded when it arrives. */
+  deferred: 'deferred',
   declined: 'declined',
   succeeded: 'succeeded',
   completed: 'completed',
@@ -204,6 +206,11 @@ export function createCaptureMachine(flow: Flow) {
         });
       }),
       stillProcessing: enqueueActions(({ enqueue }) => enqueue.assign({ notices: [notice('processing.stillWorking')] })),
+      deferResult: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ notices: [notice('processing.later')] });
+        // The processor already has the charge: a later answer needs no card data.
+        enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
+      }),
       markCallEnded: enqueueActions(({ enqueue }) => enqueue.assign({ callEnded: true })),
       repeatReference: enqueueActions(({ enqueue, context }) =>
         enqueue.assign({ referenceRepeats: context.referenceRepeats + 1, notices: [notice('approved')] }),
@@ -318,6 +325,8 @@ export function createCaptureMachine(flow: Flow) {
             { target: STATE.failed, actions: { type: 'recordDecline', params: { final: true } } },
           ],
           'processor.pending': { actions: 'stillProcessing' },
+          // Held too long: the caller is told the result will follow and the call ends.
+          'processor.overdue': { target: STATE.deferred, actions: 'deferResult' },
           // The charge is already on its way: its answer, not the hang-up, decides the payment.
           'call.hungUp': { actions: 'markCallEnded' },
           'agent.canceled': {},
@@ -363,6 +372,7 @@ export function createCaptureMachine(flow: Flow) {
       },
       [STATE.completed]: ENDED,
       [STATE.failed]: ENDED,
+      [STATE.deferred]: ENDED,
       [STATE.canceled]: ENDED,
       [STATE.abandoned]: ENDED,
       [STATE.hungUp]: ENDED,

@@ -10,6 +10,7 @@ const STATUS_BY_STATE: Record<string, Payment['status']> = {
   [STATE.confirming]: 'capturing',
   [STATE.declined]: 'capturing',
   [STATE.processing]: 'processing',
+  [STATE.deferred]: 'processing',
   [STATE.succeeded]: 'succeeded',
   [STATE.completed]: 'succeeded',
   [STATE.failed]: 'failed',

@@ -64,6 +64,8 @@ export type CaptureEvent =
   | { type: 'processor.approved'; reference: string }
   | { type: 'processor.declined'; code: DeclineCode; message: string }
   | { type: 'processor.pending' }
+  /** The processor has not answered within the hold limit; the charge is settled after the call. */
+  | { type: 'processor.overdue' }
   | { type: 'agent.confirmed' }
   | { type: 'agent.reenter' }
   | { type: 'agent.timedOut' }

@@ -32,6 +32,10 @@ export interface Config {
   readonly bridge: BridgeSettings;
   readonly sandboxLatencyMs: number;
   readonly processorTimeoutMs: number;
+  /** How long from the start of a charge a caller holds before hearing that the result will follow. */
+  readonly processorHoldLimitSeconds: number;
+  /** How often each process looks for pending charges to ask the processor about. */
+  readonly reconcileIntervalMs: number;
   readonly agentDial: string | null;
   readonly flowsDir: string;
   readonly defaultFlow: string;
@@ -110,6 +114,8 @@ const envSchema = z.object({
   PROCESSOR: z.enum(PROCESSOR_KINDS, { message: `must be one of: ${PROCESSOR_KINDS.join(', ')}` }).default('sandbox'),
   SANDBOX_LATENCY_MS: intWithDefault(0, 0, 60_000),
   PROCESSOR_TIMEOUT_MS: intWithDefault(8000, 100, 12_000),
+  PROCESSOR_HOLD_LIMIT_SECONDS: intWithDefault(45, 15, 3600),
+  RECONCILE_INTERVAL_MS: intWithDefault(5000, 100, 600_000),
   AGENT_DIAL: optionalText.pipe(
     z
       .string()
@@ -185,6 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridge: bridgeSettings(env),
     sandboxLatencyMs: e.SANDBOX_LATENCY_MS,
     processorTimeoutMs: e.PROCESSOR_TIMEOUT_MS,
+    processorHoldLimitSeconds: e.PROCESSOR_HOLD_LIMIT_SECONDS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     agentDial: e.AGENT_DIAL ?? null,
     flowsDir: e.FLOWS_DIR,
     defaultFlow: e.DEFAULT_FLOW,

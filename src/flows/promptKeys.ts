@@ -35,6 +35,7 @@ export const PROMPT_KEYS = [
   'agentCheck.reenter',
   'processing',
   'processing.stillWorking',
+  'processing.later',
   'approved',
   'approved.repeat',
   'declined.card_declined',

@@ -56,7 +56,7 @@ const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
   [STATE.collectingExpiry]: 'expiry',
   [STATE.collectingSecurityCode]: 'securityCode',
 };
-const ENDED_STATES: ReadonlySet<string> = new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp]);
+const ENDED_STATES: ReadonlySet<string> = new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp, STATE.deferred]);
 const MAX_STEPS = 24;
 const LOCK_POLL_MS = 50;
 

@@ -18,5 +18,7 @@ export function instrumentProcessor(processor: Processor, metrics: GatewayMetric
         throw error;
       }
     },
+    // Looking up an earlier charge is not a charge: it is passed on uncounted.
+    ...(processor.lookUp ? { lookUp: processor.lookUp.bind(processor) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { generatePayCode, generatePaymentId } from '../domain/codes';
 import type { Clock } from '../ports/clock';
 import type { PaymentSummary } from '../capture/types';
+import type { ChargeResult } from '../ports/processor';
 import { effectiveStatus, type Payment, type PaymentChannel } from './payment';
 import type { PaymentRepository } from './paymentRepository';
 
@@ -107,8 +108,29 @@ export class PaymentService {
     const now = this.clock.now().toISOString();
     await this.payments.update(paymentId, (p) => {
       if (p.projectedVersion >= sessionVersion) return null;
-      return { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
+      const next = { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
+      // A charge settled after its call (by whichever process heard first) is never reopened by
+      // the call's own, older, view of it.
+      if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed')) return null;
+      return next;
     });
+  }
+
+  /**
+   * Records the processor's answer on a payment whose call has ended while it was processing.
+   * True when this call changed it; a payment no longer processing is left as it is.
+   */
+  async settle(paymentId: string, result: ChargeResult): Promise<boolean> {
+    const now = this.clock.now().toISOString();
+    let changed = false;
+    await this.payments.update(paymentId, (p) => {
+      if (p.status !== 'processing') return null;
+      changed = true;
+      return result.outcome === 'approved'
+        ? { ...p, status: 'succeeded', reference: result.reference, failure: null, updatedAt: now }
+        : { ...p, status: 'failed', failure: { code: result.code, message: result.message }, updatedAt: now };
+    });
+    return changed;
   }
 }
 

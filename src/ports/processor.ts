@@ -45,6 +45,15 @@ export type RefundResult =
   | { outcome: 'approved'; reference: string; status: 'succeeded' | 'pending' }
   | { outcome: 'failed'; code: string; message: string };
 
+/** Which charge to look up: the attempt's idempotency key names it; no card data is needed. */
+export interface ChargeLookUpRequest {
+  paymentId: string;
+  idempotencyKey: string;
+}
+
+/** What the processor says of an earlier charge: its answer, or `unknown` while it has none to give. */
+export type ChargeLookUp = ChargeResult | { outcome: 'unknown' };
+
 /** A payment processor adapter: receives a vault token, answers approved or declined. */
 export interface Processor {
   readonly name: string;
@@ -55,6 +64,11 @@ export interface Processor {
    */
   units(amount: string, currency: string): AmountInUnits;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * The outcome of a charge whose answer never reached the gateway (it timed out, threw, or the
+   * process died). Never throws: anything short of a definite answer is `unknown`, and is asked again.
+   */
+  lookUp?(request: ChargeLookUpRequest): Promise<ChargeLookUp>;
   /** Refunds all or part of an approved charge; adapters that cannot refund leave it out. */
   refund?(request: RefundRequest): Promise<RefundResult>;
 }

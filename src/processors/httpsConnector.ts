@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../config/processorConfig';
 import { isoUnits } from '../domain/units';
-import type { AmountInUnits, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { Vault } from '../ports/vault';
 import { declined, isDeclineCode, redeemCard, safeProcessorMessage } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
@@ -23,6 +23,8 @@ const chargeAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('approved'), reference: REFERENCE }),
   z.object({ status: z.literal('declined'), reference: REFERENCE.optional(), declineCode: z.string().optional(), message: z.string().optional() }),
 ]);
+
+const statusAnswer = z.union([chargeAnswer, z.object({ status: z.enum(['unknown', 'pending']) })]);
 
 const refundAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('approved'), reference: REFERENCE }),
@@ -82,9 +84,17 @@ export class HttpsConnector implements Processor {
 
     const answer = chargeAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
-    if (answer.data.status === 'approved') return { outcome: 'approved', reference: answer.data.reference };
-    const code: DeclineCode = isDeclineCode(answer.data.declineCode) ? answer.data.declineCode : 'card_declined';
-    return declined(code, safeProcessorMessage(answer.data.message, DECLINE_MESSAGES[code]));
+    return fromChargeAnswer(answer.data);
+  }
+
+  /** Asks the endpoint what became of a charge (`type: "status"`, no card data); anything unclear is `unknown`. */
+  async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
+    const body = JSON.stringify({ type: 'status', payment: { id: request.paymentId }, idempotencyKey: request.idempotencyKey });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    const answer = delivery.ok ? statusAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return { outcome: 'unknown' };
+    const data = answer.data;
+    return data.status === 'approved' || data.status === 'declined' ? fromChargeAnswer(data) : { outcome: 'unknown' };
   }
 
   /** Asks the same endpoint for a refund (`type: "refund"`); no card data is sent. */
@@ -149,8 +159,13 @@ export class HttpsConnector implements Processor {
   }
 }
 
-
 /** `amountMinor` is `amount` × 10^`amountExponent`, in ISO 4217's minor unit of the currency. */
 function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
   return { amountMinor: amount.value, amountExponent: amount.exponent, amountUnit: 'iso4217' };
+}
+
+function fromChargeAnswer(answer: z.infer<typeof chargeAnswer>): ChargeResult {
+  if (answer.status === 'approved') return { outcome: 'approved', reference: answer.reference };
+  const code: DeclineCode = isDeclineCode(answer.declineCode) ? answer.declineCode : 'card_declined';
+  return declined(code, safeProcessorMessage(answer.message, DECLINE_MESSAGES[code]));
 }

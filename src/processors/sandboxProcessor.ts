@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import { isoUnits } from '../domain/units';
-import type { AmountInUnits, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { CardData, Vault } from '../ports/vault';
 import { sandboxOutcomeFor } from './sandboxCards';
 
@@ -90,6 +90,17 @@ export class SandboxProcessor implements Processor {
       const saved = await this.store.compareAndSet(key, claim, JSON.stringify(record), this.recordTtlSeconds);
       if (saved !== null) return result;
       // The claim lapsed and another call took the key over; its answer is the one that stands.
+    }
+  }
+
+  /** Reads the attempt's idempotency record: its result once done, `unknown` while absent or in flight. */
+  async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
+    try {
+      const existing = await this.store.get(`sandbox:charge:${request.idempotencyKey}`);
+      const record = existing ? parseRecord(existing.value) : null;
+      return record?.state === 'done' ? record.result : { outcome: 'unknown' };
+    } catch {
+      return { outcome: 'unknown' };
     }
   }
 

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../config/processorConfig';
-import type { AmountInUnits, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { Vault } from '../ports/vault';
 import { declined, redeemCard, safeProcessorMessage } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
@@ -68,7 +68,8 @@ export class StripeProcessor implements Processor {
           confirm: true,
           ...(request.description ? { description: request.description } : {}),
           ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
-          metadata: { payment_id: request.paymentId, ...(request.callSid ? { call_sid: request.callSid } : {}) },
+          // charge_key names the attempt, so a charge whose answer was lost can be found again.
+          metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) },
         },
         { idempotencyKey: request.idempotencyKey },
       );
@@ -82,6 +83,40 @@ export class StripeProcessor implements Processor {
       return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
     }
     return declined('processing_error', `The payment ended in status ${intent.status}.`);
+  }
+
+  /**
+   * Finds the attempt's PaymentIntent by its metadata and reads its outcome. Stripe's search index
+   * lags writes by up to a minute, so "not found" is `unknown`, to be asked again later.
+   */
+  async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
+    let intents: Stripe.PaymentIntent[];
+    try {
+      const found = await this.stripe.paymentIntents.search({ query: `metadata['payment_id']:'${searchValue(request.paymentId)}'`, limit: 100 });
+      intents = found.data.filter((intent) => intent.metadata?.charge_key === request.idempotencyKey);
+    } catch {
+      return { outcome: 'unknown' };
+    }
+    const intent = intents.find((i) => i.status === 'succeeded') ?? intents[0];
+    if (!intent) return { outcome: 'unknown' };
+    switch (intent.status) {
+      case 'succeeded':
+        return { outcome: 'approved', reference: intent.id };
+      case 'requires_payment_method': {
+        const error = intent.last_payment_error;
+        if (!error) return { outcome: 'unknown' };
+        const code = mapStripeDecline({ code: error.code, decline_code: error.decline_code, message: error.message });
+        return declined(code, safeProcessorMessage(error.message, DECLINE_MESSAGES[code]));
+      }
+      case 'requires_action':
+        await this.cancel(intent.id, request.idempotencyKey);
+        return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+      case 'canceled':
+        return declined('card_declined');
+      default:
+        // processing, requires_confirmation, requires_capture: Stripe has not decided yet.
+        return { outcome: 'unknown' };
+    }
   }
 
   /** Refunds a PaymentIntent, fully or partly, under the refund's own idempotency key. */
@@ -119,6 +154,11 @@ export function clientAddress(apiUrl: string | null): Pick<Stripe.StripeConfig, 
   const url = new URL(apiUrl);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
+}
+
+/** A value inside a search query's single quotes; payment ids never hold quotes, but nothing may break out. */
+function searchValue(value: string): string {
+  return value.replace(/[\\']/g, (c) => `\\${c}`);
 }
 
 function fromStripeError(error: unknown): ChargeResult {

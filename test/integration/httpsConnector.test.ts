@@ -117,6 +117,27 @@ describe('HttpsConnector against a receiver on loopback', () => {
     expect(receiver.received).toHaveLength(before);
   });
 
+  it('looks a charge up with a signed type "status" request holding the idempotency key and no card data', async () => {
+    const approved = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    const declined = await vaultedChargeRequest(vault, { number: '4000000000009995' });
+    const charged = await connector.charge(approved);
+    await connector.charge(declined);
+    receiver.received.length = 0;
+
+    expect(await connector.lookUp({ paymentId: approved.paymentId, idempotencyKey: approved.idempotencyKey })).toEqual(charged);
+    expect(await connector.lookUp({ paymentId: declined.paymentId, idempotencyKey: declined.idempotencyKey })).toMatchObject({ outcome: 'declined', code: 'insufficient_funds' });
+    expect(await connector.lookUp({ paymentId: 'pay_never', idempotencyKey: 'pay_never-charge-1' })).toEqual({ outcome: 'unknown' });
+    const [first] = receiver.received;
+    expect(first!.body).toEqual({ type: 'status', payment: { id: approved.paymentId }, idempotencyKey: approved.idempotencyKey });
+    expect(first!.headers['idempotency-key']).toBe(approved.idempotencyKey);
+    expect(receiver.received.every((r) => r.signature.ok)).toBe(true);
+    expect(receiver.received.map((r) => r.raw).join(' ')).not.toMatch(/4242424242424242|4000000000009995/);
+
+    receiver.failNext(5, 503);
+    expect(await connector.lookUp({ paymentId: approved.paymentId, idempotencyKey: approved.idempotencyKey })).toEqual({ outcome: 'unknown' });
+    receiver.failNext(0, 503);
+  });
+
   it('asks for a refund with type "refund" and no card data', async () => {
     const result = await connector.refund({ paymentId: 'pay_r', paymentReference: 'ch_1', amount: '5.00', currency: 'USD', idempotencyKey: 'pay_r-re_1' });
     expect(result).toEqual({ outcome: 'approved', reference: expect.stringMatching(/^rf_/), status: 'succeeded' });

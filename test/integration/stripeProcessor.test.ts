@@ -49,6 +49,7 @@ describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
       description: 'Invoice 1042',
       statement_descriptor_suffix: 'PHONE PAY',
       'metadata[payment_id]': request.paymentId,
+      'metadata[charge_key]': request.idempotencyKey,
       'metadata[call_sid]': request.callSid,
     });
     expect(pi!.headers['idempotency-key']).toBe(request.idempotencyKey);
@@ -115,6 +116,40 @@ describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
   it('answers processing_error when Stripe refuses the key', async () => {
     const wrongKey = new StripeProcessor(vault, { secretKey: 'sk_test_wrongKey0123456789', statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
     expect(await wrongKey.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }))).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+  });
+
+  describe('looking a charge up after its answer was lost', () => {
+    it('finds the approved PaymentIntent of the attempt by its metadata, sending no card data', async () => {
+      const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+      const charged = await stripe.charge(request);
+      // A second attempt of the same payment is another PaymentIntent with the same payment_id.
+      await stripe.charge(await vaultedChargeRequest(vault, { number: '4000000000009995' }, { paymentId: request.paymentId, idempotencyKey: `${request.paymentId}-charge-1` }));
+      fake.requests.length = 0;
+
+      expect(await stripe.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toEqual(charged);
+      const search = fake.requests.at(-1)!;
+      expect(search.method).toBe('GET');
+      expect(search.path).toBe('/v1/payment_intents/search');
+      expect(decodeURIComponent(JSON.stringify(search.headers)) + search.raw).not.toContain('4242424242424242');
+    });
+
+    it("reads a declined attempt's reason from the PaymentIntent's last payment error", async () => {
+      const request = await vaultedChargeRequest(vault, { number: '4000000000009995' });
+      expect(await stripe.charge(request)).toMatchObject({ outcome: 'declined', code: 'insufficient_funds' });
+      expect(await stripe.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toEqual({
+        outcome: 'declined',
+        code: 'insufficient_funds',
+        message: expect.any(String),
+      });
+    });
+
+    it('answers unknown for an attempt Stripe has no PaymentIntent for, and when Stripe cannot be reached', async () => {
+      expect(await stripe.lookUp({ paymentId: 'pay_neverCharged', idempotencyKey: 'pay_neverCharged-charge-1' })).toEqual({ outcome: 'unknown' });
+      fake.failNext(5);
+      const flaky = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
+      expect(await flaky.lookUp({ paymentId: 'pay_any', idempotencyKey: 'pay_any-charge-1' })).toEqual({ outcome: 'unknown' });
+      fake.failNext(0);
+    });
   });
 
   it('refunds part of a PaymentIntent through the Refund API under the refund idempotency key', async () => {

@@ -72,6 +72,7 @@ const SAMPLE_EVENTS: CaptureEvent[] = [
   APPROVED,
   ...DECLINE_CODES.map(declined),
   PENDING,
+  { type: 'processor.overdue' },
   { type: 'agent.confirmed' },
   { type: 'agent.reenter' },
   { type: 'agent.timedOut' },
@@ -226,7 +227,7 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
 
   it('keeps every ended capture as it ended, whatever arrives afterwards', () => {
     const ended = reached.filter((s) => s.status === 'done');
-    expect(new Set(ended.map((s) => s.value))).toEqual(new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp]));
+    expect(new Set(ended.map((s) => s.value))).toEqual(new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp, STATE.deferred]));
     for (const snapshot of ended) {
       for (const event of SAMPLE_EVENTS) {
         const [after] = transition(machine, snapshot, event);

@@ -80,6 +80,11 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       res.json(replay);
       return;
     }
+    if (body.type === 'status') {
+      // A charge this receiver never decided: nothing to replay yet.
+      res.json({ status: 'unknown' });
+      return;
+    }
     let answer: unknown;
     if (body.type === 'refund') {
       const reference = `rf_${randomBytes(6).toString('hex')}`;

@@ -52,6 +52,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
   const methods = new Map<string, { number: string; last4: string }>();
   const intents: FakeStripe['intents'] = new Map();
+  /** Every PaymentIntent as Stripe would return it now, for retrieval and search. */
+  const intentObjects = new Map<string, Record<string, unknown>>();
   const refunds: FakeStripe['refunds'] = new Map();
   const idempotent = new Map<string, { path: string; raw: string; status: number; body: unknown }>();
   let failures = 0;
@@ -114,20 +116,28 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const pi = id('pi');
     const amount = Number(form.amount);
     const currency = form.currency ?? '';
-    const base = { id: pi, object: 'payment_intent', amount, currency, payment_method: form.payment_method, metadata: {}, livemode: false };
+    const metadata = Object.fromEntries(
+      Object.entries(form)
+        .map(([name, value]) => [/^metadata\[(.+)\]$/.exec(name)?.[1], value] as const)
+        .filter((entry): entry is readonly [string, string] => entry[0] !== undefined),
+    );
+    const base = { id: pi, object: 'payment_intent', amount, currency, payment_method: form.payment_method, metadata, livemode: false };
     if (method.number === THREE_D_SECURE_CARD) {
       intents.set(pi, { amount, currency, status: 'requires_action' });
-      res.json({ ...base, status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
+      intentObjects.set(pi, { ...base, status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
+      res.json(intentObjects.get(pi));
       return;
     }
     const outcome = OUTCOMES.get(method.number) ?? 'succeeded';
     if (outcome === 'succeeded') {
       intents.set(pi, { amount, currency, status: 'succeeded' });
-      res.json({ ...base, status: 'succeeded', latest_charge: id('ch') });
+      intentObjects.set(pi, { ...base, status: 'succeeded', latest_charge: id('ch') });
+      res.json(intentObjects.get(pi));
       return;
     }
     intents.set(pi, { amount, currency, status: 'requires_payment_method' });
     const error = STRIPE_ERRORS[outcome]!;
+    intentObjects.set(pi, { ...base, status: 'requires_payment_method', last_payment_error: { type: 'card_error', ...error } });
     res.status(402).json({
       error: {
         type: 'card_error',
@@ -139,6 +149,20 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     });
   });
 
+  // Stripe's search language, as far as the adapter uses it: one `metadata['key']:'value'` clause.
+  app.get('/v1/payment_intents/search', (req, res) => {
+    const query = String(req.query.query ?? '');
+    const clause = /^metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'$/.exec(query);
+    if (!clause) {
+      res.status(400).json({ error: { type: 'invalid_request_error', message: `Unsupported search query: ${query}` } });
+      return;
+    }
+    const [, key, value] = clause;
+    const wanted = value!.replace(/\\(.)/g, '$1');
+    const data = [...intentObjects.values()].filter((pi) => (pi.metadata as Record<string, string>)[key!] === wanted);
+    res.json({ object: 'search_result', url: '/v1/payment_intents/search', data, has_more: false, next_page: null });
+  });
+
   app.post('/v1/payment_intents/:id/cancel', (req, res) => {
     const intent = intents.get(req.params.id);
     if (!intent) {
@@ -146,6 +170,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return;
     }
     intent.status = 'canceled';
+    const object = intentObjects.get(req.params.id);
+    if (object) object.status = 'canceled';
     res.json({ id: req.params.id, object: 'payment_intent', status: 'canceled', amount: intent.amount, currency: intent.currency });
   });
 

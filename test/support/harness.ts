@@ -33,9 +33,16 @@ export interface TestGateway {
 /** Starts an in-process gateway on a free port with a private Redis key prefix. */
 export async function startTestGateway(
   kind: StoreKind,
-  options: { env?: Record<string, string>; processor?: GatewayOptions['processor']; clock?: GatewayOptions['clock']; callControl?: GatewayOptions['callControl'] } = {},
+  options: {
+    env?: Record<string, string>;
+    processor?: GatewayOptions['processor'];
+    clock?: GatewayOptions['clock'];
+    callControl?: GatewayOptions['callControl'];
+    /** Another gateway's Redis key prefix, to share its data (a second process, a restart). */
+    prefix?: string;
+  } = {},
 ): Promise<TestGateway> {
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  const prefix = options.prefix ?? `test:${randomBytes(6).toString('hex')}:`;
   const logStream = new PassThrough();
   const logLines: string[] = [];
   logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));

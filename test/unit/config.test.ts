@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       processor: 'sandbox',
       sandboxLatencyMs: 0,
       processorTimeoutMs: 8000,
+      processorHoldLimitSeconds: 45,
+      reconcileIntervalMs: 5000,
       agentDial: null,
       flowsDir: 'flows',
       defaultFlow: 'default',
@@ -165,6 +167,10 @@ describe('loadConfig', () => {
       ['NODE_ENV', 'prod', /development, production or test/],
       ['LOG_LEVEL', 'loud', /.+/],
       ['PAYMENT_TTL_SECONDS', '10', /.+/],
+      // Shorter than a webhook's own wait for the processor would cut the first hold short.
+      ['PROCESSOR_HOLD_LIMIT_SECONDS', '10', /15/],
+      ['PROCESSOR_HOLD_LIMIT_SECONDS', '45s', /whole number/],
+      ['RECONCILE_INTERVAL_MS', '0', /100/],
     ])('%s=%j', (name, value, reason) => {
       const problems = problemsOf({ [name]: value });
       expect(problems).toHaveLength(1);

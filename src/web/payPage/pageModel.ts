@@ -108,6 +108,7 @@ export function payPageModel(input: PageInput): PayPageModel {
     return { ...model, kind: 'failed', alert: text.length > 0 ? text.join(' ') : fill('payment.unavailable') };
   }
   if (state.value === STATE.processing) return { ...model, kind: 'processing', alert: fill('processing.stillWorking') };
+  if (state.value === STATE.deferred) return { ...model, kind: 'processing', alert: fill('processing.later') };
   if (state.value === STATE.declined) {
     return { ...model, alert: [...notices.map((n) => fill(n.key, n.brand)), fill('declined.retry')].join(' ') };
   }

@@ -158,7 +158,12 @@ describe('renderTwiml', () => {
       ['canceled', stateAfter([keys('*')])],
       ['abandoned', stateAfter([TIMEOUT, TIMEOUT, TIMEOUT], { input: { payment: null } })],
       ['hungUp', stateAfter([{ type: 'call.hungUp' }])],
+      ['deferred', stateAfter([...toProcessing, { type: 'processor.overdue' }])],
     ];
+
+    it('deferred: tells the caller the result will be confirmed later', () => {
+      expect(spoken(parse(twimlFor(stateAfter([...toProcessing, { type: 'processor.overdue' }]))))).toEqual([prompt('processing.later')]);
+    });
 
     it.each(ended)('%s: says its last words and hangs up', (name, state) => {
       expect(state.value).toBe(name);
