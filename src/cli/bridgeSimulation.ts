@@ -79,7 +79,11 @@ export async function runBridgeSimulation(options: BridgeSimulationOptions): Pro
         if (generation !== mine || stopped) throw new Error('moved by the agent');
         // The caller is still on the line: only a real hang-up may tell the gateway the call ended.
         if (target.endsWith('/voice/status')) return new Response(null, { status: 204 });
-        if (target.includes('poll=1')) await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS));
+        if (target.includes('poll=1')) {
+          await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS));
+          // The agent may move the call while the caller holds: Twilio then drops the pending redirect.
+          if (generation !== mine || stopped) throw new Error('moved by the agent');
+        }
         const res = await fetch(target, init);
         const body = await res.text();
         inConference = body.includes('<Conference');
