@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { eventually } from '../integration/voiceSupport';
-import { addAgent, lastRedirect, openBridge, startBridgeRig, type BridgeRig } from '../integration/bridgeSupport';
+import { addAgent, lastRedirect, openBridge, redirectCount, startBridgeRig, type BridgeRig } from '../integration/bridgeSupport';
 import { launchChromium } from './browser';
 
 jest.setTimeout(60_000);
@@ -60,8 +60,10 @@ describe('the agent panel in a browser', () => {
     await enterCard('4000000000009995');
     // The caller now hears "try another card?": no further turn is needed for the agent to know why.
     await card.locator('dd.payment-status', { hasText: /^Declined — insufficient funds/ }).waitFor();
+    // The agent's Continue already moved the caller once: wait for the move that Try again makes.
+    const movesBefore = redirectCount(rig.control, caller.callSid);
     await card.getByRole('button', { name: 'Try again' }).click();
-    await eventually(async () => lastRedirect(rig.control, caller.callSid).includes('poll=1'), 5000, 'the caller to be moved back to the card number');
+    await eventually(async () => redirectCount(rig.control, caller.callSid) > movesBefore, 5000, 'the caller to be moved back to the card number');
     await caller.start(lastRedirect(rig.control, caller.callSid));
 
     await enterCard('4242424242424242');

@@ -1,5 +1,6 @@
 /** Helpers of the agent-bridge suites; jest runs only *.test.ts, so this file holds no tests. */
 import { AgentAccounts, type AgentRole } from '../../src/agent/agentAccounts';
+import type { AuditEntry } from '../../src/agent/auditTrail';
 import { FakeCallControl, type CallControlOperation } from '../../src/bridge/fakeCallControl';
 import type { GatewayEvent } from '../../src/ports/eventBus';
 import { startTestGateway, VAULT_KEY, type StoreKind, type TestCall, type TestGateway } from '../support/harness';
@@ -35,6 +36,11 @@ export function lastRedirect(control: FakeCallControl, callSid: string): string 
   const moves = control.operations.filter((op): op is Extract<CallControlOperation, { op: 'redirect' }> => op.op === 'redirect' && op.callSid === callSid);
   if (moves.length === 0) throw new Error(`no redirect of ${callSid}`);
   return moves.at(-1)!.url;
+}
+
+/** How many times the caller's leg has been moved: wait for it to grow to see a new move. */
+export function redirectCount(control: FakeCallControl, callSid: string): number {
+  return control.operations.filter((op) => op.op === 'redirect' && op.callSid === callSid).length;
 }
 
 /** The operations as short labels, e.g. "recording:paused", "hold:on", "redirect:/voice/payments/…". */
@@ -138,4 +144,9 @@ export async function openPanelStream(rig: BridgeRig, cookie: string): Promise<P
     }
   })();
   return stream;
+}
+
+/** Every panel audit entry the gateway kept, oldest first. */
+export async function auditEntries(rig: BridgeRig): Promise<AuditEntry[]> {
+  return (await rig.tg.gateway.store.readLog('audit:panel')).map((e) => JSON.parse(e.value) as AuditEntry);
 }

@@ -1,8 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { AuditEntry } from '../../src/agent/auditTrail';
 import { cardKeys } from '../support/harness';
 import { eventually } from './voiceSupport';
-import { addAgent, lastRedirect, openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
+import { addAgent, auditEntries, lastRedirect, openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
 
 jest.setTimeout(60_000);
 
@@ -24,9 +23,6 @@ async function signIn(page: Page, rig: BridgeRig, key?: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-async function auditEntries(rig: BridgeRig): Promise<AuditEntry[]> {
-  return (await rig.tg.gateway.store.readLog('audit:panel')).map((e) => JSON.parse(e.value) as AuditEntry);
-}
 
 describe('agent panel in a browser', () => {
   let rig: BridgeRig;

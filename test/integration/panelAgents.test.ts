@@ -1,17 +1,12 @@
-import type { AuditEntry } from '../../src/agent/auditTrail';
 import { runAgentsCommand } from '../../src/cli/agents';
 import { API_KEY, cardKeys, REDIS_URL, STORE_KINDS, VAULT_KEY, type StoreKind } from '../support/harness';
 import { fleetEnv, startChildGateway } from '../support/childGateway';
 import { payWith } from '../support/payLinks';
 import { enterCard, enterPayCode, eventually } from './voiceSupport';
-import { addAgent, lastRedirect, openBridge, openPanelStream, postSignIn, signInAgent, startBridgeRig, type BridgeRig, type PanelStream } from './bridgeSupport';
+import { addAgent, auditEntries, lastRedirect, openBridge, openPanelStream, postSignIn, signInAgent, startBridgeRig, type BridgeRig, type PanelStream } from './bridgeSupport';
 
 jest.setTimeout(30_000);
 
-async function auditEntries(rig: BridgeRig): Promise<AuditEntry[]> {
-  const found = await rig.tg.gateway.store.get('audit:panel');
-  return found ? (JSON.parse(found.value) as AuditEntry[]) : [];
-}
 
 /** Every bridge and payment id a stream carried, in its snapshots and live events. */
 function idsSeen(stream: PanelStream): { bridges: string[]; payments: string[] } {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../support/fakeStripe';
 import { STORE_KINDS } from '../support/harness';
 import { addAgent, openBridge, startBridgeRig, type BridgeRig } from './bridgeSupport';
@@ -10,7 +11,7 @@ async function signIn(rig: BridgeRig): Promise<{ cookie: string; csrf: string }>
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rig.tg.baseUrl },
-    body: new URLSearchParams({ key: await addAgent(rig, 'alice') }).toString(),
+    body: new URLSearchParams({ key: await addAgent(rig, `alice-${randomBytes(3).toString('hex')}`) }).toString(),
   });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   const page = await (await fetch(`${rig.tg.gateway.url}/panel`, { headers: { cookie } })).text();
