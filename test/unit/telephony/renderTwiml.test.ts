@@ -162,7 +162,7 @@ describe('renderTwiml', () => {
     ];
 
     it('deferred: tells the caller the result will be confirmed later', () => {
-      expect(spoken(parse(twimlFor(stateAfter([...toProcessing, { type: 'processor.overdue' }]))))).toEqual([prompt('processing.later')]);
+      expect(spoken(parse(twimlFor(stateAfter([...toProcessing, { type: 'processor.overdue' }]))))).toEqual([prompt('processing.later'), prompt('farewell')]);
     });
 
     it.each(ended)('%s: says its last words and hangs up', (name, state) => {
