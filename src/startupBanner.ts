@@ -14,7 +14,7 @@ export function nextSteps(config: Config): string[] {
   const store = config.redis ? `redis (${config.redis.mode})` : 'memory store';
   const lines = [
     `Card capture gateway ready at ${base} (${config.env}, ${store}, ${config.processor} processor)`,
-    `Agent panel:  ${base}/panel (agents sign in with their own key: npm run agents -- add NAME)`,
+    `Agent panel:  ${base}/panel (agents sign in with their own key; with Redis, add agents with npm run agents -- add NAME)`,
     `OpenAPI:      ${base}/api/openapi.json`,
     `Start page:   ${base}/`,
     config.generated.apiKey
