@@ -39,8 +39,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const router = Router();
   const urls = voiceUrls(deps.publicBaseUrl);
 
+  const document = openApiDocument(deps.publicBaseUrl);
   router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(deps.publicBaseUrl));
+    res.json(document);
   });
 
   router.use(requireApiKey(deps.apiKey));

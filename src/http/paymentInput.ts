@@ -10,40 +10,70 @@ import type { Processor } from '../ports/processor';
  */
 const CARD_LIKE_RUN = /\d(?:[ .-]?\d){11,}/;
 
-/** `POST /api/payments` body. Refinements give each field its own clear message. */
+/**
+ * `POST /api/payments` body. Refinements give each field its own clear message; the OpenAPI document's
+ * `CreatePaymentRequest` is generated from this same schema.
+ */
 export const createPaymentSchema = z
   .object({
-    amount: z.string({ message: 'must be a decimal string such as "12.34"' }),
+    // The amount's rules depend on the currency, so the object's refinement checks them; the pattern documents their gist.
+    amount: z.string({ message: 'must be a decimal string such as "12.34"' }).meta({
+      pattern: '^[0-9]+(\\.[0-9]+)?$',
+      description: "Greater than zero, at most the currency's minor digits (2 for USD, 0 for JPY); no sign or exponent. Normalized: \"12.3\" becomes \"12.30\".",
+      examples: ['12.34', '1500'],
+    }),
     currency: z
       .string({ message: 'must be an ISO 4217 code such as "USD"' })
       .transform((c) => c.trim().toUpperCase())
       .superRefine((c, ctx) => {
         if (!/^[A-Z]{3}$/.test(c) || currencyMinorDigits(c) === null) ctx.addIssue({ code: 'custom', message: 'must be an ISO 4217 code such as "USD"' });
         else if (!isPaymentCurrency(c)) ctx.addIssue({ code: 'custom', message: currencyRefusal(c) });
-      }),
+      })
+      .meta({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 code; case-insensitive, answered in upper case.', examples: ['USD', 'EUR', 'JPY'] }),
     description: z
       .string({ message: 'must be a string' })
       .trim()
       .max(200, 'must be at most 200 characters')
       .refine((d) => redact(d) === d && !CARD_LIKE_RUN.test(d), 'must not contain card data (no run of 12 or more digits)')
+      .meta({ description: 'Read to the caller. Must not contain card data.', examples: ['Invoice 1042'] })
       .optional(),
-    channel: z.enum(['phone', 'link'], { message: 'must be "phone" or "link"' }).default('phone'),
-    callSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)').optional(),
-    locale: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, 'must look like "en-US"').optional(),
-    flow: z.string().max(41).optional(),
-    email: z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters').optional(),
+    channel: z
+      .enum(['phone', 'link'], { message: 'must be "phone" or "link"' })
+      .meta({
+        description:
+          '"link": the answer carries a `payUrl` to paste into a chat; the customer pays on that page. Link payments use the `web` flow unless `flow` says otherwise.',
+      })
+      .default('phone'),
+    callSid: z
+      .string()
+      .regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)')
+      .meta({ description: 'The Twilio call this payment is for, when known.' })
+      .optional(),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2}-[A-Z]{2}$/, 'must look like "en-US"')
+      .meta({ description: "One of the flow's locales; the flow's default otherwise.", examples: ['en-US', 'es-US'] })
+      .optional(),
+    flow: z.string().max(41).meta({ description: "A flow on this gateway; the gateway's default otherwise.", examples: ['default'] }).optional(),
+    email: z
+      .email({ message: 'must be an email address' })
+      .max(254, 'must be at most 254 characters')
+      .meta({ description: 'Link payments only: where the receipt is emailed (brand and last 4 only).' })
+      .optional(),
     expiresInSeconds: z
       .number({ message: 'must be a whole number of seconds' })
       .int('must be a whole number of seconds')
       .min(60, 'must be at least 60')
       .max(7 * 86_400, 'must be at most 604800 (7 days)')
+      .meta({ description: 'Link payments only: how long the link works; LINK_TTL_SECONDS (15 minutes) otherwise.' })
       .optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
     const amount = parseAmount(body.amount, body.currency);
     if (!amount.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: amount.message.replace(/^amount /, '') });
-  });
+  })
+  .meta({ id: 'CreatePaymentRequest' });
 
 export type CreatePaymentInput = z.infer<typeof createPaymentSchema>;
 

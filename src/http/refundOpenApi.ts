@@ -1,10 +1,8 @@
-/** The refunds endpoint's part of the OpenAPI document, kept beside the router it describes. */
-
-type Json = { [key: string]: unknown };
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json) => ({ 'application/json': { schema } });
-const error = (description: string) => ({ description, content: json(ref('Error')) });
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { refundViewSchema } from '../payments/refund';
+import type { SharedParts } from './openapi';
+import { idempotencyKeySchema, refundRequestSchema } from './refundRouter';
 
 /** The `error.code`s only the refunds endpoint answers with. */
 export const REFUND_ERROR_CODES: Record<string, string> = {
@@ -18,65 +16,38 @@ export const REFUND_ERROR_CODES: Record<string, string> = {
   refund_failed: '502: the processor refused the refund; the body also carries the failed `refund`',
 };
 
-/** `POST /api/payments/{id}/refunds`. */
-export function refundPathSpec(paymentIdParameter: Json): Record<string, Json> {
-  return {
-    '/api/payments/{id}/refunds': {
-      post: {
-        operationId: 'refundPayment',
-        summary: 'Refund all or part of a succeeded payment',
-        description:
-          'Without `amount` the whole remaining amount is refunded. Send an `Idempotency-Key` header: the same key answers the same refund ' +
-          'and never refunds twice; a key is freed again when the request was refused (409).',
-        tags: ['payments'],
-        parameters: [
-          paymentIdParameter,
-          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' }, description: 'Makes retries safe.' },
-        ],
-        requestBody: {
-          required: false,
-          content: json({ type: 'object', additionalProperties: false, properties: { amount: { type: 'string', description: 'Decimal string, at most what remains.', examples: ['5.00'] } } }),
-        },
-        responses: {
-          '201': { description: 'The refund (also for a replayed Idempotency-Key, with `Idempotent-Replayed: true`).', content: json(ref('Refund')) },
-          '400': error('A bad amount, body or Idempotency-Key.'),
-          '401': { $ref: '#/components/responses/Unauthorized' },
-          '404': error('No payment with that id.'),
-          '409': error('The payment cannot be refunded (see the error codes).'),
-          '415': { $ref: '#/components/responses/UnsupportedMediaType' },
-          '422': error('The Idempotency-Key was used for another amount.'),
-          '502': error('The processor refused the refund.'),
-        },
+/** `POST /api/payments/{id}/refunds`, described from the schemas its router validates with. */
+export function registerRefundPath(registry: OpenAPIRegistry, shared: SharedParts): void {
+  const error = (description: string) => shared.error(description);
+  registry.registerPath({
+    method: 'post',
+    path: '/api/payments/{id}/refunds',
+    operationId: 'refundPayment',
+    summary: 'Refund all or part of a succeeded payment',
+    description:
+      'Without `amount` the whole remaining amount is refunded. Send an `Idempotency-Key` header: the same key answers the same refund ' +
+      'and never refunds twice; a key is freed again when the request was refused (409).',
+    tags: ['payments'],
+    request: {
+      params: z.object({ id: shared.paymentId('returned at creation') }),
+      headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }),
+      body: { required: false, content: { 'application/json': { schema: refundRequestSchema } } },
+    },
+    responses: {
+      201: {
+        description: 'The refund (also for a replayed Idempotency-Key, with `Idempotent-Replayed: true`).',
+        content: { 'application/json': { schema: refundViewSchema } },
+      },
+      400: error('A bad amount, body or Idempotency-Key.'),
+      401: shared.unauthorized,
+      404: error('No payment with that id.'),
+      409: error('The payment cannot be refunded (see the error codes).'),
+      415: shared.unsupportedMediaType,
+      422: error('The Idempotency-Key was used for another amount.'),
+      502: {
+        description: 'The processor refused the refund; the body carries the error and the failed refund.',
+        content: { 'application/json': { schema: z.intersection(shared.errorBody, z.object({ refund: refundViewSchema })) } },
       },
     },
-  };
-}
-
-/** The Refund schema. */
-export function refundSchemas(): Record<string, Json> {
-  return {
-    Refund: {
-      type: 'object',
-      required: ['id', 'paymentId', 'amount', 'currency', 'status', 'reference', 'failure', 'createdAt', 'updatedAt'],
-      properties: {
-        id: { type: 'string', pattern: '^re_[0-9a-f]{24}$' },
-        paymentId: { type: 'string' },
-        amount: { type: 'string', examples: ['5.00'] },
-        currency: { type: 'string', pattern: '^[A-Z]{3}$' },
-        status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
-        reference: { oneOf: [{ type: 'string', description: "The processor's refund reference." }, { type: 'null' }] },
-        failure: { oneOf: [{ type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } }, { type: 'null' }] },
-        createdAt: { type: 'string', format: 'date-time' },
-        updatedAt: { type: 'string', format: 'date-time' },
-      },
-    },
-  };
-}
-
-/** The refund fields a succeeded payment's view carries (absent on other payments). */
-export function refundPaymentProperties(): Record<string, Json> {
-  return {
-    amountRefunded: { type: 'string', description: 'Succeeded payments only: refunded or being refunded so far.', examples: ['5.00'] },
-    refunds: { type: 'array', items: ref('Refund'), description: 'Succeeded payments only: its refunds, oldest first.' },
-  };
+  });
 }

@@ -6,9 +6,15 @@ import { GatewayError } from './errors';
 
 const PAYMENT_ID = /^pay_[a-z0-9]{10,40}$/;
 /** Printable ASCII, as Stripe accepts for its own Idempotency-Key. */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/).meta({ description: 'Makes retries safe.' });
 
-const refundBody = z.strictObject({ amount: z.string({ message: 'must be a decimal string such as "5.00"' }).optional() });
+/** The refund request's body; the OpenAPI document describes it from this schema. */
+export const refundRequestSchema = z.strictObject({
+  amount: z
+    .string({ message: 'must be a decimal string such as "5.00"' })
+    .meta({ description: 'Decimal string, at most what remains.', examples: ['5.00'] })
+    .optional(),
+});
 
 /** `POST /payments/:id/refunds`: mounted inside the API router, behind its key check and JSON parser. */
 export function refundRouter(refunds: RefundService): Router {
@@ -21,14 +27,14 @@ export function refundRouter(refunds: RefundService): Router {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new GatewayError('invalid_body', 'The body must be a JSON object, or empty for a full refund.');
     }
-    const parsed = refundBody.safeParse(body);
+    const parsed = refundRequestSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       if (issue.code === 'unrecognized_keys') throw new GatewayError('unknown_field', `${issue.keys.join(', ')}: unknown field; the only field is amount.`);
       throw new GatewayError('invalid_amount', `amount: ${issue.message}`);
     }
     const key = req.get('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    if (key !== undefined && !idempotencyKeySchema.safeParse(key).success) {
       throw new GatewayError('invalid_idempotency_key', 'Idempotency-Key: must be 1 to 255 printable ASCII characters without spaces.');
     }
 
