@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CaptureService } from './capture/captureService';
 import { CallSessionRepository } from './capture/callSession';
+import { CallFlows } from './capture/callFlows';
 import { FlowRegistry } from './capture/flowRegistry';
 import { ChargeReconciler } from './capture/chargeReconciler';
 import { PendingCharges } from './capture/pendingCharges';
@@ -51,6 +52,11 @@ export interface GatewayOptions {
   processor?: (parts: { vault: AesGcmVault; store: KeyValueStore }) => Processor;
   /** Swaps the call control of the agent bridge (tests, the simulator). */
   callControl?: CallControl;
+  /**
+   * A store to use instead of the configured one, e.g. one memory store shared by two in-process
+   * gateways; the gateway leaves closing it to the caller.
+   */
+  store?: KeyValueStore;
 }
 
 export interface RunningGateway {
@@ -107,8 +113,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   let rawStore: KeyValueStore;
   let redis: RedisClient | null = null;
   try {
-    redis = config.redis ? await connectRedisTopology(config.redis) : null;
-    rawStore = redis ? new RedisStore(redis, config.redisKeyPrefix) : new MemoryStore();
+    redis = config.redis && !options.store ? await connectRedisTopology(config.redis) : null;
+    rawStore = options.store ?? (redis ? new RedisStore(redis, config.redisKeyPrefix) : new MemoryStore());
   } catch (error) {
     server.close();
     throw error;
@@ -116,6 +122,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const metrics = createPrometheusMetrics();
   // Everything inside the gateway uses the counted store; RunningGateway.store stays the adapter itself.
   const store = instrumentStore(rawStore, metrics);
+  const ownsStore = !options.store;
   const clock = options.clock ?? systemClock;
   // Rate limits count with the store's own atomic commands, on the same connection as the store.
   const limiters = createLimiterFactory(redis, config.redisKeyPrefix);
@@ -129,8 +136,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
   const pendingCharges = new PendingCharges(store);
+  const callFlows = new CallFlows({ registry: flows, store, clock, logger, sessionTtlSeconds: config.sessionTtlSeconds });
   const capture = new CaptureService({
     flows,
+    callFlows,
     sessions: new CallSessionRepository(store, config.sessionTtlSeconds),
     payments,
     vault,
@@ -155,7 +164,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
   captureObserver.attach(bridge.service);
-  const payLinks = composePayLinks(config, { store, payments, capture, flows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
+  const payLinks = composePayLinks(config, { store, payments, capture, flows, callFlows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 
   const app = createApp({
     store,
@@ -231,7 +240,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
       await reconciler.stop();
       await bridge.close();
-      await rawStore.close();
+      if (ownsStore) await rawStore.close();
     },
   };
 }

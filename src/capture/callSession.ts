@@ -13,6 +13,11 @@ export interface CallSession {
   callSid: string;
   flowId: string;
   flowVersion: number;
+  /**
+   * Hash of the flow content the call started on (kept in the store by `CallFlows`), so that every
+   * process runs the call on that content. Absent in sessions written by earlier releases.
+   */
+  flowHash?: string;
   paymentId: string | null;
   /**
    * The turn the next webhook must carry in its URL. A request for an older turn is a duplicate

@@ -9,7 +9,8 @@ import type { PaymentService } from '../payments/paymentService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
 import type { CaptureObserver } from './captureObserver';
-import type { FlowRegistry } from './flowRegistry';
+import type { CallFlows } from './callFlows';
+import { localeOf, type CompiledFlow, type FlowRegistry } from './flowRegistry';
 import type { PendingCharge, PendingCharges } from './pendingCharges';
 import { STATE } from './machine';
 import { projectPayment, projectionChanged } from './projection';
@@ -27,6 +28,8 @@ export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } 
 
 export interface CaptureServiceDeps {
   flows: FlowRegistry;
+  /** The flow each call started on, whichever process takes its webhook. */
+  callFlows: CallFlows;
   sessions: CallSessionRepository;
   payments: PaymentService;
   vault: Vault;
@@ -80,12 +83,13 @@ export class CaptureService {
     if (start.paymentId) {
       const stored = await this.deps.payments.get(start.paymentId);
       payment = stored ? await this.deps.payments.claimForCall(stored.id, callSid) : null;
-      if (!stored || !payment) return this.renderEnding(this.deps.flows.get(flowId).flow, wantedLocale, 'payment.unavailable');
+      if (!stored || !payment) return this.renderEnding(this.deps.flows.get(flowId), wantedLocale, 'payment.unavailable');
       flowId = stored.flowId;
       wantedLocale = stored.locale;
     }
-    const { flow, machine } = this.deps.flows.get(flowId);
-    const locale = this.deps.flows.localeFor(flowId, wantedLocale);
+    const compiled = await this.deps.callFlows.pin(flowId);
+    const { flow, machine } = compiled;
+    const locale = localeOf(flow, wantedLocale);
     const [snapshot] = initialTransition(machine, { locale, payment });
     const state: StoredState = { value: String(snapshot.value), context: snapshot.context };
     // A replaced session keeps counting turns, so URLs of its earlier documents stay stale.
@@ -93,6 +97,7 @@ export class CaptureService {
       callSid,
       flowId: flow.id,
       flowVersion: flow.version,
+      flowHash: compiled.hash,
       paymentId: payment?.id ?? null,
       turn: existing ? existing.value.turn + 1 : 1,
       state,
@@ -119,11 +124,11 @@ export class CaptureService {
   async takeTurn(callSid: string, turn: number, input: TurnInput): Promise<string> {
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
-      if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+      if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
       const { value: session, version } = found;
       if (turn !== session.turn) return this.replay(session, turn);
 
-      const { flow } = this.deps.flows.get(session.flowId);
+      const { flow } = await this.flowOf(session);
       const event = await this.eventFor(session, input, flow);
       if (event === 'charge') return this.awaitCharge(session, turn);
       if (event === null) return this.deps.render({ flow, state: session.state, turn: session.turn, polled: input.kind === 'poll' });
@@ -137,7 +142,7 @@ export class CaptureService {
 
   /** What the caller hears when a webhook cannot be answered: an apology, then the call ends. */
   apology(): string {
-    return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+    return this.renderEnding(this.deps.flows.default, null, 'error.system');
   }
 
   /**
@@ -148,7 +153,7 @@ export class CaptureService {
   async agentAction(callSid: string, action: AgentAction): Promise<{ state: string; turn: number } | null> {
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
-      if (!found || this.isFinal(found.value)) return null;
+      if (!found || (await this.isFinal(found.value))) return null;
       const stateName = found.value.state.value;
       const event = agentEvent(action, stateName, this.deps.clock.now().toISOString());
       if (!event) return null;
@@ -165,7 +170,7 @@ export class CaptureService {
   async hangUp(callSid: string): Promise<void> {
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
-      if (!found || this.isFinal(found.value)) return;
+      if (!found || (await this.isFinal(found.value))) return;
       const outcome = await this.advance(found.value, found.version, { type: 'call.hungUp' }, null);
       if (outcome !== null) return;
     }
@@ -200,7 +205,7 @@ export class CaptureService {
     // A payment made for a language is spoken in it from here on. One left at the flow's default
     // language (a payment made without a locale is stored with it) keeps the language the call
     // was started in, e.g. a Spanish line's.
-    const { flow } = this.deps.flows.get(session.flowId);
+    const { flow } = await this.flowOf(session);
     const ownLanguage = stored.locale !== flow.defaultLocale && stored.locale in flow.locales;
     return ownLanguage ? { payment, locale: stored.locale } : { payment };
   }
@@ -210,7 +215,7 @@ export class CaptureService {
    * `replyTurn`, or null when another webhook committed first (nothing of ours is kept then).
    */
   private async advance(session: CallSession, version: number, event: CaptureEvent, replyTurn: number | null): Promise<string | null> {
-    const { flow, machine } = this.deps.flows.get(session.flowId);
+    const { flow, machine } = await this.flowOf(session);
     const [next, actions] = transition(machine, machine.resolveState(session.state), event);
     const state: StoredState = { value: String(next.value), context: next.context };
 
@@ -306,7 +311,7 @@ export class CaptureService {
   private async deferCharge(callSid: string, attempt: number, replyTurn: number): Promise<string> {
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
-      if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+      if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
       const { value: session, version } = found;
       if (session.state.value !== STATE.processing || session.state.context.chargeAttempts !== attempt) return this.replay(session, -1);
       const outcome = await this.advance(session, version, { type: 'processor.overdue' }, replyTurn);
@@ -448,10 +453,10 @@ export class CaptureService {
   /** The holding answer; a caller already holding hears that the payment is still on its way. */
   private async stillProcessing(callSid: string, alreadyHolding: boolean): Promise<string> {
     const found = await this.deps.sessions.get(callSid);
-    if (!found) return this.renderEnding(this.deps.flows.default.flow, null, 'error.system');
+    if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
     const session = found.value;
     if (!alreadyHolding || session.state.value !== STATE.processing) return this.replay(session, -1);
-    const { flow } = this.deps.flows.get(session.flowId);
+    const { flow } = await this.flowOf(session);
     const state: StoredState = { ...session.state, context: { ...session.state.context, notices: [{ key: 'processing.stillWorking' }] } };
     return this.deps.render({ flow, state, turn: session.turn });
   }
@@ -462,23 +467,27 @@ export class CaptureService {
   }
 
   /** The answer for a turn that is not the current one: the stored reply, or the current state again. */
-  private replay(session: CallSession, turn: number): string {
+  private async replay(session: CallSession, turn: number): Promise<string> {
     if (session.lastReply && session.lastReply.turn === turn) return session.lastReply.twiml;
-    const { flow } = this.deps.flows.get(session.flowId);
+    const { flow } = await this.flowOf(session);
     return this.deps.render({ flow, state: session.state, turn: session.turn });
   }
 
   /** Says one closing prompt and hangs up, outside any capture (no session, or none possible). */
-  private renderEnding(flow: Flow, locale: string | null, key: 'payment.unavailable' | 'error.system'): string {
-    const { machine } = this.deps.flows.get(flow.id);
-    const [initial] = initialTransition(machine, { locale: this.deps.flows.localeFor(flow.id, locale), payment: null });
+  private renderEnding({ flow, machine }: CompiledFlow, locale: string | null, key: 'payment.unavailable' | 'error.system'): string {
+    const [initial] = initialTransition(machine, { locale: localeOf(flow, locale), payment: null });
     const state: StoredState = { value: STATE.failed, context: { ...initial.context, notices: [{ key }] } };
     return this.deps.render({ flow, state, turn: 0 });
   }
 
-  private isFinal(session: CallSession): boolean {
-    const { machine } = this.deps.flows.get(session.flowId);
+  private async isFinal(session: CallSession): Promise<boolean> {
+    const { machine } = await this.flowOf(session);
     return machine.resolveState(session.state).status === 'done';
+  }
+
+  /** The flow the call started on, even when this process's flow files have changed since. */
+  private flowOf(session: CallSession): Promise<CompiledFlow> {
+    return this.deps.callFlows.of(session);
   }
 
   private async project(session: CallSession, version: number): Promise<void> {

@@ -1,9 +1,25 @@
+import { canonicalFlowText, flowTextHash } from '../flows/flowContent';
 import type { Flow } from '../flows/schema';
 import { createCaptureMachine, type CaptureMachine } from './machine';
 
 export interface CompiledFlow {
   flow: Flow;
   machine: CaptureMachine;
+  /** The flow's canonical text, as kept in the store for calls started on it. */
+  text: string;
+  /** The hash of `text`: with the id, what a call started on this flow is pinned to. */
+  hash: string;
+}
+
+/** Compiles a validated flow: its machine, its canonical text and that text's hash. */
+export function compileFlow(flow: Flow): CompiledFlow {
+  const text = canonicalFlowText(flow);
+  return { flow, machine: createCaptureMachine(flow), text, hash: flowTextHash(text) };
+}
+
+/** The locale to speak: the asked one when the flow has it, else the flow's default. */
+export function localeOf(flow: Flow, wanted: string | null | undefined): string {
+  return wanted && wanted in flow.locales ? wanted : flow.defaultLocale;
 }
 
 /** Flows validated at start, each compiled to its machine once rather than on every webhook. */
@@ -14,7 +30,7 @@ export class FlowRegistry {
     flows: Map<string, Flow>,
     readonly defaultFlowId: string,
   ) {
-    for (const [id, flow] of flows) this.compiled.set(id, { flow, machine: createCaptureMachine(flow) });
+    for (const [id, flow] of flows) this.compiled.set(id, compileFlow(flow));
     if (!this.compiled.has(defaultFlowId)) {
       throw new Error(`DEFAULT_FLOW: no flow "${defaultFlowId}" (have: ${[...this.compiled.keys()].join(', ')})`);
     }
@@ -41,7 +57,6 @@ export class FlowRegistry {
 
   /** The locale to speak: the asked one when the flow has it, else the flow's default. */
   localeFor(flowId: string, wanted: string | null | undefined): string {
-    const { flow } = this.get(flowId);
-    return wanted && wanted in flow.locales ? wanted : flow.defaultLocale;
+    return localeOf(this.get(flowId).flow, wanted);
   }
 }

@@ -101,7 +101,8 @@ export function payRouter(deps: PayRouterDeps): Router {
     const entry = entryOf(body);
     const state = await deps.links.submit(link, entry);
     if (!state) return void html(res, 404, UNAVAILABLE);
-    html(res, 200, page(deps, await deps.links.reload(link), state, deps.links.unreachedFieldNotices(link, entry, state)));
+    const now = await deps.links.reload(link);
+    html(res, 200, page(deps, now, state, deps.links.unreachedFieldNotices(now, entry, state)));
   });
 
   router.use(pageErrors(deps.logger));

@@ -1,4 +1,5 @@
 import { CallSessionRepository } from '../capture/callSession';
+import type { CallFlows } from '../capture/callFlows';
 import type { CaptureService } from '../capture/captureService';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { Config } from '../config/config';
@@ -18,6 +19,7 @@ export interface PayLinkParts {
   payments: PaymentService;
   capture: CaptureService;
   flows: FlowRegistry;
+  callFlows: CallFlows;
   clock: Clock;
   logger: Logger;
   /** Builds the pay pages' request counters on the gateway's store. */
@@ -37,6 +39,7 @@ export function composePayLinks(config: Config, parts: PayLinkParts): { service:
     capture: parts.capture,
     sessions: new CallSessionRepository(parts.store, config.sessionTtlSeconds),
     flows: parts.flows,
+    callFlows: parts.callFlows,
     receipts: new ReceiptMailer(parts.store, parts.logger, {
       smtpUrl: config.smtpUrl,
       from: config.receiptFrom,

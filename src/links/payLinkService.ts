@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallFlows } from '../capture/callFlows';
 import type { CallSessionRepository, StoredState } from '../capture/callSession';
 import type { CaptureService, TurnInput } from '../capture/captureService';
 import type { FlowRegistry } from '../capture/flowRegistry';
@@ -23,6 +24,8 @@ export interface PayLinkServiceDeps {
   capture: CaptureService;
   sessions: CallSessionRepository;
   flows: FlowRegistry;
+  /** The flow a link's capture started on, whichever process started it. */
+  callFlows: CallFlows;
   receipts: ReceiptMailer;
   clock: Clock;
   logger: Logger;
@@ -100,7 +103,8 @@ export class PayLinkService {
     if (!record) return null;
     const payment = await this.deps.payments.get(record.paymentId);
     if (!payment || !this.deps.flows.has(payment.flowId)) return null;
-    return { token, tokenHash, sessionId: this.deps.secrets.sessionId(tokenHash), record, payment, flow: this.deps.flows.get(payment.flowId).flow };
+    const sessionId = this.deps.secrets.sessionId(tokenHash);
+    return { token, tokenHash, sessionId, record, payment, flow: await this.flowOf(sessionId, payment.flowId) };
   }
 
   /** Open while it can take a payment; finished once its capture ended; unavailable otherwise. */
@@ -134,11 +138,21 @@ export class PayLinkService {
     return (await this.deps.sessions.get(link.sessionId))?.value.state ?? null;
   }
 
-  /** The payment as it stands now. */
+  /** The payment as it stands now, and the flow of its capture once one has started. */
   async reload(link: OpenLink): Promise<OpenLink> {
     const payment = await this.deps.payments.get(link.payment.id);
     const record = await this.deps.links.get(link.tokenHash);
-    return { ...link, payment: payment ?? link.payment, record: record ?? link.record };
+    const flow = await this.flowOf(link.sessionId, link.payment.flowId);
+    return { ...link, payment: payment ?? link.payment, record: record ?? link.record, flow };
+  }
+
+  /**
+   * The flow of the link's capture: the one it started on, wherever that was, so the page shows
+   * the fields and counts the tries of that flow; this process's own before the first submission.
+   */
+  private async flowOf(sessionId: string, flowId: string): Promise<Flow> {
+    const session = (await this.deps.sessions.get(sessionId))?.value;
+    return (await this.deps.callFlows.of(session ?? { flowId })).flow;
   }
 
   /**
@@ -161,7 +175,7 @@ export class PayLinkService {
   }
 
   private async run(link: OpenLink, entry: CardEntry): Promise<StoredState | null> {
-    const { sessionId, flow } = link;
+    const { sessionId } = link;
     const log = this.deps.logger.child({ callSid: sessionId, paymentId: link.payment.id });
     let found = await this.deps.sessions.get(sessionId);
     if (!found) {
@@ -169,6 +183,8 @@ export class PayLinkService {
       found = await this.deps.sessions.get(sessionId);
       if (!found || found.value.paymentId !== link.payment.id) return null;
     }
+    // The capture may have started on another process, with other flow files, since the link was opened.
+    const { flow } = await this.deps.callFlows.of(found.value);
     const fed = new Set<CaptureField>();
     let confirmed = false;
     let polled = false;
@@ -208,7 +224,7 @@ export class PayLinkService {
       } else break;
       found = await this.deps.sessions.get(sessionId);
     }
-    if (rejected) await this.countMistake(link, rejected);
+    if (rejected) await this.countMistake(link, flow, rejected);
     const state = await this.stateOf(link);
     log.info('pay link submission', { state: state?.value ?? null, rejected });
     if (state?.value === STATE.succeeded && link.record.email) void this.sendReceipt(link, link.record.email);
@@ -220,9 +236,9 @@ export class PayLinkService {
    * per-field count, so the link keeps its own; past the flow's tries it ends the capture the way
    * the machine ends a silent caller, and the payment fails with `too_many_attempts`.
    */
-  private async countMistake(link: OpenLink, field: CaptureField): Promise<void> {
+  private async countMistake(link: OpenLink, flow: Flow, field: CaptureField): Promise<void> {
     const mistakes = await this.deps.links.countMistake(link.tokenHash);
-    if (mistakes < link.flow.tries[field]) return;
+    if (mistakes < flow.tries[field]) return;
     for (let i = 0; i < MAX_STEPS; i += 1) {
       const found = await this.deps.sessions.get(link.sessionId);
       if (!found || ENDED_STATES.has(found.value.state.value) || !FIELD_OF_STATE[found.value.state.value]) return;

@@ -40,6 +40,8 @@ export async function startTestGateway(
     callControl?: GatewayOptions['callControl'];
     /** Another gateway's Redis key prefix, to share its data (a second process, a restart). */
     prefix?: string;
+    /** A store shared with another in-process gateway: two processes on one memory store. */
+    store?: GatewayOptions['store'];
   } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? `test:${randomBytes(6).toString('hex')}:`;
@@ -65,6 +67,7 @@ export async function startTestGateway(
     ...(options.processor ? { processor: options.processor } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.callControl ? { callControl: options.callControl } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   const baseUrl = gateway.config.publicBaseUrl;
   const responses: string[] = [];
