@@ -7,6 +7,7 @@ import { FlowRegistry } from './capture/flowRegistry';
 import { ChargeReconciler } from './capture/chargeReconciler';
 import { PendingCharges } from './capture/pendingCharges';
 import { loadConfig, type Config } from './config/config';
+import { listeningAt } from './config/httpConfig';
 import { loadFlows } from './flows/loadFlows';
 import { createApp } from './http/app';
 import { checkNewPayment } from './http/paymentInput';
@@ -93,28 +94,24 @@ const WEBHOOK_DEADLINE_MS = 10_000;
  * picks concrete classes; everything below it receives its collaborators.
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
-  const env = { ...(options.env ?? process.env) };
-  if (options.port !== undefined) env.PORT = String(options.port);
-  const initial = loadConfig(env);
+  const initial = configFromEnv(options);
   const logger = createLogger({ level: initial.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) });
-  const flows = new FlowRegistry(loadFlows(initial.flowsDir), initial.defaultFlow);
+  const flows = new FlowRegistry(loadFlows(initial.flows.dir), initial.flows.defaultFlow);
 
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(initial.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(initial.http.port, options.host ?? '0.0.0.0', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const config: Config =
-    initial.port === 0 && !env.PUBLIC_BASE_URL
-      ? Object.freeze({ ...initial, port, publicBaseUrl: `http://127.0.0.1:${port}` })
-      : initial;
+  const http = listeningAt(initial.http, port);
+  const config: Config = http === initial.http ? initial : Object.freeze({ ...initial, http });
 
   let rawStore: KeyValueStore;
   let redis: RedisClient | null = null;
   try {
-    redis = config.redis && !options.store ? await connectRedisTopology(config.redis) : null;
-    rawStore = options.store ?? (redis ? new RedisStore(redis, config.redisKeyPrefix) : new MemoryStore());
+    redis = config.redis.topology && !options.store ? await connectRedisTopology(config.redis.topology) : null;
+    rawStore = options.store ?? (redis ? new RedisStore(redis, config.redis.keyPrefix) : new MemoryStore());
   } catch (error) {
     server.close();
     throw error;
@@ -125,30 +122,30 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const ownsStore = !options.store;
   const clock = options.clock ?? systemClock;
   // Rate limits count with the store's own atomic commands, on the same connection as the store.
-  const limiters = createLimiterFactory(redis, config.redisKeyPrefix);
-  const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.vaultTtlSeconds });
+  const limiters = createLimiterFactory(redis, config.redis.keyPrefix);
+  const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.ttl.vaultSeconds });
   const processor = options.processor
     ? options.processor({ vault, store })
-    : createProcessor(config, { vault, store });
+    : createProcessor(config.processor, { vault, store });
   const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS);
   const payments = new PaymentService(paymentRepository, clock);
-  const render = createTwimlRenderer(voiceUrls(config.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
+  const render = createTwimlRenderer(voiceUrls(config.http.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
   const pendingCharges = new PendingCharges(store);
-  const callFlows = new CallFlows({ registry: flows, store, clock, logger, sessionTtlSeconds: config.sessionTtlSeconds });
+  const callFlows = new CallFlows({ registry: flows, store, clock, logger, sessionTtlSeconds: config.ttl.sessionSeconds });
   const capture = new CaptureService({
     flows,
     callFlows,
-    sessions: new CallSessionRepository(store, config.sessionTtlSeconds),
+    sessions: new CallSessionRepository(store, config.ttl.sessionSeconds),
     payments,
     vault,
     processor: instrumentProcessor(processor, metrics),
     clock,
     logger,
     render,
-    processorTimeoutMs: config.processorTimeoutMs,
-    holdLimitMs: config.processorHoldLimitSeconds * 1000,
+    processorTimeoutMs: config.processor.timeoutMs,
+    holdLimitMs: config.processor.holdLimitSeconds * 1000,
     pendingCharges,
     metrics,
     observer: captureObserver,
@@ -160,7 +157,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     settle: (charge, result) => capture.settleCharge(charge, result),
     clock,
     logger,
-    intervalMs: config.reconcileIntervalMs,
+    intervalMs: config.processor.reconcileIntervalMs,
   });
   const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
   captureObserver.attach(bridge.service);
@@ -168,26 +165,26 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const app = createApp({
     store,
-    processor: config.processor,
+    processor: config.processor.kind,
     logger,
-    trustProxy: config.trustProxy,
+    trustProxy: config.http.trustProxy,
     api: {
       payments,
       flows,
       clock,
       apiKey: config.apiKey,
-      publicBaseUrl: config.publicBaseUrl,
-      paymentTtlSeconds: config.paymentTtlSeconds,
+      publicBaseUrl: config.http.publicBaseUrl,
+      paymentTtlSeconds: config.ttl.paymentSeconds,
       processor,
-      links: { service: payLinks.service, ttlSeconds: config.linkTtlSeconds },
+      links: { service: payLinks.service, ttlSeconds: config.ttl.linkSeconds },
       refunds: new RefundService(paymentRepository, store, processor, clock),
     },
     voice: {
       capture,
       flows,
       logger,
-      twilioAuthToken: config.twilioAuthToken,
-      publicBaseUrl: config.publicBaseUrl,
+      twilioAuthToken: config.twilio.authToken,
+      publicBaseUrl: config.http.publicBaseUrl,
       apology: () => capture.apology(),
       deadlineMs: WEBHOOK_DEADLINE_MS,
       metrics,
@@ -197,24 +194,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pay: payLinks.router,
     bridge: { ...bridge.routerDeps, apology: () => capture.apology() },
     panel: bridge.panel.router,
-    https: config.publicBaseUrl.startsWith('https://'),
+    https: config.http.publicBaseUrl.startsWith('https://'),
     // Production shows nothing at `/`: the address faces Twilio and the internet.
     ...(config.env === 'production'
       ? {}
-      : { startPage: renderStartPage({ publicBaseUrl: config.publicBaseUrl, simulateCommand: simulateCommand(config.publicBaseUrl, config.twilioAuthToken !== null) }) }),
+      : { startPage: renderStartPage({ publicBaseUrl: config.http.publicBaseUrl, simulateCommand: simulateCommand(config.http.publicBaseUrl, config.twilio.authToken !== null) }) }),
   });
   // Tracking is attached first so it sees every request the app answers.
   const drainer = trackRequests(server);
   server.on('request', app);
   reconciler.start();
 
-  if (!config.twilioAuthToken) {
+  if (!config.twilio.authToken) {
     logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only)');
   }
   logger.info('gateway listening', {
     port,
-    publicBaseUrl: config.publicBaseUrl,
-    store: config.redis ? `redis (${config.redis.mode})` : 'memory',
+    publicBaseUrl: config.http.publicBaseUrl,
+    store: config.redis.topology ? `redis (${config.redis.topology.mode})` : 'memory',
     processor: processor.name,
     flows: flows.ids(),
   });
@@ -243,6 +240,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       if (ownsStore) await rawStore.close();
     },
   };
+}
+
+/** The configuration from `options.env` (or the process's), PORT overridden by `options.port`. */
+function configFromEnv(options: GatewayOptions): Config {
+  const env = { ...(options.env ?? process.env) };
+  if (options.port !== undefined) env.PORT = String(options.port);
+  return loadConfig(env);
 }
 
 export { loadConfig };

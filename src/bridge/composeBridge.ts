@@ -45,19 +45,20 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
   const callControl =
     parts.callControl ??
     (config.bridge.callControl === 'twilio'
-      ? new TwilioCallControl({ accountSid: config.twilioAccountSid!, authToken: config.twilioAuthToken! })
+      ? new TwilioCallControl({ accountSid: config.twilio.accountSid!, authToken: config.twilio.authToken! })
       : new FakeCallControl());
   if (!parts.callControl && config.bridge.callControl === 'fake') {
     parts.logger.warn('call control is the in-memory fake: the agent bridge acts on no real call (development only)');
   }
-  const events: EventBus = config.redis
-    ? await RedisEventBus.connect(() => connectRedisTopology(config.redis!), config.redisKeyPrefix)
+  const topology = config.redis.topology;
+  const events: EventBus = topology
+    ? await RedisEventBus.connect(() => connectRedisTopology(topology), config.redis.keyPrefix)
     : new MemoryEventBus();
-  const urls = bridgeUrls(config.publicBaseUrl);
-  const voice = voiceUrls(config.publicBaseUrl);
+  const urls = bridgeUrls(config.http.publicBaseUrl);
+  const voice = voiceUrls(config.http.publicBaseUrl);
   const service = new BridgeService({
-    bridges: new BridgeRepository(parts.store, config.sessionTtlSeconds),
-    sessions: new CallSessionRepository(parts.store, config.sessionTtlSeconds),
+    bridges: new BridgeRepository(parts.store, config.ttl.sessionSeconds),
+    sessions: new CallSessionRepository(parts.store, config.ttl.sessionSeconds),
     callControl,
     capture: parts.capture,
     payments: parts.payments,
@@ -69,21 +70,21 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     urls,
     paymentVoiceUrl: (id) => voice.payment(id),
     capturePollUrl: (turn) => voice.capture(turn, { poll: true }),
-    agentDial: config.agentDial,
+    agentDial: config.bridge.agentDial,
     record: config.bridge.record,
     agentFlowId: parts.flows.has(config.bridge.agentFlow) ? config.bridge.agentFlow : parts.flows.defaultFlowId,
-    paymentTtlSeconds: config.paymentTtlSeconds,
+    paymentTtlSeconds: config.ttl.paymentSeconds,
   });
   const routerDeps: Omit<BridgeRouterDeps, 'apology'> = {
     bridges: service,
     logger: parts.logger,
-    twilioAuthToken: config.twilioAuthToken,
-    publicBaseUrl: config.publicBaseUrl,
+    twilioAuthToken: config.twilio.authToken,
+    publicBaseUrl: config.http.publicBaseUrl,
     holdMusicUrl: config.bridge.holdMusicUrl,
     holdUrl: urls.hold(),
   };
   const agents = new AgentAccounts(parts.store, config.vaultKey);
-  const audit = new AuditTrail(parts.store, parts.logger, config.auditRetentionDays * 86_400);
+  const audit = new AuditTrail(parts.store, parts.logger, config.audit.retentionDays * 86_400);
   const panel = panelRouter({
     bridges: service,
     sessions: new PanelSessions(parts.store),
@@ -93,7 +94,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     clock: parts.clock,
     logger: parts.logger,
     agents,
-    publicBaseUrl: config.publicBaseUrl,
+    publicBaseUrl: config.http.publicBaseUrl,
   });
   return {
     service,

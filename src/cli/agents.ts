@@ -42,7 +42,8 @@ export async function runAgentsCommand(argv: string[], env: NodeJS.ProcessEnv, i
     return 1;
   }
   // Agents must be where every gateway process reads them, and hashed as the gateway hashes them.
-  if (!config.redis) {
+  const topology = config.redis.topology;
+  if (!topology) {
     io.err('REDIS_URL: required: agents live in the shared store (the embedded memory store belongs to one running gateway, which creates its own first agent in development)');
     return 1;
   }
@@ -51,7 +52,7 @@ export async function runAgentsCommand(argv: string[], env: NodeJS.ProcessEnv, i
     return 1;
   }
 
-  const store = new RedisStore(await connectRedisTopology(config.redis), config.redisKeyPrefix);
+  const store = new RedisStore(await connectRedisTopology(topology), config.redis.keyPrefix);
   const agents = new AgentAccounts(store, config.vaultKey);
   try {
     switch (command) {

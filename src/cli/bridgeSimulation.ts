@@ -35,8 +35,8 @@ export async function runBridgeSimulation(options: BridgeSimulationOptions): Pro
   env.AGENT_DIAL ??= 'client:agent';
   env.RECORD_BRIDGE ??= 'true';
   const gateway = await startGateway({ env, port: options.port, host: '127.0.0.1', callControl: control, ...(options.logStream ? { logStream: options.logStream } : {}) });
-  const baseUrl = gateway.config.publicBaseUrl;
-  const authToken = gateway.config.twilioAuthToken;
+  const baseUrl = gateway.config.http.publicBaseUrl;
+  const authToken = gateway.config.twilio.authToken;
   const callSid = `CA${randomBytes(16).toString('hex')}`;
   const agentName = `simulator-${randomBytes(3).toString('hex')}`;
   try {

@@ -124,7 +124,7 @@ export async function runSimulation(
       out(`gateway started at ${gateway.url}; its logs go to ${logPath}`);
       baseUrl = gateway.url.replace(/\/+$/, '');
       apiKey = gateway.config.apiKey;
-      authToken = gateway.config.twilioAuthToken;
+      authToken = gateway.config.twilio.authToken;
     }
 
     const api = gatewayApi(baseUrl, apiKey);

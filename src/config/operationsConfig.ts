@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { optional } from './fields';
+
 /** Settings of the gateway's operation: shutdown and the metrics endpoint. */
 export interface OperationsSettings {
   /** How long readiness answers 503 before the server stops accepting connections. */
@@ -8,23 +11,18 @@ export interface OperationsSettings {
 
 const DEFAULT_DRAIN_DELAY_MS = 2000;
 
-/** Every problem with the operations variables, one line each. */
-export function operationsProblems(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  const delay = env.SHUTDOWN_DRAIN_DELAY_MS?.trim();
-  if (delay && (!/^\d+$/.test(delay) || Number(delay) > 30_000)) {
-    problems.push('SHUTDOWN_DRAIN_DELAY_MS: must be a whole number from 0 to 30000');
-  }
-  const token = env.METRICS_TOKEN?.trim();
-  if (token && token.length < 24) problems.push('METRICS_TOKEN: must be at least 24 characters');
-  return problems;
-}
-
-/** The operations settings; call after operationsProblems found nothing. */
-export function operationsSettings(env: NodeJS.ProcessEnv): OperationsSettings {
-  const delay = env.SHUTDOWN_DRAIN_DELAY_MS?.trim();
-  return Object.freeze({
-    shutdownDrainDelayMs: delay ? Number(delay) : DEFAULT_DRAIN_DELAY_MS,
-    metricsToken: env.METRICS_TOKEN?.trim() || null,
-  });
-}
+/** SHUTDOWN_DRAIN_DELAY_MS and METRICS_TOKEN. */
+export const operationsSchema = z
+  .object({
+    SHUTDOWN_DRAIN_DELAY_MS: optional(
+      z.string().refine((s) => /^\d+$/.test(s) && Number(s) <= 30_000, 'must be a whole number from 0 to 30000'),
+    ),
+    METRICS_TOKEN: optional(z.string().min(24, 'must be at least 24 characters')),
+  })
+  .transform(
+    (v): OperationsSettings =>
+      Object.freeze({
+        shutdownDrainDelayMs: v.SHUTDOWN_DRAIN_DELAY_MS === undefined ? DEFAULT_DRAIN_DELAY_MS : Number(v.SHUTDOWN_DRAIN_DELAY_MS),
+        metricsToken: v.METRICS_TOKEN ?? null,
+      }),
+  );

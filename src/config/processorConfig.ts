@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVEN_WITH_MALFORMED_VALUES, intWithDefault, isProduction, optional, optionalText, problem, readOnly } from './fields';
 
 /** The processor adapters a gateway can be started with. */
 export const PROCESSOR_KINDS = ['sandbox', 'stripe', 'connector'] as const;
@@ -18,8 +19,19 @@ export interface ConnectorSettings {
   readonly timeoutMs: number;
 }
 
+/** The processor adapter and how the gateway waits for it. */
 export interface ProcessorSettings {
+  readonly kind: ProcessorKind;
+  /** How long a webhook waits for the processor before the caller is put on hold. */
+  readonly timeoutMs: number;
+  /** How long from the start of a charge a caller holds before hearing that the result will follow. */
+  readonly holdLimitSeconds: number;
+  /** How often each process looks for pending charges to ask the processor about. */
+  readonly reconcileIntervalMs: number;
+  readonly sandbox: { readonly latencyMs: number };
+  /** What the Stripe adapter needs; null when STRIPE_SECRET_KEY is unset. */
   readonly stripe: StripeSettings | null;
+  /** What the connector needs; null unless both CONNECTOR_URL and CONNECTOR_SECRET are set. */
   readonly connector: ConnectorSettings | null;
 }
 
@@ -39,77 +51,80 @@ export function isAcceptableProcessorUrl(raw: string, production: boolean): bool
 
 // Stripe's own rules for a statement descriptor suffix, checked here so a bad one fails at start
 // rather than on every caller's charge.
-const statementDescriptor = z
-  .string()
-  .max(22, 'must be at most 22 characters')
-  .regex(/^[^<>\\'"*]*$/, 'must not contain < > \\ \' " or *')
-  .regex(/[A-Za-z]/, 'must contain at least one letter');
+const STATEMENT_DESCRIPTOR_RULES: ReadonlyArray<readonly [(s: string) => boolean, string]> = [
+  [(s) => s.length <= 22, 'must be at most 22 characters'],
+  [(s) => /^[^<>\\'"*]*$/.test(s), 'must not contain < > \\ \' " or *'],
+  [(s) => /[A-Za-z]/.test(s), 'must contain at least one letter'],
+];
 
-const text = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-};
+/** One line for a descriptor however many of Stripe's rules it breaks: the first of them. */
+const statementDescriptor = z.string().superRefine((s, ctx) => {
+  const broken = STATEMENT_DESCRIPTOR_RULES.find(([holds]) => !holds(s));
+  if (broken) ctx.addIssue({ code: 'custom', message: broken[1] });
+});
 
 /**
- * The rules between PROCESSOR and the variables its adapter needs, one line per problem in the
- * same `NAME: reason` form as the rest of the configuration.
+ * PROCESSOR and the variables of its adapter, with the rules between them. Production needs the
+ * processor named, even the sandbox, rather than falling back to it silently.
  */
-export function processorProblems(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  const kind = text(env, 'PROCESSOR') ?? 'sandbox';
-  const production = text(env, 'NODE_ENV') === 'production';
-
-  const stripeKey = text(env, 'STRIPE_SECRET_KEY');
-  if (kind === 'stripe' && !stripeKey) problems.push('STRIPE_SECRET_KEY: required when PROCESSOR=stripe');
-  if (stripeKey && !/^(sk|rk)_(live|test)_[A-Za-z0-9]{10,}$/.test(stripeKey)) {
-    problems.push('STRIPE_SECRET_KEY: must be a Stripe secret or restricted key (sk_live_…, sk_test_…, rk_…)');
-  }
-  const descriptor = text(env, 'STRIPE_STATEMENT_DESCRIPTOR');
-  if (descriptor !== undefined) {
-    const checked = statementDescriptor.safeParse(descriptor);
-    if (!checked.success) problems.push(`STRIPE_STATEMENT_DESCRIPTOR: ${checked.error.issues[0]!.message}`);
-  }
-  const stripeUrl = text(env, 'STRIPE_API_URL');
-  if (stripeUrl !== undefined && !isAcceptableProcessorUrl(stripeUrl, production)) {
-    problems.push('STRIPE_API_URL: must be an https:// URL (http:// only to a loopback address outside production)');
-  } else if (stripeUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(stripeUrl)) {
-    // The Stripe client takes a host, a port and a protocol: a path would be silently dropped.
-    problems.push('STRIPE_API_URL: must be a scheme, host and optional port only, without a path');
-  }
-
-  const connectorUrl = text(env, 'CONNECTOR_URL');
-  const connectorSecret = text(env, 'CONNECTOR_SECRET');
-  if (kind === 'connector' && !connectorUrl) problems.push('CONNECTOR_URL: required when PROCESSOR=connector');
-  if (kind === 'connector' && !connectorSecret) problems.push('CONNECTOR_SECRET: required when PROCESSOR=connector');
-  if (connectorUrl !== undefined && !isAcceptableProcessorUrl(connectorUrl, production)) {
-    problems.push('CONNECTOR_URL: must be an https:// URL (http:// only to a loopback address outside production)');
-  }
-  if (connectorSecret !== undefined && connectorSecret.length < 32) {
-    problems.push('CONNECTOR_SECRET: must be at least 32 characters (openssl rand -hex 32)');
-  }
-  const timeout = text(env, 'CONNECTOR_TIMEOUT_MS');
-  if (timeout !== undefined && (!/^\d+$/.test(timeout) || Number(timeout) < 100 || Number(timeout) > 60_000)) {
-    problems.push('CONNECTOR_TIMEOUT_MS: must be a whole number from 100 to 60000');
-  }
-  return problems;
-}
-
-/** The adapter settings for a configuration that `processorProblems` found nothing wrong with. */
-export function processorSettings(env: NodeJS.ProcessEnv): ProcessorSettings {
-  const stripeKey = text(env, 'STRIPE_SECRET_KEY');
-  const connectorUrl = text(env, 'CONNECTOR_URL');
-  const connectorSecret = text(env, 'CONNECTOR_SECRET');
-  return Object.freeze({
-    stripe: stripeKey
-      ? Object.freeze({
-          secretKey: stripeKey,
-          statementDescriptor: text(env, 'STRIPE_STATEMENT_DESCRIPTOR') ?? null,
-          apiUrl: text(env, 'STRIPE_API_URL') ?? null,
-        })
-      : null,
-    connector:
-      connectorUrl && connectorSecret
-        ? Object.freeze({ url: connectorUrl, secret: connectorSecret, timeoutMs: Number(text(env, 'CONNECTOR_TIMEOUT_MS') ?? 5000) })
-        : null,
-  });
-}
+export const processorSchema = z
+  .object({
+    // Not trimmed: a blank PROCESSOR is refused as not one of the adapters, never taken for the default.
+    PROCESSOR: z.enum(PROCESSOR_KINDS, { message: `must be one of: ${PROCESSOR_KINDS.join(', ')}` }).optional(),
+    SANDBOX_LATENCY_MS: intWithDefault(0, 0, 60_000),
+    PROCESSOR_TIMEOUT_MS: intWithDefault(8000, 100, 12_000),
+    PROCESSOR_HOLD_LIMIT_SECONDS: intWithDefault(45, 15, 3600),
+    RECONCILE_INTERVAL_MS: intWithDefault(5000, 100, 600_000),
+    STRIPE_SECRET_KEY: optional(
+      z.string().regex(/^(sk|rk)_(live|test)_[A-Za-z0-9]{10,}$/, 'must be a Stripe secret or restricted key (sk_live_…, sk_test_…, rk_…)'),
+    ),
+    STRIPE_STATEMENT_DESCRIPTOR: optional(statementDescriptor),
+    // Whether a processor URL is acceptable depends on NODE_ENV: the rules below check them.
+    STRIPE_API_URL: optionalText,
+    CONNECTOR_URL: optionalText,
+    CONNECTOR_SECRET: optional(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
+    CONNECTOR_TIMEOUT_MS: optional(
+      z.string().refine((s) => /^\d+$/.test(s) && Number(s) >= 100 && Number(s) <= 60_000, 'must be a whole number from 100 to 60000'),
+    ),
+    NODE_ENV: readOnly,
+  })
+  .superRefine((v, ctx) => {
+    const production = isProduction(v.NODE_ENV);
+    // A padded name is refused as no adapter, yet its adapter's variables are still checked as meant.
+    const kind = v.PROCESSOR?.trim() ?? 'sandbox';
+    if (kind === 'stripe' && v.STRIPE_SECRET_KEY === undefined) problem(ctx, 'STRIPE_SECRET_KEY', 'required when PROCESSOR=stripe');
+    const stripeUrl = v.STRIPE_API_URL;
+    if (stripeUrl !== undefined && !isAcceptableProcessorUrl(stripeUrl, production)) {
+      problem(ctx, 'STRIPE_API_URL', 'must be an https:// URL (http:// only to a loopback address outside production)');
+    } else if (stripeUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(stripeUrl)) {
+      // The Stripe client takes a host, a port and a protocol: a path would be silently dropped.
+      problem(ctx, 'STRIPE_API_URL', 'must be a scheme, host and optional port only, without a path');
+    }
+    if (kind === 'connector' && v.CONNECTOR_URL === undefined) problem(ctx, 'CONNECTOR_URL', 'required when PROCESSOR=connector');
+    if (kind === 'connector' && v.CONNECTOR_SECRET === undefined) problem(ctx, 'CONNECTOR_SECRET', 'required when PROCESSOR=connector');
+    if (v.CONNECTOR_URL !== undefined && !isAcceptableProcessorUrl(v.CONNECTOR_URL, production)) {
+      problem(ctx, 'CONNECTOR_URL', 'must be an https:// URL (http:// only to a loopback address outside production)');
+    }
+    if (production && v.PROCESSOR === undefined) problem(ctx, 'PROCESSOR', 'required when NODE_ENV=production (sandbox, stripe or connector)');
+  }, EVEN_WITH_MALFORMED_VALUES)
+  .transform(
+    (v): ProcessorSettings =>
+      Object.freeze({
+        kind: v.PROCESSOR ?? 'sandbox',
+        timeoutMs: v.PROCESSOR_TIMEOUT_MS,
+        holdLimitSeconds: v.PROCESSOR_HOLD_LIMIT_SECONDS,
+        reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
+        sandbox: Object.freeze({ latencyMs: v.SANDBOX_LATENCY_MS }),
+        stripe: v.STRIPE_SECRET_KEY
+          ? Object.freeze({
+              secretKey: v.STRIPE_SECRET_KEY,
+              statementDescriptor: v.STRIPE_STATEMENT_DESCRIPTOR ?? null,
+              apiUrl: v.STRIPE_API_URL ?? null,
+            })
+          : null,
+        connector:
+          v.CONNECTOR_URL && v.CONNECTOR_SECRET
+            ? Object.freeze({ url: v.CONNECTOR_URL, secret: v.CONNECTOR_SECRET, timeoutMs: Number(v.CONNECTOR_TIMEOUT_MS ?? 5000) })
+            : null,
+      }),
+  );

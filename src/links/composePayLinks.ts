@@ -37,19 +37,19 @@ export function composePayLinks(config: Config, parts: PayLinkParts): { service:
     links: new PayLinkRepository(parts.store, parts.retentionSeconds),
     payments: parts.payments,
     capture: parts.capture,
-    sessions: new CallSessionRepository(parts.store, config.sessionTtlSeconds),
+    sessions: new CallSessionRepository(parts.store, config.ttl.sessionSeconds),
     flows: parts.flows,
     callFlows: parts.callFlows,
     receipts: new ReceiptMailer(parts.store, parts.logger, {
-      smtpUrl: config.smtpUrl,
-      from: config.receiptFrom,
-      merchantName: config.merchantName,
+      smtpUrl: config.links.smtpUrl,
+      from: config.links.receiptFrom,
+      merchantName: config.links.merchantName,
     }),
     clock: parts.clock,
     logger: parts.logger,
-    publicBaseUrl: config.publicBaseUrl,
+    publicBaseUrl: config.http.publicBaseUrl,
     // A submission waits for the processor at most twice (the confirmation, then one poll).
-    lockSeconds: Math.ceil((config.processorTimeoutMs * 2) / 1000) + 5,
+    lockSeconds: Math.ceil((config.processor.timeoutMs * 2) / 1000) + 5,
   });
   return {
     service,
@@ -57,11 +57,11 @@ export function composePayLinks(config: Config, parts: PayLinkParts): { service:
       links: service,
       secrets,
       limits: {
-        perClient: parts.limiters('pay-client', { points: config.payRateLimitPerClient, windowSeconds: 60 }),
-        perLink: parts.limiters('pay-link', { points: config.payRateLimitPerLink, windowSeconds: 60 }),
+        perClient: parts.limiters('pay-client', { points: config.links.rateLimitPerClient, windowSeconds: 60 }),
+        perLink: parts.limiters('pay-link', { points: config.links.rateLimitPerLink, windowSeconds: 60 }),
       },
       logger: parts.logger,
-      merchantName: config.merchantName,
+      merchantName: config.links.merchantName,
     },
   };
 }

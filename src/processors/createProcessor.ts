@@ -1,4 +1,4 @@
-import type { Config } from '../config/config';
+import type { ProcessorSettings } from '../config/processorConfig';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { Processor } from '../ports/processor';
 import type { Vault } from '../ports/vault';
@@ -7,15 +7,15 @@ import { SandboxProcessor } from './sandboxProcessor';
 import { StripeProcessor } from './stripeProcessor';
 
 /** The adapter PROCESSOR names, built from settings the configuration has already checked. */
-export function createProcessor(config: Config, parts: { vault: Vault; store: KeyValueStore }): Processor {
-  switch (config.processor) {
+export function createProcessor(settings: ProcessorSettings, parts: { vault: Vault; store: KeyValueStore }): Processor {
+  switch (settings.kind) {
     case 'sandbox':
-      return new SandboxProcessor(parts.vault, parts.store, { latencyMs: config.sandboxLatencyMs });
+      return new SandboxProcessor(parts.vault, parts.store, { latencyMs: settings.sandbox.latencyMs });
     case 'stripe':
-      if (!config.processors.stripe) throw new Error('STRIPE_SECRET_KEY: required when PROCESSOR=stripe');
-      return new StripeProcessor(parts.vault, config.processors.stripe);
+      if (!settings.stripe) throw new Error('STRIPE_SECRET_KEY: required when PROCESSOR=stripe');
+      return new StripeProcessor(parts.vault, settings.stripe);
     case 'connector':
-      if (!config.processors.connector) throw new Error('CONNECTOR_URL and CONNECTOR_SECRET: required when PROCESSOR=connector');
-      return new HttpsConnector(parts.vault, config.processors.connector);
+      if (!settings.connector) throw new Error('CONNECTOR_URL and CONNECTOR_SECRET: required when PROCESSOR=connector');
+      return new HttpsConnector(parts.vault, settings.connector);
   }
 }

@@ -49,7 +49,8 @@ export function createRedisClient(topology: Exclude<RedisTopology, { mode: 'sing
     return new Redis({
       ...FAIL_FAST,
       ...auth,
-      sentinels: topology.sentinels,
+      // Copies: the configuration is frozen, and ioredis keeps its own list up to date.
+      sentinels: topology.sentinels.map((a) => ({ ...a })),
       name: topology.name,
       enableOfflineQueue: false,
       lazyConnect: true,
@@ -60,7 +61,7 @@ export function createRedisClient(topology: Exclude<RedisTopology, { mode: 'sing
       updateSentinels: true,
     });
   }
-  return new Cluster(topology.nodes, {
+  return new Cluster(topology.nodes.map((a) => ({ ...a })), {
     enableOfflineQueue: false,
     lazyConnect: true,
     enableAutoPipelining: true,

@@ -78,8 +78,8 @@ describe('audit retention', () => {
 
 describe('AUDIT_RETENTION_DAYS', () => {
   it('defaults to a year and refuses less than the three months PCI DSS wants at hand', () => {
-    expect(loadConfig({}).auditRetentionDays).toBe(365);
-    expect(loadConfig({ AUDIT_RETENTION_DAYS: '730' }).auditRetentionDays).toBe(730);
+    expect(loadConfig({}).audit.retentionDays).toBe(365);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '730' }).audit.retentionDays).toBe(730);
     expect(problemsOf({ AUDIT_RETENTION_DAYS: '30' })).toEqual([expect.stringMatching(/^AUDIT_RETENTION_DAYS: .*90/)]);
   });
 

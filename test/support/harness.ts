@@ -69,7 +69,7 @@ export async function startTestGateway(
     ...(options.callControl ? { callControl: options.callControl } : {}),
     ...(options.store ? { store: options.store } : {}),
   });
-  const baseUrl = gateway.config.publicBaseUrl;
+  const baseUrl = gateway.config.http.publicBaseUrl;
   const responses: string[] = [];
 
   const api: TestGateway['api'] = async (method, path, body, headers = {}) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../../src/config/config';
+import { ConfigError, loadConfig } from '../../src/config/config';
 import { GOOD_PRODUCTION_ENV, problemsOf } from '../support/configProblems';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
@@ -18,48 +18,38 @@ const PRODUCTION_WITH_NOTHING_SET = [
 describe('loadConfig', () => {
   it('fills every optional setting with its default', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject<Partial<Config>>({
+    expect(config).toMatchObject({
       env: 'development',
-      port: 3000,
-      publicBaseUrl: 'http://localhost:3000',
+      http: { port: 3000, publicBaseUrl: 'http://localhost:3000' },
       logLevel: 'info',
-      twilioAuthToken: null,
-      twilioAccountSid: null,
-      redisUrl: null,
-      redisKeyPrefix: 'ccg:',
-      processor: 'sandbox',
-      sandboxLatencyMs: 0,
-      processorTimeoutMs: 8000,
-      processorHoldLimitSeconds: 45,
-      reconcileIntervalMs: 5000,
-      agentDial: null,
-      flowsDir: 'flows',
-      defaultFlow: 'default',
-      paymentTtlSeconds: 86_400,
-      sessionTtlSeconds: 7200,
-      vaultTtlSeconds: 1800,
+      twilio: { authToken: null, accountSid: null },
+      redis: { topology: null, keyPrefix: 'ccg:' },
+      processor: { kind: 'sandbox', sandbox: { latencyMs: 0 }, timeoutMs: 8000, holdLimitSeconds: 45, reconcileIntervalMs: 5000 },
+      bridge: { agentDial: null },
+      flows: { dir: 'flows', defaultFlow: 'default' },
+      ttl: { paymentSeconds: 86_400, sessionSeconds: 7200, vaultSeconds: 1800 },
     });
   });
 
   it('reads the environment it is given rather than the process one', () => {
-    expect(loadConfig({ PORT: '4321' }).port).toBe(4321);
-    expect(loadConfig({}).port).toBe(3000);
+    expect(loadConfig({ PORT: '4321' }).http.port).toBe(4321);
+    expect(loadConfig({}).http.port).toBe(3000);
   });
 
   it('follows PORT in the default public URL', () => {
-    expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PORT: '8080' }).http.publicBaseUrl).toBe('http://localhost:8080');
   });
 
   it('trims trailing slashes from PUBLIC_BASE_URL, since voice URLs are appended to it', () => {
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com/' }).publicBaseUrl).toBe('https://pay.example.com');
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com/gw//' }).publicBaseUrl).toBe('https://pay.example.com/gw');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com/' }).http.publicBaseUrl).toBe('https://pay.example.com');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com/gw//' }).http.publicBaseUrl).toBe('https://pay.example.com/gw');
   });
 
   it('treats blank values as unset', () => {
     const config = loadConfig({ PORT: '', TWILIO_ACCOUNT_SID: '  ', REDIS_URL: '' });
-    expect(config.port).toBe(3000);
-    expect(config.twilioAccountSid).toBeNull();
-    expect(config.redisUrl).toBeNull();
+    expect(config.http.port).toBe(3000);
+    expect(config.twilio.accountSid).toBeNull();
+    expect(config.redis.topology).toBeNull();
   });
 
   it('returns a frozen object, generated secrets included', () => {
@@ -67,9 +57,32 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.generated)).toBe(true);
     expect(() => {
-      (config as { port: number }).port = 1;
+      (config as { env: string }).env = 'production';
     }).toThrow(TypeError);
-    expect(config.port).toBe(3000);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(config.http.port).toBe(3000);
+  });
+
+  it('freezes every section, down to its lists, so no part of the running gateway can change another part\'s settings', () => {
+    const config = loadConfig({
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      REDIS_MODE: 'sentinel',
+      REDIS_SENTINELS: 's1:26379,s2:26379',
+      REDIS_SENTINEL_NAME: 'ccg-primary',
+      PROCESSOR: 'connector',
+      CONNECTOR_URL: 'https://pay.example.com/charge',
+      CONNECTOR_SECRET: 'c'.repeat(40),
+    });
+    for (const section of ['http', 'twilio', 'redis', 'processor', 'bridge', 'flows', 'ttl', 'links', 'operations', 'audit'] as const) {
+      expect([section, typeof config[section], Object.isFrozen(config[section])]).toEqual([section, 'object', true]);
+    }
+    expect(Object.isFrozen(config.http.trustProxy)).toBe(true);
+    expect(Object.isFrozen(config.redis.topology)).toBe(true);
+    expect(config.redis.topology?.mode === 'sentinel' && Object.isFrozen(config.redis.topology.sentinels)).toBe(true);
+    expect(Object.isFrozen(config.processor.connector)).toBe(true);
+    expect(Object.isFrozen(config.processor.sandbox)).toBe(true);
   });
 
   describe('in production', () => {
@@ -104,7 +117,7 @@ describe('loadConfig', () => {
         'PUBLIC_BASE_URL: must be https:// when NODE_ENV=production (Twilio posts the keypad digits to it)',
       ]);
       expect(problemsOf({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'http://localhost:3000' })).toHaveLength(1);
-      expect(loadConfig({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'https://pay.example.com/gw/' }).publicBaseUrl).toBe('https://pay.example.com/gw');
+      expect(loadConfig({ ...GOOD_PRODUCTION, PUBLIC_BASE_URL: 'https://pay.example.com/gw/' }).http.publicBaseUrl).toBe('https://pay.example.com/gw');
     });
 
     it('needs a public URL rather than assuming the http localhost default', () => {
@@ -120,9 +133,9 @@ describe('loadConfig', () => {
     it('needs the processor named, even the sandbox, rather than falling back to it silently', () => {
       const { PROCESSOR: _omitted, ...env } = GOOD_PRODUCTION;
       expect(problemsOf(env)).toEqual(['PROCESSOR: required when NODE_ENV=production (sandbox, stripe or connector)']);
-      expect(loadConfig({ ...env, PROCESSOR: 'sandbox' }).processor).toBe('sandbox');
+      expect(loadConfig({ ...env, PROCESSOR: 'sandbox' }).processor.kind).toBe('sandbox');
       // Outside production the sandbox is still the default.
-      expect(loadConfig({}).processor).toBe('sandbox');
+      expect(loadConfig({}).processor.kind).toBe('sandbox');
     });
 
     it('refuses the call bridge without Twilio credentials instead of using the in-memory call control', () => {
@@ -139,7 +152,7 @@ describe('loadConfig', () => {
       const config = loadConfig({ ...bridged, TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` });
       expect(config.bridge.callControl).toBe('twilio');
       // Without an agent to dial the bridge is inert, so credentials stay optional.
-      expect(loadConfig(GOOD_PRODUCTION).agentDial).toBeNull();
+      expect(loadConfig(GOOD_PRODUCTION).bridge.agentDial).toBeNull();
     });
 
     it('never generates a secret', () => {
@@ -147,8 +160,8 @@ describe('loadConfig', () => {
       expect(config.generated).toEqual({});
       expect(config.apiKey).toBe(GOOD_PRODUCTION.API_KEY);
       expect(config.vaultKey.equals(Buffer.alloc(32, 9))).toBe(true);
-      expect(config.twilioAuthToken).toBe(GOOD_PRODUCTION.TWILIO_AUTH_TOKEN);
-      expect(config.redisUrl).toBe(GOOD_PRODUCTION.REDIS_URL);
+      expect(config.twilio.authToken).toBe(GOOD_PRODUCTION.TWILIO_AUTH_TOKEN);
+      expect(config.redis.topology?.url).toBe(GOOD_PRODUCTION.REDIS_URL);
     });
   });
 
@@ -192,11 +205,11 @@ describe('loadConfig', () => {
         REDIS_URL: 'rediss://user:pw@redis.example.com:6380/2',
         PORT: '0',
       });
-      expect(config.twilioAccountSid).toBe(`AC${'a'.repeat(32)}`);
-      expect(config.agentDial).toBe('+14155550100');
-      expect(config.redisUrl).toBe('rediss://user:pw@redis.example.com:6380/2');
-      expect(config.port).toBe(0);
-      for (const dial of ['sip:agent@pbx.example.com', 'client:agent_1']) expect(loadConfig({ AGENT_DIAL: dial }).agentDial).toBe(dial);
+      expect(config.twilio.accountSid).toBe(`AC${'a'.repeat(32)}`);
+      expect(config.bridge.agentDial).toBe('+14155550100');
+      expect(config.redis.topology?.url).toBe('rediss://user:pw@redis.example.com:6380/2');
+      expect(config.http.port).toBe(0);
+      for (const dial of ['sip:agent@pbx.example.com', 'client:agent_1']) expect(loadConfig({ AGENT_DIAL: dial }).bridge.agentDial).toBe(dial);
     });
   });
 
@@ -226,7 +239,7 @@ describe('loadConfig', () => {
     });
 
     it('leaves the Twilio auth token unset rather than inventing one', () => {
-      expect(loadConfig({}).twilioAuthToken).toBeNull();
+      expect(loadConfig({}).twilio.authToken).toBeNull();
     });
   });
 });

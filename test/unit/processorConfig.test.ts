@@ -10,18 +10,18 @@ const SECRET = 'c'.repeat(40);
 
 describe('choosing the processor', () => {
   it('defaults to the sandbox with no adapter settings', () => {
-    expect(loadConfig({})).toMatchObject({ processor: 'sandbox', processors: { stripe: null, connector: null } });
+    expect(loadConfig({})).toMatchObject({ processor: { kind: 'sandbox', stripe: null, connector: null } });
   });
 
   it('takes PROCESSOR=stripe with a key, the optional descriptor and API URL', () => {
     const config = loadConfig({ PROCESSOR: 'stripe', STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_STATEMENT_DESCRIPTOR: 'ACME PHONE', STRIPE_API_URL: 'http://127.0.0.1:12111' });
-    expect(config.processor).toBe('stripe');
-    expect(config.processors.stripe).toEqual({ secretKey: STRIPE_KEY, statementDescriptor: 'ACME PHONE', apiUrl: 'http://127.0.0.1:12111' });
+    expect(config.processor.kind).toBe('stripe');
+    expect(config.processor.stripe).toEqual({ secretKey: STRIPE_KEY, statementDescriptor: 'ACME PHONE', apiUrl: 'http://127.0.0.1:12111' });
   });
 
   it('takes PROCESSOR=connector with a URL, a secret and the 5 s default timeout', () => {
     const config = loadConfig({ PROCESSOR: 'connector', CONNECTOR_URL: 'https://pay.example.com/charge', CONNECTOR_SECRET: SECRET });
-    expect(config.processors.connector).toEqual({ url: 'https://pay.example.com/charge', secret: SECRET, timeoutMs: 5000 });
+    expect(config.processor.connector).toEqual({ url: 'https://pay.example.com/charge', secret: SECRET, timeoutMs: 5000 });
   });
 
   it('refuses PROCESSOR=stripe without a key in one clear line', () => {
@@ -52,7 +52,7 @@ describe('choosing the processor', () => {
   });
 
   it('allows plain http only to loopback, and never in production', () => {
-    expect(loadConfig({ PROCESSOR: 'connector', CONNECTOR_URL: 'http://127.0.0.1:9000/charge', CONNECTOR_SECRET: SECRET }).processor).toBe('connector');
+    expect(loadConfig({ PROCESSOR: 'connector', CONNECTOR_URL: 'http://127.0.0.1:9000/charge', CONNECTOR_SECRET: SECRET }).processor.kind).toBe('connector');
     const production = {
       NODE_ENV: 'production',
       TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',

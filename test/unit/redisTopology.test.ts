@@ -9,14 +9,14 @@ const { REDIS_URL: _redisUrl, ...PRODUCTION } = GOOD_PRODUCTION_ENV;
 
 describe('REDIS_MODE and its servers', () => {
   it('defaults to one server at REDIS_URL, or to the memory store without it', () => {
-    expect(loadConfig({}).redis).toBeNull();
-    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).redis).toEqual({ mode: 'single', url: 'redis://r:6379' });
-    expect(loadConfig({ REDIS_MODE: ' ', REDIS_URL: 'redis://r:6379' }).redis).toEqual({ mode: 'single', url: 'redis://r:6379' });
+    expect(loadConfig({}).redis.topology).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).redis.topology).toEqual({ mode: 'single', url: 'redis://r:6379' });
+    expect(loadConfig({ REDIS_MODE: ' ', REDIS_URL: 'redis://r:6379' }).redis.topology).toEqual({ mode: 'single', url: 'redis://r:6379' });
   });
 
   it('reads sentinels, the master name and optional credentials from REDIS_URL', () => {
     const config = loadConfig({ REDIS_MODE: 'sentinel', REDIS_SENTINELS: 's1:26379, 10.0.0.2:26380,[::1]:26381', REDIS_SENTINEL_NAME: 'ccg-primary' });
-    expect(config.redis).toEqual({
+    expect(config.redis.topology).toEqual({
       mode: 'sentinel',
       name: 'ccg-primary',
       url: null,
@@ -29,7 +29,7 @@ describe('REDIS_MODE and its servers', () => {
   });
 
   it('reads cluster nodes', () => {
-    expect(loadConfig({ REDIS_MODE: 'cluster', REDIS_CLUSTER_NODES: 'c1:7000,c2:7001' }).redis).toEqual({
+    expect(loadConfig({ REDIS_MODE: 'cluster', REDIS_CLUSTER_NODES: 'c1:7000,c2:7001' }).redis.topology).toEqual({
       mode: 'cluster',
       url: null,
       nodes: [
@@ -59,7 +59,7 @@ describe('REDIS_MODE and its servers', () => {
 
   it('needs REDIS_URL in production only for a single server', () => {
     expect(problemsOf(PRODUCTION)).toEqual(['REDIS_URL: required when NODE_ENV=production']);
-    expect(loadConfig({ ...PRODUCTION, REDIS_MODE: 'sentinel', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' }).redis?.mode).toBe('sentinel');
+    expect(loadConfig({ ...PRODUCTION, REDIS_MODE: 'sentinel', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' }).redis.topology?.mode).toBe('sentinel');
     expect(problemsOf({ ...PRODUCTION, REDIS_MODE: 'cluster' })).toEqual(['REDIS_CLUSTER_NODES: required when REDIS_MODE=cluster']);
   });
 });

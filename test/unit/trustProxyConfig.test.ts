@@ -5,15 +5,15 @@ const PRODUCTION = GOOD_PRODUCTION_ENV;
 
 describe('TRUST_PROXY', () => {
   it('trusts no proxy by default, in development and in production', () => {
-    expect(loadConfig({}).trustProxy).toBe(false);
-    expect(loadConfig(PRODUCTION).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig(PRODUCTION).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'none' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).http.trustProxy).toBe(false);
   });
 
   it('takes a hop count, or addresses, CIDR ranges and the named ranges', () => {
-    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.10, uniquelocal' }).trustProxy).toEqual([
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.10, uniquelocal' }).http.trustProxy).toEqual([
       'loopback',
       '10.0.0.0/8',
       'fd00::/8',
