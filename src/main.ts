@@ -17,9 +17,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const gateway = await startGateway({ env: { ...process.env, API_KEY: config.apiKey, VAULT_KEY: config.vaultKey.toString('base64') } });
+  const gateway = await startGateway({ config });
   if (gateway.config.env !== 'production') {
-    const lines = nextSteps({ ...gateway.config, generated: config.generated });
+    const lines = nextSteps(gateway.config);
     if (config.env === 'development') {
       const first = await gateway.agents.firstAgent(new Date());
       if (first) lines.push(`Panel agent:  no agent yet, so "${first.account.name}" was created for development; its key, shown only now: ${first.key}`);

@@ -40,11 +40,15 @@ import { ObserverRelay } from './bridge/observerRelay';
 import type { CallControl } from './ports/callControl';
 import type { EventBus } from './ports/eventBus';
 
-export interface GatewayOptions {
-  /** Environment to configure from; defaults to process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** Overrides PORT; 0 picks a free port (and the public URL follows it unless PUBLIC_BASE_URL is set). */
-  port?: number;
+/**
+ * Where the configuration comes from: one already loaded (the process loads it once, before anything
+ * starts), or an environment (tests, the simulator) with PORT overridden by `port`; 0 picks a free
+ * port, and the public URL follows it unless PUBLIC_BASE_URL is set.
+ */
+export type GatewayOptions = GatewayParts &
+  ({ config: Config; env?: never; port?: never } | { config?: never; env?: NodeJS.ProcessEnv; port?: number });
+
+export interface GatewayParts {
   host?: string;
   /** Where log lines go; stdout by default. */
   logStream?: NodeJS.WritableStream;
@@ -94,7 +98,7 @@ const WEBHOOK_DEADLINE_MS = 10_000;
  * picks concrete classes; everything below it receives its collaborators.
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
-  const initial = configFromEnv(options);
+  const initial = options.config ?? configFromEnv(options);
   const logger = createLogger({ level: initial.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) });
   const flows = new FlowRegistry(loadFlows(initial.flows.dir), initial.flows.defaultFlow);
 
@@ -243,7 +247,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 }
 
 /** The configuration from `options.env` (or the process's), PORT overridden by `options.port`. */
-function configFromEnv(options: GatewayOptions): Config {
+function configFromEnv(options: { env?: NodeJS.ProcessEnv; port?: number }): Config {
   const env = { ...(options.env ?? process.env) };
   if (options.port !== undefined) env.PORT = String(options.port);
   return loadConfig(env);
