@@ -163,7 +163,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     intervalMs: config.processor.reconcileIntervalMs,
   });
-  const bridge = await composeBridge(config, { store, payments, capture, flows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
+  const bridge = await composeBridge(config, { store, payments, capture, flows, callFlows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
   captureObserver.attach(bridge.service);
   const payLinks = composePayLinks(config, { store, payments, capture, flows, callFlows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 

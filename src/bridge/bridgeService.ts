@@ -2,6 +2,8 @@ import type { AgentAction, CaptureService } from '../capture/captureService';
 import type { CaptureChange, CaptureObserver } from '../capture/captureObserver';
 import type { CallSession, CallSessionRepository } from '../capture/callSession';
 import type { FlowRegistry } from '../capture/flowRegistry';
+import type { CallFlows } from '../capture/callFlows';
+import { meaningOf, type StateMeaning } from '../capture/meaning';
 import type { PaymentCheck } from '../http/paymentInput';
 import type { Logger } from '../logging/logger';
 import type { PaymentService } from '../payments/paymentService';
@@ -21,6 +23,8 @@ export interface BridgeServiceDeps {
   capture: Pick<CaptureService, 'agentAction' | 'hangUp'>;
   payments: PaymentService;
   flows: FlowRegistry;
+  /** The flow each call started on, whichever process's flow files it now meets. */
+  callFlows: CallFlows;
   events: EventBus;
   clock: Clock;
   logger: Logger;
@@ -240,7 +244,7 @@ export class BridgeService implements CaptureObserver {
     // Self-service calls and link payments have no bridge: no panel has anything to do with them.
     const bridge = await this.deps.bridges.findByCall(change.after.callSid);
     if (!bridge) return;
-    const event = paymentEvent(change.after, bridge, this.now());
+    const event = paymentEvent(change.after, await this.meaningOf(change.after), bridge, this.now());
     if (event) await this.deps.events.publish(event);
     if (!change.final) return;
     if (bridge.paymentId === change.after.paymentId && bridge.state === 'capturing') {
@@ -261,7 +265,8 @@ export class BridgeService implements CaptureObserver {
 
   /** A bridged caller's capture ends by going back to the agent, not by hanging up. */
   async returnUrl(session: CallSession): Promise<string | null> {
-    if (!session.paymentId || session.state.value === 'hungUp') return null;
+    // A caller who hung up has nobody to hand back.
+    if (!session.paymentId || (await this.meaningOf(session)).outcome === 'hung_up') return null;
     const bridge = await this.deps.bridges.findByCall(session.callSid);
     if (!bridge || bridge.state === 'ended' || bridge.paymentId !== session.paymentId) return null;
     return this.deps.urls.rejoin(bridge.id);
@@ -278,7 +283,7 @@ export class BridgeService implements CaptureObserver {
     const payments: PaymentEvent[] = [];
     for (const bridge of bridges) {
       const session = bridge.paymentId ? await this.deps.sessions.get(bridge.callerCallSid) : null;
-      const event = session ? paymentEvent(session.value, bridge, at) : null;
+      const event = session ? paymentEvent(session.value, await this.meaningOf(session.value), bridge, at) : null;
       if (event) payments.push(event);
     }
     return { bridges: bridges.map((b) => bridgeEvent(b, at)), payments };
@@ -290,6 +295,11 @@ export class BridgeService implements CaptureObserver {
 
   async get(bridgeId: string): Promise<Bridge | null> {
     return this.deps.bridges.get(bridgeId);
+  }
+
+  /** What a capture's stored state means, read from its flow's machine. */
+  private async meaningOf(session: CallSession): Promise<StateMeaning> {
+    return meaningOf((await this.deps.callFlows.of(session)).machine, session.state);
   }
 
   private async finishCapture(bridge: Bridge): Promise<void> {

@@ -1,4 +1,5 @@
 import type { CaptureService } from '../capture/captureService';
+import type { CallFlows } from '../capture/callFlows';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { Config } from '../config/config';
 import type { BridgeRouterDeps } from '../http/bridgeRouter';
@@ -30,6 +31,7 @@ export interface BridgeParts {
   payments: PaymentService;
   capture: CaptureService;
   flows: FlowRegistry;
+  callFlows: CallFlows;
   clock: Clock;
   logger: Logger;
   /** Builds the sign-in throttle's counter on the gateway's store. */
@@ -64,6 +66,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     payments: parts.payments,
     checkPayment: parts.checkPayment,
     flows: parts.flows,
+    callFlows: parts.callFlows,
     events,
     clock: parts.clock,
     logger: parts.logger,

@@ -1,5 +1,5 @@
 import type { CallSession } from '../capture/callSession';
-import { STATE } from '../capture/machine';
+import type { StateMeaning } from '../capture/meaning';
 import { projectPayment } from '../capture/projection';
 import { maskedCard } from '../domain/masking';
 import { displayPhoneNumber } from '../domain/phoneNumber';
@@ -10,19 +10,19 @@ import type { Bridge } from './bridge';
  * The panel's view of a capture, built only from the session's masked context (brand, last 4,
  * flags, reference, decline code): there is no field here a card value could travel in.
  */
-export function paymentEvent(session: CallSession, bridge: Bridge, at: string): PaymentEvent | null {
+export function paymentEvent(session: CallSession, meaning: StateMeaning, bridge: Bridge, at: string): PaymentEvent | null {
   if (!session.paymentId || session.paymentId !== bridge.paymentId) return null;
   const state = session.state;
   const c = state.context;
-  const projected = projectPayment(state);
+  const projected = projectPayment(state, meaning);
   const declineCode = c.lastDecline?.code ?? c.failure?.code ?? null;
   const lines: string[] = [];
-  if (c.card) lines.push(`${maskedCard(c.card.brand, c.card.last4)} — ${state.value === STATE.awaitingAgent ? 'valid, waiting for you' : 'valid'}`);
+  if (c.card) lines.push(`${maskedCard(c.card.brand, c.card.last4)} — ${meaning.step === 'agentCheck' ? 'valid, waiting for you' : 'valid'}`);
   if (c.captured.expiry) lines.push('Expiry ✓');
   if (c.captured.securityCode) lines.push('Security code ✓');
-  if (state.value === STATE.processing) lines.push('Processing…');
+  if (meaning.step === 'charge') lines.push('Processing…');
   if (c.reference) lines.push(`Approved — reference ${c.reference}`);
-  else if (state.value === STATE.declined && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
+  else if (meaning.step === 'retry' && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
   else if (projected.status === 'failed' && declineCode) lines.push(`Failed — ${declineCode}`);
   else if (projected.status === 'canceled') lines.push('Canceled');
   const status = projected.status ?? 'capturing';
@@ -34,7 +34,8 @@ export function paymentEvent(session: CallSession, bridge: Bridge, at: string): 
     agent: bridge.agent ?? null,
     step: state.value,
     status,
-    summary: summaryOf(status, state.value, c.reference, declineCode),
+    agentMay: meaning.agentMay,
+    summary: summaryOf(status, meaning.step, c.reference, declineCode),
     card: c.card ? { brand: c.card.brand, last4: c.card.last4.slice(-4) } : null,
     expiryCaptured: c.captured.expiry,
     securityCodeCaptured: c.captured.securityCode,
@@ -78,12 +79,12 @@ export function reasonOf(code: string): string {
 }
 
 /** Where the payment stands, the moment it gets there: approved while the caller still hears the reference. */
-function summaryOf(status: string, step: string, reference: string | null, declineCode: string | null): string {
+function summaryOf(status: string, step: StateMeaning['step'], reference: string | null, declineCode: string | null): string {
   if (status === 'succeeded') return reference ? `Approved — reference ${reference}` : 'Approved';
   if (status === 'failed') return declineCode ? `Failed — ${reasonOf(declineCode)}` : 'Failed';
   if (status === 'canceled') return 'Canceled';
   if (status === 'processing') return 'Processing…';
-  if (step === STATE.declined && declineCode) return `Declined — ${reasonOf(declineCode)}; the caller may try another card`;
-  if (step === STATE.awaitingAgent) return 'Card number waiting for you';
+  if (step === 'retry' && declineCode) return `Declined — ${reasonOf(declineCode)}; the caller may try another card`;
+  if (step === 'agentCheck') return 'Card number waiting for you';
   return 'Card details being entered';
 }

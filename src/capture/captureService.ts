@@ -12,7 +12,7 @@ import type { CaptureObserver } from './captureObserver';
 import type { CallFlows } from './callFlows';
 import { localeOf, type CompiledFlow, type FlowRegistry } from './flowRegistry';
 import type { PendingCharge, PendingCharges } from './pendingCharges';
-import { STATE } from './machine';
+import { AGENT_EVENTS, meaningOf, type AgentAction, type StateMeaning } from './meaning';
 import { projectPayment, projectionChanged } from './projection';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 
@@ -21,7 +21,7 @@ import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
  * `polled`: the caller's check came back and nothing changed; `returnTo`: where an ending capture
  * sends the caller instead of hanging up.
  */
-export type Renderer = (input: { flow: Flow; state: StoredState; turn: number; polled?: boolean; returnTo?: string }) => string;
+export type Renderer = (input: { flow: Flow; state: StoredState; meaning: StateMeaning; turn: number; polled?: boolean; returnTo?: string }) => string;
 
 /** What a webhook brought: keys from a `<Gather>`, or a `<Redirect>` coming back to check progress. */
 export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } | { kind: 'poll' };
@@ -105,7 +105,7 @@ export class CaptureService {
       lastReply: null,
       startedAt: this.deps.clock.now().toISOString(),
     };
-    const twiml = this.deps.render({ flow, state, turn: session.turn });
+    const twiml = this.deps.render({ flow, state, meaning: meaningOf(machine, state), turn: session.turn });
     session.lastReply = { turn: 0, twiml };
     if (existing) await this.discardAll(existing.value);
     const version = await this.deps.sessions.save(session, existing?.version ?? 0);
@@ -128,10 +128,11 @@ export class CaptureService {
       const { value: session, version } = found;
       if (turn !== session.turn) return this.replay(session, turn);
 
-      const { flow } = await this.flowOf(session);
-      const event = await this.eventFor(session, input, flow);
+      const { flow, machine } = await this.flowOf(session);
+      const meaning = meaningOf(machine, session.state);
+      const event = await this.eventFor(session, meaning, input, flow);
       if (event === 'charge') return this.awaitCharge(session, turn);
-      if (event === null) return this.deps.render({ flow, state: session.state, turn: session.turn, polled: input.kind === 'poll' });
+      if (event === null) return this.deps.render({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
 
       const outcome = await this.advance(session, version, event, turn);
       if (outcome) return outcome;
@@ -153,11 +154,8 @@ export class CaptureService {
   async agentAction(callSid: string, action: AgentAction): Promise<{ state: string; turn: number } | null> {
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
-      if (!found || (await this.isFinal(found.value))) return null;
-      const stateName = found.value.state.value;
-      const event = agentEvent(action, stateName, this.deps.clock.now().toISOString());
-      if (!event) return null;
-      const outcome = await this.advance(found.value, found.version, event, null);
+      if (!found || !(await this.meaningOf(found.value)).agentMay[action]) return null;
+      const outcome = await this.advance(found.value, found.version, AGENT_EVENTS[action], null);
       if (outcome !== null) {
         const now = await this.deps.sessions.get(callSid);
         return now ? { state: now.value.state.value, turn: now.value.turn } : null;
@@ -177,12 +175,11 @@ export class CaptureService {
   }
 
   /** Turns raw webhook input into the machine's event; 'charge' when the turn is about the charge. */
-  private async eventFor(session: CallSession, input: TurnInput, flow: Flow): Promise<CaptureEvent | 'charge' | null> {
+  private async eventFor(session: CallSession, meaning: StateMeaning, input: TurnInput, flow: Flow): Promise<CaptureEvent | 'charge' | null> {
     const at = this.deps.clock.now().toISOString();
-    const stateName = session.state.value;
-    if (stateName === STATE.processing) return 'charge';
+    if (meaning.needsCharge) return 'charge';
     if (input.kind === 'poll') {
-      if (stateName === STATE.awaitingAgent && session.state.context.waitingSince) {
+      if (meaning.step === 'agentCheck' && session.state.context.waitingSince) {
         const waitedMs = Date.parse(at) - Date.parse(session.state.context.waitingSince);
         if (waitedMs > flow.agentConfirmTimeoutSeconds * 1000) return { type: 'agent.timedOut' };
       }
@@ -190,7 +187,7 @@ export class CaptureService {
     }
     const digits = input.digits.slice(0, MAX_DIGITS + 1);
     if (digits === '' && input.finishedOnKey !== '#') return { type: 'dtmf.timedOut' };
-    if (stateName === STATE.collectingPayCode) {
+    if (meaning.step === 'payCode') {
       const found = isPayCodeShape(digits) ? await this.lookUpPayCode(digits, session) : { payment: null };
       return { type: 'payCode.entered', ...found };
     }
@@ -218,6 +215,8 @@ export class CaptureService {
     const { flow, machine } = await this.flowOf(session);
     const [next, actions] = transition(machine, machine.resolveState(session.state), event);
     const state: StoredState = { value: String(next.value), context: next.context };
+    const was = meaningOf(machine, session.state);
+    const meaning = meaningOf(machine, state);
 
     const refs: CardRefs = { ...session.vaultRefs };
     const written: string[] = [];
@@ -238,14 +237,14 @@ export class CaptureService {
         }
       }
     }
-    const final = next.status === 'done';
+    const final = meaning.final;
     // Once the capture is over nothing may stay in the vault, whatever path led here. An approved
     // payment is over even while the caller is still listening to the reference: nothing after
     // the approval reads the card again, and a lost status callback must not leave it at rest.
-    const captureOver = final || state.value === STATE.succeeded;
+    const captureOver = !meaning.holdsCardData;
     if (captureOver) for (const ref of Object.values(refs)) if (ref) released.push(ref);
 
-    const startsCharge = state.value === STATE.processing && session.state.value !== STATE.processing;
+    const startsCharge = meaning.needsCharge && !was.needsCharge;
     const updated: CallSession = {
       ...session,
       paymentId: state.context.payment?.id ?? session.paymentId,
@@ -255,7 +254,7 @@ export class CaptureService {
       ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
     };
     const returnTo = final && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
-    const twiml = this.deps.render({ flow, state, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
+    const twiml = this.deps.render({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
     const newVersion = await this.deps.sessions.save(updated, version, ttl);
@@ -266,9 +265,9 @@ export class CaptureService {
     if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
     if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
     this.log(updated).info('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
-    this.deps.metrics?.captureTransition(session.state, state);
+    this.deps.metrics?.captureTransition(was, meaning, state.context);
     // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
-    if (updated.paymentId && projectionChanged(session.state, state)) await this.project(updated, newVersion);
+    if (updated.paymentId && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning))) await this.project(updated, newVersion);
     await this.notify({ before: session, after: updated, final });
     if (startsCharge) return this.awaitCharge(updated, replyTurn ?? updated.turn);
     return twiml;
@@ -313,7 +312,7 @@ export class CaptureService {
       const found = await this.deps.sessions.get(callSid);
       if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
       const { value: session, version } = found;
-      if (session.state.value !== STATE.processing || session.state.context.chargeAttempts !== attempt) return this.replay(session, -1);
+      if (!(await this.meaningOf(session)).needsCharge || session.state.context.chargeAttempts !== attempt) return this.replay(session, -1);
       const outcome = await this.advance(session, version, { type: 'processor.overdue' }, replyTurn);
       if (outcome !== null) {
         this.log(session).warn('processor overdue: the call ends and the charge is settled later', { attempt });
@@ -409,7 +408,7 @@ export class CaptureService {
   async settleCharge(charge: PendingCharge, result: ChargeResult): Promise<void> {
     const found = await this.deps.sessions.get(charge.callSid);
     const session = found?.value;
-    if (session && session.paymentId === charge.paymentId && session.state.value === STATE.processing && session.state.context.chargeAttempts === charge.attempt) {
+    if (session && session.paymentId === charge.paymentId && (await this.meaningOf(session)).needsCharge && session.state.context.chargeAttempts === charge.attempt) {
       // A process that died mid-charge never deleted the security code.
       if (session.vaultRefs.securityCode) await this.deps.vault.discard(charge.paymentId, [session.vaultRefs.securityCode]);
       await this.applyChargeResult(charge.callSid, charge.attempt, null, result);
@@ -434,12 +433,13 @@ export class CaptureService {
       const found = await this.deps.sessions.get(callSid);
       if (!found) throw new Error(`call ${callSid}: session vanished during the charge`);
       const { value: session, version } = found;
-      if (session.state.context.chargeAttempts === attempt && session.state.value === STATE.deferred && session.paymentId) {
-        // The caller was told the result would follow: it goes on the payment.
+      const meaning = await this.meaningOf(session);
+      // A call that ended with its payment still processing was told the result would follow: it goes on the payment.
+      if (session.state.context.chargeAttempts === attempt && meaning.final && meaning.status === 'processing' && session.paymentId) {
         await this.settlePayment(session.paymentId, attempt, result);
         return this.replay(session, -1);
       }
-      if (session.state.value !== STATE.processing || session.state.context.chargeAttempts !== attempt) {
+      if (!meaning.needsCharge || session.state.context.chargeAttempts !== attempt) {
         return this.replay(session, -1);
       }
       const withoutCode: CallSession = { ...session, vaultRefs: { ...session.vaultRefs, securityCode: undefined } };
@@ -455,10 +455,11 @@ export class CaptureService {
     const found = await this.deps.sessions.get(callSid);
     if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
     const session = found.value;
-    if (!alreadyHolding || session.state.value !== STATE.processing) return this.replay(session, -1);
+    const meaning = await this.meaningOf(session);
+    if (!alreadyHolding || !meaning.needsCharge) return this.replay(session, -1);
     const { flow } = await this.flowOf(session);
     const state: StoredState = { ...session.state, context: { ...session.state.context, notices: [{ key: 'processing.stillWorking' }] } };
-    return this.deps.render({ flow, state, turn: session.turn });
+    return this.deps.render({ flow, state, meaning, turn: session.turn });
   }
 
   private async discardAll(session: CallSession): Promise<void> {
@@ -469,20 +470,25 @@ export class CaptureService {
   /** The answer for a turn that is not the current one: the stored reply, or the current state again. */
   private async replay(session: CallSession, turn: number): Promise<string> {
     if (session.lastReply && session.lastReply.turn === turn) return session.lastReply.twiml;
-    const { flow } = await this.flowOf(session);
-    return this.deps.render({ flow, state: session.state, turn: session.turn });
+    const { flow, machine } = await this.flowOf(session);
+    return this.deps.render({ flow, state: session.state, meaning: meaningOf(machine, session.state), turn: session.turn });
   }
 
-  /** Says one closing prompt and hangs up, outside any capture (no session, or none possible). */
-  private renderEnding({ flow, machine }: CompiledFlow, locale: string | null, key: 'payment.unavailable' | 'error.system'): string {
+  /** Says one closing prompt and hangs up: the machine turns the call away before any capture (no session, or none possible). */
+  private renderEnding({ flow, machine }: CompiledFlow, locale: string | null, notice: 'payment.unavailable' | 'error.system'): string {
     const [initial] = initialTransition(machine, { locale: localeOf(flow, locale), payment: null });
-    const state: StoredState = { value: STATE.failed, context: { ...initial.context, notices: [{ key }] } };
-    return this.deps.render({ flow, state, turn: 0 });
+    const [refused] = transition(machine, initial, { type: 'call.refused', notice });
+    const state: StoredState = { value: String(refused.value), context: refused.context };
+    return this.deps.render({ flow, state, meaning: meaningOf(machine, state), turn: 0 });
   }
 
   private async isFinal(session: CallSession): Promise<boolean> {
-    const { machine } = await this.flowOf(session);
-    return machine.resolveState(session.state).status === 'done';
+    return (await this.meaningOf(session)).final;
+  }
+
+  /** What the session's stored state means, read from the machine of the flow the call started on. */
+  private async meaningOf(session: CallSession): Promise<StateMeaning> {
+    return meaningOf((await this.flowOf(session)).machine, session.state);
   }
 
   /** The flow the call started on, even when this process's flow files have changed since. */
@@ -492,7 +498,8 @@ export class CaptureService {
 
   private async project(session: CallSession, version: number): Promise<void> {
     if (!session.paymentId) return;
-    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state));
+    const meaning = await this.meaningOf(session);
+    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, meaning));
   }
 
   /** Tells the observer; its failures are logged, never the caller's problem. */
@@ -510,23 +517,7 @@ export class CaptureService {
   }
 }
 
-/** What an agent may do to a capture from the panel. */
-export type AgentAction = 'confirmed' | 'reenter' | 'cancel' | 'retry';
-
-/** The machine event for an agent action in a state, or null when that state does not take it. */
-function agentEvent(action: AgentAction, stateName: string, at: string): CaptureEvent | null {
-  switch (action) {
-    case 'confirmed':
-      return stateName === STATE.awaitingAgent ? { type: 'agent.confirmed' } : null;
-    case 'reenter':
-      return stateName === STATE.awaitingAgent ? { type: 'agent.reenter' } : null;
-    case 'cancel':
-      return stateName === STATE.processing || stateName === STATE.succeeded ? null : { type: 'agent.canceled' };
-    case 'retry':
-      // The same choice as the caller's "press 1 to try another card".
-      return stateName === STATE.declined ? { type: 'dtmf.entered', digits: '1', at } : null;
-  }
-}
+export type { AgentAction } from './meaning';
 
 /** An error's class name only: a processor's message might echo what it was sent. */
 function errorName(error: unknown): string {

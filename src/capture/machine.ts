@@ -1,16 +1,20 @@
-import { and, assertEvent, enqueueActions, setup } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, setup } from 'xstate';
 import { checkCardNumber, securityCodeLength } from '../domain/cardNumber';
 import { checkExpiry } from '../domain/expiry';
 import { checkSecurityCode } from '../domain/securityCode';
 import type { CardBrand } from '../domain/cardBrand';
 import type { PromptKey } from '../flows/promptKeys';
 import type { CaptureField, Flow } from '../flows/schema';
+import type { CaptureTag } from './meaning';
 import type { CaptureContext, CaptureEmitted, CaptureEvent, CaptureInput, Failure, Notice } from './types';
 
 /** The steps that count tries: the pay code, each field, and every keypad menu ("press 1…"). */
 type Step = keyof Flow['tries'];
 
-/** State names, so the renderer and the projections never spell them twice. */
+/**
+ * State names, for the machine itself and its tests. Everything else reads what a state means from
+ * its tags (`meaningOf`), never from its name.
+ */
 export const STATE = {
   start: 'start',
   collectingPayCode: 'collectingPayCode',
@@ -29,6 +33,8 @@ export const STATE = {
   canceled: 'canceled',
   abandoned: 'abandoned',
   hungUp: 'hungUp',
+  /** Turned away before any capture: no payment the call may take, or a fault. */
+  refused: 'refused',
 } as const;
 
 export type CaptureStateName = (typeof STATE)[keyof typeof STATE];
@@ -48,6 +54,14 @@ export function fieldState(field: CaptureField): CaptureStateName {
  * `hungUp` and turn, say, a completed payment into a failed one.
  */
 const ENDED = { type: 'final', on: { 'call.hungUp': {}, 'agent.canceled': {} } } as const;
+
+/**
+ * The verdict on a typed field. The machine raises it itself once it has checked the entry, so each
+ * entry is checked once per turn and the transition that follows reads the verdict.
+ */
+type FieldVerdict =
+  | { type: 'field.accepted'; brand?: CardBrand; last4?: string; at: string }
+  | { type: 'field.rejected'; problem: string; brand?: CardBrand };
 
 const TOO_MANY_ATTEMPTS: Failure = { code: 'too_many_attempts', message: 'The caller ran out of tries.' };
 const HUNG_UP: Failure = { code: 'caller_hung_up', message: 'The caller hung up before the payment was made.' };
@@ -102,9 +116,10 @@ export function createCaptureMachine(flow: Flow) {
   const machine = setup({
     types: {
       context: {} as CaptureContext,
-      events: {} as CaptureEvent,
+      events: {} as CaptureEvent | FieldVerdict,
       input: {} as CaptureInput,
       emitted: {} as CaptureEmitted,
+      tags: {} as CaptureTag,
     },
     guards: {
       hasPayment: ({ context }) => context.payment !== null,
@@ -114,51 +129,41 @@ export function createCaptureMachine(flow: Flow) {
       },
       pressedStar: ({ event }) => event.type === 'dtmf.entered' && event.digits.includes('*'),
       pressed: ({ event }, params: { key: string }) => event.type === 'dtmf.entered' && event.digits === params.key,
-      fieldValid: ({ context, event }, params: { field: CaptureField }) => {
-        assertEvent(event, 'dtmf.entered');
-        return checkField(flow, context, params.field, event.digits, event.at).ok;
-      },
       hasTriesLeft: ({ context }, params: { step: Step }) => context.attempts + 1 < flow.tries[params.step],
       canTryAnotherCard: ({ context }) => !context.callEnded && context.chargeAttempts < flow.maxCardAttempts,
       callEnded: ({ context }) => context.callEnded,
       canRepeatReference: ({ context }) => context.referenceRepeats < flow.maxReferenceRepeats,
     },
     actions: {
-      bindPayment: enqueueActions(({ enqueue, event }) => {
+      bindPayment: assign(({ event }) => {
         assertEvent(event, 'payCode.entered');
-        enqueue.assign({ payment: event.payment, attempts: 0, ...(event.locale ? { locale: event.locale } : {}) });
+        return { payment: event.payment, attempts: 0, ...(event.locale ? { locale: event.locale } : {}) };
       }),
-      introduce: enqueueActions(({ enqueue }) => enqueue.assign({ notices: [notice('intro')], attempts: 0 })),
-      clearNotices: enqueueActions(({ enqueue, context }) => {
-        if (context.notices.length > 0) enqueue.assign({ notices: [] });
-      }),
-      countMistake: enqueueActions(({ enqueue, context }, params: { notice: PromptKey }) =>
-        enqueue.assign({ attempts: context.attempts + 1, notices: [notice(params.notice)] }),
-      ),
-      rejectField: enqueueActions(({ enqueue, context, event }, params: { field: CaptureField }) => {
+      introduce: assign({ notices: [notice('intro')], attempts: 0 }),
+      clearNotices: assign({ notices: [] }),
+      countMistake: assign(({ context }, params: { notice: PromptKey }) => ({ attempts: context.attempts + 1, notices: [notice(params.notice)] })),
+      /** Checks the typed entry once; a valid one goes to the vault, and the verdict decides the move. */
+      checkField: enqueueActions(({ enqueue, context, event }, params: { field: CaptureField }) => {
         assertEvent(event, 'dtmf.entered');
         const check = checkField(flow, context, params.field, event.digits, event.at);
-        const problem = check.ok ? 'format' : check.problem;
-        const brand = check.ok ? undefined : check.brand;
-        enqueue.assign({
-          attempts: context.attempts + 1,
-          notices: [notice(`${params.field}.error.${problem}` as PromptKey, brand)],
-        });
-      }),
-      acceptField: enqueueActions(({ enqueue, context, event }, params: { field: CaptureField }) => {
-        assertEvent(event, 'dtmf.entered');
-        const check = checkField(flow, context, params.field, event.digits, event.at);
-        if (!check.ok) return;
-        const captured = { ...context.captured, [params.field]: true };
-        if (params.field === 'cardNumber' && check.brand && check.last4) {
-          enqueue.assign({
-            card: { brand: check.brand, last4: check.last4 },
-            securityCodeLength: securityCodeLength(check.brand),
-            waitingSince: event.at,
-          });
+        if (check.ok) {
+          enqueue.emit({ type: 'vault.put', field: params.field, value: event.digits });
+          enqueue.raise({ type: 'field.accepted', at: event.at, ...(check.brand && check.last4 ? { brand: check.brand, last4: check.last4 } : {}) });
+        } else {
+          enqueue.raise({ type: 'field.rejected', problem: check.problem, ...(check.brand ? { brand: check.brand } : {}) });
         }
-        enqueue.assign({ captured, attempts: 0, notices: [] });
-        enqueue.emit({ type: 'vault.put', field: params.field, value: event.digits });
+      }),
+      rejectField: assign(({ context, event }, params: { field: CaptureField }) => {
+        assertEvent(event, 'field.rejected');
+        return { attempts: context.attempts + 1, notices: [notice(`${params.field}.error.${event.problem}` as PromptKey, event.brand)] };
+      }),
+      acceptField: assign(({ context, event }, params: { field: CaptureField }) => {
+        assertEvent(event, 'field.accepted');
+        const card =
+          event.brand && event.last4
+            ? { card: { brand: event.brand, last4: event.last4 }, securityCodeLength: securityCodeLength(event.brand), waitingSince: event.at }
+            : {};
+        return { ...card, captured: { ...context.captured, [params.field]: true }, attempts: 0, notices: [] };
       }),
       goBack: enqueueActions(({ enqueue, context }, params: { fields: CaptureField[] }) => {
         const captured = { ...context.captured };
@@ -187,49 +192,42 @@ export function createCaptureMachine(flow: Flow) {
         });
         enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'securityCode'] });
       }),
-      startCharge: enqueueActions(({ enqueue, context }) =>
-        enqueue.assign({ chargeAttempts: context.chargeAttempts + 1, attempts: 0, notices: [] }),
-      ),
-      recordApproval: enqueueActions(({ enqueue, event }) => {
+      startCharge: assign(({ context }) => ({ chargeAttempts: context.chargeAttempts + 1, attempts: 0, notices: [] })),
+      recordApproval: assign(({ event }) => {
         assertEvent(event, 'processor.approved');
-        enqueue.assign({ reference: event.reference, failure: null, notices: [notice('approved')], attempts: 0 });
+        return { reference: event.reference, failure: null, notices: [notice('approved')], attempts: 0 };
       }),
-      recordDecline: enqueueActions(({ enqueue, event }, params: { final: boolean }) => {
+      recordDecline: assign(({ event }, params: { final: boolean }) => {
         assertEvent(event, 'processor.declined');
         const decline: Failure = { code: event.code, message: event.message };
         const declinedKey = `declined.${event.code}` as PromptKey;
-        enqueue.assign({
+        return {
           lastDecline: decline,
           failure: params.final ? decline : null,
           notices: params.final ? [notice(declinedKey), notice('declined.final')] : [notice(declinedKey)],
           attempts: 0,
-        });
+        };
       }),
-      stillProcessing: enqueueActions(({ enqueue }) => enqueue.assign({ notices: [notice('processing.stillWorking')] })),
       deferResult: enqueueActions(({ enqueue }) => {
         enqueue.assign({ notices: [notice('processing.later')] });
         // The processor already has the charge: a later answer needs no card data.
         enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
       }),
-      markCallEnded: enqueueActions(({ enqueue }) => enqueue.assign({ callEnded: true })),
-      repeatReference: enqueueActions(({ enqueue, context }) =>
-        enqueue.assign({ referenceRepeats: context.referenceRepeats + 1, notices: [notice('approved')] }),
-      ),
-      sayGoodbye: enqueueActions(({ enqueue }) => enqueue.assign({ notices: [notice('goodbye')] })),
-      failTooManyAttempts: enqueueActions(({ enqueue, context }) =>
-        enqueue.assign({ failure: context.lastDecline ?? TOO_MANY_ATTEMPTS, notices: [notice('tooManyAttempts')] }),
-      ),
-      failAfterDecline: enqueueActions(({ enqueue, context }) =>
-        enqueue.assign({ failure: context.lastDecline ?? TOO_MANY_ATTEMPTS, notices: [notice('declined.final')] }),
-      ),
-      abandon: enqueueActions(({ enqueue }) => enqueue.assign({ notices: [notice('payCode.tooManyAttempts')] })),
+      markCallEnded: assign({ callEnded: true }),
+      repeatReference: assign(({ context }) => ({ referenceRepeats: context.referenceRepeats + 1, notices: [notice('approved')] })),
+      sayGoodbye: assign({ notices: [notice('goodbye')] }),
+      failTooManyAttempts: assign(({ context }) => ({ failure: context.lastDecline ?? TOO_MANY_ATTEMPTS, notices: [notice('tooManyAttempts')] })),
+      failAfterDecline: assign(({ context }) => ({ failure: context.lastDecline ?? TOO_MANY_ATTEMPTS, notices: [notice('declined.final')] })),
+      abandon: assign({ notices: [notice('payCode.tooManyAttempts')] }),
+      refuse: assign(({ event }) => {
+        assertEvent(event, 'call.refused');
+        return { notices: [notice(event.notice)] };
+      }),
       cancel: enqueueActions(({ enqueue }) => {
         enqueue.assign({ notices: [notice('canceled')] });
         enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
       }),
-      recordHangUp: enqueueActions(({ enqueue, context }) =>
-        enqueue.assign({ callEnded: true, failure: context.failure ?? context.lastDecline ?? HUNG_UP, notices: [] }),
-      ),
+      recordHangUp: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? HUNG_UP, notices: [] })),
     },
   }).createMachine({
     id: `capture:${flow.id}`,
@@ -258,10 +256,11 @@ export function createCaptureMachine(flow: Flow) {
     },
     states: {
       [STATE.start]: {
+        tags: ['status.pending'],
         always: [{ guard: 'hasPayment', target: firstField }, { target: STATE.collectingPayCode }],
       },
       [STATE.collectingPayCode]: {
-        tags: ['step.payCode'],
+        tags: ['step.payCode', 'status.pending'],
         on: {
           'payCode.entered': [
             { guard: 'payCodeMatched', target: firstField, actions: ['bindPayment', 'introduce'] },
@@ -278,11 +277,12 @@ export function createCaptureMachine(flow: Flow) {
             },
             { target: STATE.abandoned, actions: 'abandon' },
           ],
+          'call.refused': { target: STATE.refused, actions: 'refuse' },
         },
       },
       ...Object.fromEntries(order.map((field, index) => [fieldState(field), fieldNode(field, index)])),
       [STATE.awaitingAgent]: {
-        tags: ['step.agentCheck', 'capturing'],
+        tags: ['step.agentCheck', 'status.capturing', 'holds.cardData'],
         on: {
           'agent.confirmed': { target: after(cardIndex), actions: 'clearNotices' },
           'agent.reenter': { target: STATE.collectingCardNumber, actions: 'forgetCardNumber' },
@@ -293,7 +293,7 @@ export function createCaptureMachine(flow: Flow) {
         },
       },
       [STATE.confirming]: {
-        tags: ['step.confirm', 'capturing'],
+        tags: ['step.confirm', 'status.capturing', 'holds.cardData'],
         on: {
           'dtmf.entered': [
             { guard: { type: 'pressed', params: { key: '1' } }, target: STATE.processing, actions: 'startCharge' },
@@ -314,7 +314,7 @@ export function createCaptureMachine(flow: Flow) {
         },
       },
       [STATE.processing]: {
-        tags: ['step.processing', 'needs.charge'],
+        tags: ['step.charge', 'status.processing', 'needs.charge', 'holds.cardData'],
         on: {
           'processor.approved': [
             { guard: 'callEnded', target: STATE.completed, actions: 'recordApproval' },
@@ -324,7 +324,6 @@ export function createCaptureMachine(flow: Flow) {
             { guard: 'canTryAnotherCard', target: STATE.declined, actions: { type: 'recordDecline', params: { final: false } } },
             { target: STATE.failed, actions: { type: 'recordDecline', params: { final: true } } },
           ],
-          'processor.pending': { actions: 'stillProcessing' },
           // Held too long: the caller is told the result will follow and the call ends.
           'processor.overdue': { target: STATE.deferred, actions: 'deferResult' },
           // The charge is already on its way: its answer, not the hang-up, decides the payment.
@@ -333,7 +332,7 @@ export function createCaptureMachine(flow: Flow) {
         },
       },
       [STATE.declined]: {
-        tags: ['step.retry', 'capturing'],
+        tags: ['step.retry', 'status.capturing', 'holds.cardData'],
         on: {
           'dtmf.entered': [
             { guard: { type: 'pressed', params: { key: '1' } }, target: firstField, actions: { type: 'forgetCard', params: {} } },
@@ -351,10 +350,12 @@ export function createCaptureMachine(flow: Flow) {
             },
             { target: STATE.failed, actions: 'failAfterDecline' },
           ],
+          'agent.retried': { target: firstField, actions: { type: 'forgetCard', params: {} } },
         },
       },
+      // Approved: the vault is emptied at once, while the caller still hears the reference.
       [STATE.succeeded]: {
-        tags: ['step.reference'],
+        tags: ['step.reference', 'status.succeeded', 'outcome.succeeded'],
         on: {
           'dtmf.entered': [
             {
@@ -370,26 +371,33 @@ export function createCaptureMachine(flow: Flow) {
           'agent.canceled': {},
         },
       },
-      [STATE.completed]: ENDED,
-      [STATE.failed]: ENDED,
-      [STATE.deferred]: ENDED,
-      [STATE.canceled]: ENDED,
-      [STATE.abandoned]: ENDED,
-      [STATE.hungUp]: ENDED,
+      [STATE.completed]: { ...ENDED, tags: ['status.succeeded', 'outcome.succeeded'] },
+      [STATE.failed]: { ...ENDED, tags: ['status.failed', 'outcome.failed'] },
+      // The payment stays processing until the processor's answer is recorded on it.
+      [STATE.deferred]: { ...ENDED, tags: ['status.processing'] },
+      [STATE.canceled]: { ...ENDED, tags: ['status.canceled', 'outcome.canceled'] },
+      // No payment was ever named: whatever payment the caller meant stays as it was.
+      [STATE.abandoned]: { ...ENDED, tags: ['status.pending'] },
+      [STATE.hungUp]: { ...ENDED, tags: ['status.failed', 'outcome.hung_up'] },
+      [STATE.refused]: { ...ENDED, tags: ['status.pending'] },
     },
   });
 
   function fieldNode(field: CaptureField, index: number) {
     const previous = index > 0 ? order[index - 1]! : null;
     const next = field === 'cardNumber' && flow.agentConfirmsCardNumber ? STATE.awaitingAgent : after(index);
+    const tags: CaptureTag[] = [`step.${field}`, 'status.capturing', 'holds.cardData'];
     return {
-      tags: [`step.${field}`, 'capturing'],
+      tags,
       on: {
         'dtmf.entered': [
           previous
             ? { guard: 'pressedStar', target: fieldState(previous), actions: { type: 'goBack', params: { fields: order.slice(index - 1) } } }
             : { guard: 'pressedStar', target: STATE.canceled, actions: 'cancel' },
-          { guard: { type: 'fieldValid', params: { field } }, target: next, actions: { type: 'acceptField', params: { field } } },
+          { actions: { type: 'checkField', params: { field } } },
+        ],
+        'field.accepted': { target: next, actions: { type: 'acceptField', params: { field } } },
+        'field.rejected': [
           { guard: { type: 'hasTriesLeft', params: { step: field } }, actions: { type: 'rejectField', params: { field } } },
           { target: STATE.failed, actions: 'failTooManyAttempts' },
         ],

@@ -63,15 +63,18 @@ export type CaptureEvent =
   | { type: 'dtmf.timedOut' }
   | { type: 'processor.approved'; reference: string }
   | { type: 'processor.declined'; code: DeclineCode; message: string }
-  | { type: 'processor.pending' }
   /** The processor has not answered within the hold limit; the charge is settled after the call. */
   | { type: 'processor.overdue' }
   | { type: 'agent.confirmed' }
   | { type: 'agent.reenter' }
   | { type: 'agent.timedOut' }
+  /** The agent chose another card for the caller after a decline: the caller's own "press 1". */
+  | { type: 'agent.retried' }
   /** The agent stopped the capture from the panel; the caller goes back to the agent. */
   | { type: 'agent.canceled' }
-  | { type: 'call.hungUp' };
+  | { type: 'call.hungUp' }
+  /** The call is turned away before any capture: no payment it may take, or a fault; `notice` says why. */
+  | { type: 'call.refused'; notice: 'payment.unavailable' | 'error.system' };
 
 /** Side effects the machine asks for; the turn runner carries them out before it commits the turn. */
 export type CaptureEmitted =

@@ -115,6 +115,7 @@ function page(deps: PayRouterDeps, link: OpenLink, state: StoredState | null, un
       payment: link.payment,
       flow: link.flow,
       state,
+      meaning: state ? deps.links.meaningOf(link, state) : null,
       merchantName: deps.merchantName,
       action: `/pay/${link.token}`,
       csrf: deps.secrets.csrfToken(link.tokenHash),

@@ -1,5 +1,5 @@
 import type { StoredState } from '../capture/callSession';
-import { STATE } from '../capture/machine';
+import type { StateMeaning } from '../capture/meaning';
 import type { Notice } from '../capture/types';
 import type { CardBrand } from '../domain/cardBrand';
 import { checkCardNumber } from '../domain/cardNumber';
@@ -17,12 +17,6 @@ export function typedDigits(raw: string | undefined, field: CaptureField): strin
   return value === '' || /^\d{1,40}$/.test(value) ? value : null;
 }
 
-const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
-  [STATE.collectingCardNumber]: 'cardNumber',
-  [STATE.collectingExpiry]: 'expiry',
-  [STATE.collectingSecurityCode]: 'securityCode',
-};
-
 /**
  * What is wrong with the fields a submission never got to. The capture stops at the first wrong field,
  * but a form sends them all: the customer is told about every wrong one at once, with the machine's own
@@ -32,10 +26,11 @@ const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
 export function unreachedFieldNotices(
   flow: Flow,
   state: StoredState,
+  meaning: StateMeaning,
   entry: Partial<Record<CaptureField, string>>,
   now: Date,
 ): Notice[] {
-  const stoppedAt = FIELD_OF_STATE[state.value];
+  const stoppedAt = meaning.field;
   if (!stoppedAt) return [];
   const unreached = flow.fieldOrder.slice(flow.fieldOrder.indexOf(stoppedAt) + 1);
   const brand = state.context.card?.brand ?? brandOf(entry.cardNumber, flow);

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallFlows } from '../capture/callFlows';
 import type { CallSessionRepository, StoredState } from '../capture/callSession';
 import type { CaptureService, TurnInput } from '../capture/captureService';
-import type { FlowRegistry } from '../capture/flowRegistry';
-import { STATE } from '../capture/machine';
+import type { CompiledFlow, FlowRegistry } from '../capture/flowRegistry';
+import { meaningOf, type StateMeaning } from '../capture/meaning';
 import type { Notice } from '../capture/types';
 import type { CaptureField, Flow } from '../flows/schema';
 import type { Logger } from '../logging/logger';
@@ -42,6 +42,8 @@ export interface OpenLink {
   record: PayLinkRecord;
   payment: Payment;
   flow: Flow;
+  /** The machine of that flow: what the capture's states mean. */
+  machine: CompiledFlow['machine'];
 }
 
 /** What a visitor may do with a link now. */
@@ -54,12 +56,6 @@ export interface CardEntry {
   securityCode?: string;
 }
 
-const FIELD_OF_STATE: Partial<Record<string, CaptureField>> = {
-  [STATE.collectingCardNumber]: 'cardNumber',
-  [STATE.collectingExpiry]: 'expiry',
-  [STATE.collectingSecurityCode]: 'securityCode',
-};
-const ENDED_STATES: ReadonlySet<string> = new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp, STATE.deferred]);
 const MAX_STEPS = 24;
 const LOCK_POLL_MS = 50;
 
@@ -104,13 +100,13 @@ export class PayLinkService {
     const payment = await this.deps.payments.get(record.paymentId);
     if (!payment || !this.deps.flows.has(payment.flowId)) return null;
     const sessionId = this.deps.secrets.sessionId(tokenHash);
-    return { token, tokenHash, sessionId, record, payment, flow: await this.flowOf(sessionId, payment.flowId) };
+    return { token, tokenHash, sessionId, record, payment, ...(await this.flowOf(sessionId, payment.flowId)) };
   }
 
   /** Open while it can take a payment; finished once its capture ended; unavailable otherwise. */
   async status(link: OpenLink): Promise<LinkStatus> {
     const state = await this.stateOf(link);
-    if (state && (ENDED_STATES.has(state.value) || state.value === STATE.succeeded)) return 'finished';
+    if (state && isOver(this.meaningOf(link, state))) return 'finished';
     const payment = link.payment;
     // Claimed by someone else (a phone call with the pay code), or ended without this link.
     if (payment.callSid !== null && payment.callSid !== link.sessionId) return 'unavailable';
@@ -130,7 +126,12 @@ export class PayLinkService {
 
   /** What is wrong with the fields of an entry that the capture stopped before reaching. */
   unreachedFieldNotices(link: OpenLink, entry: CardEntry, state: StoredState): Notice[] {
-    return unreachedFieldNotices(link.flow, state, entry, this.deps.clock.now());
+    return unreachedFieldNotices(link.flow, state, this.meaningOf(link, state), entry, this.deps.clock.now());
+  }
+
+  /** What the link's capture state means, read from its flow's machine. */
+  meaningOf(link: OpenLink, state: StoredState): StateMeaning {
+    return meaningOf(link.machine, state);
   }
 
   /** The capture's state, or null before the first submission. */
@@ -142,17 +143,18 @@ export class PayLinkService {
   async reload(link: OpenLink): Promise<OpenLink> {
     const payment = await this.deps.payments.get(link.payment.id);
     const record = await this.deps.links.get(link.tokenHash);
-    const flow = await this.flowOf(link.sessionId, link.payment.flowId);
-    return { ...link, payment: payment ?? link.payment, record: record ?? link.record, flow };
+    const { flow, machine } = await this.flowOf(link.sessionId, link.payment.flowId);
+    return { ...link, payment: payment ?? link.payment, record: record ?? link.record, flow, machine };
   }
 
   /**
    * The flow of the link's capture: the one it started on, wherever that was, so the page shows
    * the fields and counts the tries of that flow; this process's own before the first submission.
    */
-  private async flowOf(sessionId: string, flowId: string): Promise<Flow> {
+  private async flowOf(sessionId: string, flowId: string): Promise<{ flow: Flow; machine: CompiledFlow['machine'] }> {
     const session = (await this.deps.sessions.get(sessionId))?.value;
-    return (await this.deps.callFlows.of(session ?? { flowId })).flow;
+    const { flow, machine } = await this.deps.callFlows.of(session ?? { flowId });
+    return { flow, machine };
   }
 
   /**
@@ -184,24 +186,25 @@ export class PayLinkService {
       if (!found || found.value.paymentId !== link.payment.id) return null;
     }
     // The capture may have started on another process, with other flow files, since the link was opened.
-    const { flow } = await this.deps.callFlows.of(found.value);
+    const { flow, machine } = await this.deps.callFlows.of(found.value);
     const fed = new Set<CaptureField>();
     let confirmed = false;
     let polled = false;
     let rejected: CaptureField | null = null;
     for (let step = 0; step < MAX_STEPS && found; step += 1) {
       const { state, turn } = found.value;
-      const field = FIELD_OF_STATE[state.value];
-      if (ENDED_STATES.has(state.value) || state.value === STATE.succeeded) break;
-      if (state.value === STATE.processing) {
+      const meaning = meaningOf(machine, state);
+      const field = meaning.field;
+      if (isOver(meaning)) break;
+      if (meaning.needsCharge) {
         // A charge already on its way (a slow processor): wait for it once more, then report.
         if (polled) break;
         polled = true;
         await this.deps.capture.takeTurn(sessionId, turn, { kind: 'poll' });
-      } else if (state.value === STATE.declined) {
+      } else if (meaning.step === 'retry') {
         if (fed.size > 0) break;
         await this.press(sessionId, turn, '1');
-      } else if (state.value === STATE.confirming) {
+      } else if (meaning.step === 'confirm') {
         if (fed.size === flow.fieldOrder.length && !confirmed) {
           confirmed = true;
           await this.press(sessionId, turn, '1');
@@ -227,7 +230,8 @@ export class PayLinkService {
     if (rejected) await this.countMistake(link, flow, rejected);
     const state = await this.stateOf(link);
     log.info('pay link submission', { state: state?.value ?? null, rejected });
-    if (state?.value === STATE.succeeded && link.record.email) void this.sendReceipt(link, link.record.email);
+    // Sent once per payment, however many submissions see it approved.
+    if (state && this.meaningOf(link, state).status === 'succeeded' && link.record.email) void this.sendReceipt(link, link.record.email);
     return state;
   }
 
@@ -241,7 +245,7 @@ export class PayLinkService {
     if (mistakes < flow.tries[field]) return;
     for (let i = 0; i < MAX_STEPS; i += 1) {
       const found = await this.deps.sessions.get(link.sessionId);
-      if (!found || ENDED_STATES.has(found.value.state.value) || !FIELD_OF_STATE[found.value.state.value]) return;
+      if (!found || !this.meaningOf(link, found.value.state).field) return;
       await this.deps.capture.takeTurn(link.sessionId, found.value.turn, { kind: 'keys', digits: '', finishedOnKey: '' });
     }
   }
@@ -267,6 +271,11 @@ export class PayLinkService {
   private urlOf(token: string): string {
     return `${this.deps.publicBaseUrl}/pay/${token}`;
   }
+}
+
+/** A page has nothing more to do with a capture that ended or was approved. */
+function isOver(meaning: StateMeaning): boolean {
+  return meaning.final || meaning.status === 'succeeded';
 }
 
 /**

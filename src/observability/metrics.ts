@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { StoredState } from '../capture/callSession';
+import type { StateMeaning } from '../capture/meaning';
+import type { CaptureContext } from '../capture/types';
 import { captureOutcome, type CaptureOutcome } from './captureOutcome';
 
 /**
@@ -10,8 +11,8 @@ import { captureOutcome, type CaptureOutcome } from './captureOutcome';
 export interface GatewayMetrics {
   /** A voice webhook was answered; `route` is the route pattern, never the concrete path. */
   webhookAnswered(route: string, seconds: number, apologised: boolean): void;
-  /** A capture moved from `before` to `after`; counts it once when that ends the capture. */
-  captureTransition(before: StoredState, after: StoredState): void;
+  /** A capture moved from a state meaning `before` to one meaning `after`; counts it once when that ends the capture. */
+  captureTransition(before: StateMeaning, after: StateMeaning, context: CaptureContext): void;
   /** The processor answered (or failed) after `seconds`. */
   processorAnswered(outcome: 'approved' | 'declined' | 'error', seconds: number, declineCode?: string): void;
   /** A store operation was rejected (Redis down, timeout, …). */
@@ -97,8 +98,8 @@ export function createPrometheusMetrics(options: { prefix?: string } = {}): Prom
       webhookSeconds.observe({ route }, seconds);
       if (apologised) apologies.inc({ route });
     },
-    captureTransition(before, after) {
-      const ended: CaptureOutcome | null = captureOutcome(before, after);
+    captureTransition(before, after, context) {
+      const ended: CaptureOutcome | null = captureOutcome(before, after, context);
       if (!ended) return;
       captures.inc({ outcome: ended.outcome, code: ended.code ? bounded(ended.code, FAILURE_CODES) : '' });
     },

@@ -1,3 +1,4 @@
+import type { AgentAction } from '../capture/meaning';
 import type { CardBrand } from '../domain/cardBrand';
 
 /** A bridge's state as the agent panel shows it. */
@@ -28,6 +29,8 @@ export interface PaymentEvent {
   /** The capture step (machine state) and the payment status it projects to. */
   step: string;
   status: string;
+  /** Which of the panel's actions the capture takes now: the panel shows only those buttons. */
+  agentMay: Record<AgentAction, boolean>;
   card: { brand: CardBrand; last4: string } | null;
   expiryCaptured: boolean;
   securityCodeCaptured: boolean;

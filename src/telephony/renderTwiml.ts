@@ -2,10 +2,10 @@ import twilio from 'twilio';
 import { brandDisplayName, speakDigits } from '../domain/masking';
 import { speakAmount } from '../domain/money';
 import type { StoredState } from '../capture/callSession';
-import { STATE } from '../capture/machine';
+import type { StateMeaning } from '../capture/meaning';
 import type { Notice } from '../capture/types';
 import type { PromptKey } from '../flows/promptKeys';
-import type { CaptureField, Flow } from '../flows/schema';
+import type { Flow } from '../flows/schema';
 
 type VoiceResponse = twilio.twiml.VoiceResponse;
 type SayParent = Pick<VoiceResponse, 'say'>;
@@ -26,6 +26,8 @@ export interface RenderOptions {
 export interface RenderInput {
   flow: Flow;
   state: StoredState;
+  /** What the state means: the step decides what the caller is asked, or whether the call ends. */
+  meaning: StateMeaning;
   turn: number;
   /** The caller's own check coming back while nothing changed: they already heard why they hold. */
   polled?: boolean;
@@ -38,7 +40,7 @@ export interface RenderInput {
  * the twilio library's VoiceResponse, so escaping is never hand-written.
  */
 export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}) {
-  return function renderTwiml({ flow, state, turn, polled = false, returnTo }: RenderInput): string {
+  return function renderTwiml({ flow, state, meaning, turn, polled = false, returnTo }: RenderInput): string {
     const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
     const response = new twilio.twiml.VoiceResponse();
     const say = (parent: SayParent, key: PromptKey, extra?: Notice) => {
@@ -65,37 +67,37 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
     // Notices outside the Gather are heard in full; only the question itself may be interrupted.
     for (const notice of state.context.notices) say(response, notice.key, notice);
 
-    const field = fieldOf(state.value);
+    const { field } = meaning;
     if (field) {
       const g = gather(flow.timeoutSeconds[field], field === 'expiry' ? 4 : field === 'securityCode' ? state.context.securityCodeLength || undefined : undefined);
       say(g, `${field}.ask` as PromptKey);
       return response.toString();
     }
-    switch (state.value) {
-      case STATE.collectingPayCode:
+    switch (meaning.step) {
+      case 'payCode':
         say(gather(flow.timeoutSeconds.payCode), 'payCode.ask');
         break;
-      case STATE.awaitingAgent:
+      case 'agentCheck':
         // "Please hold" once, when the wait starts; every check after it is quiet hold audio.
         if (!polled && state.context.notices.length === 0) say(response, 'agentCheck.wait');
         if (options.holdMusicUrl) response.play({}, options.holdMusicUrl);
         else response.pause({ length: HOLD_PAUSE_SECONDS });
         response.redirect({ method: 'POST' }, urls.capture(turn, { poll: true }));
         break;
-      case STATE.confirming:
+      case 'confirm':
         say(gather(flow.timeoutSeconds.choice, 1), 'confirm.ask');
         break;
-      case STATE.processing:
+      case 'charge':
         hold(state.context.notices.length > 0 ? null : 'processing');
         break;
-      case STATE.declined:
+      case 'retry':
         say(gather(flow.timeoutSeconds.choice, 1), 'declined.retry');
         break;
-      case STATE.succeeded:
+      case 'reference':
         say(gather(flow.timeoutSeconds.choice, 1), 'approved.repeat');
         break;
       default:
-        // Final states: the notices said the last word; the farewell only when the call really ends.
+        // The capture is over: the notices said the last word; the farewell only when the call really ends.
         if (returnTo) {
           say(response, 'returnToAgent');
           response.redirect({ method: 'POST' }, returnTo);
@@ -106,13 +108,6 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
     }
     return response.toString();
   };
-}
-
-function fieldOf(stateName: string): CaptureField | null {
-  if (stateName === STATE.collectingCardNumber) return 'cardNumber';
-  if (stateName === STATE.collectingExpiry) return 'expiry';
-  if (stateName === STATE.collectingSecurityCode) return 'securityCode';
-  return null;
 }
 
 /** Fills a prompt's {placeholders} from the masked context: amounts and digits spoken one by one. */

@@ -115,6 +115,30 @@ describe.each(STORE_KINDS)('agent bridge on the %s store', (kind: StoreKind) => 
     await expectNoCardData(rig);
   });
 
+  it('tells the panel which actions the capture takes at each step, so it shows only those buttons', async () => {
+    const caller = rig.tg.call();
+    const bridgeId = await openBridge(rig, caller);
+    await rig.tg.gateway.bridges.startSecureCapture(bridgeId, { amount: '5.00', currency: 'USD' });
+    const lastMay = () => [...rig.events].reverse().find((e) => e.type === 'payment')?.agentMay;
+    const only = (...actions: string[]) => Object.fromEntries(['confirmed', 'reenter', 'cancel', 'retry'].map((a) => [a, actions.includes(a)]));
+    await caller.start(lastRedirect(rig.control, caller.callSid));
+    await eventually(async () => rig.events.some((e) => e.type === 'payment'), 3000, 'the first payment event');
+    expect(lastMay()).toEqual(only('cancel'));
+    await caller.press('4000000000000002#');
+    await eventually(async () => lastMay()?.confirmed === true, 3000, 'the card number waiting for the agent');
+    expect(lastMay()).toEqual(only('confirmed', 'reenter', 'cancel'));
+    await rig.tg.gateway.bridges.agentAction(bridgeId, 'confirmed');
+    await caller.followRedirect();
+    await caller.press('1230');
+    await caller.press('123');
+    await caller.press('1');
+    await eventually(async () => lastMay()?.retry === true, 3000, 'the decline event');
+    expect(lastMay()).toEqual(only('cancel', 'retry'));
+    await rig.tg.gateway.bridges.agentAction(bridgeId, 'cancel');
+    await eventually(async () => lastMay()?.cancel === false, 3000, 'the canceled capture');
+    expect(lastMay()).toEqual(only());
+  });
+
   it('does not start the capture when the recording cannot be paused, and tells the agent why', async () => {
     const caller = rig.tg.call();
     const bridgeId = await openBridge(rig, caller);

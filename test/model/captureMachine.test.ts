@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { initialTransition, transition, type EventFromLogic, type SnapshotFrom } from 'xstate';
 import { getShortestPaths, getSimplePaths, getStateNodes, type StatePath } from 'xstate/graph';
 import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/capture/machine';
+import { AGENT_EVENTS, meaningOf, type StateMeaning } from '../../src/capture/meaning';
 import type { CaptureEmitted, CaptureEvent, CaptureInput, PaymentSummary } from '../../src/capture/types';
 import { parseFlow } from '../../src/flows/loadFlows';
 import { PROMPT_KEYS, type PromptKey } from '../../src/flows/promptKeys';
 import { flowSchema, type CaptureField, type Flow } from '../../src/flows/schema';
+import * as cardNumberRules from '../../src/domain/cardNumber';
+import * as expiryRules from '../../src/domain/expiry';
+import * as securityCodeRules from '../../src/domain/securityCode';
 import { DECLINE_CODES, type DeclineCode } from '../../src/ports/processor';
 
 type Snapshot = SnapshotFrom<CaptureMachine>;
-type Path = StatePath<Snapshot, CaptureEvent>;
+type Path = StatePath<Snapshot, EventFromLogic<CaptureMachine>>;
 
 interface TestCards {
   cards: Array<{ number: string; brand: string; outcome: string }>;
@@ -49,7 +53,6 @@ const HANG_UP: CaptureEvent = { type: 'call.hungUp' };
 const PAY_CODE_FOUND: CaptureEvent = { type: 'payCode.entered', payment: PAYMENT };
 const PAY_CODE_UNKNOWN: CaptureEvent = { type: 'payCode.entered', payment: null };
 const APPROVED: CaptureEvent = { type: 'processor.approved', reference: REFERENCE };
-const PENDING: CaptureEvent = { type: 'processor.pending' };
 const declined = (code: DeclineCode): CaptureEvent => ({ type: 'processor.declined', code, message: `declined: ${code}` });
 
 /** What a caller can type anywhere: good and bad answers for every field, menu keys, star and nothing at all. */
@@ -71,12 +74,14 @@ const SAMPLE_EVENTS: CaptureEvent[] = [
   TIMEOUT,
   APPROVED,
   ...DECLINE_CODES.map(declined),
-  PENDING,
   { type: 'processor.overdue' },
   { type: 'agent.confirmed' },
   { type: 'agent.reenter' },
   { type: 'agent.timedOut' },
+  { type: 'agent.retried' },
   HANG_UP,
+  { type: 'call.refused', notice: 'payment.unavailable' },
+  { type: 'call.refused', notice: 'error.system' },
 ];
 
 /** Card data the machine sees; none of it may ever sit in the context. Two-digit entries are too short to search for. */
@@ -171,7 +176,7 @@ function visaAnswers(flow: Flow): CaptureEvent[] {
 const toProcessing = (flow: Flow): CaptureEvent[] => [...visaAnswers(flow), keys('1')];
 
 /** The events a graph path sends; its first step is the machine's own `xstate.init`. */
-const eventsOf = (path: Path): CaptureEvent[] => path.steps.map((s) => s.event).filter((e) => (e.type as string) !== 'xstate.init');
+const eventsOf = (path: Path): CaptureEvent[] => path.steps.map((s) => s.event).filter((e) => (e.type as string) !== 'xstate.init') as CaptureEvent[];
 
 const replay = (flow: Flow, path: Path): Snapshot => play(flow, eventsOf(path), SELF_SERVICE).snapshot;
 
@@ -227,7 +232,7 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
 
   it('keeps every ended capture as it ended, whatever arrives afterwards', () => {
     const ended = reached.filter((s) => s.status === 'done');
-    expect(new Set(ended.map((s) => s.value))).toEqual(new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp, STATE.deferred]));
+    expect(new Set(ended.map((s) => s.value))).toEqual(new Set([STATE.completed, STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp, STATE.deferred, STATE.refused]));
     for (const snapshot of ended) {
       for (const event of SAMPLE_EVENTS) {
         const [after] = transition(machine, snapshot, event);
@@ -247,6 +252,148 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
       const context = JSON.stringify(snapshot.context);
       for (const secret of SECRETS) expect(context).not.toContain(secret);
     }
+  });
+
+  const meaning = (snapshot: Snapshot): StateMeaning => meaningOf(machine, { value: String(snapshot.value), context: snapshot.context });
+
+  it('gives every state exactly one payment status, at most one step and at most one outcome', () => {
+    for (const node of getStateNodes(machine).filter((n) => n.parent === machine.root)) {
+      const count = (prefix: string) => [...node.tags].filter((t) => t.startsWith(`${prefix}.`)).length;
+      expect({ state: node.key, statuses: count('status'), steps: Math.min(count('step'), 1), outcomes: Math.min(count('outcome'), 1) }).toEqual({
+        state: node.key,
+        statuses: 1,
+        steps: count('step'),
+        outcomes: count('outcome'),
+      });
+    }
+  });
+
+  it('means for every reached state what the payment, the pages, the panel and the metrics show', () => {
+    for (const snapshot of reached) {
+      const name = String(snapshot.value);
+      const { agentMay: _agentMay, ...rest } = meaning(snapshot);
+      expect({ state: name, ...rest }).toEqual({ state: name, ...EXPECTED_MEANING[name] });
+    }
+  });
+
+  it('ends in states that hold no card data, ask nothing and take no agent action', () => {
+    const ended = reached.filter((s) => s.status === 'done');
+    expect(ended.length).toBeGreaterThan(0);
+    for (const snapshot of ended) {
+      const m = meaning(snapshot);
+      expect({ state: snapshot.value, final: m.final, holdsCardData: m.holdsCardData, step: m.step, needsCharge: m.needsCharge, agentMay: m.agentMay }).toEqual({
+        state: snapshot.value,
+        final: true,
+        holdsCardData: false,
+        step: null,
+        needsCharge: false,
+        agentMay: { confirmed: false, reenter: false, cancel: false, retry: false },
+      });
+    }
+  });
+
+  it('lets the agent confirm or re-enter only while the card number waits for them, retry only after a decline, and cancel only what still takes input', () => {
+    for (const snapshot of reached) {
+      const m = meaning(snapshot);
+      const name = String(snapshot.value);
+      expect({ state: name, ...m.agentMay }).toEqual({
+        state: name,
+        confirmed: name === STATE.awaitingAgent,
+        reenter: name === STATE.awaitingAgent,
+        retry: name === STATE.declined,
+        cancel: !m.final && m.step !== 'charge' && m.step !== 'reference',
+      });
+    }
+  });
+
+  it('empties the vault wherever a state says it holds no card data, and still has every field when the charge starts', () => {
+    let charges = 0;
+    for (const path of paths) {
+      let [snapshot] = initialTransition(machine, SELF_SERVICE);
+      const vault = new Set<CaptureField>();
+      for (const event of eventsOf(path)) {
+        const before = meaning(snapshot);
+        const [next, actions] = transition(machine, snapshot, event);
+        for (const emitted of emittedBy(actions)) {
+          if (emitted.type === 'vault.put') vault.add(emitted.field);
+          else for (const field of emitted.fields) vault.delete(field);
+        }
+        const after = meaning(next);
+        // What the turn runner does: a state that holds no card data releases whatever is left.
+        if (!after.holdsCardData) vault.clear();
+        if (after.needsCharge && !before.needsCharge) {
+          charges += 1;
+          expect([...vault].sort()).toEqual([...flow.fieldOrder].sort());
+        }
+        snapshot = next;
+      }
+    }
+    expect(charges).toBeGreaterThan(0);
+  });
+
+  it('takes the agent’s retry after a decline exactly as the caller’s 1', () => {
+    const declinedStates = reached.filter((s) => s.value === STATE.declined);
+    if (flow.maxCardAttempts === 1) expect(declinedStates).toEqual([]);
+    for (const snapshot of declinedStates) {
+      const [byAgent, agentActions] = transition(machine, snapshot, AGENT_EVENTS.retry);
+      const [byCaller, callerActions] = transition(machine, snapshot, keys('1'));
+      expect({ value: byAgent.value, context: byAgent.context, emitted: emittedBy(agentActions) }).toEqual({
+        value: byCaller.value,
+        context: byCaller.context,
+        emitted: emittedBy(callerActions),
+      });
+    }
+  });
+});
+
+/** What each state of a capture means outside the machine (agent actions are checked on their own). */
+const EXPECTED_MEANING: Record<string, Omit<StateMeaning, 'agentMay'>> = {
+  collectingPayCode: { step: 'payCode', status: 'pending', field: null, outcome: null, needsCharge: false, holdsCardData: false, final: false },
+  collectingCardNumber: { step: 'cardNumber', status: 'capturing', field: 'cardNumber', outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  collectingExpiry: { step: 'expiry', status: 'capturing', field: 'expiry', outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  collectingSecurityCode: { step: 'securityCode', status: 'capturing', field: 'securityCode', outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  awaitingAgent: { step: 'agentCheck', status: 'capturing', field: null, outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  confirming: { step: 'confirm', status: 'capturing', field: null, outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  processing: { step: 'charge', status: 'processing', field: null, outcome: null, needsCharge: true, holdsCardData: true, final: false },
+  declined: { step: 'retry', status: 'capturing', field: null, outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  succeeded: { step: 'reference', status: 'succeeded', field: null, outcome: 'succeeded', needsCharge: false, holdsCardData: false, final: false },
+  completed: { step: null, status: 'succeeded', field: null, outcome: 'succeeded', needsCharge: false, holdsCardData: false, final: true },
+  failed: { step: null, status: 'failed', field: null, outcome: 'failed', needsCharge: false, holdsCardData: false, final: true },
+  deferred: { step: null, status: 'processing', field: null, outcome: null, needsCharge: false, holdsCardData: false, final: true },
+  canceled: { step: null, status: 'canceled', field: null, outcome: 'canceled', needsCharge: false, holdsCardData: false, final: true },
+  abandoned: { step: null, status: 'pending', field: null, outcome: null, needsCharge: false, holdsCardData: false, final: true },
+  hungUp: { step: null, status: 'failed', field: null, outcome: 'hung_up', needsCharge: false, holdsCardData: false, final: true },
+  refused: { step: null, status: 'pending', field: null, outcome: null, needsCharge: false, holdsCardData: false, final: true },
+};
+
+describe('a call turned away before any capture', () => {
+  it.each(['payment.unavailable', 'error.system'] as const)('ends at once with "%s" as its last words', (notice) => {
+    const { snapshot, emitted } = play(DEFAULT_FLOW, [{ type: 'call.refused', notice }], SELF_SERVICE);
+    expect(snapshot.value).toBe(STATE.refused);
+    expect(snapshot.status).toBe('done');
+    expect(noticeKeys(snapshot)).toEqual([notice]);
+    expect(emitted).toEqual([[]]);
+    expect(meaningOf(machineFor(DEFAULT_FLOW), { value: String(snapshot.value), context: snapshot.context })).toMatchObject({ final: true, outcome: null });
+  });
+});
+
+describe('each typed field', () => {
+  const spies = [jest.spyOn(cardNumberRules, 'checkCardNumber'), jest.spyOn(expiryRules, 'checkExpiry'), jest.spyOn(securityCodeRules, 'checkSecurityCode')];
+  afterAll(() => spies.forEach((spy) => spy.mockRestore()));
+
+  it.each([
+    ['a valid card number', [], keys(CARD.visa)],
+    ['a card number failing Luhn', [], keys(CARD.luhnFail)],
+    ['a valid expiry', [keys(CARD.visa)], keys(EXPIRY.ok)],
+    ['a past expiry', [keys(CARD.visa)], keys(EXPIRY.past)],
+    ['a valid security code', [keys(CARD.visa), keys(EXPIRY.ok)], keys(SECURITY_CODE.visa)],
+    ['a security code of the wrong length', [keys(CARD.visa), keys(EXPIRY.ok)], keys(SECURITY_CODE.wrongLength)],
+  ] as Array<[string, CaptureEvent[], CaptureEvent]>)('is checked once in its turn: %s', (_what, before, entry) => {
+    const machine = machineFor(DEFAULT_FLOW);
+    const { snapshot } = play(DEFAULT_FLOW, before);
+    spies.forEach((spy) => spy.mockClear());
+    transition(machine, snapshot, entry);
+    expect(spies.map((spy) => spy.mock.calls.length).reduce((a, b) => a + b, 0)).toBe(1);
   });
 });
 
@@ -424,10 +571,9 @@ describe('declines', () => {
 
 describe('hang-ups', () => {
   it('when the caller hangs up during processing, the capture keeps processing and a later approval completes it', () => {
-    const { snapshots, snapshot } = play(DEFAULT_FLOW, [...toProcessing(DEFAULT_FLOW), HANG_UP, PENDING, APPROVED]);
-    expect(snapshots.at(-3)!.value).toBe(STATE.processing);
-    expect(snapshots.at(-3)!.context.callEnded).toBe(true);
+    const { snapshots, snapshot } = play(DEFAULT_FLOW, [...toProcessing(DEFAULT_FLOW), HANG_UP, APPROVED]);
     expect(snapshots.at(-2)!.value).toBe(STATE.processing);
+    expect(snapshots.at(-2)!.context.callEnded).toBe(true);
     expect(snapshot.value).toBe(STATE.completed);
     expect(snapshot.context.reference).toBe(REFERENCE);
     expect(snapshot.context.failure).toBeNull();

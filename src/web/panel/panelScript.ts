@@ -82,12 +82,13 @@ export const PANEL_JS = `'use strict';
     });
     if (bridge.error) { showResult(id, { ok: false, message: bridge.error }); }
     var capturing = bridge.state === 'capturing';
-    var step = payment && capturing ? payment.step : null;
+    var may = payment && capturing ? payment.agentMay : null;
     node.querySelector('.start-capture').hidden = bridge.state !== 'connected';
-    node.querySelector('[data-action="confirmed"]').hidden = step !== 'awaitingAgent';
-    node.querySelector('[data-action="reenter"]').hidden = step !== 'awaitingAgent';
-    node.querySelector('[data-action="retry"]').hidden = step !== 'declined';
-    node.querySelector('[data-action="cancel"]').hidden = !capturing || step === 'processing' || step === 'succeeded';
+    ['confirmed', 'reenter', 'retry'].forEach(function (action) {
+      node.querySelector('[data-action="' + action + '"]').hidden = !(may && may[action]);
+    });
+    // Before the capture's first event the agent may already call it off.
+    node.querySelector('[data-action="cancel"]').hidden = !capturing || (may !== null && !may.cancel);
   }
 
   function tick(id) {

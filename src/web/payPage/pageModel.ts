@@ -1,5 +1,5 @@
 import type { StoredState } from '../../capture/callSession';
-import { STATE } from '../../capture/machine';
+import type { StateMeaning } from '../../capture/meaning';
 import type { Notice } from '../../capture/types';
 import type { CardBrand } from '../../domain/cardBrand';
 import { securityCodeLength } from '../../domain/cardNumber';
@@ -28,7 +28,6 @@ export interface PayPageModel {
 }
 
 const FIELDS: CaptureField[] = ['cardNumber', 'expiry', 'securityCode'];
-const ENDED_FAILED: ReadonlySet<string> = new Set([STATE.failed, STATE.canceled, STATE.abandoned, STATE.hungUp]);
 /** Notices that steer the keypad dialogue and mean nothing on a page. */
 const SILENT: ReadonlySet<string> = new Set(['goingBack', 'confirm.reenter', 'intro', 'agentCheck.reenter']);
 
@@ -36,6 +35,8 @@ export interface PageInput {
   payment: Payment;
   flow: Flow;
   state: StoredState | null;
+  /** What the state means; null with the state, before the first submission. */
+  meaning: StateMeaning | null;
   merchantName: string;
   action: string;
   csrf: string;
@@ -47,7 +48,7 @@ export interface PageInput {
 
 /** Builds the page from the capture's state: its notices name the prompts of the page's messages. */
 export function payPageModel(input: PageInput): PayPageModel {
-  const { payment, flow, state } = input;
+  const { payment, flow, state, meaning } = input;
   const locale = payment.locale in flow.locales ? payment.locale : flow.defaultLocale;
   const prompts = flow.locales[locale]!.prompts as Record<string, string>;
   const amount = formatMoney(payment.amount, payment.currency, locale);
@@ -86,9 +87,9 @@ export function payPageModel(input: PageInput): PayPageModel {
     clientMessages: clientMessages(prompts),
     success: null,
   };
-  if (!state) return model;
+  if (!state || !meaning) return model;
   const notices = state.context.notices.filter((n) => !SILENT.has(n.key));
-  if (state.value === STATE.succeeded || state.value === STATE.completed) {
+  if (meaning.status === 'succeeded') {
     const card = state.context.card;
     return {
       ...model,
@@ -103,13 +104,13 @@ export function payPageModel(input: PageInput): PayPageModel {
       },
     };
   }
-  if (ENDED_FAILED.has(state.value)) {
+  // Still processing: on its way, or left to be settled after the capture ended.
+  if (meaning.status === 'processing') return { ...model, kind: 'processing', alert: fill(meaning.final ? 'processing.later' : 'processing.stillWorking') };
+  if (meaning.final) {
     const text = notices.map((n) => fill(n.key, n.brand)).filter(Boolean);
     return { ...model, kind: 'failed', alert: text.length > 0 ? text.join(' ') : fill('payment.unavailable') };
   }
-  if (state.value === STATE.processing) return { ...model, kind: 'processing', alert: fill('processing.stillWorking') };
-  if (state.value === STATE.deferred) return { ...model, kind: 'processing', alert: fill('processing.later') };
-  if (state.value === STATE.declined) {
+  if (meaning.step === 'retry') {
     return { ...model, alert: [...notices.map((n) => fill(n.key, n.brand)), fill('declined.retry')].join(' ') };
   }
   for (const n of [...notices, ...(input.unreached ?? [])]) {

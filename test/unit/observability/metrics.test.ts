@@ -1,25 +1,37 @@
-import type { StoredState } from '../../../src/capture/callSession';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initialTransition } from 'xstate';
+import { createCaptureMachine } from '../../../src/capture/machine';
+import { meaningOf } from '../../../src/capture/meaning';
+import type { CaptureContext } from '../../../src/capture/types';
+import { parseFlow } from '../../../src/flows/loadFlows';
 import { captureOutcome } from '../../../src/observability/captureOutcome';
 import { instrumentProcessor } from '../../../src/observability/instrumentProcessor';
 import { instrumentStore } from '../../../src/observability/instrumentStore';
 import { createPrometheusMetrics } from '../../../src/observability/metrics';
 import { MemoryStore } from '../../../src/store/memoryStore';
 
-const state = (value: string, extra: Partial<StoredState['context']> = {}): StoredState =>
-  ({ value, context: { payment: { id: 'pay_x' }, failure: null, ...extra } }) as unknown as StoredState;
+const machine = createCaptureMachine(parseFlow(readFileSync(join(__dirname, '../../../flows/default.json'), 'utf8'), 'flows/default.json'));
+const [initial] = initialTransition(machine, { locale: 'en-US', payment: { id: 'pay_x', amount: '1.00', currency: 'USD', description: null } });
+
+/** The outcome counted when a capture moves between these states, the later one's context changed by `extra`. */
+const outcomeOf = (before: string, after: string, extra: Partial<CaptureContext> = {}) => {
+  const context = { ...initial.context, ...extra };
+  return captureOutcome(meaningOf(machine, { value: before, context }), meaningOf(machine, { value: after, context }), context);
+};
 
 describe('captureOutcome', () => {
   it('names the outcome when a capture ends, once', () => {
-    expect(captureOutcome(state('processing'), state('succeeded'))).toEqual({ outcome: 'succeeded', code: null });
-    expect(captureOutcome(state('succeeded'), state('completed'))).toBeNull();
-    expect(captureOutcome(state('declined'), state('failed', { failure: { code: 'expired_card', message: '' } }))).toEqual({ outcome: 'failed', code: 'expired_card' });
-    expect(captureOutcome(state('confirming'), state('hungUp', { failure: { code: 'caller_hung_up', message: '' } }))).toEqual({ outcome: 'hung_up', code: 'caller_hung_up' });
-    expect(captureOutcome(state('collectingCardNumber'), state('canceled'))).toEqual({ outcome: 'canceled', code: null });
-    expect(captureOutcome(state('collectingExpiry'), state('collectingSecurityCode'))).toBeNull();
+    expect(outcomeOf('processing', 'succeeded')).toEqual({ outcome: 'succeeded', code: null });
+    expect(outcomeOf('succeeded', 'completed')).toBeNull();
+    expect(outcomeOf('declined', 'failed', { failure: { code: 'expired_card', message: '' } })).toEqual({ outcome: 'failed', code: 'expired_card' });
+    expect(outcomeOf('confirming', 'hungUp', { failure: { code: 'caller_hung_up', message: '' } })).toEqual({ outcome: 'hung_up', code: 'caller_hung_up' });
+    expect(outcomeOf('collectingCardNumber', 'canceled')).toEqual({ outcome: 'canceled', code: null });
+    expect(outcomeOf('collectingExpiry', 'collectingSecurityCode')).toBeNull();
   });
 
   it('does not count a call that never reached a payment', () => {
-    expect(captureOutcome(state('collectingPayCode', { payment: null }), state('hungUp', { payment: null }))).toBeNull();
+    expect(outcomeOf('collectingPayCode', 'hungUp', { payment: null })).toBeNull();
   });
 });
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { initialTransition, transition } from 'xstate';
 import type { StoredState } from '../../../src/capture/callSession';
-import { createCaptureMachine, STATE } from '../../../src/capture/machine';
+import { createCaptureMachine, STATE, type CaptureMachine } from '../../../src/capture/machine';
+import { meaningOf } from '../../../src/capture/meaning';
 import type { CaptureEvent, CaptureInput, PaymentSummary } from '../../../src/capture/types';
 import { parseFlow } from '../../../src/flows/loadFlows';
 import { flowSchema, type Flow } from '../../../src/flows/schema';
@@ -42,7 +43,14 @@ function stateAfter(events: CaptureEvent[], options: { flow?: Flow; input?: Part
   return { value: String(snapshot.value), context: snapshot.context };
 }
 
-const twimlFor = (state: StoredState, flow: Flow = FLOW) => render({ flow, state, turn: TURN });
+const machines = new Map<Flow, CaptureMachine>();
+/** What the state means, as the turn runner hands it to the renderer with the state. */
+function meaningFor(state: StoredState, flow: Flow = FLOW) {
+  if (!machines.has(flow)) machines.set(flow, createCaptureMachine(flow));
+  return meaningOf(machines.get(flow)!, state);
+}
+
+const twimlFor = (state: StoredState, flow: Flow = FLOW) => render({ flow, state, meaning: meaningFor(state, flow), turn: TURN });
 
 interface Node {
   name: string;
@@ -128,25 +136,27 @@ describe('renderTwiml', () => {
     });
 
     it('while the processor is still answering, says so instead of the first holding message', () => {
-      const state = stateAfter([...toProcessing, { type: 'processor.pending' }]);
+      // As the turn runner shows a caller who is still holding when the next check comes back.
+      const processing = stateAfter(toProcessing);
+      const state: StoredState = { ...processing, context: { ...processing.context, notices: [{ key: 'processing.stillWorking' }] } };
       expect(spoken(parse(twimlFor(state)))).toEqual([prompt('processing.stillWorking')]);
     });
 
     const waiting = stateAfter([keys(VISA)], { flow: { ...FLOW, agentConfirmsCardNumber: true } });
 
     it('waiting for the agent, a check that changed nothing is quiet: a pause and the same poll URL', () => {
-      const nodes = parse(render({ flow: FLOW, state: waiting, turn: TURN, polled: true }));
+      const nodes = parse(render({ flow: FLOW, state: waiting, meaning: meaningFor(waiting), turn: TURN, polled: true }));
       expect(nodes.map((n) => n.name)).toEqual(['Pause', 'Redirect']);
       expect(nodes[1]!.text).toBe(urls.capture(TURN, { poll: true }));
     });
 
     it('waiting for the agent with hold music, plays it after the hold line and on every check', () => {
       const withMusic = createTwimlRenderer(urls, { holdMusicUrl: 'https://music.example.test/hold.mp3' });
-      const first = parse(withMusic({ flow: FLOW, state: waiting, turn: TURN }));
+      const first = parse(withMusic({ flow: FLOW, state: waiting, meaning: meaningFor(waiting), turn: TURN }));
       expect(first.map((n) => n.name)).toEqual(['Say', 'Play', 'Redirect']);
       expect(first[0]!.text).toBe(prompt('agentCheck.wait'));
       expect(first[1]!.text).toBe('https://music.example.test/hold.mp3');
-      const again = parse(withMusic({ flow: FLOW, state: waiting, turn: TURN, polled: true }));
+      const again = parse(withMusic({ flow: FLOW, state: waiting, meaning: meaningFor(waiting), turn: TURN, polled: true }));
       expect(again.map((n) => n.name)).toEqual(['Play', 'Redirect']);
     });
   });
@@ -159,6 +169,7 @@ describe('renderTwiml', () => {
       ['abandoned', stateAfter([TIMEOUT, TIMEOUT, TIMEOUT], { input: { payment: null } })],
       ['hungUp', stateAfter([{ type: 'call.hungUp' }])],
       ['deferred', stateAfter([...toProcessing, { type: 'processor.overdue' }])],
+      ['refused', stateAfter([{ type: 'call.refused', notice: 'payment.unavailable' }], { input: { payment: null } })],
     ];
 
     it('deferred: tells the caller the result will be confirmed later', () => {
@@ -177,7 +188,7 @@ describe('renderTwiml', () => {
 
     it.each(ended.filter(([name]) => name !== 'hungUp'))('%s, handing the caller back to an agent: no farewell, a redirect instead of the hang-up', (_name, state) => {
       const rejoin = `${BASE_URL}/voice/bridge/rejoin?bridge=br_test`;
-      const nodes = parse(render({ flow: FLOW, state, turn: TURN, returnTo: rejoin }));
+      const nodes = parse(render({ flow: FLOW, state, meaning: meaningFor(state), turn: TURN, returnTo: rejoin }));
       expect(spoken(nodes)).toEqual([...state.context.notices.map((n) => prompt(n.key)), prompt('returnToAgent')]);
       expect(spoken(nodes).join(' ')).not.toMatch(/goodbye/i);
       expect(nodes.at(-1)).toMatchObject({ name: 'Redirect', text: rejoin });

@@ -1,0 +1,76 @@
+import { CAPTURE_FIELDS, type CaptureField } from '../flows/schema';
+import type { Payment } from '../payments/payment';
+import type { StoredState } from './callSession';
+import type { CaptureMachine } from './machine';
+import type { CaptureEvent } from './types';
+
+/** Where the caller is in the dialogue: the step a state asks or waits for. */
+export type CaptureStep = 'payCode' | CaptureField | 'agentCheck' | 'confirm' | 'charge' | 'retry' | 'reference';
+
+/** How a capture ended for its payment, as the metrics count it. */
+export type CaptureOutcomeKind = 'succeeded' | 'failed' | 'canceled' | 'hung_up';
+
+/**
+ * What a state of the capture machine says about itself. Each state carries exactly one `status.*`,
+ * at most one `step.*` and one `outcome.*`; `needs.charge` asks the turn runner for the charge, and
+ * `holds.cardData` marks the states in which the vault may still keep a card field for the capture.
+ */
+export type CaptureTag =
+  | `step.${CaptureStep}`
+  | `status.${Payment['status']}`
+  | `outcome.${CaptureOutcomeKind}`
+  | 'needs.charge'
+  | 'holds.cardData';
+
+/** What an agent may do to a capture from the panel. */
+export type AgentAction = 'confirmed' | 'reenter' | 'cancel' | 'retry';
+
+const AGENT_ACTIONS: readonly AgentAction[] = ['confirmed', 'reenter', 'cancel', 'retry'];
+
+/** The machine event each agent action sends. */
+export const AGENT_EVENTS: Readonly<Record<AgentAction, CaptureEvent>> = {
+  confirmed: { type: 'agent.confirmed' },
+  reenter: { type: 'agent.reenter' },
+  cancel: { type: 'agent.canceled' },
+  retry: { type: 'agent.retried' },
+};
+
+/** A stored capture state as everything outside the machine reads it, instead of by its name. */
+export interface StateMeaning {
+  /** The step the caller is at; null once the capture has ended. */
+  step: CaptureStep | null;
+  /** The status this state gives the payment. */
+  status: Payment['status'];
+  /** The card field being collected, if any. */
+  field: CaptureField | null;
+  /** How the capture ended for the payment, once it has (an approval counts while the reference is read). */
+  outcome: CaptureOutcomeKind | null;
+  /** The turn runner owes this state a charge, or the answer to one. */
+  needsCharge: boolean;
+  /** The vault may still hold card fields for this capture; once false, nothing may stay there. */
+  holdsCardData: boolean;
+  /** The capture is over: nothing changes it any more. */
+  final: boolean;
+  /** Which agent actions this state takes now (its guards included). */
+  agentMay: Record<AgentAction, boolean>;
+}
+
+/** What a stored state means, read from the machine's tags, its final states and `can()`. */
+export function meaningOf(machine: CaptureMachine, state: StoredState): StateMeaning {
+  const snapshot = machine.resolveState(state);
+  const tags = [...snapshot.tags];
+  const tagged = (prefix: string): string[] => tags.filter((t) => t.startsWith(`${prefix}.`)).map((t) => t.slice(prefix.length + 1));
+  const statuses = tagged('status');
+  if (statuses.length !== 1) throw new Error(`capture state "${state.value}" has ${statuses.length} statuses`);
+  const step = (tagged('step')[0] ?? null) as CaptureStep | null;
+  return {
+    step,
+    status: statuses[0] as Payment['status'],
+    field: (CAPTURE_FIELDS as readonly string[]).includes(step ?? '') ? (step as CaptureField) : null,
+    outcome: (tagged('outcome')[0] ?? null) as CaptureOutcomeKind | null,
+    needsCharge: snapshot.hasTag('needs.charge'),
+    holdsCardData: snapshot.hasTag('holds.cardData'),
+    final: snapshot.status === 'done',
+    agentMay: Object.fromEntries(AGENT_ACTIONS.map((action) => [action, snapshot.can(AGENT_EVENTS[action])])) as Record<AgentAction, boolean>,
+  };
+}
