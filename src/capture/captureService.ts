@@ -149,16 +149,16 @@ export class CaptureService {
   /**
    * The agent's part in an agent-assisted capture: confirm or reject the card number, cancel, or try
    * another card after a decline. Committed with compare-and-set like a caller's turn; answers the
-   * state after the action, or null when the capture is not in a state that takes it.
+   * turn after the action, or null when the capture does not take that action now.
    */
-  async agentAction(callSid: string, action: AgentAction): Promise<{ state: string; turn: number } | null> {
+  async agentAction(callSid: string, action: AgentAction): Promise<{ turn: number } | null> {
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
       if (!found || !(await this.meaningOf(found.value)).agentMay[action]) return null;
       const outcome = await this.advance(found.value, found.version, AGENT_EVENTS[action], null);
       if (outcome !== null) {
         const now = await this.deps.sessions.get(callSid);
-        return now ? { state: now.value.state.value, turn: now.value.turn } : null;
+        return now ? { turn: now.value.turn } : null;
       }
     }
     throw new Error(`call ${callSid}: too many concurrent updates for an agent action`);
