@@ -11,7 +11,13 @@
  *    as real calls do; latency percentiles here show what a caller waits at that many live calls.
  * Then 1,000 calls are left open mid-capture to measure what live calls cost in memory.
  *
+ * Beside turns per second, each round reports the server process's CPU per webhook turn: its user +
+ * system time over the round (from /proc, see processCpu.ts) divided by the turns it answered. On a
+ * shared machine turns per second mostly measure the load generator; CPU per turn is the server's
+ * own cost. It includes the call's payment creation (one API request per six turns) on both sides.
+ *
  *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--think-ms 1000]
+ *                    [--loads throughput,paced] [--live-calls 1000 (0: skip)]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import twilio from 'twilio';
+import { processCpuMicros } from './processCpu';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +34,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'think-ms': { type: 'string', default: '1000' },
     'live-calls': { type: 'string', default: '1000' },
+    loads: { type: 'string', default: 'throughput,paced' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -35,6 +43,7 @@ const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
 const THINK_MS = Number(args['think-ms']);
 const LIVE_CALLS = Number(args['live-calls']);
+const LOADS = new Set(args.loads.split(','));
 const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
 const API_KEY = 'bench-api-key-0123456789abcdef-xyz';
 const PREFIX = `bench:${randomBytes(4).toString('hex')}:`;
@@ -42,6 +51,7 @@ const PREFIX = `bench:${randomBytes(4).toString('hex')}:`;
 interface Target {
   name: string;
   base: string;
+  pid: number;
 }
 
 async function main(): Promise<void> {
@@ -62,16 +72,17 @@ async function main(): Promise<void> {
   try {
     await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
     await waitForHealth(`http://127.0.0.1:${barePort}/healthz`);
-    const gw: Target = { name: 'gateway', base: `http://127.0.0.1:${gatewayPort}` };
-    const baseline: Target = { name: 'bare express', base: `http://127.0.0.1:${barePort}` };
+    const gw: Target = { name: 'gateway', base: `http://127.0.0.1:${gatewayPort}`, pid: gateway.pid! };
+    const baseline: Target = { name: 'bare express', base: `http://127.0.0.1:${barePort}`, pid: bare.pid! };
 
     console.log(`calls per round: ${CALLS}, concurrency: ${CONCURRENCY}, rounds: ${ROUNDS}, 6 webhook turns per call`);
     await runRound(gw, Math.min(50, CALLS), 20, 0); // warm-up: JIT, Redis scripts, connections
     await runRound(baseline, Math.min(50, CALLS), 20, 0);
-    for (const [mode, think] of [
-      ['throughput (no think time)', 0],
-      [`paced (${THINK_MS} ms think time between turns)`, THINK_MS],
-    ] as const) {
+    const loads = [
+      ['throughput', 'throughput (no think time)', 0],
+      ['paced', `paced (${THINK_MS} ms think time between turns)`, THINK_MS],
+    ] as const;
+    for (const [, mode, think] of loads.filter(([load]) => LOADS.has(load))) {
       console.log(`\n${mode}`);
       const results: Record<string, RoundResult[]> = { gateway: [], 'bare express': [] };
       for (let r = 0; r < ROUNDS; r += 1) {
@@ -88,9 +99,10 @@ async function main(): Promise<void> {
       console.log(`median gateway      ${fmt(g)}`);
       console.log(`median bare express ${fmt(b)}`);
       console.log(`ratio gateway/bare (turns per second): ${(g.turnsPerSecond / b.turnsPerSecond).toFixed(2)}`);
+      console.log(`ratio gateway/bare (CPU per turn): ${(g.cpuMicrosPerTurn / b.cpuMicrosPerTurn).toFixed(2)}`);
     }
     console.log(`\nstored call session: ${await sessionSize(args.redis)} bytes (JSON in one Redis hash field)`);
-    await measureLiveCalls(gw, gateway.pid!, args.redis);
+    if (LIVE_CALLS > 0) await measureLiveCalls(gw, gateway.pid!, args.redis);
   } finally {
     gateway.kill('SIGTERM');
     bare.kill('SIGTERM');
@@ -100,6 +112,8 @@ async function main(): Promise<void> {
 
 interface RoundResult {
   turnsPerSecond: number;
+  /** The server process's user + system CPU over the round, divided by the webhook turns it answered. */
+  cpuMicrosPerTurn: number;
   p50: number;
   p99: number;
   errors: number;
@@ -110,6 +124,7 @@ async function runRound(target: Target, calls: number, concurrency: number, thin
   let errors = 0;
   let next = 0;
   const started = performance.now();
+  const cpuBefore = processCpuMicros(target.pid);
   const worker = async () => {
     while (next < calls) {
       next += 1;
@@ -122,9 +137,11 @@ async function runRound(target: Target, calls: number, concurrency: number, thin
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpuMicros = processCpuMicros(target.pid) - cpuBefore;
   latencies.sort((a, b) => a - b);
   return {
     turnsPerSecond: latencies.length / seconds,
+    cpuMicrosPerTurn: cpuMicros / latencies.length,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     errors,
@@ -239,6 +256,7 @@ function median(values: number[]): number {
 function medianOf(rounds: RoundResult[]): RoundResult {
   return {
     turnsPerSecond: median(rounds.map((r) => r.turnsPerSecond)),
+    cpuMicrosPerTurn: median(rounds.map((r) => r.cpuMicrosPerTurn)),
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
@@ -246,7 +264,7 @@ function medianOf(rounds: RoundResult[]): RoundResult {
 }
 
 function fmt(r: RoundResult): string {
-  return `${r.turnsPerSecond.toFixed(0).padStart(6)} turns/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`;
+  return `${r.turnsPerSecond.toFixed(0).padStart(6)} turns/s   CPU ${r.cpuMicrosPerTurn.toFixed(0).padStart(5)} µs/turn   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`;
 }
 
 function startChild(script: string, env: Record<string, string>): ChildProcess {
