@@ -264,7 +264,7 @@ export class CaptureService {
     }
     if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
     if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
-    this.log(updated).info('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
+    this.log(updated).debug('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
     this.deps.metrics?.captureTransition(was, meaning, state.context);
     // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
     if (updated.paymentId && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning))) await this.project(updated, newVersion);

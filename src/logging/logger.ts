@@ -33,7 +33,7 @@ function serialise(_key: string, value: unknown): unknown {
 
 /** Creates a JSON-lines logger whose every entry, including those of child loggers, is redacted. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level: options.level ?? 'info',
     silent: options.silent ?? false,
     format: winston.format.combine(
@@ -48,4 +48,24 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     ),
     transports: [new winston.transports.Stream({ stream: options.stream ?? process.stdout, eol: '\n' })],
   });
+  return skipBelowLevel(logger);
+}
+
+/**
+ * winston runs every entry through the whole format chain (timestamp, both redactions, JSON) and
+ * only then lets the transport drop it for its level: a debug line on a busy webhook path would cost
+ * as much as a written one. The level methods here return at once when no transport takes the level.
+ * Child loggers inherit them, since winston builds a child on its parent.
+ */
+function skipBelowLevel(logger: Logger): Logger {
+  const methods = logger as unknown as Record<string, (...args: unknown[]) => Logger>;
+  for (const level of Object.keys(logger.levels)) {
+    const write = methods[level];
+    if (typeof write !== 'function') continue;
+    methods[level] = function (this: Logger, ...args: unknown[]): Logger {
+      if (!this.isLevelEnabled(level)) return this;
+      return write.apply(this, args);
+    };
+  }
+  return logger;
 }

@@ -91,7 +91,8 @@ describe('two gateway processes sharing one Redis', () => {
   beforeAll(async () => {
     // A slow processor puts callers on hold, so polls cross processes too, and keeps a charge in
     // flight long enough for the kill below to land in the middle of it.
-    env = fleetEnv({ REDIS_URL, PUBLIC_BASE_URL: PUBLIC_URL, SANDBOX_LATENCY_MS: '600', PROCESSOR_TIMEOUT_MS: '200' });
+    // At debug, every process logs each turn it serves: how the test sees that both served calls.
+    env = fleetEnv({ REDIS_URL, PUBLIC_BASE_URL: PUBLIC_URL, SANDBOX_LATENCY_MS: '600', PROCESSOR_TIMEOUT_MS: '200', LOG_LEVEL: 'debug' });
     fleet.push(...(await Promise.all([startChildGateway(env), startChildGateway(env)])));
   }, CHILD_TEST_TIMEOUT_MS);
   afterAll(async () => {

@@ -180,6 +180,29 @@ describe('createLogger', () => {
     expect(await silent.lines()).toEqual([]);
   });
 
+  it('spends nothing on an entry below the level, also through a child, and follows a level changed later', async () => {
+    const sink = captureLogger({ level: 'info' });
+    let read = 0;
+    const fields = {
+      get callSid() {
+        read += 1;
+        return 'CA1';
+      },
+    };
+    const child = sink.logger.child({ paymentId: 'pay_1' });
+    sink.logger.debug('per turn', fields);
+    child.debug('per turn', fields);
+    expect(read).toBe(0);
+    expect(await sink.lines()).toEqual([]);
+
+    sink.logger.level = 'debug';
+    child.debug('per turn', fields);
+    expect(read).toBeGreaterThan(0);
+    expect((await sink.lines()).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      { timestamp: expect.any(String), level: 'debug', message: 'per turn', callSid: 'CA1', paymentId: 'pay_1' },
+    ]);
+  });
+
   it('writes to stdout when no stream is given', async () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
