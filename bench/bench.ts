@@ -17,7 +17,9 @@
  * own cost. It includes the call's payment creation (one API request per six turns) on both sides.
  *
  *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--think-ms 1000]
- *                    [--loads throughput,paced] [--live-calls 1000 (0: skip)]
+ *                    [--loads throughput,paced] [--live-calls 1000 (0: skip)] [--cpu-prof DIR]
+ *
+ * --cpu-prof DIR runs the gateway under `node --cpu-prof` and leaves its profile in DIR when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     'think-ms': { type: 'string', default: '1000' },
     'live-calls': { type: 'string', default: '1000' },
     loads: { type: 'string', default: 'throughput,paced' },
+    'cpu-prof': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   const gatewayPort = 41000 + Math.floor(Math.random() * 1000);
   const barePort = gatewayPort + 1000;
   // The gateway runs compiled, as in production (`npm run bench` builds first).
+  const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
   const gateway = startChild('dist/src/main.js', {
     PORT: String(gatewayPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
     REDIS_URL: args.redis,
     REDIS_KEY_PREFIX: PREFIX,
     LOG_LEVEL: 'warn',
-  });
+  }, profile);
   const bare = startChild('bench/bareTwimlServer.ts', { PORT: String(barePort), TWILIO_AUTH_TOKEN: AUTH_TOKEN });
   try {
     await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
@@ -104,8 +108,8 @@ async function main(): Promise<void> {
     console.log(`\nstored call session: ${await sessionSize(args.redis)} bytes (JSON in one Redis hash field)`);
     if (LIVE_CALLS > 0) await measureLiveCalls(gw, gateway.pid!, args.redis);
   } finally {
-    gateway.kill('SIGTERM');
-    bare.kill('SIGTERM');
+    // Waited for: the gateway writes its profile as it exits, and must not write to Redis after the clean-up.
+    await Promise.all([stop(gateway), stop(bare)]);
     await cleanRedis(args.redis);
   }
 }
@@ -267,21 +271,33 @@ function fmt(r: RoundResult): string {
   return `${r.turnsPerSecond.toFixed(0).padStart(6)} turns/s   CPU ${r.cpuMicrosPerTurn.toFixed(0).padStart(5)} µs/turn   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`;
 }
 
-function startChild(script: string, env: Record<string, string>): ChildProcess {
+function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
   const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
-  const child = spawn(process.execPath, [...loader, script], {
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     env: { ...process.env, NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;
 }
 
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 async function waitForHealth(url: string): Promise<void> {
   for (let i = 0; i < 100; i += 1) {
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
     } catch {
-      // not listening yet
+      // not listening yet, or a request caught mid-start that will never be answered
     }
     await new Promise((r) => setTimeout(r, 200));
   }
