@@ -110,18 +110,33 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
   };
 }
 
-/** Fills a prompt's {placeholders} from the masked context: amounts and digits spoken one by one. */
+/**
+ * Fills a prompt's {placeholders} from the masked context: amounts and digits spoken one by one.
+ * Each value is worked out only when the prompt names it: most prompts name none, and speaking an
+ * amount goes through Intl on every webhook otherwise.
+ */
 function fill(text: string, state: StoredState, notice?: Notice): string {
+  if (!text.includes('{')) return text;
   const c = state.context;
-  const brand = notice?.brand ?? c.card?.brand;
-  const values: Record<string, string> = {
-    amount: c.payment ? speakAmount(c.payment.amount, c.payment.currency, c.locale) : '',
-    description: c.payment?.description ? `, ${c.payment.description}` : '',
-    brand: brand ? brandDisplayName(brand) : '',
-    last4: c.card ? speakDigits(c.card.last4) : '',
-    length: String(c.securityCodeLength || 3),
-    reference: c.reference ? speakDigits(c.reference) : '',
-    digits: '',
+  const value = (name: string): string => {
+    switch (name) {
+      case 'amount':
+        return c.payment ? speakAmount(c.payment.amount, c.payment.currency, c.locale) : '';
+      case 'description':
+        return c.payment?.description ? `, ${c.payment.description}` : '';
+      case 'brand': {
+        const brand = notice?.brand ?? c.card?.brand;
+        return brand ? brandDisplayName(brand) : '';
+      }
+      case 'last4':
+        return c.card ? speakDigits(c.card.last4) : '';
+      case 'length':
+        return String(c.securityCodeLength || 3);
+      case 'reference':
+        return c.reference ? speakDigits(c.reference) : '';
+      default:
+        return '';
+    }
   };
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? '');
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => value(name));
 }

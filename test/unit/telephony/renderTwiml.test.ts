@@ -276,4 +276,11 @@ describe('renderTwiml', () => {
     expect(twiml).not.toContain('<VIP>');
     expect(spoken(parse(twiml))[0]).toContain(', Tom & Jerry <VIP>.');
   });
+
+  it('works out a placeholder only for a prompt that names it: an amount that cannot be spoken fails only the prompt that speaks it', () => {
+    const unspeakable = { ...PAYMENT, amount: 'twelve', currency: 'USD' };
+    const atExpiry = stateAfter([keys(VISA)], { input: { payment: unspeakable } });
+    expect(spoken(parse(twimlFor(atExpiry)))).toEqual([prompt('expiry.ask')]);
+    expect(() => twimlFor(stateAfter([], { input: { payment: unspeakable } }))).toThrow(/cannot speak amount/);
+  });
 });
