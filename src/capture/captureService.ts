@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock';
 import type { ChargeResult, Processor } from '../ports/processor';
 import type { CardRefs, Vault } from '../ports/vault';
 import type { Flow } from '../flows/schema';
-import type { PaymentService } from '../payments/paymentService';
+import type { PaymentService, ProjectionRead } from '../payments/paymentService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
 import type { CaptureObserver } from './captureObserver';
@@ -257,6 +257,10 @@ export class CaptureService {
     const twiml = this.deps.render({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
+    // Most re-prompts change nothing an agent sees: the payment's read-modify-write is skipped then.
+    // Otherwise its read leaves together with the commit, one round trip fewer per turn.
+    const projecting = updated.paymentId !== null && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning));
+    const ahead = projecting ? this.deps.payments.readAhead(updated.paymentId!) : undefined;
     const newVersion = await this.deps.sessions.save(updated, version, ttl);
     if (newVersion === null) {
       if (updated.paymentId && written.length > 0) await this.deps.vault.discard(updated.paymentId, written);
@@ -266,8 +270,7 @@ export class CaptureService {
     if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
     this.log(updated).debug('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
     this.deps.metrics?.captureTransition(was, meaning, state.context);
-    // Most re-prompts change nothing an agent sees: skip the payment's read-modify-write then.
-    if (updated.paymentId && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning))) await this.project(updated, newVersion);
+    if (projecting) await this.project(updated, newVersion, ahead, meaning);
     await this.notify({ before: session, after: updated, final });
     if (startsCharge) return this.awaitCharge(updated, replyTurn ?? updated.turn);
     return twiml;
@@ -496,10 +499,10 @@ export class CaptureService {
     return this.deps.callFlows.of(session);
   }
 
-  private async project(session: CallSession, version: number): Promise<void> {
+  private async project(session: CallSession, version: number, ahead?: ProjectionRead, meaning?: StateMeaning): Promise<void> {
     if (!session.paymentId) return;
-    const meaning = await this.meaningOf(session);
-    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, meaning));
+    const known = meaning ?? (await this.meaningOf(session));
+    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, known), ahead);
   }
 
   /** Tells the observer; its failures are logged, never the caller's problem. */

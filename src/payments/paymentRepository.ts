@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../ports/keyValueStore';
+import type { KeyValueStore, Versioned } from '../ports/keyValueStore';
 import type { Payment } from './payment';
 
 const MAX_CAS_TRIES = 8;
@@ -36,13 +36,19 @@ export class PaymentRepository {
     await this.store.delete(payCodeKey(payCode));
   }
 
+  /** The stored record as read, for an `update` that is to start from it. */
+  async read(id: string): Promise<Versioned<string> | null> {
+    return this.store.get(paymentKey(id));
+  }
+
   /**
    * Applies `change` atomically: re-reads and retries when another process wrote in between.
    * `change` returns null to leave the payment as it is. Resolves to the stored result.
+   * `firstRead`, from `read`, stands for the first read: a stale one only costs a retry.
    */
-  async update(id: string, change: (current: Payment) => Payment | null): Promise<Payment | null> {
+  async update(id: string, change: (current: Payment) => Payment | null, firstRead?: Promise<Versioned<string> | null>): Promise<Payment | null> {
     for (let i = 0; i < MAX_CAS_TRIES; i += 1) {
-      const found = await this.store.get(paymentKey(id));
+      const found = i === 0 && firstRead ? await firstRead : await this.store.get(paymentKey(id));
       if (!found) return null;
       const current = JSON.parse(found.value) as Payment;
       const next = change(current);

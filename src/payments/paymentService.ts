@@ -4,6 +4,7 @@ import type { PaymentSummary } from '../capture/types';
 import type { ChargeResult } from '../ports/processor';
 import { effectiveStatus, type Payment, type PaymentChannel } from './payment';
 import type { PaymentRepository } from './paymentRepository';
+import type { Versioned } from '../ports/keyValueStore';
 
 export interface NewPayment {
   amount: string;
@@ -18,6 +19,12 @@ export interface NewPayment {
 }
 
 const PAY_CODE_TRIES = 20;
+
+/** A payment read started ahead of its projection (see `readAhead`). */
+export interface ProjectionRead {
+  paymentId: string;
+  read: Promise<Versioned<string> | null>;
+}
 
 /** The payment use cases the API and the capture share: create, claim for a call, read. */
 export class PaymentService {
@@ -103,9 +110,21 @@ export class PaymentService {
     if (payment && payment.status !== 'pending') await this.payments.releasePayCode(payment.payCode);
   }
 
+  /**
+   * Reads a payment ahead of a `project`, so the read can travel with other work (the session's
+   * commit); the projection's compare-and-set still catches any change made in between.
+   */
+  readAhead(paymentId: string): ProjectionRead {
+    const read = this.payments.read(paymentId);
+    // Awaited only if the projection happens; a failure then surfaces there, never as an unhandled rejection.
+    read.catch(() => undefined);
+    return { paymentId, read };
+  }
+
   /** Applies a change from a call session, ignoring projections older than the one stored. */
-  async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>): Promise<void> {
+  async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>, ahead?: ProjectionRead): Promise<void> {
     const now = this.clock.now().toISOString();
+    const firstRead = ahead?.paymentId === paymentId ? ahead.read : undefined;
     await this.payments.update(paymentId, (p) => {
       if (p.projectedVersion >= sessionVersion) return null;
       const next = { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
@@ -113,7 +132,7 @@ export class PaymentService {
       // the call's own, older, view of it.
       if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed')) return null;
       return next;
-    });
+    }, firstRead);
   }
 
   /**
