@@ -18,7 +18,6 @@ import type { Processor } from './ports/processor';
 import { PaymentRepository } from './payments/paymentRepository';
 import { PaymentService } from './payments/paymentService';
 import { RefundService } from './payments/refundService';
-import { createProcessor } from './processors/createProcessor';
 import { MemoryStore } from './store/memoryStore';
 import { RedisStore } from './store/redisStore';
 import { connectRedisTopology, type RedisClient } from './store/redisClient';
@@ -39,6 +38,8 @@ import type { AgentAccounts } from './agent/agentAccounts';
 import { ObserverRelay } from './bridge/observerRelay';
 import type { CallControl } from './ports/callControl';
 import type { EventBus } from './ports/eventBus';
+import { panelRouter } from './http/panelRouter';
+import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender } from './compositionRoot';
 
 /**
  * Where the configuration comes from: one already loaded (the process loads it once, before anything
@@ -130,18 +131,20 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.ttl.vaultSeconds });
   const processor = options.processor
     ? options.processor({ vault, store })
-    : createProcessor(config.processor, { vault, store });
+    : pickProcessor(config.processor, { vault, store });
   const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS);
   const payments = new PaymentService(paymentRepository, clock);
   const render = createTwimlRenderer(voiceUrls(config.http.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
+  // One repository of call sessions: capture, the bridge and pay links read and write the same records.
+  const sessions = new CallSessionRepository(store, config.ttl.sessionSeconds);
   const pendingCharges = new PendingCharges(store);
   const callFlows = new CallFlows({ registry: flows, store, clock, logger, sessionTtlSeconds: config.ttl.sessionSeconds });
   const capture = new CaptureService({
     flows,
     callFlows,
-    sessions: new CallSessionRepository(store, config.ttl.sessionSeconds),
+    sessions,
     payments,
     vault,
     processor: instrumentProcessor(processor, metrics),
@@ -163,9 +166,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     intervalMs: config.processor.reconcileIntervalMs,
   });
-  const bridge = await composeBridge(config, { store, payments, capture, flows, callFlows, clock, logger, limiters, checkPayment, ...(options.callControl ? { callControl: options.callControl } : {}) });
+  const callControl = options.callControl ?? pickCallControl(config, logger);
+  const events = await connectEventBus(config);
+  const bridge = composeBridge(config, { store, payments, capture, sessions, flows, callFlows, clock, logger, limiters, checkPayment, callControl, events });
   captureObserver.attach(bridge.service);
-  const payLinks = composePayLinks(config, { store, payments, capture, flows, callFlows, clock, logger, limiters, retentionSeconds: PAYMENT_RETENTION_SECONDS });
+  const panel = panelRouter(bridge.panel);
+  const receipts = pickReceiptSender(config, store, logger);
+  const payLinks = composePayLinks(config, { store, payments, capture, sessions, flows, callFlows, clock, logger, limiters, receipts, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 
   const app = createApp({
     store,
@@ -195,9 +202,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     },
     metrics: { registry: metrics, bearerKey: config.operations.metricsToken ?? config.apiKey },
     isDraining: () => drainer.draining,
-    pay: payLinks.router,
-    bridge: { ...bridge.routerDeps, apology: () => capture.apology() },
-    panel: bridge.panel.router,
+    pay: payLinks.page,
+    bridge: { ...bridge.webhooks, apology: () => capture.apology() },
+    panel: panel.router,
     https: config.http.publicBaseUrl.startsWith('https://'),
     // Production shows nothing at `/`: the address faces Twilio and the internet.
     ...(config.env === 'production'
@@ -229,18 +236,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     reconciler,
     bridges: bridge.service,
     agents: bridge.agents,
-    events: bridge.events,
-    callControl: bridge.callControl,
+    events,
+    callControl,
     server,
     metrics,
     async close(options = {}) {
       // Webhooks answer within WEBHOOK_DEADLINE_MS, so waiting a little longer than that cuts nothing.
       // Open panel event streams never finish by themselves: end them so the drain can.
-      bridge.panel.closeStreams();
+      panel.closeStreams();
       const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
       await reconciler.stop();
-      await bridge.close();
+      // A panel stream opened during the drain delay is ended too.
+      panel.closeStreams();
+      await bridge.service.settled();
+      await events.close();
       if (ownsStore) await rawStore.close();
     },
   };

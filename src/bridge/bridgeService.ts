@@ -4,9 +4,8 @@ import type { CallSession, CallSessionRepository } from '../capture/callSession'
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { CallFlows } from '../capture/callFlows';
 import { meaningOf, type StateMeaning } from '../capture/meaning';
-import type { PaymentCheck } from '../http/paymentInput';
 import type { Logger } from '../logging/logger';
-import type { PaymentService } from '../payments/paymentService';
+import type { NewPayment, PaymentService } from '../payments/paymentService';
 import type { CallControl } from '../ports/callControl';
 import type { Clock } from '../ports/clock';
 import type { BridgeEvent, EventBus, PaymentEvent } from '../ports/eventBus';
@@ -14,6 +13,11 @@ import { bridgeIdFor, type Bridge, type BridgeRepository } from './bridge';
 import { conferenceTwiml } from './bridgeTwiml';
 import type { BridgeUrls } from './bridgeUrls';
 import { bridgeEvent, paymentEvent } from './maskedEvents';
+
+/** A new payment's fields as the payments API checks them: canonical when accepted, a field-level refusal when not. */
+export type PaymentCheck =
+  | { ok: true; payment: Pick<NewPayment, 'amount' | 'amountMinor' | 'currency' | 'description'> }
+  | { ok: false; code: string; field: string; message: string };
 
 export interface BridgeServiceDeps {
   bridges: BridgeRepository;

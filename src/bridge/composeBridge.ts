@@ -1,8 +1,8 @@
 import type { CaptureService } from '../capture/captureService';
 import type { CallFlows } from '../capture/callFlows';
+import type { CallSessionRepository } from '../capture/callSession';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { Config } from '../config/config';
-import type { BridgeRouterDeps } from '../http/bridgeRouter';
 import type { Logger } from '../logging/logger';
 import type { PaymentService } from '../payments/paymentService';
 import type { CallControl } from '../ports/callControl';
@@ -14,22 +14,17 @@ import { AgentAccounts } from '../agent/agentAccounts';
 import { AuditTrail } from '../agent/auditTrail';
 import { PanelSessions } from '../agent/panelSessions';
 import { SignInThrottle } from '../agent/signInThrottle';
-import { CallSessionRepository } from '../capture/callSession';
-import { panelRouter } from '../http/panelRouter';
-import { connectRedisTopology } from '../store/redisClient';
-import { TwilioCallControl } from '../telephony/twilioCallControl';
 import { voiceUrls } from '../telephony/voiceUrls';
 import { BridgeRepository } from './bridge';
 import { BridgeService, type BridgeServiceDeps } from './bridgeService';
 import { bridgeUrls } from './bridgeUrls';
-import { FakeCallControl } from './fakeCallControl';
-import { MemoryEventBus } from './memoryEventBus';
-import { RedisEventBus } from './redisEventBus';
 
 export interface BridgeParts {
   store: KeyValueStore;
   payments: PaymentService;
   capture: CaptureService;
+  /** The gateway's one repository of call sessions, shared with capture and pay links. */
+  sessions: CallSessionRepository;
   flows: FlowRegistry;
   callFlows: CallFlows;
   clock: Clock;
@@ -38,29 +33,23 @@ export interface BridgeParts {
   limiters: LimiterFactory;
   /** The check of a new payment's fields that the payments API applies too. */
   checkPayment: BridgeServiceDeps['checkPayment'];
-  /** Overrides the configured call control (tests, the simulator). */
-  callControl?: CallControl;
+  /** The configured call control (or the one a test or the simulator put in its place). */
+  callControl: CallControl;
+  /** Where masked bridge events are published; closing it is left to whoever built it. */
+  events: EventBus;
 }
 
-/** The agent-assisted payments feature, assembled: bridge service, call control, events, webhook router deps. */
-export async function composeBridge(config: Config, parts: BridgeParts) {
-  const callControl =
-    parts.callControl ??
-    (config.bridge.callControl === 'twilio'
-      ? new TwilioCallControl({ accountSid: config.twilio.accountSid!, authToken: config.twilio.authToken! })
-      : new FakeCallControl());
-  if (!parts.callControl && config.bridge.callControl === 'fake') {
-    parts.logger.warn('call control is the in-memory fake: the agent bridge acts on no real call (development only)');
-  }
-  const topology = config.redis.topology;
-  const events: EventBus = topology
-    ? await RedisEventBus.connect(() => connectRedisTopology(topology), config.redis.keyPrefix)
-    : new MemoryEventBus();
+/**
+ * The agent-assisted payments feature, wired from the adapters it is given: the bridge service, what its
+ * webhook router needs, and what the agent panel needs.
+ */
+export function composeBridge(config: Config, parts: BridgeParts) {
+  const { callControl, events } = parts;
   const urls = bridgeUrls(config.http.publicBaseUrl);
   const voice = voiceUrls(config.http.publicBaseUrl);
   const service = new BridgeService({
     bridges: new BridgeRepository(parts.store, config.ttl.sessionSeconds),
-    sessions: new CallSessionRepository(parts.store, config.ttl.sessionSeconds),
+    sessions: parts.sessions,
     callControl,
     capture: parts.capture,
     payments: parts.payments,
@@ -78,7 +67,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     agentFlowId: parts.flows.has(config.bridge.agentFlow) ? config.bridge.agentFlow : parts.flows.defaultFlowId,
     paymentTtlSeconds: config.ttl.paymentSeconds,
   });
-  const routerDeps: Omit<BridgeRouterDeps, 'apology'> = {
+  const webhooks = {
     bridges: service,
     logger: parts.logger,
     twilioAuthToken: config.twilio.authToken,
@@ -88,7 +77,7 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
   };
   const agents = new AgentAccounts(parts.store, config.vaultKey);
   const audit = new AuditTrail(parts.store, parts.logger, config.audit.retentionDays * 86_400);
-  const panel = panelRouter({
+  const panel = {
     bridges: service,
     sessions: new PanelSessions(parts.store),
     audit,
@@ -98,19 +87,6 @@ export async function composeBridge(config: Config, parts: BridgeParts) {
     logger: parts.logger,
     agents,
     publicBaseUrl: config.http.publicBaseUrl,
-  });
-  return {
-    service,
-    callControl,
-    events,
-    routerDeps,
-    panel,
-    audit,
-    agents,
-    async close() {
-      panel.closeStreams();
-      await service.settled();
-      await events.close();
-    },
   };
+  return { service, callControl, events, webhooks, panel, audit, agents };
 }

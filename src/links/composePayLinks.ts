@@ -1,9 +1,8 @@
-import { CallSessionRepository } from '../capture/callSession';
+import type { CallSessionRepository } from '../capture/callSession';
 import type { CallFlows } from '../capture/callFlows';
 import type { CaptureService } from '../capture/captureService';
 import type { FlowRegistry } from '../capture/flowRegistry';
 import type { Config } from '../config/config';
-import type { PayRouterDeps } from '../http/payRouter';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../ports/clock';
 import type { KeyValueStore } from '../ports/keyValueStore';
@@ -11,25 +10,28 @@ import type { PaymentService } from '../payments/paymentService';
 import type { LimiterFactory } from '../store/rateLimiters';
 import { LinkSecrets } from './linkSecrets';
 import { PayLinkRepository } from './payLinkRepository';
-import { PayLinkService } from './payLinkService';
-import { ReceiptMailer } from './receiptMailer';
+import { PayLinkService, type PayLinkServiceDeps } from './payLinkService';
 
 export interface PayLinkParts {
   store: KeyValueStore;
   payments: PaymentService;
   capture: CaptureService;
+  /** The gateway's one repository of call sessions, shared with capture and the bridge. */
+  sessions: CallSessionRepository;
   flows: FlowRegistry;
   callFlows: CallFlows;
   clock: Clock;
   logger: Logger;
   /** Builds the pay pages' request counters on the gateway's store. */
   limiters: LimiterFactory;
+  /** The configured receipt sender. */
+  receipts: PayLinkServiceDeps['receipts'];
   /** How long link records are kept: as long as their payments. */
   retentionSeconds: number;
 }
 
-/** Wires pay links from the gateway's parts: the service the API issues links with, and the page's router. */
-export function composePayLinks(config: Config, parts: PayLinkParts): { service: PayLinkService; router: PayRouterDeps } {
+/** Wires pay links from the gateway's parts: the service the API issues links with, and what the page's router needs. */
+export function composePayLinks(config: Config, parts: PayLinkParts) {
   const secrets = new LinkSecrets(config.vaultKey);
   const service = new PayLinkService({
     store: parts.store,
@@ -37,14 +39,10 @@ export function composePayLinks(config: Config, parts: PayLinkParts): { service:
     links: new PayLinkRepository(parts.store, parts.retentionSeconds),
     payments: parts.payments,
     capture: parts.capture,
-    sessions: new CallSessionRepository(parts.store, config.ttl.sessionSeconds),
+    sessions: parts.sessions,
     flows: parts.flows,
     callFlows: parts.callFlows,
-    receipts: new ReceiptMailer(parts.store, parts.logger, {
-      smtpUrl: config.links.smtpUrl,
-      from: config.links.receiptFrom,
-      merchantName: config.links.merchantName,
-    }),
+    receipts: parts.receipts,
     clock: parts.clock,
     logger: parts.logger,
     publicBaseUrl: config.http.publicBaseUrl,
@@ -53,7 +51,7 @@ export function composePayLinks(config: Config, parts: PayLinkParts): { service:
   });
   return {
     service,
-    router: {
+    page: {
       links: service,
       secrets,
       limits: {
