@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import { RecordStore } from '../store/recordStore';
 
 /** A pay link as stored, under the hash of its token: never the token itself. */
 export interface PayLinkRecord {
@@ -17,50 +19,45 @@ export interface PayLinkOfPayment {
   tokenHash: string;
 }
 
+const storedPayLinkSchema: z.ZodType<PayLinkRecord> = z.looseObject({
+  paymentId: z.string(),
+  expiresAt: z.string(),
+  email: z.string().nullable(),
+  mistakes: z.number(),
+  createdAt: z.string(),
+});
+
+const storedLinkOfPaymentSchema: z.ZodType<PayLinkOfPayment> = z.looseObject({
+  nonce: z.string(),
+  tokenHash: z.string(),
+});
+
 /** Pay links in the key-value store. */
 export class PayLinkRepository {
-  constructor(
-    private readonly store: KeyValueStore,
-    private readonly retentionSeconds: number,
-  ) {}
+  private readonly links: RecordStore<PayLinkRecord>;
+  private readonly ofPayments: RecordStore<PayLinkOfPayment>;
+
+  constructor(store: KeyValueStore, retentionSeconds: number) {
+    this.links = new RecordStore(store, { prefix: 'paylink:', schema: storedPayLinkSchema, ttlSeconds: retentionSeconds });
+    this.ofPayments = new RecordStore(store, { prefix: 'paylink-of:', schema: storedLinkOfPaymentSchema, ttlSeconds: retentionSeconds });
+  }
 
   async create(tokenHash: string, record: PayLinkRecord, nonce: string): Promise<void> {
-    const value: PayLinkOfPayment = { nonce, tokenHash };
-    if ((await this.store.compareAndSet(linkKey(tokenHash), 0, JSON.stringify(record), this.retentionSeconds)) === null) {
-      throw new Error('pay link already exists');
-    }
-    await this.store.set(ofPaymentKey(record.paymentId), JSON.stringify(value), this.retentionSeconds);
+    if ((await this.links.create(tokenHash, record)) === null) throw new Error('pay link already exists');
+    await this.ofPayments.put(record.paymentId, { nonce, tokenHash });
   }
 
   async get(tokenHash: string): Promise<PayLinkRecord | null> {
-    const found = await this.store.get(linkKey(tokenHash));
-    return found ? (JSON.parse(found.value) as PayLinkRecord) : null;
+    return (await this.links.get(tokenHash))?.value ?? null;
   }
 
   async ofPayment(paymentId: string): Promise<PayLinkOfPayment | null> {
-    const found = await this.store.get(ofPaymentKey(paymentId));
-    return found ? (JSON.parse(found.value) as PayLinkOfPayment) : null;
+    return (await this.ofPayments.get(paymentId))?.value ?? null;
   }
 
   /** Counts one refused submission; callers hold the link's lock, the compare-and-set guards the rest. */
   async countMistake(tokenHash: string): Promise<number> {
-    for (let i = 0; i < 5; i += 1) {
-      const found = await this.store.get(linkKey(tokenHash));
-      if (!found) return 0;
-      const record = JSON.parse(found.value) as PayLinkRecord;
-      const next = { ...record, mistakes: record.mistakes + 1 };
-      if ((await this.store.compareAndSet(linkKey(tokenHash), found.version, JSON.stringify(next), this.retentionSeconds)) !== null) {
-        return next.mistakes;
-      }
-    }
-    throw new Error('pay link: too many concurrent updates');
+    const stored = await this.links.update(tokenHash, (record) => (record ? { ...record, mistakes: record.mistakes + 1 } : null));
+    return stored?.value.mistakes ?? 0;
   }
-}
-
-function linkKey(tokenHash: string): string {
-  return `paylink:${tokenHash}`;
-}
-
-function ofPaymentKey(paymentId: string): string {
-  return `paylink-of:${paymentId}`;
 }

@@ -1,25 +1,64 @@
+import { z } from 'zod';
 import type { KeyValueStore, Versioned } from '../ports/keyValueStore';
+import { RecordStore } from '../store/recordStore';
+import { storedCardSchema, storedFailureSchema } from '../store/recordSchemas';
 import type { Payment } from './payment';
 
-const MAX_CAS_TRIES = 8;
+const storedRefundSchema = z.looseObject({
+  id: z.string(),
+  amount: z.string(),
+  amountMinor: z.number(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  reference: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** A payment as stored; `refunds` is absent on payments never refunded. */
+export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
+  id: z.string(),
+  status: z.enum(['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled']),
+  amount: z.string(),
+  amountMinor: z.number(),
+  currency: z.string(),
+  channel: z.enum(['phone', 'link']),
+  description: z.string().nullable(),
+  locale: z.string(),
+  flowId: z.string(),
+  payCode: z.string(),
+  callSid: z.string().nullable(),
+  card: storedCardSchema.nullable(),
+  expiryCaptured: z.boolean(),
+  securityCodeCaptured: z.boolean(),
+  reference: z.string().nullable(),
+  failure: storedFailureSchema.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  expiresAt: z.string(),
+  projectedVersion: z.number(),
+  refunds: z.array(storedRefundSchema).optional(),
+});
 
 /** Payments and their pay codes in the key-value store; every write is a compare-and-set. */
 export class PaymentRepository {
+  private readonly records: RecordStore<Payment>;
+
   constructor(
     private readonly store: KeyValueStore,
     /** How long a payment record is kept after its last change. */
-    private readonly retentionSeconds: number,
-  ) {}
+    retentionSeconds: number,
+  ) {
+    this.records = new RecordStore(store, { prefix: 'payment:', schema: storedPaymentSchema, ttlSeconds: retentionSeconds });
+  }
 
   async get(id: string): Promise<Payment | null> {
-    const found = await this.store.get(paymentKey(id));
-    return found ? (JSON.parse(found.value) as Payment) : null;
+    return (await this.records.get(id))?.value ?? null;
   }
 
   /** Stores a new payment; fails if the id exists. */
   async create(payment: Payment): Promise<void> {
-    const version = await this.store.compareAndSet(paymentKey(payment.id), 0, JSON.stringify(payment), this.retentionSeconds);
-    if (version === null) throw new Error(`payment ${payment.id} already exists`);
+    if ((await this.records.create(payment.id, payment)) === null) throw new Error(`payment ${payment.id} already exists`);
   }
 
   /** Reserves a pay code for a payment until it expires; false when the code is taken. */
@@ -37,8 +76,8 @@ export class PaymentRepository {
   }
 
   /** The stored record as read, for an `update` that is to start from it. */
-  async read(id: string): Promise<Versioned<string> | null> {
-    return this.store.get(paymentKey(id));
+  read(id: string): Promise<Versioned<string> | null> {
+    return this.records.read(id);
   }
 
   /**
@@ -47,21 +86,9 @@ export class PaymentRepository {
    * `firstRead`, from `read`, stands for the first read: a stale one only costs a retry.
    */
   async update(id: string, change: (current: Payment) => Payment | null, firstRead?: Promise<Versioned<string> | null>): Promise<Payment | null> {
-    for (let i = 0; i < MAX_CAS_TRIES; i += 1) {
-      const found = i === 0 && firstRead ? await firstRead : await this.store.get(paymentKey(id));
-      if (!found) return null;
-      const current = JSON.parse(found.value) as Payment;
-      const next = change(current);
-      if (next === null) return current;
-      const written = await this.store.compareAndSet(paymentKey(id), found.version, JSON.stringify(next), this.retentionSeconds);
-      if (written !== null) return next;
-    }
-    throw new Error(`payment ${id}: too many concurrent updates`);
+    const stored = await this.records.update(id, (current) => (current ? change(current) : null), firstRead);
+    return stored?.value ?? null;
   }
-}
-
-function paymentKey(id: string): string {
-  return `payment:${id}`;
 }
 
 function payCodeKey(code: string): string {
