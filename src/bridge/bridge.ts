@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import { RecordStore } from '../store/recordStore';
+import { storedIdsSchema } from '../store/recordSchemas';
 
 /** Where a bridge is: dialing the agent, both parties talking, card capture under way, or over. */
 export type BridgeState = 'dialing' | 'connected' | 'securing' | 'capturing' | 'ended';
@@ -29,19 +32,45 @@ export interface Bridge {
   updatedAt: string;
 }
 
-const MAX_RACE_RETRIES = 8;
-const LIVE_INDEX = 'bridges:live';
+/** A bridge as stored; `caller` and `agent` are absent on bridges older releases wrote. */
+const storedBridgeSchema: z.ZodType<Bridge> = z.looseObject({
+  id: z.string(),
+  callerCallSid: z.string(),
+  number: z.string(),
+  caller: z.string().optional(),
+  conference: z.string(),
+  conferenceSid: z.string().nullable(),
+  agentCallSid: z.string().nullable(),
+  record: z.boolean(),
+  recordingSid: z.string().nullable(),
+  recordingPaused: z.boolean(),
+  agentOnHold: z.boolean(),
+  state: z.enum(['dialing', 'connected', 'securing', 'capturing', 'ended']),
+  agent: z.string().nullable().optional(),
+  paymentId: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** The index of live bridges is the key `bridges:live`. */
+const LIVE_INDEX = 'live';
 
 /** Bridges in the key-value store (compare-and-set), so every gateway process sees the same call. */
 export class BridgeRepository {
+  private readonly bridges: RecordStore<Bridge>;
+  private readonly indexes: RecordStore<string[]>;
+
   constructor(
     private readonly store: KeyValueStore,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.bridges = new RecordStore(store, { prefix: 'bridge:', schema: storedBridgeSchema, ttlSeconds });
+    this.indexes = new RecordStore(store, { prefix: 'bridges:', schema: storedIdsSchema, ttlSeconds });
+  }
 
   async get(id: string): Promise<Bridge | null> {
-    const found = await this.store.get(bridgeKey(id));
-    return found ? (JSON.parse(found.value) as Bridge) : null;
+    return (await this.bridges.get(id))?.value ?? null;
   }
 
   async findByCall(callSid: string): Promise<Bridge | null> {
@@ -51,8 +80,7 @@ export class BridgeRepository {
 
   /** Stores a new bridge; false when one with this id exists already (a repeated webhook). */
   async create(bridge: Bridge): Promise<boolean> {
-    const version = await this.store.compareAndSet(bridgeKey(bridge.id), 0, JSON.stringify(bridge), this.ttlSeconds);
-    if (version === null) return false;
+    if ((await this.bridges.create(bridge.id, bridge)) === null) return false;
     await this.store.set(callKey(bridge.callerCallSid), bridge.id, this.ttlSeconds);
     await this.editIndex((ids) => [...ids.filter((id) => id !== bridge.id), bridge.id]);
     return true;
@@ -63,38 +91,27 @@ export class BridgeRepository {
    * `change` answers null to leave the bridge as it is; the result is the bridge as stored, or null.
    */
   async update(id: string, change: (bridge: Bridge) => Partial<Bridge> | null, at: string): Promise<{ bridge: Bridge; changed: boolean } | null> {
-    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.store.get(bridgeKey(id));
-      if (!found) return null;
-      const current = JSON.parse(found.value) as Bridge;
-      const patch = change(current);
-      if (patch === null) return { bridge: current, changed: false };
-      const next: Bridge = { ...current, ...patch, updatedAt: at };
-      if ((await this.store.compareAndSet(bridgeKey(id), found.version, JSON.stringify(next), this.ttlSeconds)) !== null) {
-        if (next.state === 'ended') await this.editIndex((ids) => ids.filter((other) => other !== id));
-        return { bridge: next, changed: true };
-      }
-    }
-    throw new Error(`bridge ${id}: too many concurrent updates`);
+    let changed = false;
+    const stored = await this.bridges.update(id, (current) => {
+      const patch = current ? change(current) : null;
+      changed = patch !== null;
+      return current && patch ? { ...current, ...patch, updatedAt: at } : null;
+    });
+    if (!stored) return null;
+    if (changed && stored.value.state === 'ended') await this.editIndex((ids) => ids.filter((other) => other !== id));
+    return { bridge: stored.value, changed };
   }
 
   /** Bridges that have not ended, oldest first. */
   async live(): Promise<Bridge[]> {
-    const found = await this.store.get(LIVE_INDEX);
-    const ids = found ? (JSON.parse(found.value) as string[]) : [];
+    const ids = (await this.indexes.get(LIVE_INDEX))?.value ?? [];
     const bridges = await Promise.all(ids.map((id) => this.get(id)));
     return bridges.filter((b): b is Bridge => b !== null && b.state !== 'ended');
   }
 
   private async editIndex(edit: (ids: string[]) => string[]): Promise<void> {
-    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.store.get(LIVE_INDEX);
-      const ids = found ? (JSON.parse(found.value) as string[]) : [];
-      // Expired bridges drop out of the index lazily: only the newest few hundred are kept.
-      const next = edit(ids).slice(-500);
-      if ((await this.store.compareAndSet(LIVE_INDEX, found?.version ?? 0, JSON.stringify(next), this.ttlSeconds)) !== null) return;
-    }
-    throw new Error('bridge index: too many concurrent updates');
+    // Expired bridges drop out of the index lazily: only the newest few hundred are kept.
+    await this.indexes.update(LIVE_INDEX, (ids) => edit(ids ?? []).slice(-500));
   }
 }
 
@@ -104,10 +121,6 @@ export function bridgeIdFor(callSid: string): string {
 }
 
 export const BRIDGE_ID = /^br_[0-9a-f]{32}$/;
-
-function bridgeKey(id: string): string {
-  return `bridge:${id}`;
-}
 
 function callKey(callSid: string): string {
   return `bridge:call:${callSid}`;
