@@ -1,5 +1,8 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import { RecordStore } from '../store/recordStore';
+import { storedIdsSchema } from '../store/recordSchemas';
 
 /** `agent` works the calls it takes; `supervisor` sees every call and may cancel any capture. */
 export type AgentRole = 'agent' | 'supervisor';
@@ -20,8 +23,15 @@ export const AGENT_NAME_SHAPE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 
 /** The store has no keys without a TTL: accounts last until removed, in practice. */
 const ACCOUNT_TTL_SECONDS = 10 * 365 * 86_400;
-const INDEX = 'agents:index';
-const MAX_RACE_RETRIES = 8;
+/** The sorted list of agent names is the key `agents:index`. */
+const INDEX = 'index';
+
+const storedAccountSchema: z.ZodType<AgentAccount> = z.looseObject({
+  name: z.string(),
+  role: z.enum(['agent', 'supervisor']),
+  keyHash: z.string(),
+  createdAt: z.string(),
+});
 
 export class AgentAccountError extends Error {}
 
@@ -32,11 +42,15 @@ export class AgentAccountError extends Error {}
  */
 export class AgentAccounts {
   private readonly hashKey: Buffer;
+  private readonly accounts: RecordStore<AgentAccount>;
+  private readonly indexes: RecordStore<string[]>;
 
   constructor(
     private readonly store: KeyValueStore,
     vaultKey: Buffer,
   ) {
+    this.accounts = new RecordStore(store, { prefix: 'agent:account:', schema: storedAccountSchema, ttlSeconds: ACCOUNT_TTL_SECONDS });
+    this.indexes = new RecordStore(store, { prefix: 'agents:', schema: storedIdsSchema, ttlSeconds: ACCOUNT_TTL_SECONDS });
     this.hashKey = Buffer.from(hkdfSync('sha256', vaultKey, Buffer.alloc(0), 'ccg agent-keys v1', 32));
   }
 
@@ -46,7 +60,7 @@ export class AgentAccounts {
     if (!AGENT_ROLES.includes(role)) throw new AgentAccountError(`"${role}" is not a role: agent or supervisor`);
     const key = `ccga_${randomBytes(32).toString('base64url')}`;
     const account: AgentAccount = { name, role, keyHash: this.hash(key), createdAt: at.toISOString() };
-    if ((await this.store.compareAndSet(accountKey(name), 0, JSON.stringify(account), ACCOUNT_TTL_SECONDS)) === null) {
+    if ((await this.accounts.create(name, account)) === null) {
       throw new AgentAccountError(`an agent named "${name}" exists already`);
     }
     await this.store.set(lookupKey(account.keyHash), name, ACCOUNT_TTL_SECONDS);
@@ -60,19 +74,17 @@ export class AgentAccounts {
     await this.editIndex((names) => names.filter((n) => n !== name));
     if (!account) return false;
     await this.store.delete(lookupKey(account.keyHash));
-    await this.store.delete(accountKey(name));
+    await this.accounts.delete(name);
     return true;
   }
 
   async get(name: string): Promise<AgentAccount | null> {
     if (!AGENT_NAME_SHAPE.test(name)) return null;
-    const found = await this.store.get(accountKey(name));
-    return found ? (JSON.parse(found.value) as AgentAccount) : null;
+    return (await this.accounts.get(name))?.value ?? null;
   }
 
   async list(): Promise<AgentAccount[]> {
-    const found = await this.store.get(INDEX);
-    const names = found ? (JSON.parse(found.value) as string[]) : [];
+    const names = (await this.indexes.get(INDEX))?.value ?? [];
     const accounts = await Promise.all(names.map((name) => this.get(name)));
     return accounts.filter((a): a is AgentAccount => a !== null);
   }
@@ -104,22 +116,13 @@ export class AgentAccounts {
   }
 
   private async editIndex(edit: (names: string[]) => string[]): Promise<void> {
-    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.store.get(INDEX);
-      const names = found ? (JSON.parse(found.value) as string[]) : [];
-      if ((await this.store.compareAndSet(INDEX, found?.version ?? 0, JSON.stringify(edit(names)), ACCOUNT_TTL_SECONDS)) !== null) return;
-    }
-    throw new Error('agent index: too many concurrent updates');
+    await this.indexes.update(INDEX, (names) => edit(names ?? []));
   }
 }
 
 /** The short, non-secret id of an account's key that a panel session remembers. */
 export function keyIdOf(account: AgentAccount): string {
   return account.keyHash.slice(0, 16);
-}
-
-function accountKey(name: string): string {
-  return `agent:account:${name}`;
 }
 
 function lookupKey(hash: string): string {

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import { RecordStore } from '../store/recordStore';
 
 /** A signed-in agent: who, from where, and the CSRF token of the session's forms. */
 export interface PanelSession {
@@ -12,6 +14,15 @@ export interface PanelSession {
   createdAt: string;
 }
 
+/** `agent` is absent on sessions older releases wrote. */
+const storedPanelSessionSchema: z.ZodType<PanelSession> = z.looseObject({
+  actor: z.string(),
+  agent: z.object({ name: z.string(), keyId: z.string() }).optional(),
+  csrfToken: z.string(),
+  ip: z.string(),
+  createdAt: z.string(),
+});
+
 /** PCI DSS 8.2.8: a session idle for more than 15 minutes must sign in again. */
 export const PANEL_IDLE_SECONDS = 15 * 60;
 
@@ -20,10 +31,11 @@ export const PANEL_IDLE_SECONDS = 15 * 60;
  * only a hash of the cookie value: reading the store does not give a usable session.
  */
 export class PanelSessions {
-  constructor(
-    private readonly store: KeyValueStore,
-    private readonly idleSeconds = PANEL_IDLE_SECONDS,
-  ) {}
+  private readonly sessions: RecordStore<PanelSession>;
+
+  constructor(store: KeyValueStore, idleSeconds = PANEL_IDLE_SECONDS) {
+    this.sessions = new RecordStore(store, { prefix: 'panel:session:', schema: storedPanelSessionSchema, ttlSeconds: idleSeconds });
+  }
 
   /** Starts a session; answers the cookie value (secret) and the session. */
   async create(ip: string, at: Date, agent?: { name: string; keyId: string }): Promise<{ cookie: string; session: PanelSession }> {
@@ -35,26 +47,25 @@ export class PanelSessions {
       ip,
       createdAt: at.toISOString(),
     };
-    await this.store.set(key(cookie), JSON.stringify(session), this.idleSeconds);
+    await this.sessions.put(key(cookie), session);
     return { cookie, session };
   }
 
   /** The session of a cookie, its idle timer restarted; null when unknown or idle too long. */
   async touch(cookie: string | undefined): Promise<PanelSession | null> {
     const found = await this.peek(cookie);
-    if (found && cookie) await this.store.set(key(cookie), JSON.stringify(found), this.idleSeconds);
+    if (found && cookie) await this.sessions.put(key(cookie), found);
     return found;
   }
 
   /** The session without restarting its idle timer (a live event stream is not agent activity). */
   async peek(cookie: string | undefined): Promise<PanelSession | null> {
     if (!cookie || cookie.length > 100) return null;
-    const found = await this.store.get(key(cookie));
-    return found ? (JSON.parse(found.value) as PanelSession) : null;
+    return (await this.sessions.get(key(cookie)))?.value ?? null;
   }
 
   async end(cookie: string | undefined): Promise<void> {
-    if (cookie) await this.store.delete(key(cookie));
+    if (cookie) await this.sessions.delete(key(cookie));
   }
 }
 
@@ -62,6 +73,7 @@ function hash(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
+/** The record id of a cookie's session: its hash, under `panel:session:`. */
 function key(cookie: string): string {
-  return `panel:session:${hash(cookie)}`;
+  return hash(cookie);
 }
