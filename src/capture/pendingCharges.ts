@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import { RecordStore } from '../store/recordStore';
 
 /** A charge sent to the processor whose answer the payment still waits for. No card data. */
 export interface PendingCharge {
@@ -21,10 +23,23 @@ interface Ledger {
   entries: Record<string, PendingCharge>;
 }
 
-const LEDGER_KEY = 'charges:pending';
+const storedPendingChargeSchema: z.ZodType<PendingCharge> = z.looseObject({
+  paymentId: z.string(),
+  callSid: z.string(),
+  attempt: z.number(),
+  idempotencyKey: z.string(),
+  since: z.string(),
+  dueAt: z.string(),
+  asked: z.number(),
+  leaseUntil: z.string().nullable(),
+});
+
+const storedLedgerSchema: z.ZodType<Ledger> = z.looseObject({ entries: z.record(z.string(), storedPendingChargeSchema) });
+
+/** The ledger is the key `charges:pending`. */
+const LEDGER_ID = 'pending';
 /** A pending charge is kept as long as its payment: the processor's answer is worth waiting for. */
 const LEDGER_TTL_SECONDS = 30 * 86_400;
-const MAX_CAS_TRIES = 50;
 
 /**
  * The ledger of charges waiting for the processor's answer, in the shared store so every gateway
@@ -32,7 +47,11 @@ const MAX_CAS_TRIES = 50;
  * (charges in flight and the rare overdue one) and every change, a sweeper's lease included, is atomic.
  */
 export class PendingCharges {
-  constructor(private readonly store: KeyValueStore) {}
+  private readonly ledgers: RecordStore<Ledger>;
+
+  constructor(store: KeyValueStore) {
+    this.ledgers = new RecordStore(store, { prefix: 'charges:', schema: storedLedgerSchema, ttlSeconds: LEDGER_TTL_SECONDS });
+  }
 
   /** Records a charge as it starts; a retry of the same attempt keeps the entry it finds. */
   async record(charge: Omit<PendingCharge, 'asked' | 'leaseUntil'>): Promise<void> {
@@ -84,30 +103,15 @@ export class PendingCharges {
 
   /** Every entry, for diagnostics and tests. */
   async list(): Promise<PendingCharge[]> {
-    const found = await this.store.get(LEDGER_KEY);
-    return found ? Object.values(parse(found.value).entries) : [];
+    const found = await this.ledgers.get(LEDGER_ID);
+    return found ? Object.values(found.value.entries) : [];
   }
 
   private async change(edit: (ledger: Ledger) => Ledger | null): Promise<void> {
-    for (let i = 0; i < MAX_CAS_TRIES; i += 1) {
-      const found = await this.store.get(LEDGER_KEY);
-      const next = edit(found ? parse(found.value) : { entries: {} });
-      if (next === null) return;
-      if ((await this.store.compareAndSet(LEDGER_KEY, found?.version ?? 0, JSON.stringify(next), LEDGER_TTL_SECONDS)) !== null) return;
-    }
-    throw new Error('pending charges: too many concurrent updates');
+    await this.ledgers.update(LEDGER_ID, (ledger) => edit(ledger ?? { entries: {} }));
   }
 }
 
 function entryId(paymentId: string, attempt: number): string {
   return `${paymentId}:${attempt}`;
-}
-
-function parse(raw: string): Ledger {
-  try {
-    const parsed = JSON.parse(raw) as Ledger | null;
-    return parsed && typeof parsed.entries === 'object' && parsed.entries !== null ? parsed : { entries: {} };
-  } catch {
-    return { entries: {} };
-  }
 }

@@ -3,10 +3,11 @@ import type { KeyValueStore, Versioned } from '../ports/keyValueStore';
 
 /**
  * How many times an `update` re-reads and tries again after losing a compare-and-set. Every record
- * type shares it: contention on one key is short-lived, and a writer that keeps losing is a fault
- * to report rather than to hide.
+ * type shares it. A lost compare-and-set means another writer made progress, so retrying cannot
+ * livelock; the limit is sized for the busiest key (the one ledger of pending charges every charge
+ * writes) and only stops a writer that keeps losing, as a fault to report.
  */
-export const UPDATE_ATTEMPTS = 8;
+export const UPDATE_ATTEMPTS = 50;
 
 /**
  * A stored value that does not match its schema. The message names the key's prefix and the
@@ -34,7 +35,7 @@ export class TooManyConcurrentUpdatesError extends Error {
 export interface RecordStoreOptions<T> {
   /** What every key of this record type starts with, e.g. `payment:`; errors name it. */
   prefix: string;
-  schema: z.ZodType<T>;
+  schema: z.ZodType<T, unknown>;
   /** Seconds a record is kept after a write; a function when it depends on the record. */
   ttlSeconds: number | ((value: T) => number);
 }
