@@ -15,6 +15,7 @@ import type { PendingCharge, PendingCharges } from './pendingCharges';
 import { AGENT_EVENTS, meaningOf, type AgentAction, type StateMeaning } from './meaning';
 import { projectPayment, projectionChanged } from './projection';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
+import { UPDATE_ATTEMPTS } from '../store/recordStore';
 
 /**
  * Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds.
@@ -54,7 +55,8 @@ export interface CaptureServiceDeps {
   observer?: CaptureObserver;
 }
 
-const MAX_RACE_RETRIES = 5;
+/** A turn re-reads after a lost race (and then answers as the winner did); the store's one bound on that. */
+const MAX_RACE_RETRIES = UPDATE_ATTEMPTS;
 /** Longest accepted keypad entry; anything longer is junk and gets the re-prompt for a mistake. */
 const MAX_DIGITS = 40;
 
