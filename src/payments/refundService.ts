@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAmount } from '../domain/money';
 import type { Clock } from '../ports/clock';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { Processor } from '../ports/processor';
+import { RecordStore } from '../store/recordStore';
 import { effectiveStatus, type Payment } from './payment';
 import type { PaymentRepository } from './paymentRepository';
 import { formatMinor, refundedMinor, type Refund } from './refund';
@@ -29,6 +31,13 @@ interface KeyRecord {
   claimedAt: number;
 }
 
+const storedKeyRecordSchema: z.ZodType<KeyRecord> = z.looseObject({
+  refundId: z.string(),
+  request: z.string(),
+  state: z.enum(['pending', 'done']),
+  claimedAt: z.number(),
+});
+
 export interface RefundServiceOptions {
   /** A pending key older than this is taken to belong to a crashed process and is resumed. */
   staleAfterMs?: number;
@@ -48,18 +57,18 @@ const POLL_MS = 50;
 export class RefundService {
   private readonly staleAfterMs: number;
   private readonly waitMs: number;
-  private readonly keyTtlSeconds: number;
+  private readonly keys: RecordStore<KeyRecord>;
 
   constructor(
     private readonly payments: PaymentRepository,
-    private readonly store: KeyValueStore,
+    store: KeyValueStore,
     private readonly processor: Processor,
     private readonly clock: Clock,
     options: RefundServiceOptions = {},
   ) {
     this.staleAfterMs = options.staleAfterMs ?? 60_000;
     this.waitMs = options.waitMs ?? 10_000;
-    this.keyTtlSeconds = options.keyTtlSeconds ?? 86_400;
+    this.keys = new RecordStore(store, { prefix: 'refund-key:', schema: storedKeyRecordSchema, ttlSeconds: options.keyTtlSeconds ?? 86_400 });
   }
 
   /** Refunds all or part of a payment; the outcome names the HTTP status a refusal deserves. */
@@ -81,18 +90,18 @@ export class RefundService {
     const key = keyOf(payment.id, input.idempotencyKey);
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const found = await this.store.get(key);
+      const found = await this.keys.get(key);
       if (!found) {
         const record: KeyRecord = { refundId: newRefundId(), request: fingerprint, state: 'pending', claimedAt: Date.now() };
-        const version = await this.store.compareAndSet(key, 0, JSON.stringify(record), this.keyTtlSeconds);
+        const version = await this.keys.create(key, record);
         if (version === null) continue;
         const outcome = await this.start(payment.id, requested, record.refundId);
         // A refusal changed nothing, so the key is given back for a corrected request.
-        if (!outcome.ok) await this.store.delete(key);
-        else await this.store.compareAndSet(key, version, JSON.stringify({ ...record, state: 'done' }), this.keyTtlSeconds);
+        if (!outcome.ok) await this.keys.delete(key);
+        else await this.keys.compareAndSet(key, version, { ...record, state: 'done' });
         return outcome;
       }
-      const record = JSON.parse(found.value) as KeyRecord;
+      const record = found.value;
       if (record.request !== fingerprint) {
         return refused(422, 'idempotency_key_reused', 'Idempotency-Key was already used for a refund of a different amount.');
       }
@@ -100,10 +109,10 @@ export class RefundService {
       if (Date.now() - record.claimedAt > this.staleAfterMs) {
         // The process that claimed the key is gone: take it over and finish the same refund.
         const claimed: KeyRecord = { ...record, claimedAt: Date.now() };
-        const version = await this.store.compareAndSet(key, found.version, JSON.stringify(claimed), this.keyTtlSeconds);
+        const version = await this.keys.compareAndSet(key, found.version, claimed);
         if (version === null) continue;
         const outcome = await this.start(payment.id, requested, record.refundId);
-        if (outcome.ok) await this.store.compareAndSet(key, version, JSON.stringify({ ...claimed, state: 'done' }), this.keyTtlSeconds);
+        if (outcome.ok) await this.keys.compareAndSet(key, version, { ...claimed, state: 'done' });
         return outcome;
       }
       if (Date.now() >= deadline) return refused(409, 'refund_in_progress', 'A refund with this Idempotency-Key is still being processed.');
@@ -198,7 +207,7 @@ function newRefundId(): string {
   return `re_${randomBytes(12).toString('hex')}`;
 }
 
-/** The client's key is hashed: it is theirs to choose and could be long or odd. */
+/** The client's key is hashed: it is theirs to choose and could be long or odd. Stored under `refund-key:`. */
 function keyOf(paymentId: string, idempotencyKey: string): string {
-  return `refund-key:${paymentId}:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+  return `${paymentId}:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
 }
