@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import { isoUnits } from '../domain/units';
-import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
+import { DECLINE_CODES, type AmountInUnits, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult } from '../ports/processor';
+import { CorruptRecordError, RecordStore } from '../store/recordStore';
 import type { CardData, Vault } from '../ports/vault';
 import { sandboxOutcomeFor } from './sandboxCards';
 
@@ -26,7 +28,20 @@ export const DECLINE_MESSAGES: Readonly<Record<DeclineCode, string>> = {
 
 type ChargeRecord = { state: 'pending' } | { state: 'done'; result: ChargeResult };
 
-const PENDING = JSON.stringify({ state: 'pending' } satisfies ChargeRecord);
+const storedChargeResultSchema: z.ZodType<ChargeResult> = z.union([
+  z.looseObject({ outcome: z.literal('approved'), reference: z.string() }),
+  z.looseObject({ outcome: z.literal('declined'), code: z.enum(DECLINE_CODES), message: z.string() }),
+]);
+
+const storedChargeRecordSchema: z.ZodType<ChargeRecord> = z.union([
+  z.looseObject({ state: z.literal('pending') }),
+  z.looseObject({ state: z.literal('done'), result: storedChargeResultSchema }),
+]);
+
+const storedRefundResultSchema: z.ZodType<RefundResult> = z.union([
+  z.looseObject({ outcome: z.literal('approved'), reference: z.string(), status: z.enum(['succeeded', 'pending']) }),
+  z.looseObject({ outcome: z.literal('failed'), code: z.string(), message: z.string() }),
+]);
 const POLL_MS = 25;
 /** How long a duplicate waits for the attempt already in flight before giving up on it. */
 const IN_FLIGHT_WAIT_MS = 5000;
@@ -41,14 +56,18 @@ export class SandboxProcessor implements Processor {
   private readonly recordTtlSeconds: number;
   private readonly claimTtlSeconds: number;
   private readonly now: () => Date;
+  private readonly chargeRecords: RecordStore<ChargeRecord>;
+  private readonly refundRecords: RecordStore<RefundResult>;
 
   constructor(
     private readonly vault: Vault,
-    private readonly store: KeyValueStore,
+    store: KeyValueStore,
     options: SandboxProcessorOptions = {},
   ) {
     this.latencyMs = Math.max(0, options.latencyMs ?? 0);
     this.recordTtlSeconds = options.recordTtlSeconds ?? 86_400;
+    this.chargeRecords = new RecordStore(store, { prefix: 'sandbox:charge:', schema: storedChargeRecordSchema, ttlSeconds: this.recordTtlSeconds });
+    this.refundRecords = new RecordStore(store, { prefix: 'sandbox:refund:', schema: storedRefundResultSchema, ttlSeconds: this.recordTtlSeconds });
     // The claim must outlive the slowest charge, or a duplicate could take over mid-flight.
     this.claimTtlSeconds = 60 + Math.ceil(this.latencyMs / 1000);
     this.now = options.now ?? (() => new Date());
@@ -62,13 +81,13 @@ export class SandboxProcessor implements Processor {
   /** Charges once per idempotency key; every later call with that key gets the same result. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (!this.units(request.amount, request.currency).ok) return declined('processing_error');
-    const key = `sandbox:charge:${request.idempotencyKey}`;
+    const key = request.idempotencyKey;
     const deadline = Date.now() + this.latencyMs + IN_FLIGHT_WAIT_MS;
 
     for (;;) {
-      const existing = await this.store.get(key);
+      const existing = await this.readCharge(key);
       if (existing) {
-        const record = parseRecord(existing.value);
+        const record = existing.value;
         if (record?.state === 'done') return record.result;
         // Unreadable, or another call is still charging this attempt past the wait: answering
         // without saving lets a later retry still see the real result.
@@ -79,7 +98,7 @@ export class SandboxProcessor implements Processor {
 
       // Claiming before redeeming means exactly one call per key ever spends the token; a
       // duplicate that redeemed too would fail and could otherwise record a false error.
-      const claim = await this.store.compareAndSet(key, 0, PENDING, this.claimTtlSeconds);
+      const claim = await this.chargeRecords.create(key, { state: 'pending' }, this.claimTtlSeconds);
       if (claim === null) {
         if (Date.now() >= deadline) return declined('processing_error');
         continue;
@@ -87,7 +106,7 @@ export class SandboxProcessor implements Processor {
 
       const result = await this.decide(request.token);
       const record: ChargeRecord = { state: 'done', result };
-      const saved = await this.store.compareAndSet(key, claim, JSON.stringify(record), this.recordTtlSeconds);
+      const saved = await this.chargeRecords.compareAndSet(key, claim, record);
       if (saved !== null) return result;
       // The claim lapsed and another call took the key over; its answer is the one that stands.
     }
@@ -96,8 +115,7 @@ export class SandboxProcessor implements Processor {
   /** Reads the attempt's idempotency record: its result once done, `unknown` while absent or in flight. */
   async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
     try {
-      const existing = await this.store.get(`sandbox:charge:${request.idempotencyKey}`);
-      const record = existing ? parseRecord(existing.value) : null;
+      const record = (await this.readCharge(request.idempotencyKey))?.value ?? null;
       return record?.state === 'done' ? record.result : { outcome: 'unknown' };
     } catch {
       return { outcome: 'unknown' };
@@ -108,11 +126,20 @@ export class SandboxProcessor implements Processor {
   async refund(request: RefundRequest): Promise<RefundResult> {
     const amount = this.units(request.amount, request.currency);
     if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
-    const key = `sandbox:refund:${request.idempotencyKey}`;
+    const key = request.idempotencyKey;
     const result: RefundResult = { outcome: 'approved', reference: newReference(), status: 'succeeded' };
-    if ((await this.store.compareAndSet(key, 0, JSON.stringify(result), this.recordTtlSeconds)) !== null) return result;
-    const existing = await this.store.get(key);
-    return existing ? (JSON.parse(existing.value) as RefundResult) : result;
+    if ((await this.refundRecords.create(key, result)) !== null) return result;
+    return (await this.refundRecords.get(key))?.value ?? result;
+  }
+
+  /** The attempt's record; an unreadable one reads as `{ value: null }`, which answers a processing error. */
+  private async readCharge(key: string): Promise<{ value: ChargeRecord | null } | null> {
+    try {
+      return await this.chargeRecords.get(key);
+    } catch (error) {
+      if (error instanceof CorruptRecordError) return { value: null };
+      throw error;
+    }
   }
 
   private async decide(token: string): Promise<ChargeResult> {
@@ -154,15 +181,4 @@ function declined(code: DeclineCode): ChargeResult {
 /** Ten digits because callers hear the reference read out one digit at a time. */
 function newReference(): string {
   return String(randomInt(0, 10_000_000_000)).padStart(10, '0');
-}
-
-function parseRecord(raw: string): ChargeRecord | null {
-  try {
-    const parsed = JSON.parse(raw) as ChargeRecord | null;
-    if (parsed?.state === 'pending') return parsed;
-    if (parsed?.state === 'done' && parsed.result && typeof parsed.result.outcome === 'string') return parsed;
-    return null;
-  } catch {
-    return null;
-  }
 }
