@@ -1,4 +1,4 @@
-import type { ChargeResult, DeclineCode } from '../ports/processor';
+import type { AmountInUnits, ChargeResult, DeclineCode } from '../ports/processor';
 import { DECLINE_CODES } from '../ports/processor';
 import type { CardData, Vault } from '../ports/vault';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
@@ -9,10 +9,17 @@ export function declined(code: DeclineCode, message: string = DECLINE_MESSAGES[c
 }
 
 /**
- * Redeems the one-time token for an adapter's single request. A token that no longer redeems, or an
- * expiry that is not MMYY, is answered as the decline it amounts to rather than thrown.
+ * What a charge needs before its one request: the amount in the adapter's own units, checked before
+ * the card leaves the vault (an amount it cannot take is never sent, nor rounded), then the card,
+ * redeemed once. A token that no longer redeems, or an expiry that is not MMYY, is answered as the
+ * decline it amounts to rather than thrown.
  */
-export async function redeemCard(vault: Vault, token: string): Promise<{ card: CardData; expiry: { month: number; year: number } } | ChargeResult> {
+export async function prepareCharge(
+  vault: Vault,
+  token: string,
+  amount: AmountInUnits,
+): Promise<{ amount: Extract<AmountInUnits, { ok: true }>; card: CardData; expiry: { month: number; year: number } } | ChargeResult> {
+  if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
   let card: CardData;
   try {
     card = await vault.redeem(token);
@@ -20,7 +27,7 @@ export async function redeemCard(vault: Vault, token: string): Promise<{ card: C
     return declined('processing_error', 'The card details were no longer available.');
   }
   const expiry = splitExpiry(card.expiry);
-  return expiry ? { card, expiry } : declined('card_declined');
+  return expiry ? { amount, card, expiry } : declined('card_declined');
 }
 
 /** Month and four-digit year of an MMYY expiry as typed on the keypad; null when it is not one. */

@@ -4,7 +4,7 @@ import type { ConnectorSettings } from '../config/processorConfig';
 import { isoUnits } from '../domain/units';
 import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { Vault } from '../ports/vault';
-import { declined, isDeclineCode, redeemCard, safeProcessorMessage } from './cardFields';
+import { declined, isDeclineCode, prepareCharge, safeProcessorMessage } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
 
@@ -60,11 +60,9 @@ export class HttpsConnector implements Processor {
 
   /** One charge attempt; the card leaves the vault only inside this request's body. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const amount = this.units(request.amount, request.currency);
-    if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
-    const redeemed = await redeemCard(this.vault, request.token);
-    if ('outcome' in redeemed) return redeemed;
-    const { card, expiry } = redeemed;
+    const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
+    if ('outcome' in prepared) return prepared;
+    const { amount, card, expiry } = prepared;
 
     const body = JSON.stringify({
       type: 'charge',

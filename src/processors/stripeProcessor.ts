@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { StripeSettings } from '../config/processorConfig';
 import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../ports/processor';
 import type { Vault } from '../ports/vault';
-import { declined, redeemCard, safeProcessorMessage } from './cardFields';
+import { declined, prepareCharge, safeProcessorMessage } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
 import { mapStripeDecline } from './stripeDeclines';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
@@ -46,12 +46,9 @@ export class StripeProcessor implements Processor {
 
   /** One charge attempt; never throws, every failure is a decline with a contract code. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    // Checked before the card leaves the vault: an amount Stripe cannot take is never sent, nor rounded.
-    const amount = this.units(request.amount, request.currency);
-    if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
-    const redeemed = await redeemCard(this.vault, request.token);
-    if ('outcome' in redeemed) return redeemed;
-    const { card, expiry } = redeemed;
+    const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
+    if ('outcome' in prepared) return prepared;
+    const { amount, card, expiry } = prepared;
 
     let intent: Stripe.PaymentIntent;
     try {
