@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { CHILD_START_DEADLINE_MS, CHILD_TEST_TIMEOUT_MS } from '../support/childGateway';
-import { problemsOf } from '../support/configProblems';
+import { GOOD_PRODUCTION_ENV, problemsOf } from '../support/configProblems';
 
 const STRIPE_KEY = 'sk_test_0123456789abcdefABCDEF';
 const SECRET = 'c'.repeat(40);
@@ -54,12 +54,7 @@ describe('choosing the processor', () => {
   it('allows plain http only to loopback, and never in production', () => {
     expect(loadConfig({ PROCESSOR: 'connector', CONNECTOR_URL: 'http://127.0.0.1:9000/charge', CONNECTOR_SECRET: SECRET }).processor.kind).toBe('connector');
     const production = {
-      NODE_ENV: 'production',
-      TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
-      API_KEY: 'prod-api-key-0123456789abcdef',
-      VAULT_KEY: Buffer.alloc(32, 9).toString('base64'),
-      REDIS_URL: 'redis://redis.internal:6379',
-      PUBLIC_BASE_URL: 'https://pay.example.com',
+      ...GOOD_PRODUCTION_ENV,
       PROCESSOR: 'connector',
       CONNECTOR_URL: 'http://127.0.0.1:9000/charge',
       CONNECTOR_SECRET: SECRET,
