@@ -1,8 +1,18 @@
 /**
  * Import rules that keep the house in order; `npm run lint:deps` (part of `npm test`) fails when one
- * breaks. A capability never reaches into the HTTP shell, nothing imports in a circle, and only the
- * capture core knows the machine's state names (enforced by a test, since that is not an import).
+ * breaks. The map (docs/ARCHITECTURE.md):
+ *   src/app            composition root and HTTP shell: the only place that picks adapters and mounts routes
+ *   src/config         the one configuration schema
+ *   src/core           shared kernels: domain rules, flows, the capture machine, payments, records, HTTP/Twilio kit
+ *   src/ports          interfaces the core and the capabilities need from the outside world
+ *   src/adapters       implementations of the ports (store, vault, processors, call control, event bus)
+ *   src/phone, src/links, src/agent, src/api, src/relay   the capabilities, each with its service, routes and pages
+ *   src/observability  logs and metrics, used by everyone
+ *   src/cli            command-line entry points
+ * Only the capture core knows the machine's state names (a test checks that, since it is not an import).
  */
+const CAPABILITIES = '(phone|links|agent|api|relay)';
+
 module.exports = {
   forbidden: [
     {
@@ -15,18 +25,39 @@ module.exports = {
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
     {
-      name: 'capabilities-not-http',
+      name: 'nothing-imports-the-shell',
       severity: 'error',
-      comment: 'The composition root wires routers to capabilities; a capability never imports the HTTP shell.',
-      from: { path: '^src/(capture|links|bridge|agent|payments|flows|domain|ports|store|vault|processors|telephony)/' },
-      to: { path: '^src/http/' },
+      comment: 'The composition root wires routes to capabilities; nothing outside src/app imports it.',
+      from: { path: '^src/', pathNot: ['^src/app/', '^src/main\\.ts$', '^src/cli/'] },
+      to: { path: '^src/app/' },
     },
     {
-      name: 'core-not-adapters',
+      name: 'capability-internals',
       severity: 'error',
-      comment: 'Domain rules, flows and ports know no adapter: adapters plug into ports.',
-      from: { path: '^src/(domain|flows|ports)/' },
-      to: { path: '^src/(store|vault|processors|http|cli)/' },
+      comment: 'A capability uses another only through its index.ts, the surface it chooses to show.',
+      from: { path: `^src/${CAPABILITIES}/` },
+      to: { path: `^src/${CAPABILITIES}/`, pathNot: ['^src/$1/', `^src/${CAPABILITIES}/index\\.ts$`] },
+    },
+    {
+      name: 'only-the-root-picks-adapters',
+      severity: 'error',
+      comment: 'Capabilities and the core receive adapters through ports; only the composition root (and the CLI) builds them.',
+      from: { path: [`^src/${CAPABILITIES}/`, '^src/core/', '^src/ports/'] },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'core-knows-no-capability',
+      severity: 'error',
+      comment: 'The shared kernels serve every capability and so depend on none.',
+      from: { path: ['^src/core/', '^src/ports/', '^src/config/'] },
+      to: { path: `^src/(${CAPABILITIES.slice(1, -1)}|adapters|cli)/` },
+    },
+    {
+      name: 'adapters-know-no-capability',
+      severity: 'error',
+      comment: 'An adapter implements a port; it never reaches into a capability.',
+      from: { path: '^src/adapters/' },
+      to: { path: `^src/${CAPABILITIES}/` },
     },
     {
       name: 'nothing-imports-the-cli',

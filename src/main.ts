@@ -1,8 +1,8 @@
 import { ConfigError, loadConfig } from './config/config';
 import { loadEnvFile } from './config/envFile';
-import { FlowError } from './flows/loadFlows';
-import { startGateway } from './server';
-import { nextSteps, startupBanner } from './startupBanner';
+import { FlowError } from './core/flows/loadFlows';
+import { startGateway } from './app/server';
+import { nextSteps, startupBanner } from './app/startupBanner';
 
 /** Starts the gateway from the environment; a bad configuration stops it with one line per problem. */
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../observability/logger';
 import type { KeyValueStore } from '../ports/keyValueStore';
 
 /** One agent action: who, from where, what, on what, when, and how it ended. Never card data. */

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { AgentAccountError, AgentAccounts, type AgentRole } from '../agent/agentAccounts';
+import { AgentAccountError, AgentAccounts, type AgentRole } from '../agent/accounts/agentAccounts';
 import { ConfigError, loadConfig } from '../config/config';
-import { connectRedisTopology } from '../store/redisClient';
-import { RedisStore } from '../store/redisStore';
+import { connectRedisTopology } from '../adapters/store/redisClient';
+import { RedisStore } from '../adapters/store/redisStore';
 
 const USAGE = `usage: npm run agents -- add NAME [--role agent|supervisor]
        npm run agents -- list

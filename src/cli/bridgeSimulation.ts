@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
-import { FakeCallControl } from '../bridge/fakeCallControl';
-import { startGateway, type RunningGateway } from '../server';
+import { FakeCallControl } from '../adapters/callControl/fakeCallControl';
+import { startGateway, type RunningGateway } from '../app/server';
 import { simulateCall } from './callSimulator';
 import type { KeySource } from './keySources';
 

@@ -1,29 +1,10 @@
-import type { CallSessionRepository } from '../capture/callSession';
-import type { CallFlows } from '../capture/callFlows';
-import type { CaptureService } from '../capture/captureService';
-import type { FlowRegistry } from '../capture/flowRegistry';
+import type { SharedServices } from '../core/sharedServices';
 import type { Config } from '../config/config';
-import type { Logger } from '../logging/logger';
-import type { Clock } from '../ports/clock';
-import type { KeyValueStore } from '../ports/keyValueStore';
-import type { PaymentService } from '../payments/paymentService';
-import type { LimiterFactory } from '../store/rateLimiters';
 import { LinkSecrets } from './linkSecrets';
 import { PayLinkRepository } from './payLinkRepository';
 import { PayLinkService, type PayLinkServiceDeps } from './payLinkService';
 
-export interface PayLinkParts {
-  store: KeyValueStore;
-  payments: PaymentService;
-  capture: CaptureService;
-  /** The gateway's one repository of call sessions, shared with capture and the bridge. */
-  sessions: CallSessionRepository;
-  flows: FlowRegistry;
-  callFlows: CallFlows;
-  clock: Clock;
-  logger: Logger;
-  /** Builds the pay pages' request counters on the gateway's store. */
-  limiters: LimiterFactory;
+export interface PayLinkParts extends SharedServices {
   /** The configured receipt sender. */
   receipts: PayLinkServiceDeps['receipts'];
   /** How long link records are kept: as long as their payments. */

@@ -1,12 +1,12 @@
-import type { StoredState } from '../capture/callSession';
-import type { StateMeaning } from '../capture/meaning';
-import type { Notice } from '../capture/types';
-import type { CardBrand } from '../domain/cardBrand';
-import { checkCardNumber } from '../domain/cardNumber';
-import { checkExpiry } from '../domain/expiry';
-import { checkSecurityCode } from '../domain/securityCode';
-import type { PromptKey } from '../flows/promptKeys';
-import type { CaptureField, Flow } from '../flows/schema';
+import type { StoredState } from '../core/capture/callSession';
+import type { StateMeaning } from '../core/capture/meaning';
+import type { Notice } from '../core/capture/types';
+import type { CardBrand } from '../core/domain/cardBrand';
+import { checkCardNumber } from '../core/domain/cardNumber';
+import { checkExpiry } from '../core/domain/expiry';
+import { checkSecurityCode } from '../core/domain/securityCode';
+import type { PromptKey } from '../core/flows/promptKeys';
+import type { CaptureField, Flow } from '../core/flows/schema';
 
 /** Separators people type inside a field; anything else that is not a digit makes the entry junk. */
 export const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { KeyValueStore } from '../ports/keyValueStore';
-import { RecordStore } from '../store/recordStore';
+import { RecordStore } from '../core/records/recordStore';
 
 /** A pay link as stored, under the hash of its token: never the token itself. */
 export interface PayLinkRecord {

@@ -1,9 +1,9 @@
 import nodemailer from 'nodemailer';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../observability/logger';
 import type { KeyValueStore } from '../ports/keyValueStore';
-import type { Payment } from '../payments/payment';
-import { maskedCard } from '../domain/masking';
-import { formatMoney } from '../web/payPage/formatMoney';
+import type { Payment } from '../core/payments/payment';
+import { maskedCard } from '../core/domain/masking';
+import { formatMoney } from './page/formatMoney';
 
 export interface ReceiptMailerOptions {
   /** smtp:// or smtps:// URL; null sends nothing (and says so once per receipt in the log). */

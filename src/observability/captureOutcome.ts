@@ -1,5 +1,5 @@
-import type { CaptureOutcomeKind, StateMeaning } from '../capture/meaning';
-import type { CaptureContext } from '../capture/types';
+import type { CaptureOutcomeKind, StateMeaning } from '../core/capture/meaning';
+import type { CaptureContext } from '../core/capture/types';
 
 /** How a capture ended, as the metrics count it; `code` is the failure code when there is one. */
 export interface CaptureOutcome {

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { StateMeaning } from '../capture/meaning';
-import type { CaptureContext } from '../capture/types';
+import type { StateMeaning } from '../core/capture/meaning';
+import type { CaptureContext } from '../core/capture/types';
 import { captureOutcome, type CaptureOutcome } from './captureOutcome';
 
 /**

@@ -1,5 +1,5 @@
-import type { AgentAction } from '../capture/meaning';
-import type { CardBrand } from '../domain/cardBrand';
+import type { AgentAction } from '../core/capture/meaning';
+import type { CardBrand } from '../core/domain/cardBrand';
 
 /** A bridge's state as the agent panel shows it. */
 export interface BridgeEvent {

@@ -1,4 +1,4 @@
-import type { AmountInUnits } from '../domain/units';
+import type { AmountInUnits } from '../core/domain/units';
 
 export type { AmountInUnits };
 

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { eventually } from '../integration/voiceSupport';
-import { addAgent, lastRedirect, openBridge, redirectCount, startBridgeRig, type BridgeRig } from '../integration/bridgeSupport';
-import { launchChromium } from './browser';
+import { eventually } from '../support/voiceCalls';
+import { addAgent, lastRedirect, openBridge, redirectCount, startBridgeRig, type BridgeRig } from '../support/bridgeCalls';
+import { launchChromium } from '../support/browser';
 
 jest.setTimeout(60_000);
 

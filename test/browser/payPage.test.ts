@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/harness';
 import { countingProcessor, ManualClock, payPath } from '../support/payLinks';
-import { launchChromium } from './browser';
+import { launchChromium } from '../support/browser';
 
 describe('the payment page in a browser', () => {
   let tg: TestGateway;

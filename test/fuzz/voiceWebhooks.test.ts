@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { STATE } from '../../src/capture/machine';
+import { STATE } from '../../src/core/capture/machine';
 import { startTestGateway, type TestCall, type TestGateway } from '../support/harness';
-import { sessionOf } from '../integration/voiceSupport';
+import { sessionOf } from '../support/voiceCalls';
 
 const STATUSES = ['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled', 'expired'];
 const STATES = new Set<string>(Object.values(STATE));

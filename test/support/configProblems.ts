@@ -21,3 +21,12 @@ export const GOOD_PRODUCTION_ENV: Readonly<Record<string, string>> = Object.free
   PUBLIC_BASE_URL: 'https://pay.example.com',
   PROCESSOR: 'sandbox',
 });
+
+export const REQUIRED_IN_PRODUCTION = ['TWILIO_AUTH_TOKEN', 'API_KEY', 'VAULT_KEY', 'REDIS_URL'];
+
+/** What production refuses when nothing is set, in the order the lines are printed. */
+export const PRODUCTION_WITH_NOTHING_SET = [
+  ...REQUIRED_IN_PRODUCTION.map((name) => `${name}: required when NODE_ENV=production`),
+  'PUBLIC_BASE_URL: required when NODE_ENV=production (the https:// URL Twilio calls)',
+  'PROCESSOR: required when NODE_ENV=production (sandbox, stripe or connector)',
+];

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { SIGNATURE_HEADER, verifyConnectorSignature } from '../../src/processors/connectorSignature';
+import { SIGNATURE_HEADER, verifyConnectorSignature } from '../../src/adapters/processors/connectorSignature';
 import cards from '../fixtures/test-cards.json';
 
 export const CONNECTOR_SECRET = 'connector-secret-0123456789abcdef-0123456789';

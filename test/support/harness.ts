@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { XMLParser } from 'fast-xml-parser';
 import Redis from 'ioredis';
 import twilio from 'twilio';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/app/server';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';

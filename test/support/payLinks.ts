@@ -1,6 +1,6 @@
-import { SandboxProcessor } from '../../src/processors/sandboxProcessor';
+import { SandboxProcessor } from '../../src/adapters/processors/sandboxProcessor';
 import type { ChargeRequest, ChargeResult } from '../../src/ports/processor';
-import type { GatewayOptions } from '../../src/server';
+import type { GatewayOptions } from '../../src/app/server';
 import type { TestGateway } from './harness';
 
 /** The sandbox processor, counting the charges it is asked for. */

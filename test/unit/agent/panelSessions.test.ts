@@ -1,5 +1,5 @@
-import { PANEL_IDLE_SECONDS, PanelSessions } from '../../../src/agent/panelSessions';
-import { MemoryStore } from '../../../src/store/memoryStore';
+import { PANEL_IDLE_SECONDS, PanelSessions } from '../../../src/agent/accounts/panelSessions';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 
 describe('PanelSessions', () => {
   let now = Date.parse('2026-01-01T09:00:00Z');

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initialTransition } from 'xstate';
-import { createCaptureMachine } from '../../../src/capture/machine';
-import { meaningOf } from '../../../src/capture/meaning';
-import type { CaptureContext } from '../../../src/capture/types';
-import { parseFlow } from '../../../src/flows/loadFlows';
+import { createCaptureMachine } from '../../../src/core/capture/machine';
+import { meaningOf } from '../../../src/core/capture/meaning';
+import type { CaptureContext } from '../../../src/core/capture/types';
+import { parseFlow } from '../../../src/core/flows/loadFlows';
 import { captureOutcome } from '../../../src/observability/captureOutcome';
 import { instrumentProcessor } from '../../../src/observability/instrumentProcessor';
 import { instrumentStore } from '../../../src/observability/instrumentStore';
 import { createPrometheusMetrics } from '../../../src/observability/metrics';
-import { MemoryStore } from '../../../src/store/memoryStore';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 
 const machine = createCaptureMachine(parseFlow(readFileSync(join(__dirname, '../../../flows/default.json'), 'utf8'), 'flows/default.json'));
 const [initial] = initialTransition(machine, { locale: 'en-US', payment: { id: 'pay_x', amount: '1.00', currency: 'USD', description: null } });

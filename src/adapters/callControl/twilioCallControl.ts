@@ -1,0 +1,103 @@
+import twilio from 'twilio';
+import type { AgentDial, CallControl, HoldAudio, RecordingTarget } from '../../ports/callControl';
+import { CallControlError } from '../../ports/callControl';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retryPolicy';
+
+type TwilioClient = ReturnType<typeof twilio>;
+
+export interface TwilioCallControlOptions {
+  accountSid: string;
+  authToken: string;
+  /** The twilio library's HTTP client; tests swap in one that records requests and answers as Twilio does. */
+  httpClient?: NonNullable<Parameters<typeof twilio>[2]>['httpClient'];
+  retry?: RetryPolicy;
+}
+
+/** Network errors raised before a request left this host: repeating them cannot act twice. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * CallControl over Twilio's REST API (2010-04-01) with the twilio library's client. Updates are
+ * idempotent by their target state and are retried on 5xx and network errors; creating the agent leg
+ * is not (a lost answer may hide a call already ringing), except when the request provably never left.
+ */
+export class TwilioCallControl implements CallControl {
+  private readonly client: TwilioClient;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: TwilioCallControlOptions) {
+    this.client = twilio(options.accountSid, options.authToken, options.httpClient ? { httpClient: options.httpClient } : {});
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  async redirect(callSid: string, url: string): Promise<void> {
+    await this.idempotent('redirect a call', () => this.client.calls(callSid).update({ url, method: 'POST' }));
+  }
+
+  async dialAgent(dial: AgentDial): Promise<{ callSid: string; conferenceSid: string | null }> {
+    const participant = await this.once('dial the agent', () =>
+      this.client.conferences(dial.conference).participants.create({
+        from: dial.from,
+        to: dial.to,
+        statusCallback: dial.statusCallback,
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: ['initiated', 'answered', 'completed'],
+        beep: 'false',
+        startConferenceOnEnter: true,
+        endConferenceOnExit: true,
+      }),
+    );
+    return { callSid: participant.callSid, conferenceSid: participant.conferenceSid ?? null };
+  }
+
+  async setRecording(target: RecordingTarget, status: 'paused' | 'in-progress'): Promise<void> {
+    const sid = target.recordingSid ?? 'Twilio.CURRENT';
+    const options = status === 'paused' ? { status, pauseBehavior: 'skip' } : { status };
+    await this.idempotent(`${status === 'paused' ? 'pause' : 'resume'} the recording`, async () => {
+      if ('conferenceSid' in target) await this.client.conferences(target.conferenceSid).recordings(sid).update(options as never);
+      else await this.client.calls(target.callSid).recordings(sid).update(options as never);
+    });
+  }
+
+  async holdParticipant(conferenceSid: string, callSid: string, audio: HoldAudio | null): Promise<void> {
+    const options = audio
+      ? { hold: true, holdUrl: audio.holdUrl, holdMethod: 'GET', ...(audio.announceUrl ? { announceUrl: audio.announceUrl, announceMethod: 'POST' } : {}) }
+      : { hold: false };
+    await this.idempotent(audio ? 'hold the agent' : 'take the agent off hold', () =>
+      this.client.conferences(conferenceSid).participants(callSid).update(options),
+    );
+  }
+
+  private async idempotent<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return this.translate(what, () => withRetries(work, (error) => isServerOrNetwork(error), this.retry));
+  }
+
+  private async once<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return this.translate(what, () => withRetries(work, (error) => NOT_SENT.has(codeOf(error)), this.retry));
+  }
+
+  private async translate<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const status = statusOf(error);
+      const detail = status === null ? codeOf(error) || 'network error' : `HTTP ${status}`;
+      throw new CallControlError(`could not ${what}: ${detail}`, isServerOrNetwork(error), status);
+    }
+  }
+}
+
+function statusOf(error: unknown): number | null {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : null;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function isServerOrNetwork(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === null || status >= 500;
+}

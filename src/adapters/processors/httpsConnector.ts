@@ -1,0 +1,169 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { ConnectorSettings } from '../../config/processorConfig';
+import { isoUnits } from '../../core/domain/units';
+import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../../ports/processor';
+import type { Vault } from '../../ports/vault';
+import { declined, isDeclineCode, prepareCharge, safeProcessorMessage } from './cardFields';
+import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
+import { DECLINE_MESSAGES } from './sandboxProcessor';
+
+export interface HttpsConnectorOptions extends ConnectorSettings {
+  /** Extra tries after the first, for network errors, timeouts and 5xx only; default 2. */
+  retries?: number;
+  /** Pause before the n-th retry is n times this; default 250 ms. */
+  backoffMs?: number;
+  /** Signature timestamps; tests pin it. */
+  nowSeconds?: () => number;
+}
+
+const REFERENCE = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/);
+
+const chargeAnswer = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('approved'), reference: REFERENCE }),
+  z.object({ status: z.literal('declined'), reference: REFERENCE.optional(), declineCode: z.string().optional(), message: z.string().optional() }),
+]);
+
+const statusAnswer = z.union([chargeAnswer, z.object({ status: z.enum(['unknown', 'pending']) })]);
+
+const refundAnswer = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('approved'), reference: REFERENCE }),
+  z.object({ status: z.literal('declined'), reference: REFERENCE.optional(), message: z.string().optional() }),
+]);
+
+type Delivery = { ok: true; json: unknown } | { ok: false };
+
+/**
+ * Hands the card to the business's own processor endpoint: one signed JSON POST per attempt, the
+ * same idempotency key on every retry so the receiver charges once, and an answer read back
+ * strictly. Anything unexpected is a processing error, never an exception.
+ */
+export class HttpsConnector implements Processor {
+  readonly name = 'connector';
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly nowSeconds: () => number;
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly options: HttpsConnectorOptions,
+  ) {
+    this.retries = Math.max(0, options.retries ?? 2);
+    this.backoffMs = Math.max(0, options.backoffMs ?? 250);
+    this.nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** ISO 4217's minor units; every request states the exponent, so the receiver need not guess. */
+  units(amount: string, currency: string): AmountInUnits {
+    return isoUnits(amount, currency, 'the connector');
+  }
+
+  /** One charge attempt; the card leaves the vault only inside this request's body. */
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
+    if ('outcome' in prepared) return prepared;
+    const { amount, card, expiry } = prepared;
+
+    const body = JSON.stringify({
+      type: 'charge',
+      payment: {
+        id: request.paymentId,
+        amount: request.amount,
+        ...unitsFields(amount),
+        currency: request.currency,
+        description: request.description ?? null,
+        callSid: request.callSid ?? null,
+      },
+      card: { number: card.number, expMonth: expiry.month, expYear: expiry.year, securityCode: card.securityCode },
+      idempotencyKey: request.idempotencyKey,
+    });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    if (!delivery.ok) return declined('processing_error');
+
+    const answer = chargeAnswer.safeParse(delivery.json);
+    if (!answer.success) return declined('processing_error');
+    return fromChargeAnswer(answer.data);
+  }
+
+  /** Asks the endpoint what became of a charge (`type: "status"`, no card data); anything unclear is `unknown`. */
+  async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
+    const body = JSON.stringify({ type: 'status', payment: { id: request.paymentId }, idempotencyKey: request.idempotencyKey });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    const answer = delivery.ok ? statusAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return { outcome: 'unknown' };
+    const data = answer.data;
+    return data.status === 'approved' || data.status === 'declined' ? fromChargeAnswer(data) : { outcome: 'unknown' };
+  }
+
+  /** Asks the same endpoint for a refund (`type: "refund"`); no card data is sent. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
+    const body = JSON.stringify({
+      type: 'refund',
+      refund: {
+        paymentId: request.paymentId,
+        paymentReference: request.paymentReference,
+        amount: request.amount,
+        ...unitsFields(amount),
+        currency: request.currency,
+      },
+      idempotencyKey: request.idempotencyKey,
+    });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    const answer = delivery.ok ? refundAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return { outcome: 'failed', code: 'processing_error', message: 'The refund could not be processed.' };
+    if (answer.data.status === 'approved') return { outcome: 'approved', reference: answer.data.reference, status: 'succeeded' };
+    return { outcome: 'failed', code: 'refund_declined', message: safeProcessorMessage(answer.data.message, 'The processor declined the refund.') };
+  }
+
+  /** POSTs the body, re-signed each try, until a 2xx/4xx answer or the retries run out. */
+  private async deliver(body: string, idempotencyKey: string): Promise<Delivery> {
+    for (let attempt = 0; attempt <= this.retries; attempt += 1) {
+      if (attempt > 0) await sleep(this.backoffMs * attempt);
+      let response: Response;
+      try {
+        response = await fetch(this.options.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'idempotency-key': idempotencyKey,
+            [SIGNATURE_HEADER]: signConnectorBody(this.options.secret, body, this.nowSeconds()),
+          },
+          body,
+          // A redirect would resend the card to an address nobody configured.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch {
+        continue; // network error or timeout: the same key makes the retry safe
+      }
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        continue;
+      }
+      if (response.status < 200 || response.status >= 300) {
+        await response.body?.cancel();
+        return { ok: false };
+      }
+      try {
+        return { ok: true, json: await response.json() };
+      } catch {
+        return { ok: false };
+      }
+    }
+    return { ok: false };
+  }
+}
+
+/** `amountMinor` is `amount` × 10^`amountExponent`, in ISO 4217's minor unit of the currency. */
+function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
+  return { amountMinor: amount.value, amountExponent: amount.exponent, amountUnit: 'iso4217' };
+}
+
+function fromChargeAnswer(answer: z.infer<typeof chargeAnswer>): ChargeResult {
+  if (answer.status === 'approved') return { outcome: 'approved', reference: answer.reference };
+  const code: DeclineCode = isDeclineCode(answer.declineCode) ? answer.declineCode : 'card_declined';
+  return declined(code, safeProcessorMessage(answer.message, DECLINE_MESSAGES[code]));
+}

@@ -1,0 +1,184 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { KeyValueStore } from '../../ports/keyValueStore';
+import { isoUnits } from '../../core/domain/units';
+import { DECLINE_CODES, type AmountInUnits, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult } from '../../ports/processor';
+import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
+import type { CardData, Vault } from '../../ports/vault';
+import { sandboxOutcomeFor } from './sandboxCards';
+
+export interface SandboxProcessorOptions {
+  /** Simulated network and issuer time per charge. */
+  latencyMs?: number;
+  /** How long a charge result is replayed for retries of the same attempt; default 86400 s. */
+  recordTtlSeconds?: number;
+  /** The date expiry is judged against; tests pin it. */
+  now?: () => Date;
+}
+
+/** Short sentences a caller can hear; they never mention the card itself. */
+export const DECLINE_MESSAGES: Readonly<Record<DeclineCode, string>> = {
+  card_declined: 'The card was declined.',
+  insufficient_funds: 'The card has insufficient funds.',
+  incorrect_cvc: 'The security code is incorrect.',
+  expired_card: 'The card has expired.',
+  processing_error: 'The payment could not be processed.',
+};
+
+type ChargeRecord = { state: 'pending' } | { state: 'done'; result: ChargeResult };
+
+const storedChargeResultSchema: z.ZodType<ChargeResult> = z.union([
+  z.looseObject({ outcome: z.literal('approved'), reference: z.string() }),
+  z.looseObject({ outcome: z.literal('declined'), code: z.enum(DECLINE_CODES), message: z.string() }),
+]);
+
+const storedChargeRecordSchema: z.ZodType<ChargeRecord> = z.union([
+  z.looseObject({ state: z.literal('pending') }),
+  z.looseObject({ state: z.literal('done'), result: storedChargeResultSchema }),
+]);
+
+const storedRefundResultSchema: z.ZodType<RefundResult> = z.union([
+  z.looseObject({ outcome: z.literal('approved'), reference: z.string(), status: z.enum(['succeeded', 'pending']) }),
+  z.looseObject({ outcome: z.literal('failed'), code: z.string(), message: z.string() }),
+]);
+const POLL_MS = 25;
+/** How long a duplicate waits for the attempt already in flight before giving up on it. */
+const IN_FLIGHT_WAIT_MS = 5000;
+
+/**
+ * A processor that moves no money: Stripe's test numbers decline as documented, every other
+ * number is approved. Retries with one idempotency key replay the first answer, as Stripe does.
+ */
+export class SandboxProcessor implements Processor {
+  readonly name = 'sandbox';
+  private readonly latencyMs: number;
+  private readonly recordTtlSeconds: number;
+  private readonly claimTtlSeconds: number;
+  private readonly now: () => Date;
+  private readonly chargeRecords: RecordStore<ChargeRecord>;
+  private readonly refundRecords: RecordStore<RefundResult>;
+
+  constructor(
+    private readonly vault: Vault,
+    store: KeyValueStore,
+    options: SandboxProcessorOptions = {},
+  ) {
+    this.latencyMs = Math.max(0, options.latencyMs ?? 0);
+    this.recordTtlSeconds = options.recordTtlSeconds ?? 86_400;
+    this.chargeRecords = new RecordStore(store, { prefix: 'sandbox:charge:', schema: storedChargeRecordSchema, ttlSeconds: this.recordTtlSeconds });
+    this.refundRecords = new RecordStore(store, { prefix: 'sandbox:refund:', schema: storedRefundResultSchema, ttlSeconds: this.recordTtlSeconds });
+    // The claim must outlive the slowest charge, or a duplicate could take over mid-flight.
+    this.claimTtlSeconds = 60 + Math.ceil(this.latencyMs / 1000);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** ISO 4217's minor units, as a processor without special cases of its own would take them. */
+  units(amount: string, currency: string): AmountInUnits {
+    return isoUnits(amount, currency, 'the sandbox');
+  }
+
+  /** Charges once per idempotency key; every later call with that key gets the same result. */
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    if (!this.units(request.amount, request.currency).ok) return declined('processing_error');
+    const key = request.idempotencyKey;
+    const deadline = Date.now() + this.latencyMs + IN_FLIGHT_WAIT_MS;
+
+    for (;;) {
+      const existing = await this.readCharge(key);
+      if (existing) {
+        const record = existing.value;
+        if (record?.state === 'done') return record.result;
+        // Unreadable, or another call is still charging this attempt past the wait: answering
+        // without saving lets a later retry still see the real result.
+        if (!record || Date.now() >= deadline) return declined('processing_error');
+        await sleep(POLL_MS);
+        continue;
+      }
+
+      // Claiming before redeeming means exactly one call per key ever spends the token; a
+      // duplicate that redeemed too would fail and could otherwise record a false error.
+      const claim = await this.chargeRecords.create(key, { state: 'pending' }, this.claimTtlSeconds);
+      if (claim === null) {
+        if (Date.now() >= deadline) return declined('processing_error');
+        continue;
+      }
+
+      const result = await this.decide(request.token);
+      const record: ChargeRecord = { state: 'done', result };
+      const saved = await this.chargeRecords.compareAndSet(key, claim, record);
+      if (saved !== null) return result;
+      // The claim lapsed and another call took the key over; its answer is the one that stands.
+    }
+  }
+
+  /** Reads the attempt's idempotency record: its result once done, `unknown` while absent or in flight. */
+  async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
+    try {
+      const record = (await this.readCharge(request.idempotencyKey))?.value ?? null;
+      return record?.state === 'done' ? record.result : { outcome: 'unknown' };
+    } catch {
+      return { outcome: 'unknown' };
+    }
+  }
+
+  /** Approves every refund and records it, so a retry with the same key gets the same reference. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
+    const key = request.idempotencyKey;
+    const result: RefundResult = { outcome: 'approved', reference: newReference(), status: 'succeeded' };
+    if ((await this.refundRecords.create(key, result)) !== null) return result;
+    return (await this.refundRecords.get(key))?.value ?? result;
+  }
+
+  /** The attempt's record; an unreadable one reads as `{ value: null }`, which answers a processing error. */
+  private async readCharge(key: string): Promise<{ value: ChargeRecord | null } | null> {
+    try {
+      return await this.chargeRecords.get(key);
+    } catch (error) {
+      if (error instanceof CorruptRecordError) return { value: null };
+      throw error;
+    }
+  }
+
+  private async decide(token: string): Promise<ChargeResult> {
+    let card: CardData;
+    try {
+      card = await this.vault.redeem(token);
+    } catch {
+      // The vault's error says which check failed; the caller only needs to know it did not go through.
+      return declined('processing_error');
+    }
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+
+    const expiry = expiryState(card.expiry, this.now());
+    if (expiry === 'malformed') return declined('card_declined');
+    if (expiry === 'expired') return declined('expired_card');
+
+    const outcome = sandboxOutcomeFor(card.number);
+    if (outcome !== 'succeeded') return declined(outcome);
+    return { outcome: 'approved', reference: newReference() };
+  }
+}
+
+/** A card is valid through the last instant of its expiry month (UTC, as issuers' systems use). */
+function expiryState(mmyy: string, now: Date): 'valid' | 'expired' | 'malformed' {
+  const match = /^(\d{2})(\d{2})$/.exec(mmyy);
+  if (!match) return 'malformed';
+  const month = Number(match[1]);
+  const year = 2000 + Number(match[2]);
+  if (month < 1 || month > 12) return 'malformed';
+  // Date.UTC's month is zero-based, so passing the one-based month yields the next month's start.
+  const firstInvalidInstant = Date.UTC(year, month, 1);
+  return now.getTime() >= firstInvalidInstant ? 'expired' : 'valid';
+}
+
+function declined(code: DeclineCode): ChargeResult {
+  return { outcome: 'declined', code, message: DECLINE_MESSAGES[code] };
+}
+
+/** Ten digits because callers hear the reference read out one digit at a time. */
+function newReference(): string {
+  return String(randomInt(0, 10_000_000_000)).padStart(10, '0');
+}

@@ -1,0 +1,170 @@
+import Stripe from 'stripe';
+import type { StripeSettings } from '../../config/processorConfig';
+import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../../ports/processor';
+import type { Vault } from '../../ports/vault';
+import { declined, prepareCharge, safeProcessorMessage } from './cardFields';
+import { stripeUnits } from './stripeAmounts';
+import { mapStripeDecline } from './stripeDeclines';
+import { DECLINE_MESSAGES } from './sandboxProcessor';
+
+export interface StripeProcessorOptions extends StripeSettings {
+  /** Per-request timeout of the Stripe client; the caller is put on hold long before it. */
+  timeoutMs?: number;
+  /** The client's own retries on network errors and 5xx, always with the same idempotency key. */
+  maxNetworkRetries?: number;
+}
+
+const REQUIRES_ACTION_MESSAGE =
+  'The card needs the cardholder to authenticate (3-D Secure), which cannot be done over the phone.';
+
+/**
+ * Charges through Stripe: the redeemed card becomes a PaymentMethod, then a PaymentIntent is created
+ * and confirmed in one request. Both requests carry keys derived from the charge's idempotency key,
+ * so a retry of the same attempt, from any process, replays Stripe's first answer.
+ */
+export class StripeProcessor implements Processor {
+  readonly name = 'stripe';
+  private readonly stripe: Stripe;
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly options: StripeProcessorOptions,
+  ) {
+    this.stripe = new Stripe(options.secretKey, {
+      maxNetworkRetries: options.maxNetworkRetries ?? 2,
+      timeout: options.timeoutMs ?? 30_000,
+      // Request bodies hold card data: the client must never hand them to event listeners.
+      emitEventBodies: false,
+      telemetry: false,
+      ...clientAddress(options.apiUrl),
+    });
+  }
+
+  units(amount: string, currency: string): AmountInUnits {
+    return stripeUnits(amount, currency);
+  }
+
+  /** One charge attempt; never throws, every failure is a decline with a contract code. */
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
+    if ('outcome' in prepared) return prepared;
+    const { amount, card, expiry } = prepared;
+
+    let intent: Stripe.PaymentIntent;
+    try {
+      const method = await this.stripe.paymentMethods.create(
+        { type: 'card', card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode } },
+        { idempotencyKey: `${request.idempotencyKey}-pm` },
+      );
+      intent = await this.stripe.paymentIntents.create(
+        {
+          amount: amount.value,
+          currency: request.currency.toLowerCase(),
+          payment_method: method.id,
+          allowed_payment_method_types: ['card'],
+          confirm: true,
+          ...(request.description ? { description: request.description } : {}),
+          ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
+          // charge_key names the attempt, so a charge whose answer was lost can be found again.
+          metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) },
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      return fromStripeError(error);
+    }
+
+    if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
+    if (intent.status === 'requires_action') {
+      await this.cancel(intent.id, request.idempotencyKey);
+      return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+    }
+    return declined('processing_error', `The payment ended in status ${intent.status}.`);
+  }
+
+  /**
+   * Finds the attempt's PaymentIntent by its metadata and reads its outcome. Stripe's search index
+   * lags writes by up to a minute, so "not found" is `unknown`, to be asked again later.
+   */
+  async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
+    let intents: Stripe.PaymentIntent[];
+    try {
+      const found = await this.stripe.paymentIntents.search({ query: `metadata['payment_id']:'${searchValue(request.paymentId)}'`, limit: 100 });
+      intents = found.data.filter((intent) => intent.metadata?.charge_key === request.idempotencyKey);
+    } catch {
+      return { outcome: 'unknown' };
+    }
+    const intent = intents.find((i) => i.status === 'succeeded') ?? intents[0];
+    if (!intent) return { outcome: 'unknown' };
+    switch (intent.status) {
+      case 'succeeded':
+        return { outcome: 'approved', reference: intent.id };
+      case 'requires_payment_method': {
+        const error = intent.last_payment_error;
+        if (!error) return { outcome: 'unknown' };
+        const code = mapStripeDecline({ code: error.code, decline_code: error.decline_code, message: error.message });
+        return declined(code, safeProcessorMessage(error.message, DECLINE_MESSAGES[code]));
+      }
+      case 'requires_action':
+        await this.cancel(intent.id, request.idempotencyKey);
+        return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+      case 'canceled':
+        return declined('card_declined');
+      default:
+        // processing, requires_confirmation, requires_capture: Stripe has not decided yet.
+        return { outcome: 'unknown' };
+    }
+  }
+
+  /** Refunds a PaymentIntent, fully or partly, under the refund's own idempotency key. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
+    try {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: request.paymentReference, amount: amount.value, metadata: { payment_id: request.paymentId } },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      if (refund.status === 'succeeded' || refund.status === 'pending') {
+        return { outcome: 'approved', reference: refund.id, status: refund.status };
+      }
+      return { outcome: 'failed', code: 'refund_failed', message: `The refund ended in status ${String(refund.status)}.` };
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      return { outcome: 'failed', code: 'refund_failed', message: safeProcessorMessage(e?.message, 'The processor refused the refund.') };
+    }
+  }
+
+  /** A PaymentIntent left waiting for authentication would hold the amount; it is canceled, best effort. */
+  private async cancel(intentId: string, idempotencyKey: string): Promise<void> {
+    try {
+      await this.stripe.paymentIntents.cancel(intentId, {}, { idempotencyKey: `${idempotencyKey}-cancel` });
+    } catch {
+      // Stripe cancels abandoned intents itself; the caller's answer does not depend on this.
+    }
+  }
+}
+
+/** Host, port and protocol of STRIPE_API_URL, in the form the Stripe client takes them. */
+export function clientAddress(apiUrl: string | null): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
+  if (!apiUrl) return {};
+  const url = new URL(apiUrl);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
+}
+
+/** A value inside a search query's single quotes; payment ids never hold quotes, but nothing may break out. */
+function searchValue(value: string): string {
+  return value.replace(/[\\']/g, (c) => `\\${c}`);
+}
+
+function fromStripeError(error: unknown): ChargeResult {
+  const e = error as { type?: string; rawType?: string; code?: string; decline_code?: string; message?: string };
+  if (e?.type === 'StripeCardError' || e?.rawType === 'card_error') {
+    const code = mapStripeDecline(e);
+    return declined(code, safeProcessorMessage(e.message, DECLINE_MESSAGES[code]));
+  }
+  // Authentication, rate limits, invalid requests, outages: the caller cannot fix any of them.
+  return declined('processing_error');
+}
+

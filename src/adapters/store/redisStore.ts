@@ -1,0 +1,199 @@
+import Redis, { Cluster } from 'ioredis';
+import type { KeyValueStore, LogEntry, Versioned } from '../../ports/keyValueStore';
+import { ttlToMs } from './memoryStore';
+
+// Each key is a hash {v: version, d: data}. The scripts keep the version check and the write in
+// one server-side step, so any number of gateway processes can share keys without a lock.
+// Names are namespaced because defineCommand attaches them to a client that others may share.
+
+const CAS_SCRIPT = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if current ~= tonumber(ARGV[1]) then return false end
+local next = current + 1
+redis.call('HSET', KEYS[1], 'v', next, 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return next
+`;
+
+const SET_SCRIPT = `
+local next = tonumber(redis.call('HGET', KEYS[1], 'v') or '0') + 1
+redis.call('HSET', KEYS[1], 'v', next, 'd', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return next
+`;
+
+const TAKE_SCRIPT = `
+local data = redis.call('HGET', KEYS[1], 'd')
+if data then redis.call('DEL', KEYS[1]) end
+return data
+`;
+
+// A log is a stream: XADD never races another XADD, and the server's clock both names the entry and
+// sets the cut-off, so retention is by age whatever the clocks of the gateway processes say.
+const APPEND_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cutoff = now - tonumber(ARGV[2])
+if cutoff < 0 then cutoff = 0 end
+redis.call('XADD', KEYS[1], 'MINID', cutoff, '*', 'd', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+interface StoreScripts {
+  kvStoreCas(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | null>;
+  kvStoreSet(key: string, value: string, ttlMs: number): Promise<number>;
+  kvStoreTake(key: string): Promise<string | null>;
+  kvStoreAppend(key: string, value: string, retentionMs: number): Promise<number>;
+}
+
+/** The shared store for a fleet of gateway processes, on Redis. */
+export class RedisStore implements KeyValueStore {
+  private readonly scripts: StoreScripts;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly keyPrefix: string,
+  ) {
+    redis.defineCommand('kvStoreCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+    redis.defineCommand('kvStoreSet', { numberOfKeys: 1, lua: SET_SCRIPT });
+    redis.defineCommand('kvStoreTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    redis.defineCommand('kvStoreAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
+    this.scripts = redis as unknown as StoreScripts;
+  }
+
+  /** The value and its version, or null when the key is missing or expired. */
+  async get(key: string): Promise<Versioned<string> | null> {
+    const [version, value] = await this.redis.hmget(this.k(key), 'v', 'd');
+    if (version == null || value == null) return null;
+    return { value, version: Number(version) };
+  }
+
+  /** Writes only when the key is at `expectedVersion` (0: absent); returns the new version or null. */
+  async compareAndSet(key: string, expectedVersion: number, value: string, ttlSeconds: number): Promise<number | null> {
+    const ttlMs = ttlToMs(ttlSeconds);
+    const result = await this.scripts.kvStoreCas(this.k(key), expectedVersion, value, ttlMs);
+    return result == null ? null : Number(result);
+  }
+
+  /** Unconditional write; returns the new version. */
+  async set(key: string, value: string, ttlSeconds: number): Promise<number> {
+    const ttlMs = ttlToMs(ttlSeconds);
+    return Number(await this.scripts.kvStoreSet(this.k(key), value, ttlMs));
+  }
+
+  /** Reads and deletes in one server-side step. */
+  async take(key: string): Promise<string | null> {
+    const result = await this.scripts.kvStoreTake(this.k(key));
+    return result == null ? null : String(result);
+  }
+
+  /** Deletes the keys; missing ones are ignored. */
+  async delete(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    // A multi-key DEL is refused by a cluster when the keys hash to different slots; one DEL per key
+    // is safe everywhere (and auto-pipelining still sends them in one write).
+    if (this.redis instanceof Cluster) await Promise.all(keys.map((key) => this.redis.del(this.k(key))));
+    else await this.redis.del(...keys.map((key) => this.k(key)));
+  }
+
+  /** XADD to the stream at `key`, trimming entries older than the retention by the server's clock. */
+  async append(key: string, value: string, retentionSeconds: number): Promise<void> {
+    await this.scripts.kvStoreAppend(this.k(key), value, ttlToMs(retentionSeconds));
+  }
+
+  /** XRANGE of the stream at `key`, oldest first. */
+  async readLog(key: string, options: { after?: string; count?: number } = {}): Promise<LogEntry[]> {
+    const start = options.after === undefined ? '-' : `(${options.after}`;
+    const found =
+      options.count === undefined
+        ? await this.redis.xrange(this.k(key), start, '+')
+        : await this.redis.xrange(this.k(key), start, '+', 'COUNT', options.count);
+    return found.map(([id, fields]) => ({ id, value: fields[fields.indexOf('d') + 1] ?? '' }));
+  }
+
+  /** Resolves when Redis answers PING. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  /** Quits the client, or drops the connection when Redis is already unreachable. */
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      // QUIT cannot be sent without a connection; disconnect also stops the reconnect loop.
+      this.redis.disconnect();
+    }
+  }
+
+  private k(key: string): string {
+    return this.keyPrefix + key;
+  }
+}
+
+export interface ConnectRedisOptions {
+  /** How long to wait for the first 'ready'; default 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+/** Connects a client that fails commands fast while Redis is down, and resolves once it is ready. */
+export async function connectRedis(url: string, opts: ConnectRedisOptions = {}): Promise<Redis> {
+  const timeoutMs = opts.connectTimeoutMs ?? 5000;
+  const where = redactRedisUrl(url);
+  // A payment call cannot wait on a queue that drains "eventually": every command either reaches
+  // a live server promptly or errors, and the caller decides what the caller hears.
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: 2000,
+    connectTimeout: 3000,
+    lazyConnect: true,
+    // ioredis arms this timer even for a socket that is already gone (disconnecting while
+    // reconnecting), and it holds the process open for its full length at shutdown.
+    disconnectTimeout: 500,
+    retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
+    // Commands issued in the same tick by concurrent webhooks leave in one write: far fewer syscalls.
+    enableAutoPipelining: true,
+  });
+
+  let lastError: Error | undefined;
+  // Without a listener ioredis prints every failed reconnect; failures still surface as rejected
+  // commands and failed pings, which is where the gateway reports them.
+  redis.on('error', (err: Error) => {
+    lastError = err;
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      redis.disconnect();
+      const cause = lastError ? ` (last error: ${lastError.message})` : '';
+      reject(new Error(`Redis at ${where} was not ready within ${timeoutMs} ms${cause}`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+    // connect() rejects on the first failed attempt; the retry strategy keeps trying until the timer.
+    redis.connect().catch((err: Error) => {
+      lastError = err;
+    });
+  });
+  return redis;
+}
+
+/** The URL with any password removed, fit for logs and error messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '';
+    return parsed.toString();
+  } catch {
+    // An unparsable URL may still hold a secret; naming it is not worth the risk.
+    return '(unparsable Redis URL)';
+  }
+}

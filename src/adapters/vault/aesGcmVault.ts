@@ -1,0 +1,205 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KeyValueStore } from '../../ports/keyValueStore';
+import type { CardData, CardRefs, SensitiveField, Vault } from '../../ports/vault';
+
+export type VaultErrorCode = 'token_invalid' | 'value_missing' | 'decrypt_failed';
+
+/** A vault failure; messages name the field at most, never a value or a token. */
+export class VaultError extends Error {
+  override readonly name = 'VaultError';
+
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AesGcmVaultOptions {
+  /** Lifetime of an encrypted value; default 1800 s, enough for one call. */
+  ttlSeconds?: number;
+  /** Lifetime of a one-time token; default 120 s, the span of one charge attempt. */
+  tokenTtlSeconds?: number;
+}
+
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const FORMAT = 'v1';
+const FIELDS: readonly SensitiveField[] = ['cardNumber', 'expiry', 'securityCode'];
+const REF_PATTERN = /^(cardNumber|expiry|securityCode)\.[0-9a-f]{16}$/;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const B64 = '[A-Za-z0-9+/]*={0,2}';
+const ENVELOPE_PATTERN = new RegExp(`^${FORMAT}\\.(${B64})\\.(${B64})\\.(${B64})$`);
+
+interface TokenRecord {
+  paymentId: string;
+  refs: Required<CardRefs>;
+}
+
+/** Decodes a base64 (or base64url) AES-256 key, refusing anything but exactly 32 bytes. */
+export function parseVaultKey(base64: string): Buffer {
+  const text = base64.trim();
+  // Buffer.from silently skips invalid characters, which would turn a mangled key into a short one.
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+    throw new Error('Vault key is not valid base64; generate one with `openssl rand -base64 32`');
+  }
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== KEY_BYTES) {
+    throw new Error(
+      `Vault key must decode to exactly ${KEY_BYTES} bytes, got ${key.length}; generate one with \`openssl rand -base64 32\``,
+    );
+  }
+  return key;
+}
+
+/**
+ * Vault on any KeyValueStore with AES-256-GCM, one random IV per value. The payment id and the
+ * reference are authenticated with each ciphertext, so a value copied under another payment or
+ * field no longer decrypts.
+ */
+export class AesGcmVault implements Vault {
+  private readonly key: Buffer;
+  private readonly ttlSeconds: number;
+  private readonly tokenTtlSeconds: number;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    key: Buffer,
+    options: AesGcmVaultOptions = {},
+  ) {
+    if (key.length !== KEY_BYTES) {
+      throw new Error(`AES-256-GCM needs a ${KEY_BYTES}-byte key, got ${key.length} bytes`);
+    }
+    // A private copy: the caller may zero or reuse its buffer.
+    this.key = Buffer.from(key);
+    this.ttlSeconds = options.ttlSeconds ?? 1800;
+    this.tokenTtlSeconds = options.tokenTtlSeconds ?? 120;
+  }
+
+  /** Encrypts and stores one field of one payment; returns its reference. */
+  async put(paymentId: string, field: SensitiveField, plaintext: string): Promise<string> {
+    assertPaymentId(paymentId);
+    if (!FIELDS.includes(field)) throw new Error(`Unknown sensitive field ${String(field)}`);
+    const ref = `${field}.${randomBytes(8).toString('hex')}`;
+    await this.store.set(valueKey(paymentId, ref), this.encrypt(paymentId, ref, plaintext), this.ttlSeconds);
+    return ref;
+  }
+
+  /** Whether a reference still points at a stored value. */
+  async has(paymentId: string, ref: string): Promise<boolean> {
+    if (!paymentId || !REF_PATTERN.test(ref)) return false;
+    return (await this.store.get(valueKey(paymentId, ref))) !== null;
+  }
+
+  /** Issues a single-use token for the three fields of one payment. */
+  async issueToken(paymentId: string, refs: Required<CardRefs>): Promise<string> {
+    assertPaymentId(paymentId);
+    for (const field of FIELDS) {
+      if (!isRefFor(field, refs[field])) throw new Error(`Reference for ${field} is malformed`);
+    }
+    const record: TokenRecord = {
+      paymentId,
+      refs: { cardNumber: refs.cardNumber, expiry: refs.expiry, securityCode: refs.securityCode },
+    };
+    const token = randomBytes(32).toString('base64url');
+    const version = await this.store.compareAndSet(tokenKey(token), 0, JSON.stringify(record), this.tokenTtlSeconds);
+    // Only reachable on a 256-bit collision or a store bug; either way this token must not be handed out.
+    if (version === null) throw new Error('Vault token could not be stored');
+    return token;
+  }
+
+  /** Redeems a token once and decrypts its three fields. */
+  async redeem(token: string): Promise<CardData> {
+    if (!TOKEN_PATTERN.test(token)) throw tokenInvalid();
+    const raw = await this.store.take(tokenKey(token));
+    if (raw === null) throw tokenInvalid();
+    const record = parseTokenRecord(raw);
+    if (!record) throw tokenInvalid();
+
+    const [number, expiry, securityCode] = await Promise.all(
+      FIELDS.map((field) => this.reveal(record.paymentId, field, record.refs[field])),
+    );
+    return { number: number!, expiry: expiry!, securityCode: securityCode! };
+  }
+
+  /** Deletes the given references; missing or malformed ones are ignored. */
+  async discard(paymentId: string, refs: string[]): Promise<void> {
+    if (!paymentId) return;
+    const keys = refs.filter((ref) => REF_PATTERN.test(ref)).map((ref) => valueKey(paymentId, ref));
+    if (keys.length > 0) await this.store.delete(...keys);
+  }
+
+  private async reveal(paymentId: string, field: SensitiveField, ref: string): Promise<string> {
+    const stored = await this.store.get(valueKey(paymentId, ref));
+    if (!stored) throw new VaultError('value_missing', `Vaulted ${field} is missing or expired`);
+    const plaintext = this.decrypt(paymentId, ref, stored.value);
+    if (plaintext === null) throw new VaultError('decrypt_failed', `Vaulted ${field} failed authentication`);
+    return plaintext;
+  }
+
+  private encrypt(paymentId: string, ref: string, plaintext: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aad(paymentId, ref));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [FORMAT, iv.toString('base64'), tag.toString('base64'), ciphertext.toString('base64')].join('.');
+  }
+
+  /** Null on any malformed or unauthentic envelope; the reason is deliberately not distinguished. */
+  private decrypt(paymentId: string, ref: string, envelope: string): string | null {
+    const match = ENVELOPE_PATTERN.exec(envelope);
+    if (!match) return null;
+    const iv = Buffer.from(match[1]!, 'base64');
+    const tag = Buffer.from(match[2]!, 'base64');
+    const ciphertext = Buffer.from(match[3]!, 'base64');
+    // A short tag would weaken GCM's authentication, so it is rejected rather than accepted.
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return null;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(aad(paymentId, ref));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
+}
+
+function valueKey(paymentId: string, ref: string): string {
+  return `vault:${paymentId}:${ref}`;
+}
+
+function tokenKey(token: string): string {
+  return `vault:token:${token}`;
+}
+
+function aad(paymentId: string, ref: string): Buffer {
+  return Buffer.from(`${paymentId}:${ref}`, 'utf8');
+}
+
+function isRefFor(field: SensitiveField, ref: unknown): ref is string {
+  return typeof ref === 'string' && REF_PATTERN.test(ref) && ref.startsWith(`${field}.`);
+}
+
+function assertPaymentId(paymentId: string): void {
+  if (typeof paymentId !== 'string' || paymentId.length === 0) throw new Error('paymentId must be a non-empty string');
+}
+
+function tokenInvalid(): VaultError {
+  return new VaultError('token_invalid', 'Vault token is invalid, expired or already used');
+}
+
+function parseTokenRecord(raw: string): TokenRecord | null {
+  try {
+    const parsed = JSON.parse(raw) as Partial<TokenRecord> | null;
+    if (!parsed || typeof parsed.paymentId !== 'string' || !parsed.paymentId || !parsed.refs) return null;
+    const refs = parsed.refs;
+    if (!FIELDS.every((field) => isRefFor(field, refs[field]))) return null;
+    return { paymentId: parsed.paymentId, refs: refs as Required<CardRefs> };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,90 @@
+import type { CallSession } from '../../core/capture/callSession';
+import type { StateMeaning } from '../../core/capture/meaning';
+import { projectPayment } from '../../core/capture/projection';
+import { maskedCard } from '../../core/domain/masking';
+import { displayPhoneNumber } from '../../core/domain/phoneNumber';
+import type { BridgeEvent, PaymentEvent } from '../../ports/eventBus';
+import type { Bridge } from './bridge';
+
+/**
+ * The panel's view of a capture, built only from the session's masked context (brand, last 4,
+ * flags, reference, decline code): there is no field here a card value could travel in.
+ */
+export function paymentEvent(session: CallSession, meaning: StateMeaning, bridge: Bridge, at: string): PaymentEvent | null {
+  if (!session.paymentId || session.paymentId !== bridge.paymentId) return null;
+  const state = session.state;
+  const c = state.context;
+  const projected = projectPayment(state, meaning);
+  const declineCode = c.lastDecline?.code ?? c.failure?.code ?? null;
+  const lines: string[] = [];
+  if (c.card) lines.push(`${maskedCard(c.card.brand, c.card.last4)} — ${meaning.step === 'agentCheck' ? 'valid, waiting for you' : 'valid'}`);
+  if (c.captured.expiry) lines.push('Expiry ✓');
+  if (c.captured.securityCode) lines.push('Security code ✓');
+  if (meaning.step === 'charge') lines.push('Processing…');
+  if (c.reference) lines.push(`Approved — reference ${c.reference}`);
+  else if (meaning.step === 'retry' && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
+  else if (projected.status === 'failed' && declineCode) lines.push(`Failed — ${declineCode}`);
+  else if (projected.status === 'canceled') lines.push('Canceled');
+  const status = projected.status ?? 'capturing';
+  return {
+    type: 'payment',
+    paymentId: session.paymentId,
+    callSid: session.callSid,
+    bridgeId: bridge.id,
+    agent: bridge.agent ?? null,
+    step: state.value,
+    status,
+    agentMay: meaning.agentMay,
+    summary: summaryOf(status, meaning.step, c.reference, declineCode),
+    card: c.card ? { brand: c.card.brand, last4: c.card.last4.slice(-4) } : null,
+    expiryCaptured: c.captured.expiry,
+    securityCodeCaptured: c.captured.securityCode,
+    reference: c.reference,
+    declineCode: projected.status === 'succeeded' ? null : declineCode,
+    lines,
+    at,
+  };
+}
+
+/** The panel's view of a bridge. */
+export function bridgeEvent(bridge: Bridge, at: string): BridgeEvent {
+  return {
+    type: 'bridge',
+    bridgeId: bridge.id,
+    agent: bridge.agent ?? null,
+    caller: displayPhoneNumber(bridge.caller),
+    since: bridge.createdAt,
+    state: bridge.state,
+    paymentId: bridge.paymentId,
+    recording: !bridge.record ? 'off' : bridge.recordingPaused ? 'paused' : 'on',
+    agentOnHold: bridge.agentOnHold,
+    error: bridge.lastError,
+    at,
+  };
+}
+
+const REASONS: Record<string, string> = {
+  card_declined: 'card declined',
+  insufficient_funds: 'insufficient funds',
+  incorrect_cvc: 'wrong security code',
+  expired_card: 'card expired',
+  processing_error: 'processing error',
+  too_many_attempts: 'too many tries',
+  caller_hung_up: 'the caller hung up',
+};
+
+/** A failure or decline code in the agent's words. */
+export function reasonOf(code: string): string {
+  return REASONS[code] ?? code.replace(/_/g, ' ');
+}
+
+/** Where the payment stands, the moment it gets there: approved while the caller still hears the reference. */
+function summaryOf(status: string, step: StateMeaning['step'], reference: string | null, declineCode: string | null): string {
+  if (status === 'succeeded') return reference ? `Approved — reference ${reference}` : 'Approved';
+  if (status === 'failed') return declineCode ? `Failed — ${reasonOf(declineCode)}` : 'Failed';
+  if (status === 'canceled') return 'Canceled';
+  if (status === 'processing') return 'Processing…';
+  if (step === 'retry' && declineCode) return `Declined — ${reasonOf(declineCode)}; the caller may try another card`;
+  if (step === 'agentCheck') return 'Card number waiting for you';
+  return 'Card details being entered';
+}

@@ -1,0 +1,53 @@
+import { escapeHtml } from '../../core/http/escapeHtml';
+import { page } from './pageFrame';
+
+/** The panel shell; the bridges and payments arrive over /panel/events and are drawn by panel.js. */
+export function panelPage(input: { csrfToken: string; actor: string }): string {
+  return page({
+    title: 'Agent panel',
+    csrfToken: input.csrfToken,
+    script: true,
+    body: `<header>
+<h1>Agent panel</h1>
+<p class="who">Signed in as <span>${escapeHtml(input.actor)}</span></p>
+<form method="post" action="/panel/sign-out" id="sign-out"><input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}"><button type="submit">Sign out</button></form>
+</header>
+<main>
+<p id="connection" class="connection" role="status">Connecting…</p>
+<section aria-labelledby="calls-heading">
+<h2 id="calls-heading">Live calls</h2>
+<p id="empty">No live calls.</p>
+<ol id="bridges" class="bridges"></ol>
+</section>
+</main>
+<template id="bridge-template">
+<li class="bridge">
+<h3 class="bridge-title">Call from <span class="caller"></span></h3>
+<dl class="facts">
+<dt>Duration</dt><dd class="duration">0:00</dd>
+<dt>Call</dt><dd class="bridge-state"></dd>
+<dt>Agent</dt><dd class="agent"></dd>
+<dt>Recording</dt><dd class="recording"></dd>
+<dt>Payment</dt><dd class="payment-status">—</dd>
+</dl>
+<p class="error" role="alert" hidden></p>
+<ul class="steps" aria-live="polite"></ul>
+<form class="start-capture">
+<fieldset>
+<legend>Take a card payment</legend>
+<label>Amount <input name="amount" inputmode="decimal" required pattern="[0-9]+(\\.[0-9]{1,3})?" size="8"></label>
+<label>Currency <input name="currency" value="USD" required pattern="[A-Za-z]{3}" size="4"></label>
+<label>Description <input name="description" maxlength="200" size="20"></label>
+<button type="submit">Start card capture</button>
+</fieldset>
+</form>
+<div class="actions">
+<button type="button" data-action="confirmed">Continue</button>
+<button type="button" data-action="reenter">Re-enter card number</button>
+<button type="button" data-action="retry">Try again</button>
+<button type="button" data-action="cancel" class="danger">Cancel</button>
+</div>
+</li>
+</template>`,
+  });
+}

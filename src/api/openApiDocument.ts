@@ -1,0 +1,211 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { createdPaymentFields, paymentViewSchema } from '../core/payments/paymentView';
+import { createPaymentSchema } from './paymentInput';
+import { REFUND_ERROR_CODES, registerRefundPath } from './refundOpenApi';
+import { registerVoicePaths } from '../phone';
+
+/** Every `error.code` the payments API answers with, and when. */
+const ERROR_CODES: Record<string, string> = {
+  unauthorized: '401: missing, malformed or wrong `Authorization: Bearer` key',
+  invalid_json: '400: the body is not valid JSON',
+  invalid_body: '400: the body is not a JSON object',
+  invalid_amount: '400: amount missing, not a decimal string, not above zero, too many decimals, or not exactly chargeable by the configured processor (Stripe: 5.124 KWD, 12.5 ISK)',
+  invalid_currency: '400: not an ISO 4217 code, or not one in use for payments (XDR, XSU, HRK, CUC, SLL…)',
+  invalid_description: '400: not a string, over 200 characters, or contains card data (a run of 12 or more digits)',
+  invalid_channel: '400: channel is not "phone" or "link"',
+  invalid_callSid: '400: not a Twilio call SID',
+  invalid_locale: '400: malformed, or a locale the flow does not speak',
+  invalid_flow: '400: no such flow on this gateway',
+  unknown_field: '400: an unknown field; the message lists the allowed ones',
+  channel_unavailable: '400: channel "link" on a gateway built without pay links',
+  invalid_email: '400: not an email address, or given for a phone payment',
+  invalid_expiresInSeconds: '400: not 60 to 604800 seconds, or given for a phone payment',
+  not_found: '404: no payment with that id, or no such endpoint',
+  body_too_large: '413: the body is over 16 kB',
+  unsupported_media_type: '415: a body sent with a Content-Type other than application/json',
+  bad_request: '4xx: the request could not be read',
+  internal: '500: unexpected failure; nothing about it is disclosed',
+  ...REFUND_ERROR_CODES,
+};
+
+/** `{ error: { code, message } }`, the body of every refusal of the payments API. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({
+        description: Object.entries(ERROR_CODES).map(([c, d]) => `\`${c}\`: ${d}`).join('; '),
+        examples: Object.keys(ERROR_CODES),
+      }),
+      message: z.string().meta({ description: 'For people; for a bad field it starts with "<field>: ".' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** A `$ref` to the component a schema is registered as (by its `.meta({ id })`). */
+function componentRef(schema: z.ZodType): { $ref: string } {
+  const id = z.globalRegistry.get(schema)?.id;
+  if (!id) throw new Error('only a schema with an id has a component to refer to');
+  return { $ref: `#/components/schemas/${id}` };
+}
+
+/**
+ * `CreatedPayment` refers to `Payment` rather than repeating it, and keeps its own `required` at the top
+ * so that a reader sees at once what creation adds.
+ */
+const createdPaymentDocument = z.object(createdPaymentFields).meta({ id: 'CreatedPayment', allOf: [componentRef(paymentViewSchema)] });
+
+const json = (schema: z.ZodType, extra: Record<string, unknown> = {}) => ({ 'application/json': { schema, ...extra } });
+const errorExample = (code: string, message: string) => ({ value: { error: { code, message } } });
+
+/** What several operations share: the error answers and the payment id parameter. */
+export interface SharedParts {
+  errorBody: typeof errorBodySchema;
+  /** An error answer with its own description. */
+  error(description: string, extra?: Record<string, unknown>): ResponseConfig;
+  unauthorized: ResponseConfig;
+  unsupportedMediaType: ResponseConfig;
+  /** The path parameter naming a payment, described for where it appears. */
+  paymentId(where: string): z.ZodString;
+}
+
+const shared: SharedParts = {
+  errorBody: errorBodySchema,
+  error: (description, extra = {}) => ({ description, content: json(errorBodySchema, extra) }),
+  unauthorized: {
+    description: 'Missing or wrong API key.',
+    content: json(errorBodySchema, { example: { error: { code: 'unauthorized', message: 'A valid API key is required: Authorization: Bearer <API_KEY>.' } } }),
+  },
+  unsupportedMediaType: {
+    description: 'A body sent as anything but `Content-Type: application/json`; nothing was done.',
+    content: json(errorBodySchema, {
+      example: { error: { code: 'unsupported_media_type', message: 'The request body must be JSON, sent with Content-Type: application/json.' } },
+    }),
+  },
+  paymentId: (where) =>
+    paymentViewSchema.shape.id.meta({ param: { description: `The payment id ${where}.` }, example: 'pay_k3v7q2m5xza4b6c3d2e4f6g7' }),
+};
+
+function registerPaymentPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/payments',
+    operationId: 'createPayment',
+    summary: 'Create a payment to be paid by phone',
+    tags: ['payments'],
+    request: {
+      body: {
+        required: true,
+        content: json(createPaymentSchema, {
+          examples: {
+            invoice: { value: { amount: '12.34', currency: 'USD', description: 'Invoice 1042', channel: 'phone', callSid: `CA${'0'.repeat(32)}` } },
+            minimal: { value: { amount: '1500', currency: 'JPY' } },
+            spanish: { value: { amount: '20.00', currency: 'EUR', locale: 'es-US' } },
+          },
+        }),
+      },
+    },
+    responses: {
+      201: {
+        description: 'Created. The pay code is only ever returned here.',
+        headers: { Location: { description: 'Path of the new payment.', schema: { type: 'string', example: '/api/payments/pay_k3v7q2m5xza4b6c3d2e4f6g7' } } },
+        content: json(createdPaymentDocument),
+      },
+      400: shared.error('The body is invalid; `error.message` starts with the name of the bad field.', {
+        examples: {
+          missingAmount: errorExample('invalid_amount', 'amount: is required'),
+          tooManyDecimals: errorExample('invalid_amount', 'amount: USD amounts have at most 2 decimal places'),
+          badCurrency: errorExample('invalid_currency', 'currency: must be an ISO 4217 code such as "USD"'),
+          notChargeable: errorExample('invalid_amount', 'amount: 5.124 KWD cannot be charged exactly: Stripe takes KWD amounts whose third decimal is 0'),
+          badJson: errorExample('invalid_json', 'The request body is not valid JSON.'),
+          badEmail: errorExample('invalid_email', 'email: must be an email address'),
+        },
+      }),
+      401: shared.unauthorized,
+      413: shared.error('The body is over 16 kB.'),
+      415: shared.unsupportedMediaType,
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/payments/{id}',
+    operationId: 'getPayment',
+    summary: 'Read a payment: status and masked card facts',
+    tags: ['payments'],
+    request: { params: z.object({ id: shared.paymentId('returned at creation') }) },
+    responses: {
+      200: { description: 'The payment.', content: json(paymentViewSchema) },
+      401: shared.unauthorized,
+      404: shared.error('No payment with that id (a malformed id included).', { example: { error: { code: 'not_found', message: 'No payment with id "pay_x".' } } }),
+    },
+  });
+
+  registerRefundPath(registry, shared);
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    tags: ['payments'],
+    security: [],
+    responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+  });
+}
+
+function registerHealthPaths(registry: OpenAPIRegistry): void {
+  const probe = (operationId: string, path: string, summary: string, responses: Record<number, ResponseConfig>) =>
+    registry.registerPath({ method: 'get', path, operationId, summary, tags: ['health'], security: [], responses });
+  probe('healthz', '/healthz', 'Liveness: the process answers', {
+    200: { description: 'Alive.', content: json(z.object({ status: z.literal('ok') })) },
+  });
+  probe('readyz', '/readyz', 'Readiness: the store answers', {
+    200: { description: 'Ready.', content: json(z.object({ status: z.literal('ready'), store: z.literal('ok') })) },
+    503: { description: 'The store cannot be reached.', content: json(z.object({ status: z.literal('unavailable'), store: z.literal('unreachable') })) },
+  });
+}
+
+/**
+ * The OpenAPI 3.1 description of the gateway's HTTP surface: the payments API integrators call, the
+ * Twilio voice webhooks, and the health probes, with the server URL this gateway is reached at. It is
+ * generated from the zod schemas that validate the requests and shape the answers, so the two cannot
+ * drift apart.
+ */
+export function openApiDocument(publicBaseUrl: string) {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The gateway API key: `Authorization: Bearer $API_KEY`.',
+  });
+  registry.registerComponent('securitySchemes', 'twilioSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Twilio-Signature',
+    description: "Twilio's request signature over the public URL and form fields.",
+  });
+  registerPaymentPaths(registry);
+  registerVoicePaths(registry, shared.paymentId('whose voiceUrl this is'));
+  registerHealthPaths(registry);
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Card capture gateway API',
+      version: '0.1.0',
+      description:
+        'Create a payment, give the caller its pay code (or send the call to its voiceUrl), and read the masked result. ' +
+        'Card data is only ever typed on the phone keypad; no response contains more than the brand and last 4 digits.',
+    },
+    servers: [{ url: publicBaseUrl }],
+    tags: [
+      { name: 'payments', description: 'The payments API (bearer API key).' },
+      { name: 'voice', description: 'Twilio voice webhooks (signed with X-Twilio-Signature); configure them on the number.' },
+      { name: 'health', description: 'Probes for load balancers and orchestrators.' },
+    ],
+    security: [{ bearerAuth: [] }],
+  });
+}
+
+export type OpenApiDocument = ReturnType<typeof openApiDocument>;

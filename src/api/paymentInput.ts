@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { currencyRefusal, isPaymentCurrency } from '../core/domain/currencies';
+import { currencyMinorDigits, parseAmount } from '../core/domain/money';
+import { redact } from '../observability/redact';
+import type { Processor } from '../ports/processor';
+
+/**
+ * Twelve or more digits in a row, however grouped: a card number even when mistyped (a failed Luhn
+ * check is still most of a real card), so it is neither stored, shown nor spoken.
+ */
+const CARD_LIKE_RUN = /\d(?:[ .-]?\d){11,}/;
+
+/**
+ * `POST /api/payments` body. Refinements give each field its own clear message; the OpenAPI document's
+ * `CreatePaymentRequest` is generated from this same schema.
+ */
+export const createPaymentSchema = z
+  .object({
+    // The amount's rules depend on the currency, so the object's refinement checks them; the pattern documents their gist.
+    amount: z.string({ message: 'must be a decimal string such as "12.34"' }).meta({
+      pattern: '^[0-9]+(\\.[0-9]+)?$',
+      description: "Greater than zero, at most the currency's minor digits (2 for USD, 0 for JPY); no sign or exponent. Normalized: \"12.3\" becomes \"12.30\".",
+      examples: ['12.34', '1500'],
+    }),
+    currency: z
+      .string({ message: 'must be an ISO 4217 code such as "USD"' })
+      .transform((c) => c.trim().toUpperCase())
+      .superRefine((c, ctx) => {
+        if (!/^[A-Z]{3}$/.test(c) || currencyMinorDigits(c) === null) ctx.addIssue({ code: 'custom', message: 'must be an ISO 4217 code such as "USD"' });
+        else if (!isPaymentCurrency(c)) ctx.addIssue({ code: 'custom', message: currencyRefusal(c) });
+      })
+      .meta({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 code; case-insensitive, answered in upper case.', examples: ['USD', 'EUR', 'JPY'] }),
+    description: z
+      .string({ message: 'must be a string' })
+      .trim()
+      .max(200, 'must be at most 200 characters')
+      .refine((d) => redact(d) === d && !CARD_LIKE_RUN.test(d), 'must not contain card data (no run of 12 or more digits)')
+      .meta({ description: 'Read to the caller. Must not contain card data.', examples: ['Invoice 1042'] })
+      .optional(),
+    channel: z
+      .enum(['phone', 'link'], { message: 'must be "phone" or "link"' })
+      .meta({
+        description:
+          '"link": the answer carries a `payUrl` to paste into a chat; the customer pays on that page. Link payments use the `web` flow unless `flow` says otherwise.',
+      })
+      .default('phone'),
+    callSid: z
+      .string()
+      .regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)')
+      .meta({ description: 'The Twilio call this payment is for, when known.' })
+      .optional(),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2}-[A-Z]{2}$/, 'must look like "en-US"')
+      .meta({ description: "One of the flow's locales; the flow's default otherwise.", examples: ['en-US', 'es-US'] })
+      .optional(),
+    flow: z.string().max(41).meta({ description: "A flow on this gateway; the gateway's default otherwise.", examples: ['default'] }).optional(),
+    email: z
+      .email({ message: 'must be an email address' })
+      .max(254, 'must be at most 254 characters')
+      .meta({ description: 'Link payments only: where the receipt is emailed (brand and last 4 only).' })
+      .optional(),
+    expiresInSeconds: z
+      .number({ message: 'must be a whole number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(60, 'must be at least 60')
+      .max(7 * 86_400, 'must be at most 604800 (7 days)')
+      .meta({ description: 'Link payments only: how long the link works; LINK_TTL_SECONDS (15 minutes) otherwise.' })
+      .optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const amount = parseAmount(body.amount, body.currency);
+    if (!amount.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: amount.message.replace(/^amount /, '') });
+  })
+  .meta({ id: 'CreatePaymentRequest' });
+
+export type CreatePaymentInput = z.infer<typeof createPaymentSchema>;
+
+/** The first problem of a failed parse, as "field: reason". */
+export function describeIssue(error: z.ZodError, body: Record<string, unknown>): { code: string; field: string; message: string } {
+  const issue = error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  if (issue.code === 'unrecognized_keys') {
+    return { code: 'unknown_field', field: issue.keys[0] ?? 'body', message: `unknown field (allowed: ${ALLOWED.join(', ')})` };
+  }
+  const code = ALLOWED.includes(field) ? `invalid_${field}` : 'invalid_body';
+  if (issue.path.length === 1 && body[String(issue.path[0])] === undefined) return { code, field, message: 'is required' };
+  return { code, field, message: issue.message };
+}
+
+const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow', 'email', 'expiresInSeconds'];
+
+/** A new payment's fields, checked and in canonical form. */
+export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'description'> & {
+  /** Canonical decimal string ("12.30"). */
+  amount: string;
+  /** In the currency's CLDR minor units, for the gateway's own sums (refunds); processors use `units`. */
+  amountMinor: number;
+  description: string | null;
+};
+
+export type PaymentCheck = { ok: true; payment: CheckedPayment } | { ok: false; code: string; field: string; message: string };
+
+/**
+ * The one check of a new payment's fields, shared by `POST /api/payments` and the agent panel's
+ * start form: the schema (card-like digit runs, currency allow-list, decimals per currency), then
+ * whether the configured processor can charge the amount exactly.
+ */
+export function checkNewPayment(body: unknown, processor: Pick<Processor, 'units'>): PaymentCheck {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, code: 'invalid_body', field: 'body', message: 'The body must be a JSON object (Content-Type: application/json).' };
+  }
+  const parsed = createPaymentSchema.safeParse(body);
+  if (!parsed.success) {
+    const { code, field, message } = describeIssue(parsed.error, body as Record<string, unknown>);
+    return { ok: false, code, field, message: `${field}: ${message}` };
+  }
+  const { amount: given, description, ...rest } = parsed.data;
+  const amount = parseAmount(given, rest.currency);
+  if (!amount.ok) return { ok: false, code: 'invalid_amount', field: 'amount', message: `amount: ${amount.message.replace(/^amount /, '')}` };
+  const units = processor.units(amount.normalized, rest.currency);
+  if (!units.ok) return { ok: false, code: 'invalid_amount', field: 'amount', message: `amount: ${units.message}` };
+  return { ok: true, payment: { ...rest, amount: amount.normalized, amountMinor: amount.minor, description: description || null } };
+}

@@ -1,0 +1,62 @@
+import { FakeCallControl } from '../adapters/callControl/fakeCallControl';
+import { MemoryEventBus } from '../adapters/eventBus/memoryEventBus';
+import { RedisEventBus } from '../adapters/eventBus/redisEventBus';
+import type { Config } from '../config/config';
+import type { ProcessorSettings } from '../config/processorConfig';
+import { ReceiptMailer } from '../links/receiptMailer';
+import type { Logger } from '../observability/logger';
+import type { CallControl } from '../ports/callControl';
+import type { EventBus } from '../ports/eventBus';
+import type { KeyValueStore } from '../ports/keyValueStore';
+import type { Processor } from '../ports/processor';
+import type { Vault } from '../ports/vault';
+import { HttpsConnector } from '../adapters/processors/httpsConnector';
+import { SandboxProcessor } from '../adapters/processors/sandboxProcessor';
+import { StripeProcessor } from '../adapters/processors/stripeProcessor';
+import { connectRedisTopology } from '../adapters/store/redisClient';
+import { TwilioCallControl } from '../adapters/callControl/twilioCallControl';
+
+/*
+ * The adapters the configuration names, picked here and nowhere else: the capabilities (bridge, pay links,
+ * capture, agents) receive them and never build one themselves.
+ */
+
+/** The call control CALL_CONTROL names: Twilio's REST API, or the in-memory fake for development. */
+export function pickCallControl(config: Config, logger: Logger): CallControl {
+  if (config.bridge.callControl === 'twilio') {
+    return new TwilioCallControl({ accountSid: config.twilio.accountSid!, authToken: config.twilio.authToken! });
+  }
+  logger.warn('call control is the in-memory fake: the agent bridge acts on no real call (development only)');
+  return new FakeCallControl();
+}
+
+/** Masked bridge events cross processes through Redis when the gateway has one; in memory otherwise. */
+export async function connectEventBus(config: Config): Promise<EventBus> {
+  const topology = config.redis.topology;
+  return topology
+    ? await RedisEventBus.connect(() => connectRedisTopology(topology), config.redis.keyPrefix)
+    : new MemoryEventBus();
+}
+
+/** Pay link receipts go out through the configured SMTP server (or are not sent without one). */
+export function pickReceiptSender(config: Config, store: KeyValueStore, logger: Logger): ReceiptMailer {
+  return new ReceiptMailer(store, logger, {
+    smtpUrl: config.links.smtpUrl,
+    from: config.links.receiptFrom,
+    merchantName: config.links.merchantName,
+  });
+}
+
+/** The adapter PROCESSOR names, built from settings the configuration has already checked. */
+export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault; store: KeyValueStore }): Processor {
+  switch (settings.kind) {
+    case 'sandbox':
+      return new SandboxProcessor(parts.vault, parts.store, { latencyMs: settings.sandbox.latencyMs });
+    case 'stripe':
+      if (!settings.stripe) throw new Error('STRIPE_SECRET_KEY: required when PROCESSOR=stripe');
+      return new StripeProcessor(parts.vault, settings.stripe);
+    case 'connector':
+      if (!settings.connector) throw new Error('CONNECTOR_URL and CONNECTOR_SECRET: required when PROCESSOR=connector');
+      return new HttpsConnector(parts.vault, settings.connector);
+  }
+}

@@ -1,0 +1,530 @@
+import { initialTransition, transition } from 'xstate';
+import type { Logger } from '../../observability/logger';
+import type { GatewayMetrics } from '../../observability/metrics';
+import type { Clock } from '../../ports/clock';
+import type { ChargeResult, Processor } from '../../ports/processor';
+import type { CardRefs, Vault } from '../../ports/vault';
+import type { Flow } from '../flows/schema';
+import type { PaymentService, ProjectionRead } from '../payments/paymentService';
+import { isPayCodeShape } from '../domain/codes';
+import type { CallSession, CallSessionRepository, StoredState } from './callSession';
+import type { CaptureObserver } from './captureObserver';
+import type { CallFlows } from './callFlows';
+import { localeOf, type CompiledFlow, type FlowRegistry } from './flowRegistry';
+import type { PendingCharge, PendingCharges } from './pendingCharges';
+import { AGENT_EVENTS, meaningOf, type AgentAction, type StateMeaning } from './meaning';
+import { projectPayment, projectionChanged } from './projection';
+import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
+import { UPDATE_ATTEMPTS } from '../records/recordStore';
+
+/**
+ * Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds.
+ * `polled`: the caller's check came back and nothing changed; `returnTo`: where an ending capture
+ * sends the caller instead of hanging up.
+ */
+export type Renderer = (input: { flow: Flow; state: StoredState; meaning: StateMeaning; turn: number; polled?: boolean; returnTo?: string }) => string;
+
+/** What a webhook brought: keys from a `<Gather>`, or a `<Redirect>` coming back to check progress. */
+export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } | { kind: 'poll' };
+
+export interface CaptureServiceDeps {
+  flows: FlowRegistry;
+  /** The flow each call started on, whichever process takes its webhook. */
+  callFlows: CallFlows;
+  sessions: CallSessionRepository;
+  payments: PaymentService;
+  vault: Vault;
+  processor: Processor;
+  clock: Clock;
+  logger: Logger;
+  render: Renderer;
+  /** How long a webhook waits for the processor before the caller hears a holding message. */
+  processorTimeoutMs: number;
+  /**
+   * How long, from the start of a charge, a caller may be held for the processor's answer; past
+   * it the caller hears that the result will follow, and the charge is settled after the call.
+   */
+  holdLimitMs: number;
+  /** Charges waiting for the processor's answer, shared by every process. */
+  pendingCharges: PendingCharges;
+  /** How long an ended call's session is kept, so late duplicates still get their answer. */
+  endedSessionTtlSeconds?: number;
+  /** Counts ended captures; optional so the service can run without metrics. */
+  metrics?: Pick<GatewayMetrics, 'captureTransition'>;
+  /** Follows committed turns (agent bridge, live events); optional. */
+  observer?: CaptureObserver;
+}
+
+/** A turn re-reads after a lost race (and then answers as the winner did); the store's one bound on that. */
+const MAX_RACE_RETRIES = UPDATE_ATTEMPTS;
+/** Longest accepted keypad entry; anything longer is junk and gets the re-prompt for a mistake. */
+const MAX_DIGITS = 40;
+
+/**
+ * The turn runner: one webhook is one turn. It loads the call's state, sends one event through the
+ * pure machine, carries out what the machine asked for (vault writes, a charge), commits the new
+ * state with compare-and-set, and answers with the rendered TwiML. Nothing lives in process memory
+ * but charges in flight, so any process can take the next webhook of any call.
+ */
+export class CaptureService {
+  private readonly chargesInFlight = new Map<string, Promise<string | null>>();
+
+  constructor(private readonly deps: CaptureServiceDeps) {}
+
+  /** A call arrives: at the self-service number (no payment yet) or at a payment's voice URL. */
+  async startCall(callSid: string, start: { flowId?: string; locale?: string | null; paymentId?: string }): Promise<string> {
+    const existing = await this.deps.sessions.get(callSid);
+    // A live call redirected to a payment it is not capturing yet starts that capture afresh;
+    // anything else is a duplicate delivery and gets the answer already given.
+    const redirectedToPayment = existing && start.paymentId && existing.value.paymentId !== start.paymentId;
+    if (existing && !redirectedToPayment) return this.replay(existing.value, existing.value.turn - 1);
+
+    let flowId = start.flowId ?? this.deps.flows.defaultFlowId;
+    let wantedLocale = start.locale ?? null;
+    let payment = null;
+    if (start.paymentId) {
+      const stored = await this.deps.payments.get(start.paymentId);
+      payment = stored ? await this.deps.payments.claimForCall(stored.id, callSid) : null;
+      if (!stored || !payment) return this.renderEnding(this.deps.flows.get(flowId), wantedLocale, 'payment.unavailable');
+      flowId = stored.flowId;
+      wantedLocale = stored.locale;
+    }
+    const compiled = await this.deps.callFlows.pin(flowId);
+    const { flow, machine } = compiled;
+    const locale = localeOf(flow, wantedLocale);
+    const [snapshot] = initialTransition(machine, { locale, payment });
+    const state: StoredState = { value: String(snapshot.value), context: snapshot.context };
+    // A replaced session keeps counting turns, so URLs of its earlier documents stay stale.
+    const session: CallSession = {
+      callSid,
+      flowId: flow.id,
+      flowVersion: flow.version,
+      flowHash: compiled.hash,
+      paymentId: payment?.id ?? null,
+      turn: existing ? existing.value.turn + 1 : 1,
+      state,
+      vaultRefs: {},
+      lastReply: null,
+      startedAt: this.deps.clock.now().toISOString(),
+    };
+    const twiml = this.deps.render({ flow, state, meaning: meaningOf(machine, state), turn: session.turn });
+    session.lastReply = { turn: 0, twiml };
+    if (existing) await this.discardAll(existing.value);
+    const version = await this.deps.sessions.save(session, existing?.version ?? 0);
+    if (version === null) {
+      // A duplicate delivery of the same first webhook won the race: answer as it did.
+      const winner = await this.deps.sessions.get(callSid);
+      return winner ? this.replay(winner.value, 0) : twiml;
+    }
+    if (session.paymentId) await this.project(session, version);
+    await this.notify({ before: null, after: session, final: false });
+    this.log(session).info('call started', { state: state.value, flowId: flow.id });
+    return twiml;
+  }
+
+  /** One `<Gather>` or `<Redirect>` coming back. `turn` is the one the TwiML carried in its URL. */
+  async takeTurn(callSid: string, turn: number, input: TurnInput): Promise<string> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
+      const { value: session, version } = found;
+      if (turn !== session.turn) return this.replay(session, turn);
+
+      const { flow, machine } = await this.flowOf(session);
+      const meaning = meaningOf(machine, session.state);
+      const event = await this.eventFor(session, meaning, input, flow);
+      if (event === 'charge') return this.awaitCharge(session, turn);
+      if (event === null) return this.deps.render({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
+
+      const outcome = await this.advance(session, version, event, turn);
+      if (outcome) return outcome;
+      // Lost a race with a parallel delivery: loop, and the turn check answers as the winner did.
+    }
+    throw new Error(`call ${callSid}: too many concurrent webhooks`);
+  }
+
+  /** What the caller hears when a webhook cannot be answered: an apology, then the call ends. */
+  apology(): string {
+    return this.renderEnding(this.deps.flows.default, null, 'error.system');
+  }
+
+  /**
+   * The agent's part in an agent-assisted capture: confirm or reject the card number, cancel, or try
+   * another card after a decline. Committed with compare-and-set like a caller's turn; answers the
+   * turn after the action, or null when the capture does not take that action now.
+   */
+  async agentAction(callSid: string, action: AgentAction): Promise<{ turn: number } | null> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found || !(await this.meaningOf(found.value)).agentMay[action]) return null;
+      const outcome = await this.advance(found.value, found.version, AGENT_EVENTS[action], null);
+      if (outcome !== null) {
+        const now = await this.deps.sessions.get(callSid);
+        return now ? { turn: now.value.turn } : null;
+      }
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates for an agent action`);
+  }
+
+  /** Twilio says the call ended: the capture ends and what was entered is wiped. */
+  async hangUp(callSid: string): Promise<void> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found || (await this.isFinal(found.value))) return;
+      const outcome = await this.advance(found.value, found.version, { type: 'call.hungUp' }, null);
+      if (outcome !== null) return;
+    }
+  }
+
+  /** Turns raw webhook input into the machine's event; 'charge' when the turn is about the charge. */
+  private async eventFor(session: CallSession, meaning: StateMeaning, input: TurnInput, flow: Flow): Promise<CaptureEvent | 'charge' | null> {
+    const at = this.deps.clock.now().toISOString();
+    if (meaning.needsCharge) return 'charge';
+    if (input.kind === 'poll') {
+      if (meaning.step === 'agentCheck' && session.state.context.waitingSince) {
+        const waitedMs = Date.parse(at) - Date.parse(session.state.context.waitingSince);
+        if (waitedMs > flow.agentConfirmTimeoutSeconds * 1000) return { type: 'agent.timedOut' };
+      }
+      return null;
+    }
+    const digits = input.digits.slice(0, MAX_DIGITS + 1);
+    if (digits === '' && input.finishedOnKey !== '#') return { type: 'dtmf.timedOut' };
+    if (meaning.step === 'payCode') {
+      const found = isPayCodeShape(digits) ? await this.lookUpPayCode(digits, session) : { payment: null };
+      return { type: 'payCode.entered', ...found };
+    }
+    // Over-long or non-keypad input is kept as junk so that it fails the field's checks.
+    return { type: 'dtmf.entered', digits: digits.length > MAX_DIGITS || /[^0-9*#]/.test(digits) ? 'x' : digits, at };
+  }
+
+  private async lookUpPayCode(payCode: string, session: CallSession): Promise<{ payment: PaymentSummary | null; locale?: string }> {
+    const stored = await this.deps.payments.findByPayCode(payCode);
+    const payment = stored ? await this.deps.payments.claimForCall(stored.id, session.callSid) : null;
+    if (!stored || !payment) return { payment: null };
+    // A payment made for a language is spoken in it from here on. One left at the flow's default
+    // language (a payment made without a locale is stored with it) keeps the language the call
+    // was started in, e.g. a Spanish line's.
+    const { flow } = await this.flowOf(session);
+    const ownLanguage = stored.locale !== flow.defaultLocale && stored.locale in flow.locales;
+    return ownLanguage ? { payment, locale: stored.locale } : { payment };
+  }
+
+  /**
+   * Sends one event, carries out the machine's requests, and commits. Returns the TwiML for
+   * `replyTurn`, or null when another webhook committed first (nothing of ours is kept then).
+   */
+  private async advance(session: CallSession, version: number, event: CaptureEvent, replyTurn: number | null): Promise<string | null> {
+    const { flow, machine } = await this.flowOf(session);
+    const [next, actions] = transition(machine, machine.resolveState(session.state), event);
+    const state: StoredState = { value: String(next.value), context: next.context };
+    const was = meaningOf(machine, session.state);
+    const meaning = meaningOf(machine, state);
+
+    const refs: CardRefs = { ...session.vaultRefs };
+    const written: string[] = [];
+    const released: string[] = [];
+    for (const action of actions as Array<{ type: string; params?: unknown }>) {
+      if (action.type !== 'xstate.emit') continue;
+      const emitted = (action.params as { event: CaptureEmitted }).event;
+      if (!session.paymentId) continue;
+      if (emitted.type === 'vault.put') {
+        const ref = await this.deps.vault.put(session.paymentId, emitted.field, emitted.value);
+        written.push(ref);
+        if (refs[emitted.field]) released.push(refs[emitted.field]!);
+        refs[emitted.field] = ref;
+      } else {
+        for (const field of emitted.fields) {
+          if (refs[field]) released.push(refs[field]!);
+          delete refs[field];
+        }
+      }
+    }
+    const final = meaning.final;
+    // Once the capture is over nothing may stay in the vault, whatever path led here. An approved
+    // payment is over even while the caller is still listening to the reference: nothing after
+    // the approval reads the card again, and a lost status callback must not leave it at rest.
+    const captureOver = !meaning.holdsCardData;
+    if (captureOver) for (const ref of Object.values(refs)) if (ref) released.push(ref);
+
+    const startsCharge = meaning.needsCharge && !was.needsCharge;
+    const updated: CallSession = {
+      ...session,
+      paymentId: state.context.payment?.id ?? session.paymentId,
+      turn: session.turn + 1,
+      state,
+      vaultRefs: captureOver ? {} : refs,
+      ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
+    };
+    const returnTo = final && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
+    const twiml = this.deps.render({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
+    updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
+    const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
+    // Most re-prompts change nothing an agent sees: the payment's read-modify-write is skipped then.
+    // Otherwise its read leaves together with the commit, one round trip fewer per turn.
+    const projecting = updated.paymentId !== null && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning));
+    const ahead = projecting ? this.deps.payments.readAhead(updated.paymentId!) : undefined;
+    const newVersion = await this.deps.sessions.save(updated, version, ttl);
+    if (newVersion === null) {
+      if (updated.paymentId && written.length > 0) await this.deps.vault.discard(updated.paymentId, written);
+      return null;
+    }
+    if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
+    if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
+    this.log(updated).debug('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
+    this.deps.metrics?.captureTransition(was, meaning, state.context);
+    if (projecting) await this.project(updated, newVersion, ahead, meaning);
+    await this.notify({ before: session, after: updated, final });
+    if (startsCharge) return this.awaitCharge(updated, replyTurn ?? updated.turn);
+    return twiml;
+  }
+
+  /**
+   * Waits for the charge of the current attempt, starting it unless this process already has it in
+   * flight. A slow processor gets the caller a holding message and a `<Redirect>` back here; a
+   * retry after a crash reuses the attempt's idempotency key, so the processor charges once. Past
+   * the hold limit the caller is told the result will follow and the call ends.
+   */
+  private async awaitCharge(session: CallSession, replyTurn: number): Promise<string> {
+    const attempt = session.state.context.chargeAttempts;
+    const key = `${session.paymentId}:${attempt}`;
+    let inFlight = this.chargesInFlight.get(key);
+    if (!inFlight) {
+      inFlight = this.charge(session, attempt, replyTurn).finally(() => this.chargesInFlight.delete(key));
+      this.chargesInFlight.set(key, inFlight);
+    }
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), this.deps.processorTimeoutMs).unref());
+    const answered = await Promise.race([
+      inFlight.catch((error: unknown) => {
+        this.log(session).warn('charge failed before an answer; its outcome will be looked up', { error: errorName(error), attempt });
+        return null;
+      }),
+      timeout,
+    ]);
+    if (answered !== null) return answered;
+    if (this.holdExpired(session)) return this.deferCharge(session.callSid, attempt, replyTurn);
+    return this.stillProcessing(session.callSid, replyTurn === session.turn);
+  }
+
+  /** Whether the caller has held for the processor as long as they may. */
+  private holdExpired(session: CallSession): boolean {
+    if (!session.chargeStartedAt) return false;
+    return this.deps.clock.now().getTime() - Date.parse(session.chargeStartedAt) >= this.deps.holdLimitMs;
+  }
+
+  /** Ends the call with "the result will follow"; the payment stays processing until the processor answers. */
+  private async deferCharge(callSid: string, attempt: number, replyTurn: number): Promise<string> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
+      const { value: session, version } = found;
+      if (!(await this.meaningOf(session)).needsCharge || session.state.context.chargeAttempts !== attempt) return this.replay(session, -1);
+      const outcome = await this.advance(session, version, { type: 'processor.overdue' }, replyTurn);
+      if (outcome !== null) {
+        this.log(session).warn('processor overdue: the call ends and the charge is settled later', { attempt });
+        return outcome;
+      }
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates while deferring the charge`);
+  }
+
+  /**
+   * Charges the attempt, or, when an earlier try of it already sent the card (the security code is
+   * gone), asks the processor what became of it. Null while nobody knows yet.
+   */
+  private async charge(session: CallSession, attempt: number, replyTurn: number): Promise<string | null> {
+    const paymentId = session.paymentId!;
+    const payment = await this.deps.payments.get(paymentId);
+    const refs = session.vaultRefs;
+    if (!payment || !refs.cardNumber || !refs.expiry || !refs.securityCode) {
+      return this.applyChargeResult(session.callSid, attempt, replyTurn, {
+        outcome: 'declined',
+        code: 'processing_error',
+        message: 'The card details were no longer available.',
+      });
+    }
+    const idempotencyKey = `${paymentId}-charge-${attempt}`;
+    // Recorded before the card leaves, so that a crash or a hang at any point leaves a trace
+    // that some process will follow up.
+    const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
+    await this.deps.pendingCharges.record({
+      paymentId,
+      callSid: session.callSid,
+      attempt,
+      idempotencyKey,
+      since,
+      dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
+    });
+    if (!(await this.deps.vault.has(paymentId, refs.securityCode))) {
+      const known = await this.lookUp(paymentId, idempotencyKey);
+      if (!known) return null;
+      this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
+      const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
+      await this.forgetPending(session, attempt);
+      return answer;
+    }
+    let result: ChargeResult;
+    try {
+      const token = await this.deps.vault.issueToken(paymentId, {
+        cardNumber: refs.cardNumber,
+        expiry: refs.expiry,
+        securityCode: refs.securityCode,
+      });
+      result = await this.deps.processor.charge({
+        token,
+        paymentId,
+        amount: payment.amount,
+        currency: payment.currency,
+        idempotencyKey,
+        callSid: session.callSid,
+        ...(payment.description ? { description: payment.description } : {}),
+      });
+    } finally {
+      // PCI DSS 3.3.1: the security code goes as soon as the processor has answered, either way,
+      // and also when the token or the processor failed: the processor may hold the charge already,
+      // and nothing may keep the code at rest while that is found out.
+      await this.deps.vault.discard(paymentId, [refs.securityCode]);
+    }
+    this.log(session).info('processor answered', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
+    const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, result);
+    await this.forgetPending(session, attempt);
+    return answer;
+  }
+
+  /** Strikes an answered charge off the ledger; should that fail, a sweeper finds the answer already recorded. */
+  private async forgetPending(session: CallSession, attempt: number): Promise<void> {
+    try {
+      await this.deps.pendingCharges.drop(session.paymentId!, attempt);
+    } catch (error) {
+      this.log(session).warn('answered charge left on the pending ledger', { attempt, error: errorName(error) });
+    }
+  }
+
+  /** The processor's word on an earlier charge, or null when it has none (or cannot be asked). */
+  private async lookUp(paymentId: string, idempotencyKey: string): Promise<ChargeResult | null> {
+    if (!this.deps.processor.lookUp) return null;
+    const found = await this.deps.processor.lookUp({ paymentId, idempotencyKey });
+    return found.outcome === 'unknown' ? null : found;
+  }
+
+  /**
+   * Records the processor's answer to a pending charge, found after the fact: on the capture while
+   * it still waits for it (the caller may still be holding), else straight on the payment.
+   */
+  async settleCharge(charge: PendingCharge, result: ChargeResult): Promise<void> {
+    const found = await this.deps.sessions.get(charge.callSid);
+    const session = found?.value;
+    if (session && session.paymentId === charge.paymentId && (await this.meaningOf(session)).needsCharge && session.state.context.chargeAttempts === charge.attempt) {
+      // A process that died mid-charge never deleted the security code.
+      if (session.vaultRefs.securityCode) await this.deps.vault.discard(charge.paymentId, [session.vaultRefs.securityCode]);
+      await this.applyChargeResult(charge.callSid, charge.attempt, null, result);
+      return;
+    }
+    await this.settlePayment(charge.paymentId, charge.attempt, result);
+  }
+
+  private async settlePayment(paymentId: string, attempt: number, result: ChargeResult): Promise<void> {
+    const settled = await this.deps.payments.settle(paymentId, result);
+    if (settled) {
+      this.deps.logger.child({ paymentId }).info('charge settled after the call', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
+    }
+  }
+
+  private async applyChargeResult(callSid: string, attempt: number, replyTurn: number | null, result: ChargeResult): Promise<string> {
+    const event: CaptureEvent =
+      result.outcome === 'approved'
+        ? { type: 'processor.approved', reference: result.reference }
+        : { type: 'processor.declined', code: result.code, message: result.message };
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) throw new Error(`call ${callSid}: session vanished during the charge`);
+      const { value: session, version } = found;
+      const meaning = await this.meaningOf(session);
+      // A call that ended with its payment still processing was told the result would follow: it goes on the payment.
+      if (session.state.context.chargeAttempts === attempt && meaning.final && meaning.status === 'processing' && session.paymentId) {
+        await this.settlePayment(session.paymentId, attempt, result);
+        return this.replay(session, -1);
+      }
+      if (!meaning.needsCharge || session.state.context.chargeAttempts !== attempt) {
+        return this.replay(session, -1);
+      }
+      const withoutCode: CallSession = { ...session, vaultRefs: { ...session.vaultRefs, securityCode: undefined } };
+      delete withoutCode.vaultRefs.securityCode;
+      const outcome = await this.advance(withoutCode, version, event, replyTurn);
+      if (outcome !== null) return outcome;
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates while recording the charge`);
+  }
+
+  /** The holding answer; a caller already holding hears that the payment is still on its way. */
+  private async stillProcessing(callSid: string, alreadyHolding: boolean): Promise<string> {
+    const found = await this.deps.sessions.get(callSid);
+    if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
+    const session = found.value;
+    const meaning = await this.meaningOf(session);
+    if (!alreadyHolding || !meaning.needsCharge) return this.replay(session, -1);
+    const { flow } = await this.flowOf(session);
+    const state: StoredState = { ...session.state, context: { ...session.state.context, notices: [{ key: 'processing.stillWorking' }] } };
+    return this.deps.render({ flow, state, meaning, turn: session.turn });
+  }
+
+  private async discardAll(session: CallSession): Promise<void> {
+    const refs = Object.values(session.vaultRefs).filter((r): r is string => Boolean(r));
+    if (session.paymentId && refs.length > 0) await this.deps.vault.discard(session.paymentId, refs);
+  }
+
+  /** The answer for a turn that is not the current one: the stored reply, or the current state again. */
+  private async replay(session: CallSession, turn: number): Promise<string> {
+    if (session.lastReply && session.lastReply.turn === turn) return session.lastReply.twiml;
+    const { flow, machine } = await this.flowOf(session);
+    return this.deps.render({ flow, state: session.state, meaning: meaningOf(machine, session.state), turn: session.turn });
+  }
+
+  /** Says one closing prompt and hangs up: the machine turns the call away before any capture (no session, or none possible). */
+  private renderEnding({ flow, machine }: CompiledFlow, locale: string | null, notice: 'payment.unavailable' | 'error.system'): string {
+    const [initial] = initialTransition(machine, { locale: localeOf(flow, locale), payment: null });
+    const [refused] = transition(machine, initial, { type: 'call.refused', notice });
+    const state: StoredState = { value: String(refused.value), context: refused.context };
+    return this.deps.render({ flow, state, meaning: meaningOf(machine, state), turn: 0 });
+  }
+
+  private async isFinal(session: CallSession): Promise<boolean> {
+    return (await this.meaningOf(session)).final;
+  }
+
+  /** What the session's stored state means, read from the machine of the flow the call started on. */
+  private async meaningOf(session: CallSession): Promise<StateMeaning> {
+    return meaningOf((await this.flowOf(session)).machine, session.state);
+  }
+
+  /** The flow the call started on, even when this process's flow files have changed since. */
+  private flowOf(session: CallSession): Promise<CompiledFlow> {
+    return this.deps.callFlows.of(session);
+  }
+
+  private async project(session: CallSession, version: number, ahead?: ProjectionRead, meaning?: StateMeaning): Promise<void> {
+    if (!session.paymentId) return;
+    const known = meaning ?? (await this.meaningOf(session));
+    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, known), ahead);
+  }
+
+  /** Tells the observer; its failures are logged, never the caller's problem. */
+  private async notify(change: Parameters<CaptureObserver['turnCommitted']>[0]): Promise<void> {
+    if (!this.deps.observer) return;
+    try {
+      await this.deps.observer.turnCommitted(change);
+    } catch (error) {
+      this.log(change.after).error('capture observer failed', { error });
+    }
+  }
+
+  private log(session: CallSession): Logger {
+    return this.deps.logger.child({ callSid: session.callSid, paymentId: session.paymentId ?? undefined });
+  }
+}
+
+export type { AgentAction } from './meaning';
+
+/** An error's class name only: a processor's message might echo what it was sent. */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

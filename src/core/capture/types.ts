@@ -1,0 +1,87 @@
+import type { CardBrand } from '../domain/cardBrand';
+import type { DeclineCode } from '../../ports/processor';
+import type { PromptKey } from '../flows/promptKeys';
+import type { CaptureField } from '../flows/schema';
+
+/** What the capture knows of the payment it is taking: never card data. */
+export interface PaymentSummary {
+  id: string;
+  amount: string;
+  currency: string;
+  description: string | null;
+}
+
+/** A prompt to say before the state's own prompt, with what it needs beyond the context. */
+export interface Notice {
+  key: PromptKey;
+  /** The brand a rejected card number was recognised as, for "we cannot accept {brand} cards". */
+  brand?: CardBrand;
+}
+
+export type FailureCode = DeclineCode | 'too_many_attempts' | 'caller_hung_up';
+
+export interface Failure {
+  code: FailureCode;
+  message: string;
+}
+
+/**
+ * The machine's context. It holds only masked facts (brand, last 4, which fields are captured) and
+ * counters: card data passes through the machine in events and leaves it by `vault.put` emissions.
+ */
+export interface CaptureContext {
+  locale: string;
+  payment: PaymentSummary | null;
+  /** Mistakes and timeouts in the current step; reset whenever the step changes. */
+  attempts: number;
+  card: { brand: CardBrand; last4: string } | null;
+  captured: Record<CaptureField, boolean>;
+  /** Charges attempted in this call; each gets its own idempotency key. */
+  chargeAttempts: number;
+  lastDecline: Failure | null;
+  reference: string | null;
+  failure: Failure | null;
+  /** Prompts to say before the current state's own prompt (an error, an intro, a result). */
+  notices: Notice[];
+  /** Length of the security code the current card needs; 0 until the brand is known. */
+  securityCodeLength: number;
+  referenceRepeats: number;
+  /** ISO time at which the capture started waiting for the agent (agent-confirmation flows). */
+  waitingSince: string | null;
+  /** Set when the caller hangs up while the processor is still answering. */
+  callEnded: boolean;
+}
+
+export type CaptureEvent =
+  /**
+   * The runner looked the typed pay code up; null when it matches no payment that can be paid.
+   * `locale`, when given, is the payment's language (one the flow speaks), which the call takes on.
+   */
+  | { type: 'payCode.entered'; payment: PaymentSummary | null; locale?: string }
+  /** Keys the caller typed (the finish key removed); `at` is the time of the turn, for expiry rules. */
+  | { type: 'dtmf.entered'; digits: string; at: string }
+  | { type: 'dtmf.timedOut' }
+  | { type: 'processor.approved'; reference: string }
+  | { type: 'processor.declined'; code: DeclineCode; message: string }
+  /** The processor has not answered within the hold limit; the charge is settled after the call. */
+  | { type: 'processor.overdue' }
+  | { type: 'agent.confirmed' }
+  | { type: 'agent.reenter' }
+  | { type: 'agent.timedOut' }
+  /** The agent chose another card for the caller after a decline: the caller's own "press 1". */
+  | { type: 'agent.retried' }
+  /** The agent stopped the capture from the panel; the caller goes back to the agent. */
+  | { type: 'agent.canceled' }
+  | { type: 'call.hungUp' }
+  /** The call is turned away before any capture: no payment it may take, or a fault; `notice` says why. */
+  | { type: 'call.refused'; notice: 'payment.unavailable' | 'error.system' };
+
+/** Side effects the machine asks for; the turn runner carries them out before it commits the turn. */
+export type CaptureEmitted =
+  | { type: 'vault.put'; field: CaptureField; value: string }
+  | { type: 'vault.discard'; fields: CaptureField[] };
+
+export interface CaptureInput {
+  locale: string;
+  payment: PaymentSummary | null;
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { KeyValueStore, Versioned } from '../../ports/keyValueStore';
+import { RecordStore } from '../records/recordStore';
+import { storedCardSchema, storedFailureSchema } from '../records/recordSchemas';
+import type { Payment } from './payment';
+
+const storedRefundSchema = z.looseObject({
+  id: z.string(),
+  amount: z.string(),
+  amountMinor: z.number(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  reference: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** A payment as stored; `refunds` is absent on payments never refunded. */
+export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
+  id: z.string(),
+  status: z.enum(['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled']),
+  amount: z.string(),
+  amountMinor: z.number(),
+  currency: z.string(),
+  channel: z.enum(['phone', 'link']),
+  description: z.string().nullable(),
+  locale: z.string(),
+  flowId: z.string(),
+  payCode: z.string(),
+  callSid: z.string().nullable(),
+  card: storedCardSchema.nullable(),
+  expiryCaptured: z.boolean(),
+  securityCodeCaptured: z.boolean(),
+  reference: z.string().nullable(),
+  failure: storedFailureSchema.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  expiresAt: z.string(),
+  projectedVersion: z.number(),
+  refunds: z.array(storedRefundSchema).optional(),
+});
+
+/** Payments and their pay codes in the key-value store; every write is a compare-and-set. */
+export class PaymentRepository {
+  private readonly records: RecordStore<Payment>;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    /** How long a payment record is kept after its last change. */
+    retentionSeconds: number,
+  ) {
+    this.records = new RecordStore(store, { prefix: 'payment:', schema: storedPaymentSchema, ttlSeconds: retentionSeconds });
+  }
+
+  async get(id: string): Promise<Payment | null> {
+    return (await this.records.get(id))?.value ?? null;
+  }
+
+  /** Stores a new payment; fails if the id exists. */
+  async create(payment: Payment): Promise<void> {
+    if ((await this.records.create(payment.id, payment)) === null) throw new Error(`payment ${payment.id} already exists`);
+  }
+
+  /** Reserves a pay code for a payment until it expires; false when the code is taken. */
+  async reservePayCode(payCode: string, paymentId: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.store.compareAndSet(payCodeKey(payCode), 0, paymentId, ttlSeconds)) !== null;
+  }
+
+  async findIdByPayCode(payCode: string): Promise<string | null> {
+    const found = await this.store.get(payCodeKey(payCode));
+    return found ? found.value : null;
+  }
+
+  async releasePayCode(payCode: string): Promise<void> {
+    await this.store.delete(payCodeKey(payCode));
+  }
+
+  /** The stored record as read, for an `update` that is to start from it. */
+  read(id: string): Promise<Versioned<string> | null> {
+    return this.records.read(id);
+  }
+
+  /**
+   * Applies `change` atomically: re-reads and retries when another process wrote in between.
+   * `change` returns null to leave the payment as it is. Resolves to the stored result.
+   * `firstRead`, from `read`, stands for the first read: a stale one only costs a retry.
+   */
+  async update(id: string, change: (current: Payment) => Payment | null, firstRead?: Promise<Versioned<string> | null>): Promise<Payment | null> {
+    const stored = await this.records.update(id, (current) => (current ? change(current) : null), firstRead);
+    return stored?.value ?? null;
+  }
+}
+
+function payCodeKey(code: string): string {
+  return `paycode:${code}`;
+}

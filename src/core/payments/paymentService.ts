@@ -1,0 +1,163 @@
+import { generatePayCode, generatePaymentId } from '../domain/codes';
+import type { Clock } from '../../ports/clock';
+import type { PaymentSummary } from '../capture/types';
+import type { ChargeResult } from '../../ports/processor';
+import { effectiveStatus, type Payment, type PaymentChannel } from './payment';
+import type { PaymentRepository } from './paymentRepository';
+import type { Versioned } from '../../ports/keyValueStore';
+
+export interface NewPayment {
+  amount: string;
+  amountMinor: number;
+  currency: string;
+  description: string | null;
+  channel: PaymentChannel;
+  callSid: string | null;
+  locale: string;
+  flowId: string;
+  ttlSeconds: number;
+}
+
+const PAY_CODE_TRIES = 20;
+
+/** A payment read started ahead of its projection (see `readAhead`). */
+export interface ProjectionRead {
+  paymentId: string;
+  read: Promise<Versioned<string> | null>;
+}
+
+/** The payment use cases the API and the capture share: create, claim for a call, read. */
+export class PaymentService {
+  constructor(
+    private readonly payments: PaymentRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a pending payment with a fresh 6-digit pay code that no other live payment holds. */
+  async create(input: NewPayment): Promise<Payment> {
+    const now = this.clock.now();
+    const id = generatePaymentId();
+    let payCode: string | null = null;
+    for (let i = 0; i < PAY_CODE_TRIES && payCode === null; i += 1) {
+      const candidate = generatePayCode();
+      if (await this.payments.reservePayCode(candidate, id, input.ttlSeconds)) payCode = candidate;
+    }
+    if (payCode === null) throw new Error('could not allocate a pay code');
+    const payment: Payment = {
+      id,
+      status: 'pending',
+      amount: input.amount,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      channel: input.channel,
+      description: input.description,
+      locale: input.locale,
+      flowId: input.flowId,
+      payCode,
+      callSid: input.callSid,
+      card: null,
+      expiryCaptured: false,
+      securityCodeCaptured: false,
+      reference: null,
+      failure: null,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000).toISOString(),
+      projectedVersion: 0,
+    };
+    await this.payments.create(payment);
+    return payment;
+  }
+
+  async get(id: string): Promise<Payment | null> {
+    return this.payments.get(id);
+  }
+
+  /** The payment a typed pay code names, when it can still be paid. */
+  async findByPayCode(payCode: string): Promise<Payment | null> {
+    const id = await this.payments.findIdByPayCode(payCode);
+    return id ? this.payments.get(id) : null;
+  }
+
+  /**
+   * Binds a pending payment to a call, once: a second call cannot capture the same payment, while a
+   * replayed webhook of the same call gets the same answer. Null when the payment cannot be taken.
+   */
+  async claimForCall(paymentId: string, callSid: string): Promise<PaymentSummary | null> {
+    const now = this.clock.now();
+    let claimed = false;
+    const result = await this.payments.update(paymentId, (p) => {
+      if (p.callSid === callSid && p.status === 'capturing') {
+        claimed = true;
+        return null;
+      }
+      if (effectiveStatus(p, now) !== 'pending' || (p.callSid !== null && p.callSid !== callSid)) return null;
+      // A link payment is paid on its page, a phone payment on a call: neither channel takes the other's.
+      if ((p.channel === 'link') !== isLinkSession(callSid)) return null;
+      claimed = true;
+      return { ...p, status: 'capturing', callSid, updatedAt: now.toISOString() };
+    });
+    if (!result || !claimed) return null;
+    return summarize(result);
+  }
+
+  /**
+   * Frees a claimed payment's pay code once the call that claimed it has committed: it must not
+   * start a second capture, but a duplicate delivery of the claiming webhook must still find it.
+   */
+  async retirePayCode(paymentId: string): Promise<void> {
+    const payment = await this.payments.get(paymentId);
+    if (payment && payment.status !== 'pending') await this.payments.releasePayCode(payment.payCode);
+  }
+
+  /**
+   * Reads a payment ahead of a `project`, so the read can travel with other work (the session's
+   * commit); the projection's compare-and-set still catches any change made in between.
+   */
+  readAhead(paymentId: string): ProjectionRead {
+    const read = this.payments.read(paymentId);
+    // Awaited only if the projection happens; a failure then surfaces there, never as an unhandled rejection.
+    read.catch(() => undefined);
+    return { paymentId, read };
+  }
+
+  /** Applies a change from a call session, ignoring projections older than the one stored. */
+  async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>, ahead?: ProjectionRead): Promise<void> {
+    const now = this.clock.now().toISOString();
+    const firstRead = ahead?.paymentId === paymentId ? ahead.read : undefined;
+    await this.payments.update(paymentId, (p) => {
+      if (p.projectedVersion >= sessionVersion) return null;
+      const next = { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
+      // A charge settled after its call (by whichever process heard first) is never reopened by
+      // the call's own, older, view of it.
+      if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed')) return null;
+      return next;
+    }, firstRead);
+  }
+
+  /**
+   * Records the processor's answer on a payment whose call has ended while it was processing.
+   * True when this call changed it; a payment no longer processing is left as it is.
+   */
+  async settle(paymentId: string, result: ChargeResult): Promise<boolean> {
+    const now = this.clock.now().toISOString();
+    let changed = false;
+    await this.payments.update(paymentId, (p) => {
+      if (p.status !== 'processing') return null;
+      changed = true;
+      return result.outcome === 'approved'
+        ? { ...p, status: 'succeeded', reference: result.reference, failure: null, updatedAt: now }
+        : { ...p, status: 'failed', failure: { code: result.code, message: result.message }, updatedAt: now };
+    });
+    return changed;
+  }
+}
+
+/** Link captures run under session ids of their own ("LK…"); Twilio call SIDs start with "CA". */
+function isLinkSession(id: string): boolean {
+  return id.startsWith('LK');
+}
+
+export function summarize(p: Payment): PaymentSummary {
+  return { id: p.id, amount: p.amount, currency: p.currency, description: p.description };
+}

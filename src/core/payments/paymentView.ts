@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { FailureCode } from '../capture/types';
+import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
+import { DECLINE_CODES } from '../../ports/processor';
+import { effectiveStatus, type Payment, type PaymentStatus } from './payment';
+import { refundFieldsOf, refundFieldsSchema } from './refund';
+
+// Records keyed by the union make the compiler insist that every status and failure code is described.
+const STATUSES: Record<PaymentStatus, string> = {
+  pending: 'created; the pay code works until `expiresAt`',
+  capturing: 'a call is entering the card',
+  processing: 'the processor is deciding',
+  succeeded: 'approved; `reference` is set',
+  failed: 'declined, out of tries or the caller hung up; `failure` says which',
+  canceled: 'the caller canceled on the keypad',
+  expired: 'still pending after `expiresAt`; computed when read',
+};
+const FAILURE_CODES: Record<Exclude<FailureCode, (typeof DECLINE_CODES)[number]>, string> = {
+  too_many_attempts: 'the caller ran out of tries',
+  caller_hung_up: 'the caller hung up before paying',
+};
+
+const described = (entries: Record<string, string>, format: (key: string, text: string) => string) =>
+  Object.entries(entries).map(([key, text]) => format(key, text));
+const timestamp = z.iso.datetime();
+
+/**
+ * A payment as `GET /api/payments/{id}` answers it; the OpenAPI document's `Payment` is generated from
+ * this. Response objects stay open: fields may be added, and clients should ignore those they do not know.
+ */
+export const paymentViewSchema = z
+  .object({
+    id: z.string().regex(/^pay_[a-z0-9]{10,40}$/),
+    status: z
+      .enum(Object.keys(STATUSES) as [PaymentStatus, ...PaymentStatus[]])
+      .meta({ description: described(STATUSES, (s, d) => `\`${s}\`: ${d}`).join('; ') }),
+    amount: z.string().meta({ description: "Normalized to the currency's minor digits.", examples: ['12.30'] }),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    channel: z.enum(['phone', 'link']),
+    description: z.string().nullable(),
+    locale: z.string().meta({ examples: ['en-US'] }),
+    flow: z.string().meta({ examples: ['default'] }),
+    callSid: z
+      .string()
+      .regex(/^(CA|LK)[0-9a-fA-F]{32}$/)
+      .meta({ description: 'The Twilio call capturing the payment; for a link payment, LK and an id derived from the link.' })
+      .nullable(),
+    card: z.object({ brand: z.enum(CARD_BRANDS as [CardBrand, ...CardBrand[]]), last4: z.string().regex(/^[0-9]{4}$/) }).nullable(),
+    expiryCaptured: z.boolean(),
+    securityCodeCaptured: z.boolean(),
+    reference: z.string().meta({ description: "The processor's reference, read to the caller.", examples: ['0123456789'] }).nullable(),
+    failure: z
+      .object({
+        code: z.enum([...DECLINE_CODES, ...Object.keys(FAILURE_CODES)] as [FailureCode, ...FailureCode[]]).meta({
+          description: `Decline codes as the processor gave them, or: ${described(FAILURE_CODES, (c, d) => `\`${c}\` (${d})`).join(', ')}.`,
+        }),
+        message: z.string(),
+      })
+      .nullable(),
+    voiceUrl: z.url().meta({ description: 'Absolute URL to send a live call to (e.g. with <Redirect> or a call update) to pay this payment.' }),
+    payUrl: z
+      .url()
+      .meta({ description: 'Link payments only: the secure payment page, `$PUBLIC_BASE_URL/pay/<token>`; it works until `expiresAt` and pays once.' })
+      .optional(),
+    expiresAt: timestamp.meta({ description: 'Until when the pay code works.' }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    ...refundFieldsSchema,
+  })
+  .meta({ id: 'Payment' });
+
+export type PaymentView = z.infer<typeof paymentViewSchema>;
+
+/** What only the answer to `POST /api/payments` adds to the view. */
+export const createdPaymentFields = {
+  payCode: z.string().regex(/^[0-9]{6}$/).meta({ description: 'What the caller types; valid until the payment is claimed or expires.' }),
+};
+
+/** The answer to `POST /api/payments`. */
+export const createdPaymentViewSchema = paymentViewSchema.extend(createdPaymentFields);
+
+export type CreatedPaymentView = z.infer<typeof createdPaymentViewSchema>;
+
+/** The payment as the API and the agent see it: masked card, no pay-code secrets beyond creation. */
+export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): PaymentView {
+  return {
+    id: p.id,
+    status: effectiveStatus(p, now),
+    amount: p.amount,
+    currency: p.currency,
+    channel: p.channel,
+    description: p.description,
+    locale: p.locale,
+    flow: p.flowId,
+    callSid: p.callSid,
+    card: p.card ? { brand: p.card.brand, last4: p.card.last4 } : null,
+    expiryCaptured: p.expiryCaptured,
+    securityCodeCaptured: p.securityCodeCaptured,
+    reference: p.reference,
+    failure: p.failure,
+    voiceUrl: urls.voiceUrl,
+    expiresAt: p.expiresAt,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    ...refundFieldsOf(p),
+  };
+}
+
+/** What `POST /api/payments` answers: the view plus the pay code the caller will type. */
+export function createdPaymentView(p: Payment, now: Date, urls: { voiceUrl: string }): CreatedPaymentView {
+  return { ...paymentView(p, now, urls), payCode: p.payCode };
+}

@@ -1,0 +1,135 @@
+import type { z } from 'zod';
+import type { KeyValueStore, Versioned } from '../../ports/keyValueStore';
+
+/**
+ * How many times an `update` re-reads and tries again after losing a compare-and-set. Every record
+ * type shares it. A lost compare-and-set means another writer made progress, so retrying cannot
+ * livelock; the limit is sized for the busiest key (the one ledger of pending charges every charge
+ * writes) and only stops a writer that keeps losing, as a fault to report.
+ */
+export const UPDATE_ATTEMPTS = 50;
+
+/**
+ * A stored value that does not match its schema. The message names the key's prefix and the
+ * failing field's path only: the value itself (and even a full key) may carry masked card data
+ * or tokens, and errors end up in logs.
+ */
+export class CorruptRecordError extends Error {
+  constructor(
+    readonly keyPrefix: string,
+    readonly issuePath: string,
+  ) {
+    super(`corrupt ${keyPrefix} record at ${issuePath || '(root)'}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/** Many writers kept winning over this one; the record is as they left it. */
+export class TooManyConcurrentUpdatesError extends Error {
+  constructor(readonly keyPrefix: string) {
+    super(`${keyPrefix}: too many concurrent updates`);
+    this.name = 'TooManyConcurrentUpdatesError';
+  }
+}
+
+export interface RecordStoreOptions<T> {
+  /** What every key of this record type starts with, e.g. `payment:`; errors name it. */
+  prefix: string;
+  schema: z.ZodType<T, unknown>;
+  /** Seconds a record is kept after a write; a function when it depends on the record. */
+  ttlSeconds: number | ((value: T) => number);
+}
+
+/**
+ * Typed, validated records of one kind over the key-value store. Keys passed in are the part after
+ * the prefix, so key names stay exactly as they were.
+ */
+export class RecordStore<T> {
+  readonly prefix: string;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly options: RecordStoreOptions<T>,
+  ) {
+    this.prefix = options.prefix;
+  }
+
+  key(id: string): string {
+    return `${this.prefix}${id}`;
+  }
+
+  /** The record and its version, validated; null when absent. */
+  async get(id: string): Promise<Versioned<T> | null> {
+    return this.decodeVersioned(await this.store.get(this.key(id)));
+  }
+
+  /** The raw read, for a caller that starts it early and hands it to `update` as its first read. */
+  read(id: string): Promise<Versioned<string> | null> {
+    return this.store.get(this.key(id));
+  }
+
+  /** Validates a raw read of this record type. */
+  decodeVersioned(found: Versioned<string> | null): Versioned<T> | null {
+    return found ? { value: this.decode(found.value), version: found.version } : null;
+  }
+
+  /** Writes a new record; the version, or null when the key already exists. */
+  create(id: string, value: T, ttlSeconds?: number): Promise<number | null> {
+    return this.compareAndSet(id, 0, value, ttlSeconds);
+  }
+
+  /** One compare-and-set, no retry: for callers whose answer to a lost race is not "try again". */
+  compareAndSet(id: string, expectedVersion: number, value: T, ttlSeconds?: number): Promise<number | null> {
+    return this.store.compareAndSet(this.key(id), expectedVersion, JSON.stringify(value), ttlSeconds ?? this.ttl(value));
+  }
+
+  /** Unconditional write; the new version. */
+  put(id: string, value: T, ttlSeconds?: number): Promise<number> {
+    return this.store.set(this.key(id), JSON.stringify(value), ttlSeconds ?? this.ttl(value));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.store.delete(this.key(id));
+  }
+
+  /**
+   * Applies `change` atomically: re-reads and tries again when another writer got in between.
+   * `change` gets null when the record is absent and returns null to leave the store as it is.
+   * Resolves to the record as stored afterwards (null when absent and left so).
+   * `firstRead`, from `read`, stands for the first read: a stale one only costs a retry.
+   */
+  async update(
+    id: string,
+    change: (current: T | null) => T | null,
+    firstRead?: Promise<Versioned<string> | null>,
+  ): Promise<Versioned<T> | null> {
+    for (let i = 0; i < UPDATE_ATTEMPTS; i += 1) {
+      const found = this.decodeVersioned(i === 0 && firstRead ? await firstRead : await this.store.get(this.key(id)));
+      const next = change(found?.value ?? null);
+      if (next === null) return found;
+      const version = await this.compareAndSet(id, found?.version ?? 0, next);
+      if (version !== null) return { value: next, version };
+    }
+    throw new TooManyConcurrentUpdatesError(this.prefix);
+  }
+
+  private decode(raw: string): T {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new CorruptRecordError(this.prefix, '(not JSON)');
+    }
+    const result = this.options.schema.safeParse(parsed);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new CorruptRecordError(this.prefix, issue ? issue.path.map(String).join('.') : '');
+    }
+    return result.data;
+  }
+
+  private ttl(value: T): number {
+    const { ttlSeconds } = this.options;
+    return typeof ttlSeconds === 'function' ? ttlSeconds(value) : ttlSeconds;
+  }
+}

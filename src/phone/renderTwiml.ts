@@ -1,0 +1,142 @@
+import twilio from 'twilio';
+import { brandDisplayName, speakDigits } from '../core/domain/masking';
+import { speakAmount } from '../core/domain/money';
+import type { StoredState } from '../core/capture/callSession';
+import type { StateMeaning } from '../core/capture/meaning';
+import type { Notice } from '../core/capture/types';
+import type { PromptKey } from '../core/flows/promptKeys';
+import type { Flow } from '../core/flows/schema';
+
+type VoiceResponse = twilio.twiml.VoiceResponse;
+type SayParent = Pick<VoiceResponse, 'say'>;
+
+/** Builds the absolute URLs TwiML points Twilio at; each carries the turn it answers. */
+export interface VoiceUrls {
+  capture(turn: number, options?: { poll?: boolean }): string;
+}
+
+/** How long the caller holds between checks while the processor or the agent is busy. */
+const HOLD_PAUSE_SECONDS = 2;
+
+export interface RenderOptions {
+  /** What a caller waiting for the agent's check hears between checks; unset: silence. */
+  holdMusicUrl?: string | null;
+}
+
+export interface RenderInput {
+  flow: Flow;
+  state: StoredState;
+  /** What the state means: the step decides what the caller is asked, or whether the call ends. */
+  meaning: StateMeaning;
+  turn: number;
+  /** The caller's own check coming back while nothing changed: they already heard why they hold. */
+  polled?: boolean;
+  /** A capture that ends sends the caller here (back to their agent) instead of hanging up. */
+  returnTo?: string;
+}
+
+/**
+ * TwiML as a view of the capture state: what to say, what to gather, where to go next. Built with
+ * the twilio library's VoiceResponse, so escaping is never hand-written.
+ */
+export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}) {
+  return function renderTwiml({ flow, state, meaning, turn, polled = false, returnTo }: RenderInput): string {
+    const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
+    const response = new twilio.twiml.VoiceResponse();
+    const say = (parent: SayParent, key: PromptKey, extra?: Notice) => {
+      const attrs: { language: never; voice?: never } = { language: locale.language as never };
+      if (locale.voice) attrs.voice = locale.voice as never;
+      parent.say(attrs, fill(locale.prompts[key] ?? '', state, extra));
+    };
+    const gather = (timeout: number, numDigits?: number) =>
+      response.gather({
+        input: ['dtmf'],
+        action: urls.capture(turn),
+        method: 'POST',
+        finishOnKey: '#',
+        timeout,
+        actionOnEmptyResult: true,
+        ...(numDigits ? { numDigits } : {}),
+      });
+    const hold = (key: PromptKey | null) => {
+      if (key) say(response, key);
+      response.pause({ length: HOLD_PAUSE_SECONDS });
+      response.redirect({ method: 'POST' }, urls.capture(turn, { poll: true }));
+    };
+
+    // Notices outside the Gather are heard in full; only the question itself may be interrupted.
+    for (const notice of state.context.notices) say(response, notice.key, notice);
+
+    const { field } = meaning;
+    if (field) {
+      const g = gather(flow.timeoutSeconds[field], field === 'expiry' ? 4 : field === 'securityCode' ? state.context.securityCodeLength || undefined : undefined);
+      say(g, `${field}.ask` as PromptKey);
+      return response.toString();
+    }
+    switch (meaning.step) {
+      case 'payCode':
+        say(gather(flow.timeoutSeconds.payCode), 'payCode.ask');
+        break;
+      case 'agentCheck':
+        // "Please hold" once, when the wait starts; every check after it is quiet hold audio.
+        if (!polled && state.context.notices.length === 0) say(response, 'agentCheck.wait');
+        if (options.holdMusicUrl) response.play({}, options.holdMusicUrl);
+        else response.pause({ length: HOLD_PAUSE_SECONDS });
+        response.redirect({ method: 'POST' }, urls.capture(turn, { poll: true }));
+        break;
+      case 'confirm':
+        say(gather(flow.timeoutSeconds.choice, 1), 'confirm.ask');
+        break;
+      case 'charge':
+        hold(state.context.notices.length > 0 ? null : 'processing');
+        break;
+      case 'retry':
+        say(gather(flow.timeoutSeconds.choice, 1), 'declined.retry');
+        break;
+      case 'reference':
+        say(gather(flow.timeoutSeconds.choice, 1), 'approved.repeat');
+        break;
+      default:
+        // The capture is over: the notices said the last word; the farewell only when the call really ends.
+        if (returnTo) {
+          say(response, 'returnToAgent');
+          response.redirect({ method: 'POST' }, returnTo);
+        } else {
+          say(response, 'farewell');
+          response.hangup();
+        }
+    }
+    return response.toString();
+  };
+}
+
+/**
+ * Fills a prompt's {placeholders} from the masked context: amounts and digits spoken one by one.
+ * Each value is worked out only when the prompt names it: most prompts name none, and speaking an
+ * amount goes through Intl on every webhook otherwise.
+ */
+function fill(text: string, state: StoredState, notice?: Notice): string {
+  if (!text.includes('{')) return text;
+  const c = state.context;
+  const value = (name: string): string => {
+    switch (name) {
+      case 'amount':
+        return c.payment ? speakAmount(c.payment.amount, c.payment.currency, c.locale) : '';
+      case 'description':
+        return c.payment?.description ? `, ${c.payment.description}` : '';
+      case 'brand': {
+        const brand = notice?.brand ?? c.card?.brand;
+        return brand ? brandDisplayName(brand) : '';
+      }
+      case 'last4':
+        return c.card ? speakDigits(c.card.last4) : '';
+      case 'length':
+        return String(c.securityCodeLength || 3);
+      case 'reference':
+        return c.reference ? speakDigits(c.reference) : '';
+      default:
+        return '';
+    }
+  };
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => value(name));
+}

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Redis from 'ioredis';
+import type { KeyValueStore } from '../../../src/ports/keyValueStore';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { RedisStore, connectRedis } from '../../../src/adapters/store/redisStore';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Harness {
+  store: KeyValueStore;
+  /** Lets `ms` pass as far as the store's TTLs are concerned. */
+  elapse(ms: number): Promise<void>;
+  /** Remaining TTL of the raw key as the backend reports it. */
+  rawPttl?(key: string): Promise<number>;
+  teardown(): Promise<void>;
+}
+
+interface Backend {
+  name: string;
+  create(): Promise<Harness>;
+}
+
+const memoryBackend: Backend = {
+  name: 'MemoryStore',
+  async create() {
+    let now = Date.now();
+    const store = new MemoryStore({ now: () => now });
+    return {
+      store,
+      elapse: async (ms) => {
+        now += ms;
+      },
+      teardown: () => store.close(),
+    };
+  },
+};
+
+const redisBackend: Backend = {
+  name: 'RedisStore',
+  async create() {
+    const redis: Redis = await connectRedis(REDIS_URL);
+    const prefix = `test:kv:${randomBytes(6).toString('hex')}:`;
+    const store = new RedisStore(redis, prefix);
+    return {
+      store,
+      elapse: (ms) => sleep(ms),
+      rawPttl: (key) => redis.pttl(prefix + key),
+      async teardown() {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+        await store.close();
+      },
+    };
+  },
+};
+
+describe.each([memoryBackend, redisBackend])('$name honours the KeyValueStore contract', (backend) => {
+  let h: Harness;
+  let counter = 0;
+  const key = (label: string): string => `${label}:${++counter}`;
+
+  beforeAll(async () => {
+    h = await backend.create();
+  });
+
+  afterAll(async () => {
+    await h?.teardown();
+  });
+
+  it('answers ping', async () => {
+    await expect(h.store.ping()).resolves.toBeUndefined();
+  });
+
+  it('returns null for a key that was never written', async () => {
+    expect(await h.store.get(key('missing'))).toBeNull();
+  });
+
+  it('numbers versions 1, 2, 3 across set and compareAndSet', async () => {
+    const k = key('versions');
+    expect(await h.store.set(k, 'one', 60)).toBe(1);
+    expect(await h.store.compareAndSet(k, 1, 'two', 60)).toBe(2);
+    expect(await h.store.set(k, 'three', 60)).toBe(3);
+    expect(await h.store.get(k)).toEqual({ value: 'three', version: 3 });
+  });
+
+  it('keeps values byte for byte, including JSON and non-ASCII text', async () => {
+    const k = key('verbatim');
+    const value = JSON.stringify({ note: 'café ☎', nested: { a: [1, 2] } });
+    await h.store.set(k, value, 60);
+    expect((await h.store.get(k))?.value).toBe(value);
+  });
+
+  it('rejects a compareAndSet at a stale version and leaves the value untouched', async () => {
+    const k = key('conflict');
+    await h.store.set(k, 'first', 60);
+    await h.store.set(k, 'second', 60);
+    expect(await h.store.compareAndSet(k, 1, 'stale', 60)).toBeNull();
+    expect(await h.store.get(k)).toEqual({ value: 'second', version: 2 });
+  });
+
+  it('treats compareAndSet at version 0 as create-only', async () => {
+    const k = key('create');
+    expect(await h.store.compareAndSet(k, 0, 'created', 60)).toBe(1);
+    expect(await h.store.compareAndSet(k, 0, 'again', 60)).toBeNull();
+    expect(await h.store.get(k)).toEqual({ value: 'created', version: 1 });
+  });
+
+  it('rejects compareAndSet at a non-zero version for a missing key', async () => {
+    const k = key('absent');
+    expect(await h.store.compareAndSet(k, 1, 'nope', 60)).toBeNull();
+    expect(await h.store.get(k)).toBeNull();
+  });
+
+  it('hides expired values and lets the key be created again from version 1', async () => {
+    const k = key('expiry');
+    const survivor = key('survivor');
+    await h.store.set(k, 'short-lived', 1);
+    await h.store.set(survivor, 'long-lived', 60);
+    await h.elapse(1100);
+    expect(await h.store.get(k)).toBeNull();
+    expect(await h.store.take(k)).toBeNull();
+    expect(await h.store.compareAndSet(k, 1, 'stale', 60)).toBeNull();
+    expect(await h.store.compareAndSet(k, 0, 'reborn', 60)).toBe(1);
+    expect(await h.store.get(survivor)).toEqual({ value: 'long-lived', version: 1 });
+  });
+
+  it('take returns the value once and deletes it', async () => {
+    const k = key('take');
+    await h.store.set(k, 'token', 60);
+    expect(await h.store.take(k)).toBe('token');
+    expect(await h.store.take(k)).toBeNull();
+    expect(await h.store.get(k)).toBeNull();
+  });
+
+  it('gives a single-use value to exactly one of 20 parallel takes', async () => {
+    const k = key('race-take');
+    await h.store.set(k, 'prize', 60);
+    const results = await Promise.all(Array.from({ length: 20 }, () => h.store.take(k)));
+    expect(results.filter((r) => r !== null)).toEqual(['prize']);
+  });
+
+  it('lets exactly one of 20 parallel compareAndSets from the same version win', async () => {
+    const k = key('race-cas');
+    await h.store.set(k, 'start', 60);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => h.store.compareAndSet(k, 1, `writer-${i}`, 60)),
+    );
+    const winners = results.flatMap((version, i) => (version === null ? [] : [{ version, i }]));
+    expect(winners).toHaveLength(1);
+    expect(winners[0]!.version).toBe(2);
+    expect(await h.store.get(k)).toEqual({ value: `writer-${winners[0]!.i}`, version: 2 });
+  });
+
+  it('deletes several keys at once and ignores missing ones', async () => {
+    const a = key('del');
+    const b = key('del');
+    await h.store.set(a, 'a', 60);
+    await h.store.set(b, 'b', 60);
+    await h.store.delete(a, b, key('never-written'));
+    await h.store.delete();
+    expect(await h.store.get(a)).toBeNull();
+    expect(await h.store.get(b)).toBeNull();
+  });
+
+  it('refuses a non-positive TTL rather than storing a value forever', async () => {
+    await expect(h.store.set(key('ttl'), 'v', 0)).rejects.toThrow(RangeError);
+    await expect(h.store.compareAndSet(key('ttl'), 0, 'v', -1)).rejects.toThrow(RangeError);
+  });
+
+  it('keeps every one of 1000 concurrent appends to a log, and reads them back in order', async () => {
+    const log = key('log');
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => h.store.append(log, `entry-${i}`, 3600)));
+    const read = await h.store.readLog(log);
+    expect(read.map((e) => e.value)).toEqual(Array.from({ length: 1000 }, (_, i) => `entry-${i}`));
+    expect(new Set(read.map((e) => e.id)).size).toBe(1000);
+  });
+
+  it('reads a log in pages after a given entry', async () => {
+    const log = key('log');
+    for (const value of ['a', 'b', 'c', 'd']) await h.store.append(log, value, 3600);
+    const first = await h.store.readLog(log, { count: 2 });
+    expect(first.map((e) => e.value)).toEqual(['a', 'b']);
+    expect((await h.store.readLog(log, { after: first[1]!.id })).map((e) => e.value)).toEqual(['c', 'd']);
+    expect(await h.store.readLog(key('log-missing'))).toEqual([]);
+  });
+
+  it('drops log entries older than the retention as new ones arrive', async () => {
+    const log = key('log');
+    await h.store.append(log, 'old', 0.2);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      await h.elapse(100);
+      await h.store.append(log, 'new', 0.2);
+      const values = (await h.store.readLog(log)).map((e) => e.value);
+      if (!values.includes('old')) break;
+      if (Date.now() > deadline) throw new Error(`the old entry outlived its retention: ${values.join(',')}`);
+    }
+    expect((await h.store.readLog(log)).at(-1)?.value).toBe('new');
+  });
+
+  if (backend === redisBackend) {
+    it('puts a TTL on every raw Redis key it writes', async () => {
+      const viaSet = key('pttl');
+      const viaCas = key('pttl');
+      await h.store.set(viaSet, 'v', 30);
+      await h.store.compareAndSet(viaCas, 0, 'v', 30);
+      const viaAppend = key('pttl');
+      await h.store.append(viaAppend, 'v', 30);
+      for (const k of [viaSet, viaCas, viaAppend]) {
+        const pttl = await h.rawPttl!(k);
+        expect(pttl).toBeGreaterThan(0);
+        expect(pttl).toBeLessThanOrEqual(30_000);
+      }
+    });
+  }
+});

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import cards from '../../fixtures/test-cards.json';
+import { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
+import { FAKE_STRIPE_KEY, THREE_D_SECURE_CARD, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { vaultedChargeRequest } from '../../support/vaultedCard';
+
+const DECLINED = cards.cards.filter((c) => c.outcome !== 'succeeded');
+const CARD_VALUES = (number: string) => [number, number.slice(0, 6), '1230', '2030', '123'];
+
+describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
+  let fake: FakeStripe;
+  let store: MemoryStore;
+  let vault: AesGcmVault;
+  let stripe: StripeProcessor;
+
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+    store = new MemoryStore();
+    vault = new AesGcmVault(store, randomBytes(32));
+    stripe = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: 'PHONE PAY', apiUrl: fake.url, timeoutMs: 5000 });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('creates a PaymentMethod from the vaulted card, then confirms one PaymentIntent with the amount in minor units', async () => {
+    const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    const result = await stripe.charge(request);
+
+    expect(result).toEqual({ outcome: 'approved', reference: expect.stringMatching(/^pi_/) });
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/payment_methods', 'POST /v1/payment_intents']);
+    const [pm, pi] = fake.requests;
+    expect(pm!.form).toEqual({ type: 'card', 'card[number]': '4242424242424242', 'card[exp_month]': '12', 'card[exp_year]': '2030', 'card[cvc]': '123' });
+    expect(pm!.headers['idempotency-key']).toBe(`${request.idempotencyKey}-pm`);
+    expect(pi!.form).toEqual({
+      amount: '1234',
+      currency: 'usd',
+      payment_method: expect.stringMatching(/^pm_/),
+      'allowed_payment_method_types[0]': 'card',
+      confirm: 'true',
+      description: 'Invoice 1042',
+      statement_descriptor_suffix: 'PHONE PAY',
+      'metadata[payment_id]': request.paymentId,
+      'metadata[charge_key]': request.idempotencyKey,
+      'metadata[call_sid]': request.callSid,
+    });
+    expect(pi!.headers['idempotency-key']).toBe(request.idempotencyKey);
+    expect(pi!.headers.authorization).toBe(`Bearer ${FAKE_STRIPE_KEY}`);
+  });
+
+  it('sends card data only in the PaymentMethod request: not in the PaymentIntent, a header or a URL', async () => {
+    const number = '5555555555554444';
+    await stripe.charge(await vaultedChargeRequest(vault, { number, securityCode: '987', expiry: '0731' }));
+    const [pm, ...others] = fake.requests;
+    expect(pm!.raw).toContain(number);
+    for (const request of others) {
+      // Ids are random hex and may hold "987" by chance: they are taken out before the search.
+      const everything = `${request.path} ${JSON.stringify(request.headers)} ${request.raw}`.replace(/\b(?:pay|pm|pi)_[0-9a-z]+/g, '<id>');
+      for (const value of [number, '987', '0731', number.slice(0, 6)]) expect(everything).not.toContain(value);
+    }
+    expect(JSON.stringify(pm!.headers)).not.toContain(number);
+    expect(pm!.path).toBe('/v1/payment_methods');
+  });
+
+  it.each(DECLINED.map((c) => [c.outcome, c.number] as const))(
+    "maps Stripe's 402 card_error for %s (%s) to the contract's decline code",
+    async (code, number) => {
+      const result = await stripe.charge(await vaultedChargeRequest(vault, { number }));
+      expect(result).toEqual({ outcome: 'declined', code, message: expect.any(String) });
+      if (result.outcome === 'declined') for (const value of CARD_VALUES(number)) expect(result.message).not.toContain(value);
+    },
+  );
+
+  it('replays the first answer when the same attempt is charged again: one PaymentIntent, never two charges', async () => {
+    const before = fake.intents.size;
+    const first = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    const a = await stripe.charge(first);
+    // A retry of the attempt (another process, after a crash) gets a fresh token for the same card.
+    const retry = await vaultedChargeRequest(vault, { number: '4242424242424242' }, { paymentId: first.paymentId, idempotencyKey: first.idempotencyKey });
+    const b = await stripe.charge(retry);
+    expect(b).toEqual(a);
+    expect(fake.intents.size - before).toBe(1);
+    expect(fake.requests.filter((r) => r.path === '/v1/payment_intents')).toHaveLength(2);
+  });
+
+  it('retries a 500 with the same idempotency key and then succeeds', async () => {
+    fake.failNext(1);
+    const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    expect((await stripe.charge(request)).outcome).toBe('approved');
+    const pmCalls = fake.requests.filter((r) => r.path === '/v1/payment_methods');
+    expect(pmCalls).toHaveLength(2);
+    expect(new Set(pmCalls.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${request.idempotencyKey}-pm`]));
+  });
+
+  it('reports a card that needs 3-D Secure as a decline a caller can understand, and cancels the PaymentIntent', async () => {
+    const result = await stripe.charge(await vaultedChargeRequest(vault, { number: THREE_D_SECURE_CARD }));
+    expect(result).toEqual({ outcome: 'declined', code: 'card_declined', message: expect.stringContaining('3-D Secure') });
+    expect(fake.requests.at(-1)!.path).toMatch(/^\/v1\/payment_intents\/pi_\w+\/cancel$/);
+    expect([...fake.intents.values()].at(-1)!.status).toBe('canceled');
+  });
+
+  it('answers processing_error, without calling Stripe, when the token was already spent', async () => {
+    const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    await vault.redeem(request.token);
+    expect(await stripe.charge(request)).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('answers processing_error when Stripe refuses the key', async () => {
+    const wrongKey = new StripeProcessor(vault, { secretKey: 'sk_test_wrongKey0123456789', statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
+    expect(await wrongKey.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }))).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+  });
+
+  describe('looking a charge up after its answer was lost', () => {
+    it('finds the approved PaymentIntent of the attempt by its metadata, sending no card data', async () => {
+      const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+      const charged = await stripe.charge(request);
+      // A second attempt of the same payment is another PaymentIntent with the same payment_id.
+      await stripe.charge(await vaultedChargeRequest(vault, { number: '4000000000009995' }, { paymentId: request.paymentId, idempotencyKey: `${request.paymentId}-charge-1` }));
+      fake.requests.length = 0;
+
+      expect(await stripe.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toEqual(charged);
+      const search = fake.requests.at(-1)!;
+      expect(search.method).toBe('GET');
+      expect(search.path).toBe('/v1/payment_intents/search');
+      expect(decodeURIComponent(JSON.stringify(search.headers)) + search.raw).not.toContain('4242424242424242');
+    });
+
+    it("reads a declined attempt's reason from the PaymentIntent's last payment error", async () => {
+      const request = await vaultedChargeRequest(vault, { number: '4000000000009995' });
+      expect(await stripe.charge(request)).toMatchObject({ outcome: 'declined', code: 'insufficient_funds' });
+      expect(await stripe.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toEqual({
+        outcome: 'declined',
+        code: 'insufficient_funds',
+        message: expect.any(String),
+      });
+    });
+
+    it('answers unknown for an attempt Stripe has no PaymentIntent for, and when Stripe cannot be reached', async () => {
+      expect(await stripe.lookUp({ paymentId: 'pay_neverCharged', idempotencyKey: 'pay_neverCharged-charge-1' })).toEqual({ outcome: 'unknown' });
+      fake.failNext(5);
+      const flaky = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
+      expect(await flaky.lookUp({ paymentId: 'pay_any', idempotencyKey: 'pay_any-charge-1' })).toEqual({ outcome: 'unknown' });
+      fake.failNext(0);
+    });
+  });
+
+  it('refunds part of a PaymentIntent through the Refund API under the refund idempotency key', async () => {
+    const charged = await stripe.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }));
+    if (charged.outcome !== 'approved') throw new Error('not approved');
+    const result = await stripe.refund({ paymentId: 'pay_x', paymentReference: charged.reference, amount: '5.00', currency: 'USD', idempotencyKey: 'pay_x-re_1' });
+    expect(result).toEqual({ outcome: 'approved', reference: expect.stringMatching(/^re_/), status: 'succeeded' });
+    const refund = fake.requests.at(-1)!;
+    expect(refund.path).toBe('/v1/refunds');
+    expect(refund.form).toEqual({ payment_intent: charged.reference, amount: '500', 'metadata[payment_id]': 'pay_x' });
+    expect(refund.headers['idempotency-key']).toBe('pay_x-re_1');
+    const tooMuch = await stripe.refund({ paymentId: 'pay_x', paymentReference: charged.reference, amount: '12.34', currency: 'USD', idempotencyKey: 'pay_x-re_2' });
+    expect(tooMuch).toMatchObject({ outcome: 'failed', code: 'refund_failed' });
+  });
+});

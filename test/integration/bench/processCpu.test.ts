@@ -1,0 +1,27 @@
+import { spawn } from 'node:child_process';
+import { cpuMicrosFromStat, processCpuMicros } from '../../../bench/processCpu';
+
+describe('process CPU for the benchmark', () => {
+  it('reads utime and stime from a stat line whose command name holds spaces and parentheses', () => {
+    const line = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 9000 0 0 0 250 75 0 0 20 0 11 0 500 0 0';
+    expect(cpuMicrosFromStat(line, 100)).toBe(3_250_000);
+  });
+
+  it("counts another process's CPU as it burns it", async () => {
+    // The child burns 400 ms of its own CPU time (not of wall time, which a busy machine would not turn
+    // into as much CPU), then idles until killed.
+    const burn = 'const used = () => { const u = process.cpuUsage(); return u.user + u.system; }; while (used() < 400000) {} setInterval(() => {}, 1000)';
+    const child = spawn(process.execPath, ['-e', burn], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 15_000;
+      let micros = 0;
+      while (Date.now() < deadline && micros < 300_000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        micros = processCpuMicros(child.pid!);
+      }
+      expect(micros).toBeGreaterThanOrEqual(300_000);
+    } finally {
+      child.kill();
+    }
+  });
+});

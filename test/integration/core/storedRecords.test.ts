@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { BridgeRepository } from '../../../src/agent/bridge/bridge';
+import { CallSessionRepository } from '../../../src/core/capture/callSession';
+import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
+import type { KeyValueStore } from '../../../src/ports/keyValueStore';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { RedisStore } from '../../../src/adapters/store/redisStore';
+import { CorruptRecordError } from '../../../src/core/records/recordStore';
+import { REDIS_URL, STORE_KINDS } from '../../support/harness';
+
+const olderPayment = {
+  id: 'pay_old',
+  status: 'succeeded',
+  amount: '12.34',
+  amountMinor: 1234,
+  currency: 'USD',
+  channel: 'phone',
+  description: null,
+  locale: 'en-US',
+  flowId: 'default',
+  payCode: '123456',
+  callSid: 'CA00000000000000000000000000000001',
+  card: { brand: 'visa', last4: '4242' },
+  expiryCaptured: true,
+  securityCodeCaptured: true,
+  reference: '0000000001',
+  failure: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  expiresAt: '2026-01-01T00:15:00.000Z',
+  projectedVersion: 7,
+};
+
+describe.each(STORE_KINDS)('stored records (%s store)', (kind) => {
+  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  let redis: Redis | null = null;
+  let store: KeyValueStore;
+  beforeAll(async () => {
+    if (kind === 'redis') {
+      redis = new Redis(REDIS_URL);
+      await redis.ping();
+      store = new RedisStore(redis, prefix);
+    } else {
+      store = new MemoryStore();
+    }
+  });
+  afterAll(async () => {
+    if (redis) {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    } else {
+      await store.close();
+    }
+  });
+
+  it('reads a payment written before refunds existed', async () => {
+    await store.set('payment:pay_old', JSON.stringify(olderPayment), 60);
+    expect(await new PaymentRepository(store, 60).get('pay_old')).toEqual(olderPayment);
+  });
+
+  it('answers a corrupt payment with an error naming its key prefix and field, not its contents', async () => {
+    await store.set('payment:pay_bad', JSON.stringify({ ...olderPayment, id: 'pay_bad', card: { brand: 'visa', last4: 4242 } }), 60);
+    const error = await new PaymentRepository(store, 60).get('pay_bad').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CorruptRecordError);
+    expect((error as Error).message).toBe('corrupt payment: record at card.last4');
+    expect((error as Error).message).not.toContain('4242');
+  });
+
+  it('reads a call session an earlier release wrote, with the context it did not have yet at its defaults', async () => {
+    const session = {
+      callSid: 'CA00000000000000000000000000000002',
+      flowId: 'default',
+      flowVersion: 1,
+      paymentId: null,
+      turn: 3,
+      state: {
+        value: 'collectingNumber',
+        context: {
+          locale: 'en-US',
+          payment: null,
+          attempts: 1,
+          card: null,
+          captured: { cardNumber: false, expiry: false, securityCode: false },
+          chargeAttempts: 0,
+          lastDecline: null,
+          reference: null,
+          failure: null,
+          notices: [],
+        },
+      },
+      vaultRefs: {},
+      lastReply: null,
+      startedAt: '2026-01-01T00:00:00.000Z',
+    };
+    await store.set(`call:${session.callSid}`, JSON.stringify(session), 60);
+    const found = await new CallSessionRepository(store, 60).get(session.callSid);
+    expect(found?.value.flowHash).toBeUndefined();
+    expect(found?.value.state.context).toEqual({
+      ...session.state.context,
+      securityCodeLength: 0,
+      referenceRepeats: 0,
+      waitingSince: null,
+      callEnded: false,
+    });
+  });
+
+  it('reads a bridge written before callers and agents were kept', async () => {
+    const bridge = {
+      id: 'br_00000000000000000000000000000003',
+      callerCallSid: 'CA00000000000000000000000000000003',
+      number: '+15550000000',
+      conference: 'ccg-br_00000000000000000000000000000003',
+      conferenceSid: null,
+      agentCallSid: null,
+      record: false,
+      recordingSid: null,
+      recordingPaused: false,
+      agentOnHold: false,
+      state: 'dialing',
+      paymentId: null,
+      lastError: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    await store.set(`bridge:${bridge.id}`, JSON.stringify(bridge), 60);
+    expect(await new BridgeRepository(store, 60).get(bridge.id)).toEqual(bridge);
+  });
+});

@@ -1,0 +1,117 @@
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { startTestGateway, type TestGateway } from '../../support/harness';
+import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
+
+/** A real SMTP server on loopback that keeps what it receives. */
+async function startSmtp(): Promise<{ server: SMTPServer; port: number; messages: string[] }> {
+  const messages: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        messages.push(Buffer.concat(chunks).toString('utf8'));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { server, port: (server.server.address() as AddressInfo).port, messages };
+}
+
+/** Undoes the mail's quoted-printable transfer encoding, so the text can be searched as written. */
+function decodeQuotedPrintable(mail: string): string {
+  const bytes = mail.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('pay link receipts', () => {
+  let tg: TestGateway;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    tg = await startTestGateway('memory', {
+      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, RECEIPT_FROM: 'Acme Payments <pay@acme.test>', MERCHANT_NAME: 'Acme Plumbing' },
+    });
+  });
+  afterAll(async () => {
+    await tg.close();
+    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+  });
+
+  it('emails one receipt with the brand, last 4 and reference, and no other card data', async () => {
+    const created = await tg.createPayment({ channel: 'link', description: 'Boiler repair', email: 'customer@example.com' });
+    const csrf = csrfOf((await openPage(tg, created.payUrl)).html);
+    const page = await payWith(tg, created.payUrl, { cardNumber: '4242424242424242', expiry: '1230', securityCode: '123' }, csrf);
+    expect(textOf(page.html)).toContain('A receipt is on its way to your email.');
+    const view = await tg.getPayment(created.id);
+    const mail = decodeQuotedPrintable(await waitFor(() => smtp.messages.find((m) => m.includes(view.reference))));
+    expect(mail).toContain('To: customer@example.com');
+    expect(mail).toContain('Acme Plumbing');
+    expect(mail).toContain('Visa •••• 4242');
+    expect(mail).toContain('Boiler repair');
+    expect(mail).not.toMatch(/4242424242424242|1230|\b123\b/);
+    // Posting the finished form again shows the result and sends nothing more.
+    await payWith(tg, created.payUrl, { cardNumber: '4242424242424242' }, csrf);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.messages.filter((m) => m.includes(view.reference))).toHaveLength(1);
+  });
+
+  it('promises no receipt to a payment without an email', async () => {
+    const created = await tg.createPayment({ channel: 'link', description: 'No email' });
+    const page = await payWith(tg, created.payUrl, { cardNumber: '4242424242424242' });
+    expect(textOf(page.html)).toContain('Success');
+    expect(textOf(page.html)).not.toMatch(/receipt/i);
+  });
+
+  it('shows the merchant name on the page', async () => {
+    const created = await tg.createPayment({ channel: 'link' });
+    expect(textOf((await openPage(tg, created.payUrl)).html)).toContain('Acme Plumbing asks you to pay');
+  });
+});
+
+describe('pay link rate limits', () => {
+  let tg: TestGateway;
+
+  beforeAll(async () => {
+    tg = await startTestGateway('redis', { env: { PAY_RATE_LIMIT_PER_LINK: '3', PAY_RATE_LIMIT_PER_CLIENT: '8', TRUST_PROXY: 'loopback' } });
+  });
+  afterAll(async () => {
+    await tg.close();
+  });
+
+  it('answers 429 with a plain page past the limit of one link, while other links still work', async () => {
+    const created = await tg.createPayment({ channel: 'link' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) statuses.push((await openPage(tg, created.payUrl)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const limited = await openPage(tg, created.payUrl);
+    expect(textOf(limited.html)).toContain('Too many requests');
+    expect(limited.headers.get('retry-after')).toBe('60');
+    const other = await tg.createPayment({ channel: 'link' });
+    expect((await openPage(tg, other.payUrl)).status).toBe(200);
+  });
+
+  it('answers 429 past the limit of one client address, whatever links it tries', async () => {
+    const client = { 'x-forwarded-for': '10.9.8.7' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1) statuses.push((await openPage(tg, `${tg.baseUrl}/pay/${String(i).padStart(43, 'Z')}`, client)).status);
+    expect(statuses.slice(0, 8).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(8)).toEqual([429, 429]);
+  });
+});
