@@ -15,7 +15,7 @@
  *    below it, so a tone within ±2.5 % passes: ±1.5 % is always accepted, beyond ±3.5 % always
  *    refused), and the second-harmonic test of the older zaptel detector on the column (a voiced
  *    sound with a strong harmonic at twice the column frequency is speech, not a keypad).
- *  - A key is reported after two consecutive hits (at least 25.5 ms of valid tone, so never under
+ *  - A key is reported after two consecutive hits (about 24 ms or more of valid tone, so never under
  *    23 ms, and always by 40 ms) and ends after two blocks without it. While a key is held, a block
  *    that only passes the loose test below for the same key continues it (hysteresis), so the partly
  *    filled blocks at a short drop-out do not split one press into two.

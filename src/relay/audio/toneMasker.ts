@@ -5,12 +5,13 @@
  * same masks and the same key count:
  *
  *  - the gateway's detector (dtmfDetector.ts): a block that is a hit, or only loosely tone-like,
- *    masks its own samples plus the guard. A tone is confirmed at most about 26 ms after it starts
- *    and the frame holding its start is then at most three frames old, so a delay of four frames
- *    (80 ms) masks it before its first sample leaves;
+ *    masks its own samples plus the guard. The first block a tone fills ends at most 25.5 ms after
+ *    the tone starts, and masking back from it by the guard reaches at most three frames into the
+ *    past, so a delay of four frames (80 ms) masks a tone before its first sample leaves;
  *  - Twilio's `dtmf` messages: one masks everything still held (the tone may just have passed), the
  *    guard ahead, and for the next 200 ms watches for that key's tone pair at a looser level than the
- *    detector's own, masking it when it comes (the event may precede the tone).
+ *    detector's own, masking it when it comes (the event may precede the tone). An event reaches
+ *    back only as far as the delay line: a tone that began more than 80 ms before it has partly left.
  *
  * Keys from both are merged by keyMerger.ts. The filter is pure and synchronous: the relay calls it
  * per frame on the call's own socket handler.
