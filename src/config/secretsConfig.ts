@@ -7,6 +7,8 @@ export interface TwilioSettings {
   /** Null only outside production: signature checks are then skipped (with a warning at start). */
   readonly authToken: string | null;
   readonly accountSid: string | null;
+  /** Base URL of Twilio's REST API, without a trailing slash; a local Twilio-shaped server in tests. */
+  readonly apiUrl: string;
 }
 
 /** The gateway's own keys. */
@@ -19,19 +21,35 @@ export interface KeySettings {
   readonly generated: { readonly apiKey?: string; readonly vaultKey?: string };
 }
 
-/** TWILIO_AUTH_TOKEN and TWILIO_ACCOUNT_SID; production needs the token. */
+export const TWILIO_OWN_API_URL = 'https://api.twilio.com';
+
+const absoluteUrl = z.string().url();
+
+/** TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID and TWILIO_API_URL; production needs the token and an https API. */
 export const twilioSchema = z
   .object({
     TWILIO_AUTH_TOKEN: optional(z.string().min(16, 'looks too short for a Twilio auth token')),
     TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')),
+    // One check, so a value that is no URL at all is one line, not also "not https".
+    TWILIO_API_URL: optional(z.string().refine((u) => /^https?:\/\//.test(u) && absoluteUrl.safeParse(u).success, 'must be an absolute http(s) URL')),
     NODE_ENV: readOnly,
   })
   .superRefine((v, ctx) => {
-    if (isProduction(v.NODE_ENV) && v.TWILIO_AUTH_TOKEN === undefined) problem(ctx, 'TWILIO_AUTH_TOKEN', 'required when NODE_ENV=production');
+    if (!isProduction(v.NODE_ENV)) return;
+    if (v.TWILIO_AUTH_TOKEN === undefined) problem(ctx, 'TWILIO_AUTH_TOKEN', 'required when NODE_ENV=production');
+    // Every REST request carries the account's credentials in Basic auth: never in clear text.
+    if (v.TWILIO_API_URL !== undefined && /^http:\/\//.test(v.TWILIO_API_URL)) {
+      problem(ctx, 'TWILIO_API_URL', 'must be https:// when NODE_ENV=production (requests carry the Twilio credentials)');
+    }
   }, EVEN_WITH_MALFORMED_VALUES)
   .transform(
     (v): TwilioSettings =>
-      Object.freeze({ authToken: v.TWILIO_AUTH_TOKEN ?? null, accountSid: v.TWILIO_ACCOUNT_SID ?? null }),
+      Object.freeze({
+        authToken: v.TWILIO_AUTH_TOKEN ?? null,
+        accountSid: v.TWILIO_ACCOUNT_SID ?? null,
+        // The client appends resource paths to it.
+        apiUrl: (v.TWILIO_API_URL ?? TWILIO_OWN_API_URL).replace(/\/+$/, ''),
+      }),
   );
 
 /** API_KEY and VAULT_KEY: required in production, generated for the run in development. */

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       env: 'development',
       http: { port: 3000, publicBaseUrl: 'http://localhost:3000' },
       logLevel: 'info',
-      twilio: { authToken: null, accountSid: null },
+      twilio: { authToken: null, accountSid: null, apiUrl: 'https://api.twilio.com' },
       redis: { topology: null, keyPrefix: 'ccg:' },
       processor: { kind: 'sandbox', sandbox: { latencyMs: 0 }, timeoutMs: 8000, holdLimitSeconds: 45, reconcileIntervalMs: 5000 },
       bridge: { agentDial: null },
@@ -165,6 +165,8 @@ describe('loadConfig', () => {
       ['API_KEY', 'tiny', /24 characters/],
       ['AGENT_DIAL', 'junk', /E\.164/],
       ['PUBLIC_BASE_URL', 'ftp://x', /http\(s\)/],
+      ['TWILIO_API_URL', 'api.twilio.com', /absolute http\(s\) URL/],
+      ['TWILIO_API_URL', 'ws://127.0.0.1:4010', /absolute http\(s\) URL/],
       ['NODE_ENV', 'prod', /development, production or test/],
       ['LOG_LEVEL', 'loud', /.+/],
       ['PAYMENT_TTL_SECONDS', '10', /.+/],
@@ -229,6 +231,24 @@ describe('loadConfig', () => {
     it('leaves the Twilio auth token unset rather than inventing one', () => {
       expect(loadConfig({}).twilio.authToken).toBeNull();
     });
+  });
+});
+
+describe('TWILIO_API_URL', () => {
+  it('points call control at a local Twilio-shaped server, without a trailing slash', () => {
+    expect(loadConfig({ TWILIO_API_URL: 'http://127.0.0.1:4010/' }).twilio.apiUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('must be https:// in production, since every request carries the Twilio credentials', () => {
+    expect(problemsOf({ ...GOOD_PRODUCTION, TWILIO_API_URL: 'http://twilio.internal' })).toEqual([
+      'TWILIO_API_URL: must be https:// when NODE_ENV=production (requests carry the Twilio credentials)',
+    ]);
+    expect(loadConfig({ ...GOOD_PRODUCTION, TWILIO_API_URL: 'https://twilio-proxy.internal' }).twilio.apiUrl).toBe('https://twilio-proxy.internal');
+    expect(loadConfig(GOOD_PRODUCTION).twilio.apiUrl).toBe('https://api.twilio.com');
+  });
+
+  it('reports a malformed URL in production once, not also as not https', () => {
+    expect(problemsOf({ ...GOOD_PRODUCTION, TWILIO_API_URL: 'not a url' })).toEqual(['TWILIO_API_URL: must be an absolute http(s) URL']);
   });
 });
 
