@@ -24,7 +24,7 @@ import { TwilioCallControl } from '../adapters/callControl/twilioCallControl';
 /** The call control CALL_CONTROL names: Twilio's REST API, or the in-memory fake for development. */
 export function pickCallControl(config: Config, logger: Logger): CallControl {
   if (config.bridge.callControl === 'twilio') {
-    return new TwilioCallControl({ accountSid: config.twilio.accountSid!, authToken: config.twilio.authToken! });
+    return new TwilioCallControl({ accountSid: config.twilio.accountSid!, authToken: config.twilio.authToken!, apiUrl: config.twilio.apiUrl });
   }
   logger.warn('call control is the in-memory fake: the agent bridge acts on no real call (development only)');
   return new FakeCallControl();

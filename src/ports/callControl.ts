@@ -19,10 +19,22 @@ export interface AgentDial {
   statusCallback: string;
 }
 
+/** A call the gateway places itself (the relay's agent leg): whom it rings, and what runs once answered. */
+export interface OutgoingCall {
+  /** +E.164 number, `sip:` address or `client:` identity. */
+  to: string;
+  /** Caller ID shown to the called party. */
+  from: string;
+  /** The TwiML the answered call runs: given inline, or fetched from a URL with POST. */
+  answer: { twiml: string } | { url: string };
+  /** Where the call's status changes (initiated, ringing, answered, completed) are posted. */
+  statusCallback: string;
+}
+
 /**
  * Live-call control, the only way the gateway acts on calls it did not answer itself. Every operation
- * but `dialAgent` is idempotent by its target state (a leg at a URL, a recording paused, a participant
- * held), so adapters may repeat them after a lost answer.
+ * but `dialAgent` and `createCall` is idempotent by its target state (a leg at a URL, a recording
+ * paused, a participant held, a call ended), so adapters may repeat them after a lost answer.
  */
 export interface CallControl {
   /** Moves a call leg to new TwiML fetched from `url` with POST (also how a leg goes back to its conference). */
@@ -33,6 +45,10 @@ export interface CallControl {
   setRecording(target: RecordingTarget, status: 'paused' | 'in-progress'): Promise<void>;
   /** Holds a conference participant with the given audio, or takes it off hold (null). */
   holdParticipant(conferenceSid: string, callSid: string, audio: HoldAudio | null): Promise<void>;
+  /** Places a new call; answers its SID. Never repeated once the request may have left (a call may already ring). */
+  createCall(call: OutgoingCall): Promise<{ callSid: string }>;
+  /** Ends a call whatever its state (ringing calls are canceled, answered ones hung up). */
+  endCall(callSid: string): Promise<void>;
 }
 
 /** A call-control failure, with whether repeating it may help. */

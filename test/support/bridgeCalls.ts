@@ -55,6 +55,10 @@ export function opLabels(control: FakeCallControl): string[] {
         return `recording:${op.status}`;
       case 'hold':
         return `hold:${op.audio ? 'on' : 'off'}`;
+      case 'createCall':
+        return `call:${op.call.to}`;
+      case 'endCall':
+        return 'end-call';
     }
   });
 }

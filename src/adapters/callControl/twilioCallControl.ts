@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import type { AgentDial, CallControl, HoldAudio, RecordingTarget } from '../../ports/callControl';
+import type { AgentDial, CallControl, HoldAudio, OutgoingCall, RecordingTarget } from '../../ports/callControl';
 import { CallControlError } from '../../ports/callControl';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retryPolicy';
 
@@ -8,7 +8,9 @@ type TwilioClient = ReturnType<typeof twilio>;
 export interface TwilioCallControlOptions {
   accountSid: string;
   authToken: string;
-  /** The twilio library's HTTP client; tests swap in one that records requests and answers as Twilio does. */
+  /** Base URL of Twilio's REST API (TWILIO_API_URL); Twilio's own when unset. */
+  apiUrl?: string;
+  /** The twilio library's HTTP client; tests wrap the default one to fail a request before it leaves. */
   httpClient?: NonNullable<Parameters<typeof twilio>[2]>['httpClient'];
   retry?: RetryPolicy;
 }
@@ -16,10 +18,16 @@ export interface TwilioCallControlOptions {
 /** Network errors raised before a request left this host: repeating them cannot act twice. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
+const TWILIO_OWN_API_URL = 'https://api.twilio.com';
+
+/** Who hears about a placed call's progress: every step, so a relay knows when the leg rings, answers and ends. */
+const CALL_PROGRESS_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
+
 /**
  * CallControl over Twilio's REST API (2010-04-01) with the twilio library's client. Updates are
- * idempotent by their target state and are retried on 5xx and network errors; creating the agent leg
- * is not (a lost answer may hide a call already ringing), except when the request provably never left.
+ * idempotent by their target state and are retried on 5xx and network errors; creating a call or the
+ * agent leg is not (a lost answer may hide a call already ringing), except when the request provably
+ * never left.
  */
 export class TwilioCallControl implements CallControl {
   private readonly client: TwilioClient;
@@ -27,6 +35,13 @@ export class TwilioCallControl implements CallControl {
 
   constructor(options: TwilioCallControlOptions) {
     this.client = twilio(options.accountSid, options.authToken, options.httpClient ? { httpClient: options.httpClient } : {});
+    const apiUrl = options.apiUrl ?? TWILIO_OWN_API_URL;
+    this.client.api.baseUrl = apiUrl;
+    if (apiUrl !== TWILIO_OWN_API_URL) {
+      // An edge or region (TWILIO_EDGE / TWILIO_REGION in the environment) rewrites the host of every request.
+      this.client.edge = undefined;
+      this.client.region = undefined;
+    }
     this.retry = options.retry ?? DEFAULT_RETRY;
   }
 
@@ -66,6 +81,25 @@ export class TwilioCallControl implements CallControl {
     await this.idempotent(audio ? 'hold the agent' : 'take the agent off hold', () =>
       this.client.conferences(conferenceSid).participants(callSid).update(options),
     );
+  }
+
+  async createCall(call: OutgoingCall): Promise<{ callSid: string }> {
+    const answer = 'twiml' in call.answer ? { twiml: call.answer.twiml } : { url: call.answer.url, method: 'POST' };
+    const created = await this.once('place a call', () =>
+      this.client.calls.create({
+        to: call.to,
+        from: call.from,
+        ...answer,
+        statusCallback: call.statusCallback,
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: CALL_PROGRESS_EVENTS,
+      }),
+    );
+    return { callSid: created.sid };
+  }
+
+  async endCall(callSid: string): Promise<void> {
+    await this.idempotent('end a call', () => this.client.calls(callSid).update({ status: 'completed' }));
   }
 
   private async idempotent<T>(what: string, work: () => Promise<T>): Promise<T> {
