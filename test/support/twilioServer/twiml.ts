@@ -1,0 +1,171 @@
+/** TwiML as the Twilio-shaped server reads it: the verbs it follows, with Twilio's defaults filled in. */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+export type Method = 'GET' | 'POST';
+
+/** Something the called party hears: spoken text or an audio URL. */
+export type Heard = { verb: 'say'; text: string } | { verb: 'play'; url: string };
+
+export interface GatherVerb {
+  verb: 'gather';
+  /** Empty when the document gave none: Twilio then posts to the document's own URL. */
+  action: string;
+  method: Method;
+  finishOnKey: string;
+  timeoutSeconds: number;
+  numDigits?: number;
+  actionOnEmptyResult: boolean;
+  prompts: Heard[];
+}
+
+export interface StreamVerb {
+  verb: 'connect-stream';
+  url: string;
+  /** `<Parameter name value>`s, passed on as the start message's customParameters. */
+  parameters: Record<string, string>;
+  /** `<Connect action>`: requested when the stream ends; without it the next verb runs. */
+  action: string;
+  method: Method;
+}
+
+export interface ConferenceVerb {
+  verb: 'dial-conference';
+  name: string;
+  /** `<Dial action>`: requested when the call leaves the conference (also before a REST redirect). */
+  action: string;
+  method: Method;
+  /** `record="record-from-start"`: the conference keeps a recording the REST API can pause. */
+  record: boolean;
+  /** When this participant leaves, the conference ends for everyone. */
+  endConferenceOnExit: boolean;
+}
+
+export type TwimlVerb =
+  | Heard
+  | { verb: 'pause'; seconds: number }
+  | GatherVerb
+  | { verb: 'redirect'; url: string; method: Method }
+  | { verb: 'hangup' }
+  | StreamVerb
+  | ConferenceVerb
+  | { verb: 'unsupported'; name: string };
+
+type OrderedNode = Record<string, unknown>;
+const ATTRIBUTES = ':@';
+const TEXT = '#text';
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  trimValues: false,
+});
+
+/** The verbs of a `<Response>`, in order; throws on anything else, as Twilio reports an application error. */
+export function readTwiml(xml: string): TwimlVerb[] {
+  const validation = XMLValidator.validate(xml);
+  if (validation !== true) throw new Error(`TwiML is not well-formed XML (line ${validation.err.line}: ${validation.err.msg})`);
+  const roots = (parser.parse(xml) as OrderedNode[]).filter((node) => tagOf(node) !== undefined);
+  const root = roots[0];
+  if (roots.length !== 1 || root === undefined || tagOf(root) !== 'Response') throw new Error('TwiML is not a single <Response> element');
+  return elementsOf(root).map(toVerb);
+}
+
+function toVerb(node: OrderedNode): TwimlVerb {
+  const name = tagOf(node) ?? '';
+  const attrs = attributesOf(node);
+  switch (name) {
+    case 'Say':
+      return { verb: 'say', text: textOf(node) };
+    case 'Play':
+      return { verb: 'play', url: textOf(node) };
+    case 'Pause':
+      return { verb: 'pause', seconds: numberAttr(attrs.length) ?? 1 };
+    case 'Gather': {
+      const numDigits = numberAttr(attrs.numDigits);
+      return {
+        verb: 'gather',
+        action: attrs.action?.trim() ?? '',
+        method: methodAttr(attrs.method),
+        // An explicit empty finishOnKey disables finishing by key: only a missing attribute takes the default.
+        finishOnKey: attrs.finishOnKey ?? '#',
+        timeoutSeconds: numberAttr(attrs.timeout) ?? 5,
+        ...(numDigits !== undefined && { numDigits }),
+        actionOnEmptyResult: attrs.actionOnEmptyResult === 'true',
+        prompts: elementsOf(node).flatMap((child): Heard[] => {
+          const verb = toVerb(child);
+          return verb.verb === 'say' || verb.verb === 'play' ? [verb] : [];
+        }),
+      };
+    }
+    case 'Redirect':
+      return { verb: 'redirect', url: textOf(node), method: methodAttr(attrs.method) };
+    case 'Hangup':
+      return { verb: 'hangup' };
+    case 'Connect': {
+      const stream = elementsOf(node).find((child) => tagOf(child) === 'Stream');
+      if (!stream) return { verb: 'unsupported', name: 'Connect' };
+      const parameters: Record<string, string> = {};
+      for (const child of elementsOf(stream)) {
+        const p = attributesOf(child);
+        if (tagOf(child) === 'Parameter' && p.name !== undefined) parameters[p.name] = p.value ?? '';
+      }
+      return { verb: 'connect-stream', url: attributesOf(stream).url ?? '', parameters, action: attrs.action?.trim() ?? '', method: methodAttr(attrs.method) };
+    }
+    case 'Dial': {
+      const conference = elementsOf(node).find((child) => tagOf(child) === 'Conference');
+      if (!conference) return { verb: 'unsupported', name: 'Dial' };
+      return {
+        verb: 'dial-conference',
+        name: textOf(conference),
+        action: attrs.action?.trim() ?? '',
+        method: methodAttr(attrs.method),
+        record: attributesOf(conference).record === 'record-from-start',
+        endConferenceOnExit: attributesOf(conference).endConferenceOnExit === 'true',
+      };
+    }
+    default:
+      return { verb: 'unsupported', name };
+  }
+}
+
+function tagOf(node: OrderedNode): string | undefined {
+  return Object.keys(node).find((key) => key !== ATTRIBUTES && key !== TEXT);
+}
+
+function childrenOf(node: OrderedNode): OrderedNode[] {
+  const tag = tagOf(node);
+  const children = tag === undefined ? undefined : node[tag];
+  return Array.isArray(children) ? (children as OrderedNode[]) : [];
+}
+
+function elementsOf(node: OrderedNode): OrderedNode[] {
+  return childrenOf(node).filter((child) => tagOf(child) !== undefined);
+}
+
+function attributesOf(node: OrderedNode): Record<string, string | undefined> {
+  const attrs = node[ATTRIBUTES];
+  return typeof attrs === 'object' && attrs !== null ? (attrs as Record<string, string>) : {};
+}
+
+function textOf(node: OrderedNode): string {
+  const parts = childrenOf(node).map((child) => {
+    const text = child[TEXT];
+    return text !== undefined ? String(text) : textOf(child);
+  });
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
+function numberAttr(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function methodAttr(value: string | undefined): Method {
+  return value?.trim().toUpperCase() === 'GET' ? 'GET' : 'POST';
+}
