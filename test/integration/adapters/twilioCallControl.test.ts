@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import { CallControlError } from '../../../src/ports/callControl';
 import { TwilioCallControl } from '../../../src/adapters/callControl/twilioCallControl';
 import { startStubGateway, until, type StubGateway } from '../../support/stubGateway';
-import { startTwilioServer, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type SimulatedCall, type TwilioServer } from '../support/twilioServer';
+import { startTwilioServer, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type SimulatedCall, type TwilioServer } from '../../support/twilioServer';
 
 const ACCOUNT_PATH = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}`;
 const FAST_RETRY = { attempts: 3, baseDelayMs: 1 };

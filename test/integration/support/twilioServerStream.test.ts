@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { until } from '../support/stubGateway';
-import { FRAME_BYTES, MediaStreamLeg, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from '../support/twilioServer';
+import { until } from '../../support/stubGateway';
+import { FRAME_BYTES, MediaStreamLeg, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from '../../support/twilioServer';
 
 const CALL_SID = 'CA' + 'a'.repeat(32);
 

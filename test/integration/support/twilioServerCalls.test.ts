@@ -1,6 +1,6 @@
 /** The Twilio-shaped server following TwiML as Twilio does: Gather, Redirect, Say/Play, Connect/Stream, Hangup. */
-import { startStubGateway, until, type StubGateway } from '../support/stubGateway';
-import { startTwilioServer, TEST_AUTH_TOKEN, type TwilioServer } from '../support/twilioServer';
+import { startStubGateway, until, type StubGateway } from '../../support/stubGateway';
+import { startTwilioServer, TEST_AUTH_TOKEN, type TwilioServer } from '../../support/twilioServer';
 
 let server: TwilioServer;
 let gateway: StubGateway;
