@@ -64,6 +64,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     const flowId = body.flow ?? linkFlow;
     if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', `flow: no flow "${flowId}" on this gateway.`);
     const { flow } = deps.flows.get(flowId);
+    if (flow.guide === 'agent') throw new GatewayError('invalid_flow', `flow: "${flowId}" is agent-guided: an agent starts it on the panel of a relayed call.`);
     if (body.locale && !(body.locale in flow.locales)) {
       throw new GatewayError('invalid_locale', `locale: flow "${flowId}" speaks ${Object.keys(flow.locales).join(', ')}.`);
     }

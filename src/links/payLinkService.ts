@@ -88,6 +88,7 @@ export class PayLinkService {
 
   /** Why a flow cannot serve a web page, or null when it can. */
   flowProblem(flow: Flow): string | null {
+    if (flow.guide === 'agent') return 'agent-guided flows cannot be used for links';
     return flow.agentConfirmsCardNumber ? 'flows where an agent confirms the card number cannot be used for links' : null;
   }
 

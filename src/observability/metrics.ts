@@ -35,6 +35,7 @@ const FAILURE_CODES = new Set([
   'processing_error',
   'too_many_attempts',
   'caller_hung_up',
+  'caller_line_dropped',
 ]);
 const STORE_OPERATIONS = new Set(['get', 'compareAndSet', 'set', 'take', 'delete', 'ping']);
 

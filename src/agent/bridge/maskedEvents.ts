@@ -71,6 +71,7 @@ const REASONS: Record<string, string> = {
   processing_error: 'processing error',
   too_many_attempts: 'too many tries',
   caller_hung_up: 'the caller hung up',
+  caller_line_dropped: "the caller's line dropped",
 };
 
 /** A failure or decline code in the agent's words. */

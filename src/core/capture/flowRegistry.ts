@@ -34,6 +34,10 @@ export class FlowRegistry {
     if (!this.compiled.has(defaultFlowId)) {
       throw new Error(`DEFAULT_FLOW: no flow "${defaultFlowId}" (have: ${[...this.compiled.keys()].join(', ')})`);
     }
+    // The self-service number has nobody to guide the caller: its flow must speak.
+    if (this.compiled.get(defaultFlowId)!.flow.guide === 'agent') {
+      throw new Error(`DEFAULT_FLOW: "${defaultFlowId}" is agent-guided; the default flow must speak its prompts`);
+    }
   }
 
   ids(): string[] {

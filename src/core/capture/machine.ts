@@ -4,7 +4,7 @@ import { checkExpiry } from '../domain/expiry';
 import { checkSecurityCode } from '../domain/securityCode';
 import type { CardBrand } from '../domain/cardBrand';
 import type { PromptKey } from '../flows/promptKeys';
-import type { CaptureField, Flow } from '../flows/schema';
+import { CAPTURE_FIELDS, type CaptureField, type Flow } from '../flows/schema';
 import type { CaptureTag } from './meaning';
 import type { CaptureContext, CaptureEmitted, CaptureEvent, CaptureInput, Failure, Notice } from './types';
 
@@ -22,6 +22,8 @@ export const STATE = {
   collectingExpiry: 'collectingExpiry',
   collectingSecurityCode: 'collectingSecurityCode',
   awaitingAgent: 'awaitingAgent',
+  /** Agent-guided flows: no field is asked; the agent asks for one next, or charges. */
+  awaitingRequest: 'awaitingRequest',
   confirming: 'confirming',
   processing: 'processing',
   /** The call ended before the processor answered; the result is recorded when it arrives. */
@@ -53,7 +55,7 @@ export function fieldState(field: CaptureField): CaptureStateName {
  * capture is done, so without this the root hang-up handler would still move an ended capture to
  * `hungUp` and turn, say, a completed payment into a failed one.
  */
-const ENDED = { type: 'final', on: { 'call.hungUp': {}, 'agent.canceled': {} } } as const;
+const ENDED = { type: 'final', on: { 'call.hungUp': {}, 'call.dropped': {}, 'agent.canceled': {} } } as const;
 
 /**
  * The verdict on a typed field. The machine raises it itself once it has checked the entry, so each
@@ -65,6 +67,7 @@ type FieldVerdict =
 
 const TOO_MANY_ATTEMPTS: Failure = { code: 'too_many_attempts', message: 'The caller ran out of tries.' };
 const HUNG_UP: Failure = { code: 'caller_hung_up', message: 'The caller hung up before the payment was made.' };
+const LINE_DROPPED: Failure = { code: 'caller_line_dropped', message: "The caller's line dropped before the payment was made." };
 
 function notice(key: PromptKey, brand?: CardBrand): Notice {
   return brand ? { key, brand } : { key };
@@ -105,6 +108,7 @@ function checkField(
  * gateway process can run the next turn from the stored snapshot and `xstate/graph` can walk every path.
  */
 export function createCaptureMachine(flow: Flow) {
+  const guided = flow.guide === 'agent';
   const order = flow.fieldOrder;
   const firstField = fieldState(order[0]!);
   const after = (index: number): CaptureStateName => {
@@ -133,6 +137,10 @@ export function createCaptureMachine(flow: Flow) {
       canTryAnotherCard: ({ context }) => !context.callEnded && context.chargeAttempts < flow.maxCardAttempts,
       callEnded: ({ context }) => context.callEnded,
       canRepeatReference: ({ context }) => context.referenceRepeats < flow.maxReferenceRepeats,
+      /** The agent asks for this field; the expiry and the security code only once the card number is valid. */
+      asksFor: ({ context, event }, params: { field: CaptureField }) =>
+        event.type === 'agent.requested' && event.field === params.field && (params.field === 'cardNumber' || context.card !== null),
+      allCaptured: ({ context }) => CAPTURE_FIELDS.every((field) => context.captured[field]),
     },
     actions: {
       bindPayment: assign(({ event }) => {
@@ -213,6 +221,20 @@ export function createCaptureMachine(flow: Flow) {
         // The processor already has the charge: a later answer needs no card data.
         enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
       }),
+      /**
+       * The agent asks for a field: whatever was kept for it goes, with the security code when the card
+       * number is asked again (its length depends on the brand); the field's tries start afresh.
+       */
+      openField: enqueueActions(({ enqueue, context }, params: { field: CaptureField }) => {
+        const fields: CaptureField[] = params.field === 'cardNumber' ? ['cardNumber', 'securityCode'] : [params.field];
+        const captured = { ...context.captured };
+        for (const f of fields) captured[f] = false;
+        if (params.field === 'cardNumber') enqueue.assign({ card: null, securityCodeLength: 0 });
+        enqueue.assign({ captured, attempts: 0, notices: [] });
+        enqueue.emit({ type: 'vault.discard', fields });
+      }),
+      /** Nothing typed within the field's timeout: the field is no longer asked, and no try is spent. */
+      closeField: assign((_, params: { field: CaptureField }) => ({ attempts: 0, notices: [notice(`${params.field}.timeout` as PromptKey)] })),
       markCallEnded: assign({ callEnded: true }),
       repeatReference: assign(({ context }) => ({ referenceRepeats: context.referenceRepeats + 1, notices: [notice('approved')] })),
       sayGoodbye: assign({ notices: [notice('goodbye')] }),
@@ -228,6 +250,7 @@ export function createCaptureMachine(flow: Flow) {
         enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
       }),
       recordHangUp: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? HUNG_UP, notices: [] })),
+      recordDrop: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? LINE_DROPPED, notices: [] })),
     },
   }).createMachine({
     id: `capture:${flow.id}`,
@@ -253,8 +276,10 @@ export function createCaptureMachine(flow: Flow) {
       'call.hungUp': { target: `.${STATE.hungUp}`, actions: 'recordHangUp' },
       // An agent's cancel ends any capture still taking input; a charge on its way or an approval stands.
       'agent.canceled': { target: `.${STATE.canceled}`, actions: 'cancel' },
+      // Only the media relay reports a dropped line, and only agent-guided captures listen to it.
+      ...(guided ? { 'call.dropped': { target: `.${STATE.hungUp}`, actions: 'recordDrop' } } : {}),
     },
-    states: {
+    states: guided ? guidedStates() : {
       [STATE.start]: {
         tags: ['status.pending'],
         always: [{ guard: 'hasPayment', target: firstField }, { target: STATE.collectingPayCode }],
@@ -382,6 +407,80 @@ export function createCaptureMachine(flow: Flow) {
       [STATE.refused]: { ...ENDED, tags: ['status.pending'] },
     },
   });
+
+  /**
+   * The states of an agent-guided capture: nothing is asked until the agent asks for a field; a
+   * valid field brings the capture back to the agent, who may ask for any field again (the expiry
+   * and the security code once the card number is valid), and charges once every field is valid.
+   */
+  function guidedStates() {
+    return {
+      [STATE.start]: { tags: ['status.pending'] as CaptureTag[], always: { target: STATE.awaitingRequest } },
+      [STATE.awaitingRequest]: {
+        tags: ['step.request', 'status.capturing', 'holds.cardData'] as CaptureTag[],
+        on: {
+          'agent.requested': requestTransitions(null),
+          'agent.charged': { guard: 'allCaptured', target: STATE.processing, actions: 'startCharge' },
+        },
+      },
+      ...Object.fromEntries(CAPTURE_FIELDS.map((field) => [fieldState(field), guidedFieldNode(field)])),
+      [STATE.processing]: {
+        tags: ['step.charge', 'status.processing', 'needs.charge', 'holds.cardData'] as CaptureTag[],
+        on: {
+          // The agent reads the reference aloud: nothing is left for the caller to press.
+          'processor.approved': { target: STATE.completed, actions: 'recordApproval' },
+          'processor.declined': [
+            { guard: 'canTryAnotherCard', target: STATE.declined, actions: { type: 'recordDecline', params: { final: false } } },
+            { target: STATE.failed, actions: { type: 'recordDecline', params: { final: true } } },
+          ],
+          'processor.overdue': { target: STATE.deferred, actions: 'deferResult' },
+          // The charge is already on its way: its answer, not the lost caller, decides the payment.
+          'call.hungUp': { actions: 'markCallEnded' },
+          'call.dropped': { actions: 'markCallEnded' },
+          'agent.canceled': {},
+        },
+      },
+      [STATE.declined]: {
+        tags: ['step.retry', 'status.capturing', 'holds.cardData'] as CaptureTag[],
+        on: { 'agent.retried': { target: STATE.awaitingRequest, actions: { type: 'forgetCard', params: {} } } },
+      },
+      [STATE.completed]: { ...ENDED, tags: ['status.succeeded', 'outcome.succeeded'] as CaptureTag[] },
+      [STATE.failed]: { ...ENDED, tags: ['status.failed', 'outcome.failed'] as CaptureTag[] },
+      [STATE.deferred]: { ...ENDED, tags: ['status.processing'] as CaptureTag[] },
+      [STATE.canceled]: { ...ENDED, tags: ['status.canceled', 'outcome.canceled'] as CaptureTag[] },
+      [STATE.hungUp]: { ...ENDED, tags: ['status.failed', 'outcome.hung_up'] as CaptureTag[] },
+    } as const;
+  }
+
+  /** The agent's requests: the field being typed asked again keeps its tries; any other field opens afresh. */
+  function requestTransitions(current: CaptureField | null) {
+    return [
+      ...(current ? [{ guard: { type: 'asksFor', params: { field: current } }, actions: 'clearNotices' } as const] : []),
+      ...CAPTURE_FIELDS.map((field) => ({
+        guard: { type: 'asksFor', params: { field } },
+        target: fieldState(field),
+        actions: { type: 'openField', params: { field } },
+      }) as const),
+    ];
+  }
+
+  /** A field an agent asked for: the keys typed until `#` or a pause, checked as the keypad flow checks them. */
+  function guidedFieldNode(field: CaptureField) {
+    const tags: CaptureTag[] = [`step.${field}`, 'status.capturing', 'holds.cardData'];
+    return {
+      tags,
+      on: {
+        'dtmf.entered': { actions: { type: 'checkField', params: { field } } },
+        'field.accepted': { target: STATE.awaitingRequest, actions: { type: 'acceptField', params: { field } } },
+        'field.rejected': [
+          { guard: { type: 'hasTriesLeft', params: { step: field } }, actions: { type: 'rejectField', params: { field } } },
+          { target: STATE.failed, actions: 'failTooManyAttempts' },
+        ],
+        'dtmf.timedOut': { target: STATE.awaitingRequest, actions: { type: 'closeField', params: { field } } },
+        'agent.requested': requestTransitions(field),
+      },
+    } as const;
+  }
 
   function fieldNode(field: CaptureField, index: number) {
     const previous = index > 0 ? order[index - 1]! : null;

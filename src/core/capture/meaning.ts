@@ -4,8 +4,11 @@ import type { StoredState } from './callSession';
 import type { CaptureMachine } from './machine';
 import type { CaptureEvent } from './types';
 
-/** Where the caller is in the dialogue: the step a state asks or waits for. */
-export type CaptureStep = 'payCode' | CaptureField | 'agentCheck' | 'confirm' | 'charge' | 'retry' | 'reference';
+/**
+ * Where the caller is in the dialogue: the step a state asks or waits for. `request`: an agent-guided
+ * capture waits for the agent to ask for a field, or to charge.
+ */
+export type CaptureStep = 'payCode' | CaptureField | 'agentCheck' | 'confirm' | 'charge' | 'retry' | 'reference' | 'request';
 
 /** How a capture ended for its payment, as the metrics count it. */
 export type CaptureOutcomeKind = 'succeeded' | 'failed' | 'canceled' | 'hung_up';
@@ -34,6 +37,25 @@ export const AGENT_EVENTS: Readonly<Record<AgentAction, CaptureEvent>> = {
   cancel: { type: 'agent.canceled' },
   retry: { type: 'agent.retried' },
 };
+
+/** What the agent does in an agent-guided capture: ask the caller for a field, or charge. */
+export type GuideAction = 'askCardNumber' | 'askExpiry' | 'askSecurityCode' | 'charge';
+
+export const GUIDE_ACTIONS: readonly GuideAction[] = ['askCardNumber', 'askExpiry', 'askSecurityCode', 'charge'];
+
+/** The machine event each guide action sends. */
+export const GUIDE_EVENTS: Readonly<Record<GuideAction, CaptureEvent>> = {
+  askCardNumber: { type: 'agent.requested', field: 'cardNumber' },
+  askExpiry: { type: 'agent.requested', field: 'expiry' },
+  askSecurityCode: { type: 'agent.requested', field: 'securityCode' },
+  charge: { type: 'agent.charged' },
+};
+
+/** Which guide actions a stored state takes now (its guards included); all false outside agent-guided flows. */
+export function guideMayOf(machine: CaptureMachine, state: StoredState): Record<GuideAction, boolean> {
+  const snapshot = machine.resolveState(state);
+  return Object.fromEntries(GUIDE_ACTIONS.map((action) => [action, snapshot.can(GUIDE_EVENTS[action])])) as Record<GuideAction, boolean>;
+}
 
 /** A stored capture state as everything outside the machine reads it, instead of by its name. */
 export interface StateMeaning {

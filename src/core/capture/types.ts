@@ -18,7 +18,7 @@ export interface Notice {
   brand?: CardBrand;
 }
 
-export type FailureCode = DeclineCode | 'too_many_attempts' | 'caller_hung_up';
+export type FailureCode = DeclineCode | 'too_many_attempts' | 'caller_hung_up' | 'caller_line_dropped';
 
 export interface Failure {
   code: FailureCode;
@@ -73,6 +73,12 @@ export type CaptureEvent =
   /** The agent stopped the capture from the panel; the caller goes back to the agent. */
   | { type: 'agent.canceled' }
   | { type: 'call.hungUp' }
+  /** Agent-guided flows: the agent asks the caller for a field; its keys are collected until `#` or a pause. */
+  | { type: 'agent.requested'; field: CaptureField }
+  /** Agent-guided flows: every field is valid and the agent, having read the amount and last 4 aloud, charges. */
+  | { type: 'agent.charged' }
+  /** Agent-guided flows: the caller's media stream broke off without the call ending on Twilio's word. */
+  | { type: 'call.dropped' }
   /** The call is turned away before any capture: no payment it may take, or a fault; `notice` says why. */
   | { type: 'call.refused'; notice: 'payment.unavailable' | 'error.system' };
 

@@ -23,12 +23,13 @@ const promptText = z
     }
   });
 
+/** Who leads a capture: the flow's own prompts (keypad calls, pay pages), or an agent on the line. */
+export const GUIDES = ['prompts', 'agent'] as const;
+export type Guide = (typeof GUIDES)[number];
+
 const prompts = z
   .record(z.string(), promptText)
   .superRefine((map, ctx) => {
-    for (const key of PROMPT_KEYS) {
-      if (!(key in map)) ctx.addIssue({ code: 'custom', path: [key], message: 'prompt is missing' });
-    }
     for (const key of Object.keys(map)) {
       if (!(PROMPT_KEYS as readonly string[]).includes(key)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'not a prompt this gateway uses (misspelt?)' });
@@ -41,7 +42,8 @@ const locale = z.object({
   language: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, 'must look like en-US'),
   /** Twilio `<Say voice>`, e.g. "Polly.Joanna"; Twilio's default voice when absent. */
   voice: z.string().min(1).optional(),
-  prompts,
+  /** Required in full by a flow that speaks; an agent-guided flow speaks none, so it leaves them out. */
+  prompts: prompts.default({}),
 });
 
 /** A flow: what a capture asks, in which order, how patiently, and in which words. Data, not code. */
@@ -50,6 +52,12 @@ export const flowSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes'),
     version: z.number().int().min(1),
     description: z.string().max(200).optional(),
+    /**
+     * `prompts`: the flow asks for each field itself and moves on by its own order. `agent`: the caller
+     * stays with an agent who asks for each field (the card number first, then any field in any order)
+     * and presses Charge; keys come from the caller's media stream, and the flow speaks nothing.
+     */
+    guide: z.enum(GUIDES).default('prompts'),
     defaultLocale: z.string(),
     locales: z.record(z.string(), locale).refine((l) => Object.keys(l).length > 0, 'at least one locale'),
     fieldOrder: z
@@ -77,6 +85,22 @@ export const flowSchema = z
   .superRefine((flow, ctx) => {
     if (!(flow.defaultLocale in flow.locales)) {
       ctx.addIssue({ code: 'custom', path: ['defaultLocale'], message: `no locale "${flow.defaultLocale}" in locales` });
+    }
+    for (const [name, locale] of Object.entries(flow.locales)) {
+      const given = Object.keys(locale.prompts);
+      if (flow.guide === 'agent') {
+        if (given.length > 0) ctx.addIssue({ code: 'custom', path: ['locales', name, 'prompts'], message: 'an agent-guided flow speaks no prompts: leave them out' });
+        continue;
+      }
+      for (const key of PROMPT_KEYS) {
+        if (!given.includes(key)) ctx.addIssue({ code: 'custom', path: ['locales', name, 'prompts', key], message: 'prompt is missing' });
+      }
+    }
+    if (flow.guide === 'agent' && flow.agentConfirmsCardNumber) {
+      ctx.addIssue({ code: 'custom', path: ['agentConfirmsCardNumber'], message: 'an agent-guided flow has the agent on the line throughout: set it to false' });
+    }
+    if (flow.guide === 'agent' && flow.fieldOrder[0] !== 'cardNumber') {
+      ctx.addIssue({ code: 'custom', path: ['fieldOrder'], message: 'an agent-guided flow asks the card number first (the security code length depends on its brand)' });
     }
   });
 

@@ -18,6 +18,7 @@ const STATUSES: Record<PaymentStatus, string> = {
 const FAILURE_CODES: Record<Exclude<FailureCode, (typeof DECLINE_CODES)[number]>, string> = {
   too_many_attempts: 'the caller ran out of tries',
   caller_hung_up: 'the caller hung up before paying',
+  caller_line_dropped: "the caller's line dropped during an agent-guided capture",
 };
 
 const described = (entries: Record<string, string>, format: (key: string, text: string) => string) =>

@@ -11,7 +11,7 @@ export const storedCardSchema = z.object({
 });
 
 export const storedFailureSchema: z.ZodType<Failure> = z.object({
-  code: z.enum([...DECLINE_CODES, 'too_many_attempts', 'caller_hung_up']),
+  code: z.enum([...DECLINE_CODES, 'too_many_attempts', 'caller_hung_up', 'caller_line_dropped']),
   message: z.string(),
 });
 

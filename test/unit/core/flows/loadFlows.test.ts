@@ -51,8 +51,10 @@ describe('loadFlows', () => {
       expect(flow.locales[flow.defaultLocale]).toBeDefined();
     });
 
-    it('defines every prompt the gateway uses in each locale', () => {
-      for (const flow of loadFlows(SHIPPED_DIR).values()) {
+    it('defines every prompt the gateway uses in each locale of every flow that speaks', () => {
+      const speaking = [...loadFlows(SHIPPED_DIR).values()].filter((flow) => flow.guide === 'prompts');
+      expect(speaking.map((flow) => flow.id)).toContain('default');
+      for (const flow of speaking) {
         for (const locale of Object.values(flow.locales)) {
           expect(PROMPT_KEYS.filter((key) => !(key in locale.prompts))).toEqual([]);
         }
@@ -132,6 +134,43 @@ describe('loadFlows', () => {
   it('refuses a folder without flows', () => {
     const dir = flowsDir({ 'README.md': 'no flows here' });
     expect(errorOf(() => loadFlows(dir))).toContain('no flow files');
+  });
+
+  describe('an agent-guided flow', () => {
+    const rawRelay = (): RawFlow => JSON.parse(readFileSync(join(SHIPPED_DIR, 'agent-relay.json'), 'utf8')) as RawFlow;
+    const relayError = (change: (flow: RawFlow) => void): { message: string; file: string } => {
+      const flow = rawRelay();
+      change(flow);
+      const dir = flowsDir({ 'agent-relay.json': JSON.stringify(flow) });
+      return { message: errorOf(() => loadFlows(dir)), file: join(dir, 'agent-relay.json') };
+    };
+
+    it('ships with no prompts, and a flow without a guide is led by its prompts', () => {
+      const flows = loadFlows(SHIPPED_DIR);
+      expect(flows.get('agent-relay')).toMatchObject({ guide: 'agent', locales: { 'en-US': { prompts: {} } } });
+      expect(flows.get('default')!.guide).toBe('prompts');
+    });
+
+    it('is refused when it has prompts to speak', () => {
+      const { message, file } = relayError((f) => (f.locales['en-US'].prompts = { goodbye: 'Goodbye.' }));
+      expect(message).toContain(`${file}: locales.en-US.prompts: an agent-guided flow speaks no prompts`);
+    });
+
+    it('is refused when the card number is not first', () => {
+      const { message, file } = relayError((f) => (f.fieldOrder = ['expiry', 'cardNumber', 'securityCode']));
+      expect(message).toContain(`${file}: fieldOrder: an agent-guided flow asks the card number first`);
+    });
+
+    it('is refused when it also waits for an agent confirmation', () => {
+      const { message, file } = relayError((f) => (f.agentConfirmsCardNumber = true));
+      expect(message).toContain(`${file}: agentConfirmsCardNumber: `);
+    });
+
+    it('makes a keypad flow without prompts name every missing one', () => {
+      const { message, file } = loadError((f) => (f.locales['en-US'].prompts = {}));
+      expect(message).toContain(`${file}: locales.en-US.prompts.payCode.ask: prompt is missing`);
+      expect(message).toContain(`${file}: locales.en-US.prompts.error.system: prompt is missing`);
+    });
   });
 
   it('fills in the agent confirmation timeout when a flow leaves it out', () => {
