@@ -1,4 +1,5 @@
 import type { CallSession } from '../../core/capture/callSession';
+import type { CaptureField } from '../../core/flows/schema';
 import type { CaptureChange, CaptureObserver } from '../../core/capture/captureObserver';
 
 /**
@@ -18,5 +19,9 @@ export class ObserverRelay implements CaptureObserver {
 
   async returnUrl(session: CallSession): Promise<string | null> {
     return this.target?.returnUrl ? this.target.returnUrl(session) : null;
+  }
+
+  async keysTyped(session: CallSession, field: CaptureField, keys: number): Promise<void> {
+    await this.target?.keysTyped?.(session, field, keys);
   }
 }

@@ -1,3 +1,4 @@
+import type { CaptureField } from '../flows/schema';
 import type { CallSession } from './callSession';
 
 /** A committed turn: the session before and after it. */
@@ -17,4 +18,6 @@ export interface CaptureObserver {
   turnCommitted(change: CaptureChange): Promise<void>;
   /** Where a capture that ends sends the caller instead of hanging up (a bridged call's agent); null: hang up. */
   returnUrl?(session: CallSession): Promise<string | null>;
+  /** An agent-guided capture's progress: how many keys the caller has typed into the field asked (never which). */
+  keysTyped?(session: CallSession, field: CaptureField, keys: number): Promise<void>;
 }

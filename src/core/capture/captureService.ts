@@ -4,7 +4,7 @@ import type { GatewayMetrics } from '../../observability/metrics';
 import type { Clock } from '../../ports/clock';
 import type { ChargeResult, Processor } from '../../ports/processor';
 import type { CardRefs, Vault } from '../../ports/vault';
-import type { Flow } from '../flows/schema';
+import type { CaptureField, Flow } from '../flows/schema';
 import type { PaymentService, ProjectionRead } from '../payments/paymentService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
@@ -12,7 +12,7 @@ import type { CaptureObserver } from './captureObserver';
 import type { CallFlows } from './callFlows';
 import { localeOf, type CompiledFlow, type FlowRegistry } from './flowRegistry';
 import type { PendingCharge, PendingCharges } from './pendingCharges';
-import { AGENT_EVENTS, meaningOf, type AgentAction, type StateMeaning } from './meaning';
+import { AGENT_EVENTS, GUIDE_EVENTS, meaningOf, type AgentAction, type GuideAction, type StateMeaning } from './meaning';
 import { projectPayment, projectionChanged } from './projection';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 import { UPDATE_ATTEMPTS } from '../records/recordStore';
@@ -55,6 +55,16 @@ export interface CaptureServiceDeps {
   observer?: CaptureObserver;
 }
 
+/**
+ * Where an agent-guided capture stands after a change: the field whose keys the relay collects now
+ * (null: keys are ignored), and whether the capture is over. `turn` orders the changes of one call.
+ */
+export interface GuidedState {
+  field: CaptureField | null;
+  final: boolean;
+  turn: number;
+}
+
 /** A turn re-reads after a lost race (and then answers as the winner did); the store's one bound on that. */
 const MAX_RACE_RETRIES = UPDATE_ATTEMPTS;
 /** Longest accepted keypad entry; anything longer is junk and gets the re-prompt for a mistake. */
@@ -84,7 +94,9 @@ export class CaptureService {
     let payment = null;
     if (start.paymentId) {
       const stored = await this.deps.payments.get(start.paymentId);
-      payment = stored ? await this.deps.payments.claimForCall(stored.id, callSid) : null;
+      // An agent-guided payment is typed through the relay while the agent listens, never at a voice URL.
+      const guided = stored !== null && this.deps.flows.has(stored.flowId) && this.deps.flows.get(stored.flowId).flow.guide === 'agent';
+      payment = stored && !guided ? await this.deps.payments.claimForCall(stored.id, callSid) : null;
       if (!stored || !payment) return this.renderEnding(this.deps.flows.get(flowId), wantedLocale, 'payment.unavailable');
       flowId = stored.flowId;
       wantedLocale = stored.locale;
@@ -107,7 +119,7 @@ export class CaptureService {
       lastReply: null,
       startedAt: this.deps.clock.now().toISOString(),
     };
-    const twiml = this.deps.render({ flow, state, meaning: meaningOf(machine, state), turn: session.turn });
+    const twiml = this.say({ flow, state, meaning: meaningOf(machine, state), turn: session.turn });
     session.lastReply = { turn: 0, twiml };
     if (existing) await this.discardAll(existing.value);
     const version = await this.deps.sessions.save(session, existing?.version ?? 0);
@@ -131,10 +143,12 @@ export class CaptureService {
       if (turn !== session.turn) return this.replay(session, turn);
 
       const { flow, machine } = await this.flowOf(session);
+      // Twilio sends no webhook turns for a call on the media relay: nothing from one may drive its capture.
+      if (flow.guide === 'agent') return this.apology();
       const meaning = meaningOf(machine, session.state);
       const event = await this.eventFor(session, meaning, input, flow);
       if (event === 'charge') return this.awaitCharge(session, turn);
-      if (event === null) return this.deps.render({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
+      if (event === null) return this.say({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
 
       const outcome = await this.advance(session, version, event, turn);
       if (outcome) return outcome;
@@ -164,6 +178,115 @@ export class CaptureService {
       }
     }
     throw new Error(`call ${callSid}: too many concurrent updates for an agent action`);
+  }
+
+  /**
+   * Starts an agent-guided capture of a payment on a call whose audio the gateway relays: nothing is
+   * asked until the agent asks for a field. Null when the payment cannot be taken on this call, or
+   * when a capture is still under way on it.
+   */
+  async startGuided(callSid: string, paymentId: string): Promise<GuidedState | null> {
+    const existing = await this.deps.sessions.get(callSid);
+    if (existing && !(await this.isFinal(existing.value))) return null;
+    const stored = await this.deps.payments.get(paymentId);
+    if (!stored || !this.deps.flows.has(stored.flowId) || this.deps.flows.get(stored.flowId).flow.guide !== 'agent') return null;
+    const payment = await this.deps.payments.claimForCall(stored.id, callSid);
+    if (!payment) return null;
+    const { flow, machine, hash } = await this.deps.callFlows.pin(stored.flowId);
+    const [snapshot] = initialTransition(machine, { locale: localeOf(flow, stored.locale), payment });
+    const session: CallSession = {
+      callSid,
+      flowId: flow.id,
+      flowVersion: flow.version,
+      flowHash: hash,
+      paymentId: payment.id,
+      turn: existing ? existing.value.turn + 1 : 1,
+      state: { value: String(snapshot.value), context: snapshot.context },
+      vaultRefs: {},
+      lastReply: null,
+      startedAt: this.deps.clock.now().toISOString(),
+    };
+    if (existing) await this.discardAll(existing.value);
+    const version = await this.deps.sessions.save(session, existing?.version ?? 0);
+    if (version === null) return null;
+    await this.project(session, version);
+    await this.notify({ before: null, after: session, final: false });
+    this.log(session).info('agent-guided capture started', { flowId: flow.id });
+    return this.guidedStateOf(session);
+  }
+
+  /** The agent asks the caller for a field, or charges; null when the capture does not take that now. */
+  guideAction(callSid: string, action: GuideAction): Promise<GuidedState | null> {
+    return this.guide(callSid, () => GUIDE_EVENTS[action]);
+  }
+
+  /**
+   * The keys of the field being asked, whole, as a `<Gather>` would hand them over (the finish key
+   * removed). Keys collected for a field the capture no longer asks are dropped unread.
+   */
+  submitField(callSid: string, field: CaptureField, digits: string): Promise<GuidedState | null> {
+    const at = this.deps.clock.now().toISOString();
+    // Over-long or non-keypad input is kept as junk so that it fails the field's checks.
+    const entered = digits.length > MAX_DIGITS || /[^0-9*#]/.test(digits) ? 'x' : digits;
+    return this.guide(callSid, (meaning) => (meaning.field === field ? { type: 'dtmf.entered', digits: entered, at } : null));
+  }
+
+  /** Nothing was typed for the field within its timeout: the field is no longer asked. */
+  fieldTimedOut(callSid: string, field: CaptureField): Promise<GuidedState | null> {
+    return this.guide(callSid, (meaning) => (meaning.field === field ? { type: 'dtmf.timedOut' } : null));
+  }
+
+  /** How many keys the caller has typed into the field being asked: told to the observer, never stored. */
+  async keysTyped(callSid: string, field: CaptureField, keys: number): Promise<void> {
+    if (!this.deps.observer?.keysTyped) return;
+    const found = await this.deps.sessions.get(callSid);
+    if (!found || (await this.meaningOf(found.value)).field !== field) return;
+    try {
+      await this.deps.observer.keysTyped(found.value, field, keys);
+    } catch (error) {
+      this.log(found.value).warn('capture observer failed on typing progress', { error });
+    }
+  }
+
+  /**
+   * The caller's media stream broke off without Twilio ending the call: an agent-guided capture ends
+   * as the line dropped, and what was entered is wiped (a charge already sent still stands).
+   */
+  async streamEnded(callSid: string): Promise<void> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) return;
+      const { machine } = await this.flowOf(found.value);
+      if (!machine.resolveState(found.value.state).can({ type: 'call.dropped' })) return;
+      if ((await this.advance(found.value, found.version, { type: 'call.dropped' }, null)) !== null) return;
+    }
+  }
+
+  /** Where a call's agent-guided capture stands; null when the call has none. */
+  async guidedState(callSid: string): Promise<GuidedState | null> {
+    const found = await this.deps.sessions.get(callSid);
+    return found ? this.guidedStateOf(found.value) : null;
+  }
+
+  /** Sends an event an agent-guided capture takes now, committed with compare-and-set like any turn. */
+  private async guide(callSid: string, eventFor: (meaning: StateMeaning) => CaptureEvent | null): Promise<GuidedState | null> {
+    for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
+      const found = await this.deps.sessions.get(callSid);
+      if (!found) return null;
+      const { flow, machine } = await this.flowOf(found.value);
+      if (flow.guide !== 'agent') return null;
+      const event = eventFor(meaningOf(machine, found.value.state));
+      if (!event || !machine.resolveState(found.value.state).can(event)) return null;
+      if ((await this.advance(found.value, found.version, event, null)) !== null) return this.guidedState(callSid);
+    }
+    throw new Error(`call ${callSid}: too many concurrent updates of an agent-guided capture`);
+  }
+
+  private async guidedStateOf(session: CallSession): Promise<GuidedState | null> {
+    const { flow, machine } = await this.flowOf(session);
+    if (flow.guide !== 'agent') return null;
+    const meaning = meaningOf(machine, session.state);
+    return { field: meaning.field, final: meaning.final, turn: session.turn };
   }
 
   /** Twilio says the call ended: the capture ends and what was entered is wiped. */
@@ -255,8 +378,8 @@ export class CaptureService {
       vaultRefs: captureOver ? {} : refs,
       ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
     };
-    const returnTo = final && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
-    const twiml = this.deps.render({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
+    const returnTo = final && flow.guide === 'prompts' && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
+    const twiml = this.say({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
     // Most re-prompts change nothing an agent sees: the payment's read-modify-write is skipped then.
@@ -464,7 +587,7 @@ export class CaptureService {
     if (!alreadyHolding || !meaning.needsCharge) return this.replay(session, -1);
     const { flow } = await this.flowOf(session);
     const state: StoredState = { ...session.state, context: { ...session.state.context, notices: [{ key: 'processing.stillWorking' }] } };
-    return this.deps.render({ flow, state, meaning, turn: session.turn });
+    return this.say({ flow, state, meaning, turn: session.turn });
   }
 
   private async discardAll(session: CallSession): Promise<void> {
@@ -476,7 +599,7 @@ export class CaptureService {
   private async replay(session: CallSession, turn: number): Promise<string> {
     if (session.lastReply && session.lastReply.turn === turn) return session.lastReply.twiml;
     const { flow, machine } = await this.flowOf(session);
-    return this.deps.render({ flow, state: session.state, meaning: meaningOf(machine, session.state), turn: session.turn });
+    return this.say({ flow, state: session.state, meaning: meaningOf(machine, session.state), turn: session.turn });
   }
 
   /** Says one closing prompt and hangs up: the machine turns the call away before any capture (no session, or none possible). */
@@ -484,7 +607,12 @@ export class CaptureService {
     const [initial] = initialTransition(machine, { locale: localeOf(flow, locale), payment: null });
     const [refused] = transition(machine, initial, { type: 'call.refused', notice });
     const state: StoredState = { value: String(refused.value), context: refused.context };
-    return this.deps.render({ flow, state, meaning: meaningOf(machine, state), turn: 0 });
+    return this.say({ flow, state, meaning: meaningOf(machine, state), turn: 0 });
+  }
+
+  /** The caller's next instructions; an agent-guided capture speaks none (the caller is on the media relay). */
+  private say(input: Parameters<Renderer>[0]): string {
+    return input.flow.guide === 'agent' ? '' : this.deps.render(input);
   }
 
   private async isFinal(session: CallSession): Promise<boolean> {
