@@ -46,6 +46,7 @@ export function composeAgentAssist(config: Config, parts: BridgeParts) {
     agentDial: config.bridge.agentDial,
     record: config.bridge.record,
     agentFlowId: parts.flows.has(config.bridge.agentFlow) ? config.bridge.agentFlow : parts.flows.defaultFlowId,
+    relayFlowId: parts.flows.ids().find((id) => parts.flows.get(id).flow.guide === 'agent') ?? null,
     paymentTtlSeconds: config.ttl.paymentSeconds,
   });
   const webhooks = {

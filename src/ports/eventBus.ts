@@ -1,4 +1,5 @@
-import type { AgentAction } from '../core/capture/meaning';
+import type { AgentAction, GuideAction } from '../core/capture/meaning';
+import type { CaptureField } from '../core/flows/schema';
 import type { CardBrand } from '../core/domain/cardBrand';
 
 /** A bridge's state as the agent panel shows it. */
@@ -31,6 +32,12 @@ export interface PaymentEvent {
   status: string;
   /** Which of the panel's actions the capture takes now: the panel shows only those buttons. */
   agentMay: Record<AgentAction, boolean>;
+  /** An agent-guided capture (relay mode): the agent asks for each field and charges. */
+  guided: boolean;
+  /** Which fields the agent may ask for now, and whether Charge is open (all false unless guided). */
+  guideMay: Record<GuideAction, boolean>;
+  /** The field the caller is asked to type now, if any. */
+  asking: CaptureField | null;
   card: { brand: CardBrand; last4: string } | null;
   expiryCaptured: boolean;
   securityCodeCaptured: boolean;
@@ -43,7 +50,18 @@ export interface PaymentEvent {
   at: string;
 }
 
-export type GatewayEvent = BridgeEvent | PaymentEvent;
+/** The caller is typing into the field asked: how many keys so far, never which. Not stored anywhere. */
+export interface TypingEvent {
+  type: 'typing';
+  bridgeId: string;
+  agent: string | null;
+  paymentId: string;
+  field: CaptureField;
+  keys: number;
+  at: string;
+}
+
+export type GatewayEvent = BridgeEvent | PaymentEvent | TypingEvent;
 
 /**
  * Publish/subscribe of masked events across every gateway process: what one process commits, a panel

@@ -22,6 +22,11 @@ export interface Bridge {
   recordingPaused: boolean;
   agentOnHold: boolean;
   state: BridgeState;
+  /**
+   * How the call's audio flows: both legs in a Twilio conference (a capture takes the caller out of
+   * it), or through the gateway's media relay (the agent stays on the line). Absent: conference.
+   */
+  media?: 'conference' | 'relay';
   /** The agent who took the call (the first to start a capture on it); null while nobody has. */
   agent?: string | null;
   /** The payment of the current (or last) secure capture. */
@@ -46,6 +51,7 @@ const storedBridgeSchema: z.ZodType<Bridge> = z.looseObject({
   recordingPaused: z.boolean(),
   agentOnHold: z.boolean(),
   state: z.enum(['dialing', 'connected', 'securing', 'capturing', 'ended']),
+  media: z.enum(['conference', 'relay']).optional(),
   agent: z.string().nullable().optional(),
   paymentId: z.string().nullable(),
   lastError: z.string().nullable(),

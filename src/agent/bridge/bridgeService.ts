@@ -3,7 +3,8 @@ import type { CaptureChange, CaptureObserver } from '../../core/capture/captureO
 import type { CallSession, CallSessionRepository } from '../../core/capture/callSession';
 import type { FlowRegistry } from '../../core/capture/flowRegistry';
 import type { CallFlows } from '../../core/capture/callFlows';
-import { meaningOf, type StateMeaning } from '../../core/capture/meaning';
+import { GUIDE_ACTIONS, guideMayOf, meaningOf, type GuideAction, type StateMeaning } from '../../core/capture/meaning';
+import type { CaptureField } from '../../core/flows/schema';
 import type { Logger } from '../../observability/logger';
 import type { NewPayment, PaymentService } from '../../core/payments/paymentService';
 import type { CallControl } from '../../ports/callControl';
@@ -24,7 +25,7 @@ export interface BridgeServiceDeps {
   /** Read only: the masked state of a bridge's capture for the panel's first view. */
   sessions: Pick<CallSessionRepository, 'get'>;
   callControl: CallControl;
-  capture: Pick<CaptureService, 'agentAction' | 'hangUp'>;
+  capture: Pick<CaptureService, 'agentAction' | 'hangUp' | 'startGuided' | 'guideAction'>;
   payments: PaymentService;
   flows: FlowRegistry;
   /** The flow each call started on, whichever process's flow files it now meets. */
@@ -41,6 +42,8 @@ export interface BridgeServiceDeps {
   record: boolean;
   /** Flow of captures started from the panel when the agent names none. */
   agentFlowId: string;
+  /** Flow of captures on relayed calls when the agent names none: an agent-guided one; null when the gateway has none. */
+  relayFlowId: string | null;
   paymentTtlSeconds: number;
   /** The same check `POST /api/payments` applies to a new payment's fields (and its processor's units). */
   checkPayment: (fields: Record<string, unknown>) => PaymentCheck;
@@ -67,7 +70,7 @@ export class BridgeService implements CaptureObserver {
   constructor(private readonly deps: BridgeServiceDeps) {}
 
   /** An inbound call to the bridge number: store the bridge and answer the caller's conference TwiML. */
-  async open(callerCallSid: string, number: string, caller = ''): Promise<{ bridge: Bridge; twiml: string; isNew: boolean }> {
+  async open(callerCallSid: string, number: string, caller = '', media: 'conference' | 'relay' = 'conference'): Promise<{ bridge: Bridge; twiml: string; isNew: boolean }> {
     if (!this.deps.agentDial) throw new Error('AGENT_DIAL is not set: the bridge has nobody to dial');
     const id = bridgeIdFor(callerCallSid);
     const now = this.now();
@@ -84,6 +87,7 @@ export class BridgeService implements CaptureObserver {
       recordingPaused: false,
       agentOnHold: false,
       state: 'dialing',
+      ...(media === 'relay' ? { media } : {}),
       agent: null,
       paymentId: null,
       lastError: null,
@@ -146,8 +150,14 @@ export class BridgeService implements CaptureObserver {
    * start a capture on a bridge takes it; another agent's bridge is refused as unknown.
    */
   async startSecureCapture(bridgeId: string, request: SecureCaptureRequest, agent: string | null = null): Promise<AgentResult> {
-    const flowId = request.flow ?? this.deps.agentFlowId;
-    if (!this.deps.flows.has(flowId)) return refuse('invalid_flow', `There is no flow "${flowId}".`);
+    const relayed = (await this.deps.bridges.get(bridgeId))?.media === 'relay';
+    const flowId = request.flow ?? (relayed ? this.deps.relayFlowId : this.deps.agentFlowId);
+    if (!flowId || !this.deps.flows.has(flowId)) return refuse('invalid_flow', `There is no flow "${flowId ?? 'agent-guided'}".`);
+    // An agent-guided capture takes its keys from the relay, so the agent never hears them; on a
+    // conference they would reach the agent and the recording. And a relayed caller has no keypad prompts.
+    if ((this.deps.flows.get(flowId).flow.guide === 'agent') !== relayed) {
+      return refuse('invalid_flow', relayed ? 'This call is relayed: its card captures are guided by you.' : 'Guided card captures need a relayed call.');
+    }
     const checked = this.deps.checkPayment({
       amount: request.amount,
       currency: request.currency,
@@ -182,6 +192,8 @@ export class BridgeService implements CaptureObserver {
     });
     // Before the caller can reach the capture: its events are published only once the bridge names it.
     await this.change(bridgeId, () => ({ paymentId: payment.id }));
+
+    if (relayed) return this.startGuided(bridge, payment.id, flowId);
 
     // PCI DSS: no card digits may reach the recording, so a recording that will not pause stops the capture.
     if (bridge.record) {
@@ -219,10 +231,30 @@ export class BridgeService implements CaptureObserver {
     return { ok: true, paymentId: payment.id };
   }
 
-  /** Continue / Re-enter / Cancel / Try again from the panel, sent to the caller's capture. */
-  async agentAction(bridgeId: string, action: AgentAction): Promise<AgentResult> {
+  /**
+   * A relayed call's capture: the caller stays with the agent, the relay masks the keys and hands
+   * them to the capture, and the agent asks for each field. Nothing moves, holds or pauses.
+   */
+  private async startGuided(bridge: Bridge, paymentId: string, flowId: string): Promise<AgentResult> {
+    const started = await this.deps.capture.startGuided(bridge.callerCallSid, paymentId);
+    if (!started) {
+      await this.change(bridge.id, () => ({ state: 'connected', lastError: 'The card capture could not start. Try again.' }));
+      return refuse('not_started', 'The card capture could not start. Try again.');
+    }
+    await this.change(bridge.id, (b) => (b.state === 'securing' ? { state: 'capturing' } : null));
+    this.log(bridge).info('guided capture started', { paymentId, flowId });
+    return { ok: true, paymentId };
+  }
+
+  /**
+   * Continue / Re-enter / Cancel / Try again from the panel, sent to the caller's capture; on a relayed
+   * call also the guided capture's requests for a field and Charge.
+   */
+  async agentAction(bridgeId: string, action: AgentAction | GuideAction): Promise<AgentResult> {
     const bridge = await this.deps.bridges.get(bridgeId);
     if (!bridge || bridge.state !== 'capturing') return refuse('no_capture', 'No card capture is under way on this call.');
+    if (bridge.media === 'relay') return this.guidedAction(bridge, action);
+    if (isGuideAction(action)) return refuse('not_now', 'The capture is not at a step where that can be done.');
     const after = await this.deps.capture.agentAction(bridge.callerCallSid, action);
     if (!after) return refuse('not_now', 'The capture is not at a step where that can be done.');
     if (action === 'cancel') {
@@ -242,13 +274,27 @@ export class BridgeService implements CaptureObserver {
     return { ok: true, ...(bridge.paymentId ? { paymentId: bridge.paymentId } : {}) };
   }
 
+  /** The agent's part in a relayed call's capture: nobody is moved, the capture alone changes. */
+  private async guidedAction(bridge: Bridge, action: AgentAction | GuideAction): Promise<AgentResult> {
+    const after = isGuideAction(action) ? await this.deps.capture.guideAction(bridge.callerCallSid, action) : await this.deps.capture.agentAction(bridge.callerCallSid, action);
+    if (!after) return refuse('not_now', 'The capture is not at a step where that can be done.');
+    return { ok: true, ...(bridge.paymentId ? { paymentId: bridge.paymentId } : {}) };
+  }
+
+  /** The caller typing into a relayed capture's field: the agent sees how many keys, never which. */
+  async keysTyped(session: CallSession, field: CaptureField, keys: number): Promise<void> {
+    const bridge = await this.deps.bridges.findByCall(session.callSid);
+    if (!bridge || !session.paymentId || bridge.paymentId !== session.paymentId) return;
+    await this.deps.events.publish({ type: 'typing', bridgeId: bridge.id, agent: bridge.agent ?? null, paymentId: session.paymentId, field, keys, at: this.now() });
+  }
+
   /** Publishes every committed turn, and ends the bridge's capture when the capture ends. */
   async turnCommitted(change: CaptureChange): Promise<void> {
     if (!change.after.paymentId) return;
     // Self-service calls and link payments have no bridge: no panel has anything to do with them.
     const bridge = await this.deps.bridges.findByCall(change.after.callSid);
     if (!bridge) return;
-    const event = paymentEvent(change.after, await this.meaningOf(change.after), bridge, this.now());
+    const event = await this.paymentEventOf(change.after, bridge, this.now());
     if (event) await this.deps.events.publish(event);
     if (!change.final) return;
     if (bridge.paymentId === change.after.paymentId && bridge.state === 'capturing') {
@@ -287,7 +333,7 @@ export class BridgeService implements CaptureObserver {
     const payments: PaymentEvent[] = [];
     for (const bridge of bridges) {
       const session = bridge.paymentId ? await this.deps.sessions.get(bridge.callerCallSid) : null;
-      const event = session ? paymentEvent(session.value, await this.meaningOf(session.value), bridge, at) : null;
+      const event = session ? await this.paymentEventOf(session.value, bridge, at) : null;
       if (event) payments.push(event);
     }
     return { bridges: bridges.map((b) => bridgeEvent(b, at)), payments };
@@ -301,13 +347,21 @@ export class BridgeService implements CaptureObserver {
     return this.deps.bridges.get(bridgeId);
   }
 
+  /** The panel's view of a capture; a relayed call's says what the agent may ask for. */
+  private async paymentEventOf(session: CallSession, bridge: Bridge, at: string): Promise<PaymentEvent | null> {
+    const { flow, machine } = await this.deps.callFlows.of(session);
+    const guideMay = flow.guide === 'agent' ? guideMayOf(machine, session.state) : null;
+    return paymentEvent(session, meaningOf(machine, session.state), bridge, at, guideMay);
+  }
+
   /** What a capture's stored state means, read from its flow's machine. */
   private async meaningOf(session: CallSession): Promise<StateMeaning> {
     return meaningOf((await this.deps.callFlows.of(session)).machine, session.state);
   }
 
   private async finishCapture(bridge: Bridge): Promise<void> {
-    await this.restore(bridge);
+    // A relayed caller never left the agent: there is nothing to restore.
+    if (bridge.media !== 'relay') await this.restore(bridge);
     await this.change(bridge.id, (b) => (b.state === 'capturing' ? { state: 'connected', recordingPaused: false, agentOnHold: false } : null));
   }
 
@@ -360,6 +414,10 @@ export class BridgeService implements CaptureObserver {
   private log(bridge: Bridge): Logger {
     return this.deps.logger.child({ bridgeId: bridge.id, callSid: bridge.callerCallSid });
   }
+}
+
+function isGuideAction(action: string): action is GuideAction {
+  return (GUIDE_ACTIONS as readonly string[]).includes(action);
 }
 
 function refuse(code: string, message: string): AgentResult {

@@ -1,16 +1,25 @@
 import type { CallSession } from '../../core/capture/callSession';
-import type { StateMeaning } from '../../core/capture/meaning';
+import type { GuideAction, StateMeaning } from '../../core/capture/meaning';
 import { projectPayment } from '../../core/capture/projection';
 import { maskedCard } from '../../core/domain/masking';
 import { displayPhoneNumber } from '../../core/domain/phoneNumber';
 import type { BridgeEvent, PaymentEvent } from '../../ports/eventBus';
 import type { Bridge } from './bridge';
+import { askingLine, mistakeLine } from './guidedWords';
+
+const NO_GUIDE: Record<GuideAction, boolean> = { askCardNumber: false, askExpiry: false, askSecurityCode: false, charge: false };
 
 /**
  * The panel's view of a capture, built only from the session's masked context (brand, last 4,
  * flags, reference, decline code): there is no field here a card value could travel in.
  */
-export function paymentEvent(session: CallSession, meaning: StateMeaning, bridge: Bridge, at: string): PaymentEvent | null {
+export function paymentEvent(
+  session: CallSession,
+  meaning: StateMeaning,
+  bridge: Bridge,
+  at: string,
+  guideMay: Record<GuideAction, boolean> | null = null,
+): PaymentEvent | null {
   if (!session.paymentId || session.paymentId !== bridge.paymentId) return null;
   const state = session.state;
   const c = state.context;
@@ -20,6 +29,15 @@ export function paymentEvent(session: CallSession, meaning: StateMeaning, bridge
   if (c.card) lines.push(`${maskedCard(c.card.brand, c.card.last4)} — ${meaning.step === 'agentCheck' ? 'valid, waiting for you' : 'valid'}`);
   if (c.captured.expiry) lines.push('Expiry ✓');
   if (c.captured.securityCode) lines.push('Security code ✓');
+  if (guideMay) {
+    // An agent-guided capture: the agent is told what to say about a mistake, and what is being typed.
+    for (const n of c.notices) {
+      const said = mistakeLine(n, c.securityCodeLength);
+      if (said) lines.push(said);
+    }
+    if (meaning.field) lines.push(askingLine(meaning.field));
+    if (guideMay.charge) lines.push(`Ready: read ${c.payment?.amount ?? ''} ${c.payment?.currency ?? ''} and the last 4 to the caller, then press Charge`.replace(/\s+/g, ' '));
+  }
   if (meaning.step === 'charge') lines.push('Processing…');
   if (c.reference) lines.push(`Approved — reference ${c.reference}`);
   else if (meaning.step === 'retry' && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
@@ -35,6 +53,9 @@ export function paymentEvent(session: CallSession, meaning: StateMeaning, bridge
     step: state.value,
     status,
     agentMay: meaning.agentMay,
+    guided: guideMay !== null,
+    guideMay: guideMay ?? NO_GUIDE,
+    asking: meaning.field,
     summary: summaryOf(status, meaning.step, c.reference, declineCode),
     card: c.card ? { brand: c.card.brand, last4: c.card.last4.slice(-4) } : null,
     expiryCaptured: c.captured.expiry,

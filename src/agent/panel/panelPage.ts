@@ -41,6 +41,13 @@ export function panelPage(input: { csrfToken: string; actor: string }): string {
 <button type="submit">Start card capture</button>
 </fieldset>
 </form>
+<p class="typing" aria-live="polite" hidden></p>
+<div class="actions guide" hidden>
+<button type="button" data-action="askCardNumber">Ask for the card number</button>
+<button type="button" data-action="askExpiry">Ask for the expiry</button>
+<button type="button" data-action="askSecurityCode">Ask for the security code</button>
+<button type="button" data-action="charge">Charge</button>
+</div>
 <div class="actions">
 <button type="button" data-action="confirmed">Continue</button>
 <button type="button" data-action="reenter">Re-enter card number</button>

@@ -8,6 +8,7 @@ import type { SignInThrottle } from '../accounts/signInThrottle';
 import { BRIDGE_ID } from '../bridge/bridge';
 import type { AgentResult, BridgeService } from '../bridge/bridgeService';
 import type { AgentAction } from '../../core/capture/captureService';
+import { GUIDE_ACTIONS, type GuideAction } from '../../core/capture/meaning';
 import type { Logger } from '../../observability/logger';
 import type { Clock } from '../../ports/clock';
 import type { EventBus, GatewayEvent } from '../../ports/eventBus';
@@ -30,7 +31,7 @@ export interface PanelRouterDeps {
 }
 
 const COOKIE = 'ccg_panel';
-const ACTIONS: ReadonlySet<string> = new Set<AgentAction>(['confirmed', 'reenter', 'cancel', 'retry']);
+const ACTIONS: ReadonlySet<string> = new Set<AgentAction | GuideAction>(['confirmed', 'reenter', 'cancel', 'retry', ...GUIDE_ACTIONS]);
 /** How often an open event stream is kept alive and its session checked. */
 const STREAM_CHECK_MS = 15_000;
 /** Strict: our own script and stylesheet, nothing inline, nothing third-party, no framing. */
@@ -191,7 +192,7 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
       res.status(404).json({ ok: false, code: 'not_found', message: 'No such action.' });
       return;
     }
-    const result = (await bridgeFor(viewer, id, action)) ?? (await deps.bridges.agentAction(id, action as AgentAction));
+    const result = (await bridgeFor(viewer, id, action)) ?? (await deps.bridges.agentAction(id, action as AgentAction | GuideAction));
     await audit(req, session, action as AuditEntry['action'], id, result.ok ? 'ok' : result.code);
     answer(res, result);
   });

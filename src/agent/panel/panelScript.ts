@@ -12,6 +12,10 @@ export const PANEL_JS = `'use strict';
   var bridges = {};
   var payments = {};
   var cards = {};
+  // The caller's typing progress per payment: a key count, never a key.
+  var typing = {};
+  var FIELD_WORDS = { cardNumber: 'Card number', expiry: 'Expiry date', securityCode: 'Security code' };
+  var GUIDE = ['askCardNumber', 'askExpiry', 'askSecurityCode', 'charge'];
   var me = document.querySelector('.who span').textContent;
   var STATE_WORDS = { dialing: 'Dialling the agent', connected: 'Connected', securing: 'Starting the card capture', capturing: 'Caller entering card details', ended: 'Ended' };
   // How far this browser's clock is ahead of the gateway's, per call: durations tick from the gateway's time.
@@ -87,6 +91,16 @@ export const PANEL_JS = `'use strict';
     ['confirmed', 'reenter', 'retry'].forEach(function (action) {
       node.querySelector('[data-action="' + action + '"]').hidden = !(may && may[action]);
     });
+    // A relayed call's capture: the agent asks for each field and charges, each button open per the capture.
+    var guided = !!(may && payment.guided);
+    node.querySelector('.guide').hidden = !guided;
+    GUIDE.forEach(function (action) {
+      node.querySelector('[data-action="' + action + '"]').disabled = !(guided && payment.guideMay[action]);
+    });
+    var typed = payment && typing[payment.paymentId];
+    var typingLine = node.querySelector('.typing');
+    typingLine.hidden = !(typed && capturing && payment.asking === typed.field);
+    if (!typingLine.hidden) typingLine.textContent = FIELD_WORDS[typed.field] + ': typing… ' + typed.keys + (typed.keys === 1 ? ' key' : ' keys');
     // Before the capture's first event the agent may already call it off.
     node.querySelector('[data-action="cancel"]').hidden = !capturing || (may !== null && !may.cancel);
   }
@@ -109,6 +123,8 @@ export const PANEL_JS = `'use strict';
   }
   function onPayment(event) {
     payments[event.paymentId] = event;
+    // A committed change ends the typing it follows: the field was handed over, or asked afresh.
+    delete typing[event.paymentId];
     Object.keys(bridges).forEach(function (id) { if (bridges[id].paymentId === event.paymentId) draw(id); });
   }
 
@@ -123,6 +139,11 @@ export const PANEL_JS = `'use strict';
   });
   source.addEventListener('bridge', function (message) { onBridge(JSON.parse(message.data)); });
   source.addEventListener('payment', function (message) { onPayment(JSON.parse(message.data)); });
+  source.addEventListener('typing', function (message) {
+    var event = JSON.parse(message.data);
+    typing[event.paymentId] = event;
+    if (bridges[event.bridgeId]) draw(event.bridgeId);
+  });
   // A call another agent took: it is theirs now.
   source.addEventListener('gone', function (message) {
     var id = JSON.parse(message.data).bridgeId;
