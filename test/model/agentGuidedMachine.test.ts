@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initialTransition, transition, type EventFromLogic, type SnapshotFrom } from 'xstate';
 import { getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
-import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/capture/machine';
-import { GUIDE_EVENTS, guideMayOf, meaningOf } from '../../src/capture/meaning';
-import type { CaptureEmitted, CaptureEvent, CaptureInput } from '../../src/capture/types';
-import { parseFlow } from '../../src/flows/loadFlows';
-import { CAPTURE_FIELDS, type CaptureField } from '../../src/flows/schema';
+import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/core/capture/machine';
+import { GUIDE_EVENTS, guideMayOf, meaningOf } from '../../src/core/capture/meaning';
+import type { CaptureEmitted, CaptureEvent, CaptureInput } from '../../src/core/capture/types';
+import { parseFlow } from '../../src/core/flows/loadFlows';
+import { CAPTURE_FIELDS, type CaptureField } from '../../src/core/flows/schema';
 
 type Snapshot = SnapshotFrom<CaptureMachine>;
 type Path = StatePath<Snapshot, EventFromLogic<CaptureMachine>>;

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFlow } from '../../src/flows/loadFlows';
-import type { PaymentEvent, TypingEvent } from '../../src/ports/eventBus';
-import { RelayCapture } from '../../src/relay/relayCapture';
-import { MemoryStore } from '../../src/store/memoryStore';
-import { ManualTimers } from '../support/manualTimers';
-import { STORE_KINDS, type StoreKind } from '../support/harness';
-import { startBridgeRig, type BridgeRig } from './bridgeSupport';
-import { eventually } from './voiceSupport';
+import { parseFlow } from '../../../src/core/flows/loadFlows';
+import type { PaymentEvent, TypingEvent } from '../../../src/ports/eventBus';
+import { RelayCapture } from '../../../src/relay/relayCapture';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { ManualTimers } from '../../support/manualTimers';
+import { STORE_KINDS, type StoreKind } from '../../support/harness';
+import { startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
+import { eventually } from '../../support/voiceCalls';
 
 jest.setTimeout(30_000);
 
