@@ -11,7 +11,7 @@ import { eventually } from '../../support/voiceCalls';
 
 jest.setTimeout(30_000);
 
-const RELAY_FLOW = parseFlow(readFileSync(join(__dirname, '../../flows/agent-relay.json'), 'utf8'), 'flows/agent-relay.json');
+const RELAY_FLOW = parseFlow(readFileSync(join(__dirname, '../../../flows/agent-relay.json'), 'utf8'), 'flows/agent-relay.json');
 const VISA = '4242424242424242';
 const AMEX = '378282246310005';
 const LUHN_FAIL = '4242424242424241';
