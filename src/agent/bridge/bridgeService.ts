@@ -288,6 +288,17 @@ export class BridgeService implements CaptureObserver {
     await this.deps.events.publish({ type: 'typing', bridgeId: bridge.id, agent: bridge.agent ?? null, paymentId: session.paymentId, field, keys, at: this.now() });
   }
 
+  /**
+   * A call is followed when it has a bridge as its capture starts. A bridge is opened by the call's
+   * first webhook to the bridge number, before any of its captures: a capture starts when the agent
+   * moves the caller to the payment's voice URL, after the bridge names that payment, and only
+   * captures of the payment the bridge names are ever published or ended by it. So no capture that
+   * started without a bridge can later concern one.
+   */
+  async follows(callSid: string): Promise<boolean> {
+    return (await this.deps.bridges.findByCall(callSid)) !== null;
+  }
+
   /** Publishes every committed turn, and ends the bridge's capture when the capture ends. */
   async turnCommitted(change: CaptureChange): Promise<void> {
     if (!change.after.paymentId) return;

@@ -13,6 +13,11 @@ export class ObserverRelay implements CaptureObserver {
     this.target = target;
   }
 
+  async follows(callSid: string): Promise<boolean> {
+    if (!this.target) return false;
+    return this.target.follows ? this.target.follows(callSid) : true;
+  }
+
   async turnCommitted(change: CaptureChange): Promise<void> {
     await this.target?.turnCommitted(change);
   }

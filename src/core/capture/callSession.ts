@@ -35,6 +35,11 @@ export interface CallSession {
   startedAt: string;
   /** When the current charge attempt started (ISO): the hold limit is measured from it. */
   chargeStartedAt?: string;
+  /**
+   * Whether the capture observer follows this call (asked as its capture started): the turns of a
+   * call it does not follow skip it. Absent in sessions earlier releases wrote: those are reported.
+   */
+  followed?: boolean;
 }
 
 /**
@@ -62,7 +67,7 @@ const storedContextSchema: z.ZodType<CaptureContext, unknown> = z.looseObject({
   callEnded: z.boolean().default(false),
 });
 
-/** A call session as stored; `flowHash` and `chargeStartedAt` are absent in sessions earlier releases wrote. */
+/** A call session as stored; `flowHash`, `chargeStartedAt` and `followed` are absent in sessions earlier releases wrote. */
 const storedSessionSchema: z.ZodType<CallSession, unknown> = z.looseObject({
   callSid: z.string(),
   flowId: z.string(),
@@ -75,6 +80,7 @@ const storedSessionSchema: z.ZodType<CallSession, unknown> = z.looseObject({
   lastReply: z.looseObject({ turn: z.number(), twiml: z.string() }).nullable(),
   startedAt: z.string(),
   chargeStartedAt: z.string().optional(),
+  followed: z.boolean().optional(),
 });
 
 /**

@@ -14,9 +14,15 @@ export interface CaptureChange {
  * capture without the runner knowing them. Its failures never fail the caller's turn.
  */
 export interface CaptureObserver {
-  /** After every committed turn. */
+  /**
+   * Whether the observer follows this call at all: asked once, when a capture starts on the call,
+   * and kept in its session, so that the turns of a call nobody follows cost the observer nothing.
+   * Without it every call is followed.
+   */
+  follows?(callSid: string): Promise<boolean>;
+  /** After every committed turn of a followed call. */
   turnCommitted(change: CaptureChange): Promise<void>;
-  /** Where a capture that ends sends the caller instead of hanging up (a bridged call's agent); null: hang up. */
+  /** Where a followed capture that ends sends the caller instead of hanging up (a bridged call's agent); null: hang up. */
   returnUrl?(session: CallSession): Promise<string | null>;
   /** An agent-guided capture's progress: how many keys the caller has typed into the field asked (never which). */
   keysTyped?(session: CallSession, field: CaptureField, keys: number): Promise<void>;

@@ -101,7 +101,7 @@ export class CaptureService {
       flowId = stored.flowId;
       wantedLocale = stored.locale;
     }
-    const compiled = await this.deps.callFlows.pin(flowId);
+    const [compiled, followed] = await Promise.all([this.deps.callFlows.pin(flowId), this.follows(callSid)]);
     const { flow, machine } = compiled;
     const locale = localeOf(flow, wantedLocale);
     const [snapshot] = initialTransition(machine, { locale, payment });
@@ -118,6 +118,7 @@ export class CaptureService {
       vaultRefs: {},
       lastReply: null,
       startedAt: this.deps.clock.now().toISOString(),
+      followed,
     };
     const twiml = this.say({ flow, state, meaning: meaningOf(machine, state), turn: session.turn });
     session.lastReply = { turn: 0, twiml };
@@ -378,7 +379,7 @@ export class CaptureService {
       vaultRefs: captureOver ? {} : refs,
       ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
     };
-    const returnTo = final && flow.guide === 'prompts' && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
+    const returnTo = final && flow.guide === 'prompts' && updated.followed !== false && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
     const twiml = this.say({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
@@ -635,9 +636,23 @@ export class CaptureService {
     await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, known), ahead);
   }
 
-  /** Tells the observer; its failures are logged, never the caller's problem. */
+  /** Whether the observer follows a call whose capture starts now. */
+  private async follows(callSid: string): Promise<boolean> {
+    const { observer } = this.deps;
+    if (!observer) return false;
+    if (!observer.follows) return true;
+    try {
+      return await observer.follows(callSid);
+    } catch (error) {
+      // Its failures are never the caller's problem: the call is followed, as if it had said yes.
+      this.deps.logger.child({ callSid }).error('capture observer failed', { error });
+      return true;
+    }
+  }
+
+  /** Tells the observer about a call it follows; its failures are logged, never the caller's problem. */
   private async notify(change: Parameters<CaptureObserver['turnCommitted']>[0]): Promise<void> {
-    if (!this.deps.observer) return;
+    if (!this.deps.observer || change.after.followed === false) return;
     try {
       await this.deps.observer.turnCommitted(change);
     } catch (error) {
