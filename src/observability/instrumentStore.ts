@@ -22,6 +22,12 @@ export function instrumentStore(store: KeyValueStore, metrics: GatewayMetrics): 
     take: counted('take', (key: string) => store.take(key)),
     append: counted('append', (key: string, value: string, retention: number) => store.append(key, value, retention)),
     readLog: counted('readLog', (key: string, options?: { after?: string; count?: number }) => store.readLog(key, options)),
+    mapEntries: counted('mapEntries', (key: string) => store.mapEntries(key)),
+    mapField: counted('mapField', (key: string, field: string) => store.mapField(key, field)),
+    mapCompareAndSet: counted('mapCompareAndSet', (key: string, field: string, expected: string | null, value: string | null, ttl: number) =>
+      store.mapCompareAndSet(key, field, expected, value, ttl),
+    ),
+    mapDelete: counted('mapDelete', (key: string, field: string) => store.mapDelete(key, field)),
     delete: counted('delete', (...keys: string[]) => store.delete(...keys)),
     ping: counted('ping', () => store.ping()),
     close: () => store.close(),

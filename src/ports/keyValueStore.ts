@@ -35,6 +35,21 @@ export interface KeyValueStore {
   append(key: string, value: string, retentionSeconds: number): Promise<void>;
   /** Entries of the log at `key`, oldest first: after the entry `after` when given, at most `count`. */
   readLog(key: string, options?: { after?: string; count?: number }): Promise<LogEntry[]>;
+  // Maps: named fields under one key (a Redis hash), each written on its own, so that writers of
+  // different fields never collide. The whole map shares one TTL, renewed by every write to it.
+  // A key is used either as a map or for a value, never both.
+
+  /** Every field of the map at `key` (empty when there is none). */
+  mapEntries(key: string): Promise<Map<string, string>>;
+  /** One field of the map at `key`, or null. */
+  mapField(key: string, field: string): Promise<string | null>;
+  /**
+   * Writes `value` to the field (null: deletes it) only when the field holds `expected` (null: is
+   * absent); true when it did. A compare-and-set of one field: the others may change meanwhile.
+   */
+  mapCompareAndSet(key: string, field: string, expected: string | null, value: string | null, ttlSeconds: number): Promise<boolean>;
+  /** Deletes the field whatever it holds. */
+  mapDelete(key: string, field: string): Promise<void>;
   /** Resolves when the store answers; rejects when it cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

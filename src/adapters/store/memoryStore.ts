@@ -6,6 +6,11 @@ interface Entry {
   expiresAt: number;
 }
 
+interface StoredMap {
+  fields: Map<string, string>;
+  expiresAt: number;
+}
+
 interface Log {
   entries: Array<LogEntry & { at: number }>;
   retentionMs: number;
@@ -38,6 +43,7 @@ export function ttlToMs(ttlSeconds: number): number {
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, Entry>();
   private readonly logs = new Map<string, Log>();
+  private readonly maps = new Map<string, StoredMap>();
   private readonly now: () => number;
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
@@ -116,6 +122,39 @@ export class MemoryStore implements KeyValueStore {
     return found.slice(0, options.count ?? found.length).map(({ id, value }) => ({ id, value }));
   }
 
+  /** Every field of the map, as a copy. */
+  async mapEntries(key: string): Promise<Map<string, string>> {
+    this.assertOpen();
+    return new Map(this.liveMap(key)?.fields);
+  }
+
+  async mapField(key: string, field: string): Promise<string | null> {
+    this.assertOpen();
+    return this.liveMap(key)?.fields.get(field) ?? null;
+  }
+
+  /** Writes (or deletes) the field when it holds `expected`; an emptied map goes, as a Redis hash would. */
+  async mapCompareAndSet(key: string, field: string, expected: string | null, value: string | null, ttlSeconds: number): Promise<boolean> {
+    this.assertOpen();
+    const ttlMs = ttlToMs(ttlSeconds);
+    const map = this.liveMap(key);
+    if ((map?.fields.get(field) ?? null) !== expected) return false;
+    if (value === null) {
+      this.dropField(key, field);
+      return true;
+    }
+    const target = map ?? { fields: new Map<string, string>(), expiresAt: 0 };
+    target.fields.set(field, value);
+    target.expiresAt = this.now() + ttlMs;
+    this.maps.set(key, target);
+    return true;
+  }
+
+  async mapDelete(key: string, field: string): Promise<void> {
+    this.assertOpen();
+    if (this.liveMap(key)) this.dropField(key, field);
+  }
+
   /** Always reachable while open. */
   async ping(): Promise<void> {
     this.assertOpen();
@@ -128,6 +167,7 @@ export class MemoryStore implements KeyValueStore {
     this.closed = true;
     this.entries.clear();
     this.logs.clear();
+    this.maps.clear();
   }
 
   /** Live values by key, for diagnostics and for tests that inspect what is actually at rest. */
@@ -138,6 +178,7 @@ export class MemoryStore implements KeyValueStore {
       if (entry) out.set(key, entry.value);
     }
     for (const [key, log] of this.logs) for (const entry of log.entries) out.set(`${key}#${entry.id}`, entry.value);
+    for (const key of [...this.maps.keys()]) for (const [field, value] of this.liveMap(key)?.fields ?? []) out.set(`${key}#${field}`, value);
     return out;
   }
 
@@ -148,6 +189,23 @@ export class MemoryStore implements KeyValueStore {
       if (entry.expiresAt <= now) this.entries.delete(key);
     }
     for (const [key, log] of this.logs) this.trim(key, log, now);
+    for (const [key, map] of this.maps) if (map.expiresAt <= now) this.maps.delete(key);
+  }
+
+  private liveMap(key: string): StoredMap | undefined {
+    const map = this.maps.get(key);
+    if (!map) return undefined;
+    if (map.expiresAt <= this.now()) {
+      this.maps.delete(key);
+      return undefined;
+    }
+    return map;
+  }
+
+  private dropField(key: string, field: string): void {
+    const map = this.maps.get(key);
+    map?.fields.delete(field);
+    if (map?.fields.size === 0) this.maps.delete(key);
   }
 
   private live(key: string): Entry | undefined {

@@ -40,11 +40,30 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+// ARGV: field, whether a value is expected, the expected value, whether to write, the value, TTL.
+// HGET answers false for a missing field, which equals no string.
+const MAP_CAS_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then
+  if current ~= ARGV[3] then return 0 end
+elseif current then
+  return 0
+end
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
+`;
+
 interface StoreScripts {
   kvStoreCas(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | null>;
   kvStoreSet(key: string, value: string, ttlMs: number): Promise<number>;
   kvStoreTake(key: string): Promise<string | null>;
   kvStoreAppend(key: string, value: string, retentionMs: number): Promise<number>;
+  kvStoreMapCas(key: string, field: string, hasExpected: string, expected: string, write: string, value: string, ttlMs: number): Promise<number>;
 }
 
 /** The shared store for a fleet of gateway processes, on Redis. */
@@ -59,6 +78,7 @@ export class RedisStore implements KeyValueStore {
     redis.defineCommand('kvStoreSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     redis.defineCommand('kvStoreTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     redis.defineCommand('kvStoreAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
+    redis.defineCommand('kvStoreMapCas', { numberOfKeys: 1, lua: MAP_CAS_SCRIPT });
     this.scripts = redis as unknown as StoreScripts;
   }
 
@@ -110,6 +130,29 @@ export class RedisStore implements KeyValueStore {
         ? await this.redis.xrange(this.k(key), start, '+')
         : await this.redis.xrange(this.k(key), start, '+', 'COUNT', options.count);
     return found.map(([id, fields]) => ({ id, value: fields[fields.indexOf('d') + 1] ?? '' }));
+  }
+
+  /** HGETALL of the hash at `key`. */
+  async mapEntries(key: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.k(key))));
+  }
+
+  /** HGET of one field. */
+  async mapField(key: string, field: string): Promise<string | null> {
+    return this.redis.hget(this.k(key), field);
+  }
+
+  /** Compares and writes (or deletes) one field of the hash in one server-side step. */
+  async mapCompareAndSet(key: string, field: string, expected: string | null, value: string | null, ttlSeconds: number): Promise<boolean> {
+    const ttlMs = ttlToMs(ttlSeconds);
+    const flag = (present: boolean) => (present ? '1' : '0');
+    const done = await this.scripts.kvStoreMapCas(this.k(key), field, flag(expected !== null), expected ?? '', flag(value !== null), value ?? '', ttlMs);
+    return Number(done) === 1;
+  }
+
+  /** HDEL of one field. */
+  async mapDelete(key: string, field: string): Promise<void> {
+    await this.redis.hdel(this.k(key), field);
   }
 
   /** Resolves when Redis answers PING. */

@@ -172,6 +172,57 @@ describe.each([memoryBackend, redisBackend])('$name honours the KeyValueStore co
     await expect(h.store.compareAndSet(key('ttl'), 0, 'v', -1)).rejects.toThrow(RangeError);
   });
 
+  it('writes, compares and deletes map fields one by one', async () => {
+    const k = key('map');
+    expect(await h.store.mapEntries(k)).toEqual(new Map());
+    expect(await h.store.mapCompareAndSet(k, 'a', null, '{"n":1}', 60)).toBe(true);
+    expect(await h.store.mapCompareAndSet(k, 'a', null, 'again', 60)).toBe(false);
+    expect(await h.store.mapCompareAndSet(k, 'b', null, 'B', 60)).toBe(true);
+    expect(await h.store.mapCompareAndSet(k, 'a', 'stale', 'x', 60)).toBe(false);
+    expect(await h.store.mapCompareAndSet(k, 'a', '{"n":1}', '{"n":2}', 60)).toBe(true);
+    expect(await h.store.mapField(k, 'a')).toBe('{"n":2}');
+    expect(await h.store.mapField(k, 'missing')).toBeNull();
+    expect(await h.store.mapEntries(k)).toEqual(new Map([['a', '{"n":2}'], ['b', 'B']]));
+    expect(await h.store.mapCompareAndSet(k, 'b', 'other', null, 60)).toBe(false);
+    expect(await h.store.mapCompareAndSet(k, 'b', 'B', null, 60)).toBe(true);
+    await h.store.mapDelete(k, 'a');
+    await h.store.mapDelete(k, 'never-written');
+    expect(await h.store.mapEntries(k)).toEqual(new Map());
+    // An empty string is a value like any other, not an absent field.
+    expect(await h.store.mapCompareAndSet(k, 'e', null, '', 60)).toBe(true);
+    expect(await h.store.mapCompareAndSet(k, 'e', null, 'x', 60)).toBe(false);
+    expect(await h.store.mapCompareAndSet(k, 'e', '', 'x', 60)).toBe(true);
+  });
+
+  it('keeps every field of 200 parallel writers of different fields, and lets one of 20 take the same field', async () => {
+    const k = key('map-race');
+    const writes = await Promise.all(Array.from({ length: 200 }, (_, i) => h.store.mapCompareAndSet(k, `f${i}`, null, `v${i}`, 60)));
+    expect(writes.every(Boolean)).toBe(true);
+    const entries = await h.store.mapEntries(k);
+    expect(entries.size).toBe(200);
+    expect(entries.get('f123')).toBe('v123');
+
+    const takes = await Promise.all(Array.from({ length: 20 }, (_, i) => h.store.mapCompareAndSet(k, 'f0', 'v0', `taker-${i}`, 60)));
+    expect(takes.filter(Boolean)).toHaveLength(1);
+    expect(await h.store.mapField(k, 'f0')).toBe(`taker-${takes.indexOf(true)}`);
+
+    await Promise.all(Array.from({ length: 200 }, (_, i) => h.store.mapDelete(k, `f${i}`)));
+    expect(await h.store.mapEntries(k)).toEqual(new Map());
+  });
+
+  it('expires a map with its TTL, renewed by every write', async () => {
+    const k = key('map-ttl');
+    await h.store.mapCompareAndSet(k, 'a', null, 'A', 1);
+    await h.elapse(600);
+    await h.store.mapCompareAndSet(k, 'b', null, 'B', 1);
+    await h.elapse(600);
+    expect(await h.store.mapEntries(k)).toEqual(new Map([['a', 'A'], ['b', 'B']]));
+    await h.elapse(1100);
+    expect(await h.store.mapEntries(k)).toEqual(new Map());
+    expect(await h.store.mapField(k, 'a')).toBeNull();
+    await expect(h.store.mapCompareAndSet(k, 'a', null, 'A', 0)).rejects.toThrow(RangeError);
+  });
+
   it('keeps every one of 1000 concurrent appends to a log, and reads them back in order', async () => {
     const log = key('log');
     await Promise.all(Array.from({ length: 1000 }, (_, i) => h.store.append(log, `entry-${i}`, 3600)));

@@ -70,8 +70,7 @@ async function callUntilDeferred(tg: TestGateway, clock: ManualClock): Promise<{
 
 /** The pending charges the store holds, read as any process reads them. */
 async function ledger(tg: TestGateway): Promise<Array<Record<string, unknown>>> {
-  const found = await tg.gateway.store.get('charges:pending');
-  return found ? Object.values((JSON.parse(found.value) as { entries: Record<string, Record<string, unknown>> }).entries) : [];
+  return (await new PendingCharges(tg.gateway.store).list()) as unknown as Array<Record<string, unknown>>;
 }
 
 describe.each(STORE_KINDS)('a processor that answers only after the call (%s store)', (kind: StoreKind) => {
@@ -153,6 +152,39 @@ describe.each(STORE_KINDS)('the pending charges ledger (%s store)', (kind: Store
     await one.drop('pay_lease', 1);
     await one.drop('pay_later', 1);
     expect(await two.list()).toEqual([]);
+  });
+
+  it('keeps every charge that 100 parallel calls record and forgets every one they drop', async () => {
+    const ledgers = Array.from({ length: 4 }, () => new PendingCharges(tg.gateway.store));
+    const since = new Date().toISOString();
+    const ids = Array.from({ length: 100 }, (_, i) => `pay_parallel${i}`);
+    await Promise.all(ids.map((paymentId, i) => ledgers[i % 4]!.record({ paymentId, callSid: `CA${i}`, attempt: 1, idempotencyKey: `${paymentId}-charge-1`, since, dueAt: since })));
+    expect((await ledgers[0]!.list()).map((c) => c.paymentId).sort()).toEqual([...ids].sort());
+    // Half are answered while sweepers lease the rest: every lease goes to one sweeper only.
+    const [claims] = await Promise.all([
+      Promise.all(ledgers.map((l) => l.claimDue(new Date(), 60_000, 100))),
+      Promise.all(ids.filter((_, i) => i % 2 === 0).map((paymentId, i) => ledgers[i % 4]!.drop(paymentId, 1))),
+    ]);
+    const leased = claims.flat().map((c) => c.paymentId);
+    expect(new Set(leased).size).toBe(leased.length);
+    expect((await ledgers[1]!.list()).map((c) => c.paymentId).sort()).toEqual(ids.filter((_, i) => i % 2 === 1).sort());
+    await Promise.all(ids.map((paymentId) => ledgers[0]!.drop(paymentId, 1)));
+    expect(await ledgers[2]!.list()).toEqual([]);
+  });
+
+  it('takes over the charges an earlier release left in its one-document ledger', async () => {
+    const since = new Date().toISOString();
+    const entry = { paymentId: 'pay_legacy', callSid: 'CAlegacy', attempt: 2, idempotencyKey: 'pay_legacy-charge-2', since, dueAt: since, asked: 1, leaseUntil: null };
+    await tg.gateway.store.set('charges:pending', JSON.stringify({ entries: { 'pay_legacy:2': entry } }), 600);
+    const ledger = new PendingCharges(tg.gateway.store);
+    expect(await ledger.list()).toEqual([entry]);
+    const claimed = await ledger.claimDue(new Date(), 1000, 10);
+    expect(claimed).toEqual([expect.objectContaining({ paymentId: 'pay_legacy', attempt: 2, asked: 1 })]);
+    expect(JSON.parse((await tg.gateway.store.get('charges:pending'))!.value)).toEqual({ entries: {} });
+    await ledger.release(claimed[0]!, new Date(Date.now() + 60_000));
+    expect(await ledger.list()).toEqual([expect.objectContaining({ paymentId: 'pay_legacy', asked: 2, leaseUntil: null })]);
+    await ledger.drop('pay_legacy', 2);
+    expect(await ledger.list()).toEqual([]);
   });
 });
 
