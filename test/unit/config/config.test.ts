@@ -19,6 +19,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps the conference unless the relay is asked for, and names each process for the relay’s stream URLs', () => {
+    expect(loadConfig({}).bridge.media).toBe('conference');
+    expect(loadConfig({}).bridge.relayInstanceId).toMatch(/^gw-[0-9a-f]{8}$/);
+    expect(loadConfig({ BRIDGE_MEDIA: 'relay', RELAY_INSTANCE_ID: 'east-1' }).bridge).toMatchObject({ media: 'relay', relayInstanceId: 'east-1' });
+    expect(problemsOf({ BRIDGE_MEDIA: 'hold' })).toEqual(['BRIDGE_MEDIA: must be conference or relay']);
+    expect(problemsOf({ RELAY_INSTANCE_ID: 'East/1' })).toEqual(['RELAY_INSTANCE_ID: must be 1 to 40 lowercase letters, digits or dashes']);
+    expect(problemsOf({ BRIDGE_MEDIA: 'relay', CALL_CONTROL: 'fake' })).toEqual(['BRIDGE_MEDIA: relay places the agent’s call itself: it needs CALL_CONTROL=twilio']);
+  });
+
   it('reads the environment it is given rather than the process one', () => {
     expect(loadConfig({ PORT: '4321' }).http.port).toBe(4321);
     expect(loadConfig({}).http.port).toBe(3000);
@@ -141,6 +150,15 @@ describe('loadConfig', () => {
       expect(config.bridge.callControl).toBe('twilio');
       // Without an agent to dial the bridge is inert, so credentials stay optional.
       expect(loadConfig(GOOD_PRODUCTION).bridge.agentDial).toBeNull();
+    });
+
+    it('refuses a relay without Twilio credentials: it places the agent’s call itself', () => {
+      const relayed: Record<string, string> = { ...GOOD_PRODUCTION, BRIDGE_MEDIA: 'relay', AGENT_DIAL: 'client:agent' };
+      expect(problemsOf(relayed)).toEqual([
+        'TWILIO_ACCOUNT_SID: required when BRIDGE_MEDIA=relay and NODE_ENV=production (the call bridge moves live calls through Twilio)',
+      ]);
+      const config = loadConfig({ ...relayed, TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, RELAY_INSTANCE_ID: 'gw-a' });
+      expect(config.bridge).toMatchObject({ media: 'relay', callControl: 'twilio', relayInstanceId: 'gw-a' });
     });
 
     it('never generates a secret', () => {
