@@ -8,7 +8,7 @@ import { PanelSessions } from './accounts/panelSessions';
 import { SignInThrottle } from './accounts/signInThrottle';
 import { voiceUrls } from '../phone';
 import { BridgeRepository } from './bridge/bridge';
-import { BridgeService, type BridgeServiceDeps } from './bridge/bridgeService';
+import { BridgeService, type BridgeServiceDeps, type RelayStreams } from './bridge/bridgeService';
 import { bridgeUrls } from './bridge/bridgeUrls';
 
 export interface BridgeParts extends SharedServices {
@@ -18,6 +18,8 @@ export interface BridgeParts extends SharedServices {
   callControl: CallControl;
   /** Where masked bridge events are published; closing it is left to whoever built it. */
   events: EventBus;
+  /** The media relay, for relayed bridges (BRIDGE_MEDIA=relay). */
+  relay?: RelayStreams;
 }
 
 /**
@@ -48,6 +50,7 @@ export function composeAgentAssist(config: Config, parts: BridgeParts) {
     agentFlowId: parts.flows.has(config.bridge.agentFlow) ? config.bridge.agentFlow : parts.flows.defaultFlowId,
     relayFlowId: parts.flows.ids().find((id) => parts.flows.get(id).flow.guide === 'agent') ?? null,
     paymentTtlSeconds: config.ttl.paymentSeconds,
+    relay: parts.relay ?? null,
   });
   const webhooks = {
     bridges: service,
@@ -56,6 +59,7 @@ export function composeAgentAssist(config: Config, parts: BridgeParts) {
     publicBaseUrl: config.http.publicBaseUrl,
     holdMusicUrl: config.bridge.holdMusicUrl,
     holdUrl: urls.hold(),
+    media: config.bridge.media,
   };
   const agents = new AgentAccounts(parts.store, config.vaultKey);
   const audit = new AuditTrail(parts.store, parts.logger, config.audit.retentionDays * 86_400);

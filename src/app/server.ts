@@ -37,6 +37,8 @@ import type { SharedServices } from '../core/sharedServices';
 import type { BridgeService } from '../agent/bridge/bridgeService';
 import type { AgentAccounts } from '../agent/accounts/agentAccounts';
 import { ObserverRelay } from '../agent/bridge/observerRelay';
+import { composeRelay } from '../relay/composeRelay';
+import type { MediaRelay } from '../relay/mediaRelay';
 import type { CallControl } from '../ports/callControl';
 import type { EventBus } from '../ports/eventBus';
 import { panelRouter } from '../agent/panel/panelRouter';
@@ -74,6 +76,8 @@ export interface RunningGateway {
   capture: CaptureService;
   /** Follows up charges whose answer came after the call (or never reached it). */
   reconciler: ChargeReconciler;
+  /** The media relay (BRIDGE_MEDIA=relay), or null. */
+  relay: MediaRelay | null;
   /** Agent-assisted payments: the call bridge and its masked events. */
   bridges: BridgeService;
   /** The agents who may sign in to the panel. */
@@ -170,7 +174,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const callControl = options.callControl ?? pickCallControl(config, logger);
   const events = await connectEventBus(config);
   const shared: SharedServices = { store, payments, capture, sessions, flows, callFlows, clock, logger, limiters };
-  const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events });
+  // The relay tells the bridge about dropped streams; the bridge asks the relay for stream TwiML.
+  const relay =
+    config.bridge.media === 'relay'
+      ? composeRelay(config, { ...shared, events, metrics, streamLost: (bridgeId, leg) => void bridge.service.streamLost(bridgeId, leg).catch((error: unknown) => logger.warn('could not tell the agent about a dropped stream', { error })) })
+      : null;
+  const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events, ...(relay ? { relay: relay.relay } : {}) });
   captureObserver.attach(bridge.service);
   const panel = panelRouter(bridge.panel);
   const receipts = pickReceiptSender(config, store, logger);
@@ -216,6 +225,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // Tracking is attached first so it sees every request the app answers.
   const drainer = trackRequests(server);
   server.on('request', app);
+  if (relay) server.on('upgrade', relay.handleUpgrade);
   reconciler.start();
 
   if (!config.twilio.authToken) {
@@ -237,6 +247,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     capture,
     reconciler,
     bridges: bridge.service,
+    relay: relay?.relay ?? null,
     agents: bridge.agents,
     events,
     callControl,
@@ -246,6 +257,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       // Webhooks answer within WEBHOOK_DEADLINE_MS, so waiting a little longer than that cuts nothing.
       // Open panel event streams never finish by themselves: end them so the drain can.
       panel.closeStreams();
+      // Relayed calls end with the process: their legs' calls hang up when the sockets close.
+      relay?.close();
       const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
       await reconciler.stop();

@@ -17,7 +17,14 @@ export interface GatewayMetrics {
   processorAnswered(outcome: 'approved' | 'declined' | 'error', seconds: number, declineCode?: string): void;
   /** A store operation was rejected (Redis down, timeout, …). */
   storeError(operation: string): void;
+  /** The media relay dropped a frame for a leg whose socket could not keep up (it never waits for one). */
+  relayFrameDropped(to: 'caller' | 'agent'): void;
+  /** The media relay refused or closed a stream before relaying it, by reason. */
+  relayStreamRefused(reason: RelayRefusal): void;
 }
+
+/** Why a media stream was refused: a closed set, so it can be a label. */
+export type RelayRefusal = 'wrong_instance' | 'bad_signature' | 'no_start' | 'bad_token' | 'leg_taken' | 'bad_message';
 
 /** A GatewayMetrics that also renders the Prometheus exposition of its own registry. */
 export interface PrometheusMetrics extends GatewayMetrics {
@@ -90,8 +97,22 @@ export function createPrometheusMetrics(options: { prefix?: string } = {}): Prom
     registers: [registry],
   });
 
+  const relayDrops = new Counter({
+    name: `${prefix}relay_frames_dropped_total`,
+    help: 'Audio frames the media relay dropped because the receiving socket was backed up, by receiving leg.',
+    labelNames: ['to'] as const,
+    registers: [registry],
+  });
+  const relayRefusals = new Counter({
+    name: `${prefix}relay_streams_refused_total`,
+    help: 'Media streams refused or closed before relaying, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+
   // Zero-valued series from the start, so dashboards and alerts see the series before the first event.
   for (const outcome of ['succeeded', 'canceled'] as const) captures.inc({ outcome, code: '' }, 0);
+  for (const to of ['caller', 'agent'] as const) relayDrops.inc({ to }, 0);
 
   return {
     registry,
@@ -110,6 +131,12 @@ export function createPrometheusMetrics(options: { prefix?: string } = {}): Prom
     },
     storeError(operation) {
       storeErrors.inc({ operation: bounded(operation, STORE_OPERATIONS) });
+    },
+    relayFrameDropped(to) {
+      relayDrops.inc({ to });
+    },
+    relayStreamRefused(reason) {
+      relayRefusals.inc({ reason });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -60,6 +60,11 @@ export class RelayCapture {
     this.follow(await this.deps.capture.guidedState(this.deps.callSid));
   }
 
+  /** The call ended cleanly (Twilio's `stop`): the keys held are wiped; the hang-up itself ends the capture. */
+  close(): void {
+    this.collector.stop();
+  }
+
   /** The caller's stream ended: the keys held are wiped and the capture ends as the line dropped. */
   async streamEnded(): Promise<void> {
     this.collector.stop();

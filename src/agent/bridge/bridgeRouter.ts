@@ -15,6 +15,8 @@ export interface BridgeRouterDeps {
   apology: () => string;
   holdMusicUrl: string | null;
   holdUrl: string;
+  /** How new bridges carry their audio (BRIDGE_MEDIA). */
+  media?: 'conference' | 'relay';
 }
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
@@ -34,9 +36,9 @@ export function bridgeRouter(deps: BridgeRouterDeps): Router {
     const callSid = field(req, 'CallSid');
     try {
       if (!CALL_SID.test(callSid)) throw new Error('bridge webhook without a valid CallSid');
-      const opened = await deps.bridges.open(callSid, field(req, 'To'), field(req, 'From'));
+      const opened = await deps.bridges.open(callSid, field(req, 'To'), field(req, 'From'), deps.media ?? 'conference');
       xml(res, opened.twiml);
-      // The caller already hears the conference's wait; the agent is dialled after the answer.
+      // The caller already hears the conference's wait (or streams to the relay); the agent is dialled after the answer.
       if (opened.isNew) void deps.bridges.dialAgent(opened.bridge.id);
     } catch (error) {
       deps.logger.error('bridge webhook failed; the caller hears an apology', { callSid, error });

@@ -45,8 +45,15 @@ export interface BridgeServiceDeps {
   /** Flow of captures on relayed calls when the agent names none: an agent-guided one; null when the gateway has none. */
   relayFlowId: string | null;
   paymentTtlSeconds: number;
+  /** The media relay of relayed bridges; null when the gateway runs none (conference bridges only). */
+  relay?: RelayStreams | null;
   /** The same check `POST /api/payments` applies to a new payment's fields (and its processor's units). */
   checkPayment: (fields: Record<string, unknown>) => PaymentCheck;
+}
+
+/** The media relay, as the bridge needs it: the TwiML that streams one leg of a bridge to it. */
+export interface RelayStreams {
+  streamTwiml(bridge: { id: string; callerCallSid: string }, leg: 'caller' | 'agent'): Promise<string>;
 }
 
 /** What the agent asked for, as the panel sends it: unchecked until `checkPayment` has seen it. */
@@ -82,7 +89,8 @@ export class BridgeService implements CaptureObserver {
       conference: `bridge-${id}`,
       conferenceSid: null,
       agentCallSid: null,
-      record: this.deps.record,
+      // A relayed call is never recorded by Twilio: the raw recording would hold the caller's tones.
+      record: media === 'relay' ? false : this.deps.record,
       recordingSid: null,
       recordingPaused: false,
       agentOnHold: false,
@@ -97,13 +105,14 @@ export class BridgeService implements CaptureObserver {
     const isNew = await this.deps.bridges.create(fresh);
     const bridge = isNew ? fresh : ((await this.deps.bridges.get(id)) ?? fresh);
     if (isNew) await this.publish(bridge);
-    return { bridge, twiml: this.conference(bridge), isNew };
+    return { bridge, twiml: bridge.media === 'relay' ? await this.relay().streamTwiml(bridge, 'caller') : this.conference(bridge), isNew };
   }
 
   /** Dials the agent into a new bridge's conference; only the process that created the bridge calls this. */
   async dialAgent(bridgeId: string): Promise<void> {
     const bridge = await this.deps.bridges.get(bridgeId);
     if (!bridge || bridge.agentCallSid || !this.deps.agentDial) return;
+    if (bridge.media === 'relay') return this.callAgent(bridge, this.deps.agentDial);
     try {
       const leg = await this.deps.callControl.dialAgent({
         conference: bridge.conference,
@@ -116,6 +125,30 @@ export class BridgeService implements CaptureObserver {
       this.log(bridge).error('could not dial the agent', { error });
       await this.change(bridgeId, () => ({ lastError: 'The agent could not be dialled.' }));
     }
+  }
+
+  /** A relayed bridge's agent leg: a call of its own whose TwiML streams it to the relay. */
+  private async callAgent(bridge: Bridge, to: string): Promise<void> {
+    try {
+      const twiml = await this.relay().streamTwiml(bridge, 'agent');
+      const leg = await this.deps.callControl.createCall({ to, from: bridge.number, answer: { twiml }, statusCallback: this.deps.urls.status(bridge.id, 'agent') });
+      await this.change(bridge.id, (b) => ({ agentCallSid: leg.callSid, state: b.state === 'dialing' ? 'connected' : b.state }));
+    } catch (error) {
+      this.log(bridge).error('could not call the agent', { error });
+      await this.change(bridge.id, () => ({ lastError: 'The agent could not be dialled.' }));
+    }
+  }
+
+  /**
+   * A relayed leg's audio stream broke off mid-call: the relay has ended the capture (what was typed is
+   * wiped), and the agent is told in words.
+   */
+  async streamLost(bridgeId: string, leg: 'caller' | 'agent'): Promise<void> {
+    const lastError =
+      leg === 'caller'
+        ? 'The caller’s audio stream dropped: any card capture ended and nothing typed was kept.'
+        : 'Your audio stream dropped: any card capture ended and nothing typed was kept.';
+    await this.change(bridgeId, () => ({ lastError }));
   }
 
   /** The caller coming back to the conference after a capture. */
@@ -136,7 +169,13 @@ export class BridgeService implements CaptureObserver {
       if (ended && leg === 'agent' && b.state !== 'ended') patch.lastError = 'The agent leg ended.';
       return Object.keys(patch).length > 0 ? patch : null;
     });
-    if (bridge && ended && leg === 'caller') await this.deps.capture.hangUp(bridge.callerCallSid);
+    if (bridge && ended && leg === 'caller') {
+      await this.deps.capture.hangUp(bridge.callerCallSid);
+      // A relayed agent leg is a call of its own, perhaps still ringing: nobody is left to talk to.
+      if (bridge.media === 'relay' && bridge.agentCallSid) {
+        await this.deps.callControl.endCall(bridge.agentCallSid).catch((error: unknown) => this.log(bridge).warn('could not end the agent’s call', { error }));
+      }
+    }
   }
 
   /** Twilio's recording status callback: the recording SID lets the pause target exactly that recording. */
@@ -392,6 +431,11 @@ export class BridgeService implements CaptureObserver {
       });
     }
     await this.change(bridge.id, () => ({ recordingPaused: false, agentOnHold: false, ...(problems.length > 0 ? { lastError: problems.join(' ') } : {}) }));
+  }
+
+  private relay(): RelayStreams {
+    if (!this.deps.relay) throw new Error('a relayed bridge on a gateway without the media relay');
+    return this.deps.relay;
   }
 
   private recordingTarget(bridge: Bridge) {

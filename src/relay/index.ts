@@ -1,0 +1,2 @@
+/** What other capabilities may use of the media relay. */
+export type { StreamLeg } from './streamTokens';

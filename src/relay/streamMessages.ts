@@ -1,0 +1,73 @@
+/**
+ * Twilio Media Streams messages, read and written. Incoming messages are checked by hand rather than
+ * by a schema: fifty arrive per second per leg, and only the few fields the relay uses matter.
+ * Nothing here keeps or reports a message's content: a `dtmf` digit is card data during a capture.
+ */
+
+export type IncomingMessage =
+  | { event: 'connected' }
+  | { event: 'start'; streamSid: string; callSid: string; parameters: Record<string, unknown> }
+  | { event: 'media'; payload: string }
+  | { event: 'dtmf'; digit: string }
+  | { event: 'mark'; name: string }
+  | { event: 'stop' };
+
+const STREAM_SID = /^MZ[0-9a-fA-F]{32}$/;
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+/** Twilio's media payloads are 20 ms (160 bytes) of mu-law; a few frames at most is plenty. */
+const MAX_PAYLOAD_CHARS = 4096;
+
+function object(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/** One message from Twilio, or null when it is not one the relay understands (it is then dropped). */
+export function readMessage(text: string): IncomingMessage | null {
+  let parsed: Record<string, unknown> | null;
+  try {
+    parsed = object(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (!parsed) return null;
+  switch (parsed.event) {
+    case 'connected':
+      return { event: 'connected' };
+    case 'media': {
+      const payload = object(parsed.media)?.payload;
+      return typeof payload === 'string' && payload.length <= MAX_PAYLOAD_CHARS ? { event: 'media', payload } : null;
+    }
+    case 'dtmf': {
+      const digit = object(parsed.dtmf)?.digit;
+      return typeof digit === 'string' ? { event: 'dtmf', digit } : null;
+    }
+    case 'mark': {
+      const name = object(parsed.mark)?.name;
+      return typeof name === 'string' ? { event: 'mark', name } : null;
+    }
+    case 'stop':
+      return { event: 'stop' };
+    case 'start': {
+      const start = object(parsed.start);
+      const streamSid = start?.streamSid;
+      const callSid = start?.callSid;
+      if (typeof streamSid !== 'string' || !STREAM_SID.test(streamSid) || typeof callSid !== 'string' || !CALL_SID.test(callSid)) return null;
+      return { event: 'start', streamSid, callSid, parameters: object(start?.customParameters) ?? {} };
+    }
+    default:
+      return null;
+  }
+}
+
+/** A `media` message to a leg: the payload is base64 mu-law, built as text because it is sent fifty times a second. */
+export function mediaMessage(streamSid: string, payload: string): string {
+  return `{"event":"media","streamSid":"${streamSid}","media":{"payload":"${payload}"}}`;
+}
+
+export function markMessage(streamSid: string, name: string): string {
+  return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
+}
+
+export function clearMessage(streamSid: string): string {
+  return JSON.stringify({ event: 'clear', streamSid });
+}
