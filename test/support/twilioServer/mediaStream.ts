@@ -172,6 +172,11 @@ export class MediaStreamLeg {
     await this.closed;
   }
 
+  /** The connection breaks (a network fault): the socket is gone without `stop`. */
+  drop(): void {
+    this.socket.terminate();
+  }
+
   /** The gateway's audio to this leg, concatenated in the order it arrived (what the party hears, before any `clear`). */
   receivedAudio(): Buffer {
     return Buffer.concat(
