@@ -76,8 +76,8 @@ export interface RunningGateway {
   capture: CaptureService;
   /** Follows up charges whose answer came after the call (or never reached it). */
   reconciler: ChargeReconciler;
-  /** The media relay (BRIDGE_MEDIA=relay), or null. */
-  relay: MediaRelay | null;
+  /** The media relay of relayed bridges (BRIDGE_MEDIA=relay). */
+  relay: MediaRelay;
   /** Agent-assisted payments: the call bridge and its masked events. */
   bridges: BridgeService;
   /** The agents who may sign in to the panel. */
@@ -174,12 +174,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const callControl = options.callControl ?? pickCallControl(config, logger);
   const events = await connectEventBus(config);
   const shared: SharedServices = { store, payments, capture, sessions, flows, callFlows, clock, logger, limiters };
-  // The relay tells the bridge about dropped streams; the bridge asks the relay for stream TwiML.
-  const relay =
-    config.bridge.media === 'relay'
-      ? composeRelay(config, { ...shared, events, metrics, streamLost: (bridgeId, leg) => void bridge.service.streamLost(bridgeId, leg).catch((error: unknown) => logger.warn('could not tell the agent about a dropped stream', { error })) })
-      : null;
-  const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events, ...(relay ? { relay: relay.relay } : {}) });
+  // The relay tells the bridge about dropped streams; the bridge asks the relay for stream TwiML. It is
+  // built in either mode (a bridge opened as relayed needs it), but only issues tokens for relayed bridges.
+  const relay = composeRelay(config, {
+    ...shared,
+    events,
+    metrics,
+    streamLost: (bridgeId, leg) => void bridge.service.streamLost(bridgeId, leg).catch((error: unknown) => logger.warn('could not tell the agent about a dropped stream', { error })),
+  });
+  const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events, relay: relay.relay });
   captureObserver.attach(bridge.service);
   const panel = panelRouter(bridge.panel);
   const receipts = pickReceiptSender(config, store, logger);
@@ -225,7 +228,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // Tracking is attached first so it sees every request the app answers.
   const drainer = trackRequests(server);
   server.on('request', app);
-  if (relay) server.on('upgrade', relay.handleUpgrade);
+  server.on('upgrade', relay.handleUpgrade);
   reconciler.start();
 
   if (!config.twilio.authToken) {
@@ -247,7 +250,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     capture,
     reconciler,
     bridges: bridge.service,
-    relay: relay?.relay ?? null,
+    relay: relay.relay,
     agents: bridge.agents,
     events,
     callControl,
@@ -258,7 +261,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       // Open panel event streams never finish by themselves: end them so the drain can.
       panel.closeStreams();
       // Relayed calls end with the process: their legs' calls hang up when the sockets close.
-      relay?.close();
+      relay.close();
       const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
       await reconciler.stop();

@@ -62,7 +62,7 @@ export class StreamTokens {
 }
 
 function keyOf(token: string): string {
-  return `relay:token:${createHash('sha256').update(token).digest('hex')}`;
+  return `relay:token:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
 function safeJson(raw: string): unknown {

@@ -99,7 +99,7 @@ describe('GET /metrics', () => {
     for (const secret of ['4242424242424242', '4000000000009995', '4000000000000002', '1230']) expect(text).not.toContain(secret);
     const labelNames = new Set(samples(text).flatMap((s) => Object.keys(s.labels)));
     const ours = samples(text).filter((s) => s.name.startsWith('ccg_') && !/^ccg_(process|nodejs)_/.test(s.name));
-    expect(new Set(ours.flatMap((s) => Object.keys(s.labels)))).toEqual(new Set(['route', 'outcome', 'code', 'le', 'operation'].filter((l) => labelNames.has(l))));
+    expect(new Set(ours.flatMap((s) => Object.keys(s.labels)))).toEqual(new Set(['route', 'outcome', 'code', 'le', 'operation', 'to', 'reason'].filter((l) => labelNames.has(l))));
     for (const s of ours) {
       for (const [name, value] of Object.entries(s.labels)) {
         if (name === 'le') continue;

@@ -22,7 +22,7 @@ afterAll(async () => {
   await rig?.close();
 });
 
-const relay = () => rig.tg.gateway.relay!;
+const relay = () => rig.tg.gateway.relay;
 const streamUrl = (instance = 'gw-own') => `${rig.tg.baseUrl.replace(/^http/, 'ws')}/relay/${instance}/stream`;
 
 /** A fresh token for the caller leg of a new bridge, as the bridge webhook would write it. */
