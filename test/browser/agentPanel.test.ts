@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { eventually } from '../support/voiceCalls';
+import { eventually } from '../support/eventually';
 import { addAgent, lastRedirect, openBridge, redirectCount, startBridgeRig, type BridgeRig } from '../support/bridgeCalls';
 import { launchChromium } from '../support/browser';
 

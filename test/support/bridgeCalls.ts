@@ -4,7 +4,7 @@ import type { AuditEntry } from '../../src/agent/auditTrail';
 import { FakeCallControl, type CallControlOperation } from '../../src/adapters/callControl/fakeCallControl';
 import type { GatewayEvent } from '../../src/ports/eventBus';
 import { startTestGateway, VAULT_KEY, type StoreKind, type TestCall, type TestGateway } from './harness';
-import { eventually } from './voiceCalls';
+import { eventually } from './eventually';
 
 export interface BridgeRig {
   tg: TestGateway;

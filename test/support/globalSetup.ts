@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { eventually } from './eventually';
 
 /**
  * The integration tests need a real Redis. Use REDIS_URL or the usual 127.0.0.1:6379; when neither
@@ -16,7 +17,7 @@ export default async function globalSetup(): Promise<void> {
     stdio: 'ignore',
     detached: false,
   });
-  for (let i = 0; i < 50 && !(await reachable(port)); i += 1) await new Promise((r) => setTimeout(r, 100));
+  await eventually(() => reachable(port), 5000, `the private redis-server on port ${port}`);
   process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
   (globalThis as { __privateRedis?: typeof child }).__privateRedis = child;
 }

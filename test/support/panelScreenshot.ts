@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { addAgent, lastRedirect, startBridgeRig } from './bridgeCalls';
-import { eventually } from './voiceCalls';
+import { eventually } from './eventually';
 import { launchChromium } from './browser';
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
+import { eventually } from './eventually';
 
 export interface PrivateRedis {
   port: number;
@@ -29,19 +30,19 @@ export async function freePort(): Promise<number> {
 
 /** Resolves once a server on `port` answers PING; fails after `timeoutMs`. */
 export async function waitForPing(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nothing answered PING on port ${port} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      probe.disconnect();
-    }
+  await eventually(() => answersPing(port), timeoutMs, `a PING answer on port ${port}`);
+}
+
+async function answersPing(port: number): Promise<boolean> {
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
   }
 }
 
@@ -115,14 +116,10 @@ export async function startRedisCluster(size = 3): Promise<{ nodes: PrivateRedis
     }
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
     await promisify(execFile)('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 10_000 });
-    const deadline = Date.now() + 10_000;
     for (const node of nodes) {
       const client = new Redis({ port: node.port, host: '127.0.0.1' });
       try {
-        while (!String(await client.cluster('INFO')).includes('cluster_state:ok')) {
-          if (Date.now() > deadline) throw new Error('the cluster did not reach cluster_state:ok within 10 s');
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        await eventually(async () => String(await client.cluster('INFO')).includes('cluster_state:ok'), 10_000, `cluster_state:ok on port ${node.port}`);
       } finally {
         client.disconnect();
       }

@@ -126,13 +126,3 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
   };
   return { log, factory };
 }
-
-/** Waits until `check` holds, polling; fails after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -4,7 +4,7 @@ import { RedisEventBus } from '../../../src/adapters/eventBus/redisEventBus';
 import type { GatewayEvent } from '../../../src/ports/eventBus';
 import { connectRedis } from '../../../src/adapters/store/redisStore';
 import { REDIS_URL } from '../../support/harness';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 const EVENT: GatewayEvent = { type: 'bridge', bridgeId: 'br_1', agent: null, caller: '+1 415 555 0100', since: '2026-01-01T00:00:00.000Z', state: 'connected', paymentId: null, recording: 'on', agentOnHold: false, error: null, at: '2026-01-01T00:00:00.000Z' };
 

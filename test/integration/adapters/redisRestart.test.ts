@@ -4,7 +4,8 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { type PrivateRedis, startRedisServer } from '../../support/privateRedis';
-import { countingSandbox, enterCard, enterPayCode, eventually, type ChargeLog } from '../../support/voiceCalls';
+import { countingSandbox, enterCard, enterPayCode, type ChargeLog } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 /**
  * voiceFaults covers a Redis that dies and comes back empty. Here it comes back with its data, as a

@@ -1,5 +1,5 @@
 import { cardKeys, STORE_KINDS, type StoreKind } from '../../support/harness';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 import { lastRedirect, openBridge, opLabels, startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
 
 jest.setTimeout(30_000);

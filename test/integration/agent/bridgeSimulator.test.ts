@@ -3,7 +3,7 @@ import { runBridgeSimulation } from '../../../src/cli/bridgeSimulation';
 import { scriptedKeys } from '../../../src/cli/keySources';
 import type { RunningGateway } from '../../../src/app/server';
 import { AUTH_TOKEN, API_KEY, VAULT_KEY } from '../../support/harness';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 jest.setTimeout(30_000);
 

@@ -1,6 +1,6 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cardKeys } from '../../support/harness';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 import { addAgent, auditEntries, lastRedirect, openBridge, startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
 
 jest.setTimeout(60_000);

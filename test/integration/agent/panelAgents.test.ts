@@ -2,7 +2,8 @@ import { runAgentsCommand } from '../../../src/cli/agents';
 import { API_KEY, cardKeys, REDIS_URL, STORE_KINDS, VAULT_KEY, type StoreKind } from '../../support/harness';
 import { fleetEnv, startChildGateway } from '../../support/childGateway';
 import { payWith } from '../../support/payLinks';
-import { enterCard, enterPayCode, eventually } from '../../support/voiceCalls';
+import { enterCard, enterPayCode } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 import { addAgent, auditEntries, lastRedirect, openBridge, openPanelStream, postSignIn, signInAgent, startBridgeRig, type BridgeRig, type PanelStream } from '../../support/bridgeCalls';
 
 jest.setTimeout(30_000);

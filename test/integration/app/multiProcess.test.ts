@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import cards from '../../fixtures/test-cards.json';
 import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../../support/childGateway';
+import { eventually } from '../../support/eventually';
 import { REDIS_URL } from '../../support/harness';
 
 interface Card {
@@ -148,10 +149,8 @@ describe('two gateway processes sharing one Redis', () => {
         return pinned.press('1').catch(() => null);
       }),
     );
-    const deadline = Date.now() + 5000;
     for (const { call } of confirming) {
-      while ((await storedState(prefix, call.callSid)) !== 'processing' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(await storedState(prefix, call.callSid)).toBe('processing');
+      await eventually(async () => (await storedState(prefix, call.callSid)) === 'processing', 5000, `call ${call.callSid} to be processing`);
     }
     await doomed.kill();
     dead = true;

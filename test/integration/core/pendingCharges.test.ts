@@ -4,7 +4,8 @@ import type { ChargeLookUp, ChargeResult, Processor } from '../../../src/ports/p
 import { isoUnits } from '../../../src/core/domain/units';
 import type { GatewayOptions } from '../../../src/app/server';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
-import { enterCard, enterPayCode, eventually, vaultKeys } from '../../support/voiceCalls';
+import { enterCard, enterPayCode, vaultKeys } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 const HOLD_LIMIT_MS = 45_000;
 /** Longer than the longest pause between two look-ups of one charge. */

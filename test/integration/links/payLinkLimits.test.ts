@@ -1,5 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { eventually } from '../../support/eventually';
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
 
@@ -29,16 +30,6 @@ function decodeQuotedPrintable(mail: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('pay link receipts', () => {
   let tg: TestGateway;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -60,7 +51,7 @@ describe('pay link receipts', () => {
     const page = await payWith(tg, created.payUrl, { cardNumber: '4242424242424242', expiry: '1230', securityCode: '123' }, csrf);
     expect(textOf(page.html)).toContain('A receipt is on its way to your email.');
     const view = await tg.getPayment(created.id);
-    const mail = decodeQuotedPrintable(await waitFor(() => smtp.messages.find((m) => m.includes(view.reference))));
+    const mail = decodeQuotedPrintable(await eventually(() => smtp.messages.find((m) => m.includes(view.reference)), 5000, 'the receipt'));
     expect(mail).toContain('To: customer@example.com');
     expect(mail).toContain('Acme Plumbing');
     expect(mail).toContain('Visa •••• 4242');

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import Redis from 'ioredis';
 import { REDIS_URL, startTestGateway, type TestGateway } from '../../support/harness';
 import { freePort } from '../../support/privateRedis';
-import { countingSandbox, enterCard, enterPayCode, eventually, vaultKeys, type ChargeLog } from '../../support/voiceCalls';
+import { countingSandbox, enterCard, enterPayCode, vaultKeys, type ChargeLog } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 /** A throwaway Redis without persistence, so a restart really loses everything. */
 function startRedis(port: number): ChildProcess {
