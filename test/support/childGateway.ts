@@ -3,8 +3,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import Redis from 'ioredis';
 import twilio from 'twilio';
-import { API_KEY, AUTH_TOKEN, VAULT_KEY } from './harness';
+import { API_KEY, AUTH_TOKEN, REDIS_URL, VAULT_KEY } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
 /**
@@ -41,6 +42,17 @@ export function fleetEnv(extra: Record<string, string> = {}): Record<string, str
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     ...extra,
   };
+}
+
+/** The capture state of a call as a fleet on `REDIS_URL` under `prefix` stored it; null before the call. */
+export async function storedCallState(prefix: string, callSid: string): Promise<string | null> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const data = await redis.hget(`${prefix}call:${callSid}`, 'd');
+    return data ? (JSON.parse(data) as { state: { value: string } }).state.value : null;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Starts `node src/main.ts` with `env` (PORT=0: a free port) and waits for its "gateway listening" line. */

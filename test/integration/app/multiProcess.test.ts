@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import cards from '../../fixtures/test-cards.json';
-import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../../support/childGateway';
+import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway, storedCallState } from '../../support/childGateway';
 import { eventually } from '../../support/eventually';
 import { REDIS_URL } from '../../support/harness';
 
@@ -40,17 +40,6 @@ async function chargeRecords(prefix: string, paymentId: string): Promise<Array<{
   try {
     const keys = (await redis.keys(`${prefix}sandbox:charge:${paymentId}-*`)).sort();
     return await Promise.all(keys.map(async (key) => JSON.parse((await redis.hget(key, 'd')) ?? 'null')));
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** The capture state of a call as stored in Redis. */
-async function storedState(prefix: string, callSid: string): Promise<string | null> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const data = await redis.hget(`${prefix}call:${callSid}`, 'd');
-    return data ? (JSON.parse(data) as { state: { value: string } }).state.value : null;
   } finally {
     redis.disconnect();
   }
@@ -150,7 +139,7 @@ describe('two gateway processes sharing one Redis', () => {
       }),
     );
     for (const { call } of confirming) {
-      await eventually(async () => (await storedState(prefix, call.callSid)) === 'processing', 5000, `call ${call.callSid} to be processing`);
+      await eventually(async () => (await storedCallState(prefix, call.callSid)) === 'processing', 5000, `call ${call.callSid} to be processing`);
     }
     await doomed.kill();
     dead = true;
