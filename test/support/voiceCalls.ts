@@ -90,6 +90,8 @@ export async function enterCard(call: TestCall, number: string, brand: string): 
 export interface ChargeLog {
   charges: ChargeRequest[];
   results: ChargeResult[];
+  /** Charge requests that have come back, with an answer or an error. */
+  settled: ChargeRequest[];
   redemptions: number;
 }
 
@@ -98,7 +100,7 @@ export interface ChargeLog {
  * charge request and every token redemption, so a test can tell "charged once" from "asked once".
  */
 export function countingSandbox(options: SandboxProcessorOptions = {}): { log: ChargeLog; factory: NonNullable<GatewayOptions['processor']> } {
-  const log: ChargeLog = { charges: [], results: [], redemptions: 0 };
+  const log: ChargeLog = { charges: [], results: [], settled: [], redemptions: 0 };
   const factory: NonNullable<GatewayOptions['processor']> = ({ vault, store }) => {
     const countingVault: Vault = {
       put: (paymentId: string, field: SensitiveField, plaintext: string) => vault.put(paymentId, field, plaintext),
@@ -117,9 +119,13 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
       units: (amount, currency) => sandbox.units(amount, currency),
       async charge(request) {
         log.charges.push(request);
-        const result = await sandbox.charge(request);
-        log.results.push(result);
-        return result;
+        try {
+          const result = await sandbox.charge(request);
+          log.results.push(result);
+          return result;
+        } finally {
+          log.settled.push(request);
+        }
       },
     };
     return processor;
