@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { eventually } from '../../support/eventually';
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { type PrivateRedis, freePort, startRedisServer, startSentinel } from '../../support/privateRedis';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
@@ -7,8 +8,11 @@ describe('a gateway on Redis behind Sentinel (REDIS_MODE=sentinel)', () => {
   let master: PrivateRedis | undefined;
   let sentinel: PrivateRedis | undefined;
   let tg: TestGateway | undefined;
+  const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  let timersBefore = 0;
 
   beforeAll(async () => {
+    timersBefore = timers();
     master = await startRedisServer();
     sentinel = await startSentinel('ccgtest', master.port);
     // 'memory' only means the harness sets no REDIS_URL: the store comes from the sentinel settings.
@@ -21,8 +25,8 @@ describe('a gateway on Redis behind Sentinel (REDIS_MODE=sentinel)', () => {
     await sentinel?.stop();
     await master?.stop();
     // ioredis leaves each refused sentinel socket a destroy timer of up to 2 s after giving up;
-    // waiting them out keeps the test run from ending with timers still armed.
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    // waiting until they have fired keeps the test run from ending with timers still armed.
+    await eventually(() => timers() <= timersBefore, 5000, 'the sentinel clients’ timers to fire');
   });
 
   it('finds the primary through the sentinel and takes a whole call there', async () => {
