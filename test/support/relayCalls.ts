@@ -2,7 +2,7 @@
 import type { Clock } from '../../src/ports/clock';
 import type { GatewayEvent } from '../../src/ports/eventBus';
 import type { BridgeRig } from './bridgeCalls';
-import { eventually } from './voiceCalls';
+import { eventually } from './eventually';
 import { startTestGateway, type StoreKind, type TestGateway } from './harness';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, startTwilioServer, type MediaStreamLeg, type SimulatedCall, type TwilioServer } from './twilioServer';
 

@@ -2,7 +2,8 @@ import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { cardKeys, startTestGateway, STORE_KINDS, type StoreKind, type TestGateway } from '../../support/harness';
 import { lastRedirect, openBridge, startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
-import { enterCard, enterPayCode, eventually, sessionOf } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
+import { enterCard, enterPayCode, sessionOf } from '../../support/voiceCalls';
 
 jest.setTimeout(30_000);
 

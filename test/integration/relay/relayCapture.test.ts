@@ -7,7 +7,7 @@ import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { ManualTimers } from '../../support/manualTimers';
 import { STORE_KINDS, type StoreKind } from '../../support/harness';
 import { startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 jest.setTimeout(30_000);
 

@@ -9,7 +9,7 @@ import { composeCall, type CallPart } from '../../support/audio/callerAudio';
 import { addAgent, openPanelStream, signInAgent, type PanelClient, type PanelStream } from '../../support/bridgeCalls';
 import { DEADLINE_MS, ringBridge, startRelayRig, type RelayRig } from '../../support/relayCalls';
 import type { MediaStreamLeg, TimedDtmf } from '../../support/twilioServer';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 jest.setTimeout(120_000);
 

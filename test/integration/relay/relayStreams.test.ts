@@ -7,7 +7,7 @@ import { newCallSid } from '../../support/harness';
 import { ManualClock } from '../../support/payLinks';
 import { DEADLINE_MS, startRelayRig, type RelayRig } from '../../support/relayCalls';
 import { MediaStreamLeg, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from '../../support/twilioServer';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 
 jest.setTimeout(60_000);
 
