@@ -4,6 +4,7 @@ import { intWithDefault, optional } from './fields';
 import { httpSchema, type HttpSettings } from './httpConfig';
 import { operationsSchema, type OperationsSettings } from './operationsConfig';
 import { processorSchema, type ProcessorSettings } from './processorConfig';
+import { recordingSchema, type RecordingSettings } from './recordingConfig';
 import { redisSchema, type RedisSettings } from './redisTopology';
 import { keysSchema, twilioSchema, type KeySettings, type TwilioSettings } from './secretsConfig';
 
@@ -26,6 +27,8 @@ export interface Config {
   readonly processor: ProcessorSettings;
   /** Agent-assisted payments: call bridge, recording, call control. */
   readonly bridge: BridgeSettings;
+  /** The gateway's own recordings of relayed calls: folder and retention. */
+  readonly recordings: RecordingSettings;
   readonly flows: FlowSettings;
   /** How long each kind of record lives. */
   readonly ttl: TtlSettings;
@@ -148,6 +151,7 @@ const SECTIONS = {
   http: httpSchema,
   processor: processorSchema,
   bridge: bridgeSchema,
+  recordings: recordingSchema,
   flows: flowsSchema,
   ttl: ttlSchema,
   links: linksSchema,
