@@ -9,7 +9,7 @@ export interface AuditEntry {
   ip: string;
   /** The Origin header the browser sent, or null. */
   origin: string | null;
-  action: 'sign-in' | 'sign-out' | 'start-capture' | 'confirmed' | 'reenter' | 'cancel' | 'retry' | 'askCardNumber' | 'askExpiry' | 'askSecurityCode' | 'charge';
+  action: 'sign-in' | 'sign-out' | 'start-capture' | 'confirmed' | 'reenter' | 'cancel' | 'retry' | 'askCardNumber' | 'askExpiry' | 'askSecurityCode' | 'charge' | 'download-recording';
   /** The bridge or payment acted on, or null. */
   resource: string | null;
   /** `ok`, or the refusal's code. */

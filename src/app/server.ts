@@ -12,7 +12,7 @@ import { loadFlows } from '../core/flows/loadFlows';
 import { createApp } from './httpApp';
 import { checkNewPayment } from '../api/paymentInput';
 import { createLogger, type Logger } from '../observability/logger';
-import { systemClock, type Clock } from '../ports/clock';
+import { systemClock, systemTimers, type Clock } from '../ports/clock';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { Processor } from '../ports/processor';
 import { PaymentRepository } from '../core/payments/paymentRepository';
@@ -42,6 +42,7 @@ import type { MediaRelay } from '../relay/mediaRelay';
 import type { CallControl } from '../ports/callControl';
 import type { EventBus } from '../ports/eventBus';
 import { panelRouter } from '../agent/panel/panelRouter';
+import { composeRecordings } from '../relay/recording';
 import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender } from './compositionRoot';
 
 /**
@@ -184,7 +185,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events, relay: relay.relay });
   captureObserver.attach(bridge.service);
-  const panel = panelRouter(bridge.panel);
+  const recordings = composeRecordings(config.recordings, { clock, timers: systemTimers, logger });
+  const panel = panelRouter({ ...bridge.panel, recordings: recordings?.library ?? null });
   const receipts = pickReceiptSender(config, store, logger);
   const payLinks = composePayLinks(config, { ...shared, receipts, retentionSeconds: PAYMENT_RETENTION_SECONDS });
 
@@ -265,6 +267,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
       await reconciler.stop();
+      await recordings?.sweeper.stop();
       // A panel stream opened during the drain delay is ended too.
       panel.closeStreams();
       await bridge.service.settled();

@@ -1,8 +1,37 @@
 import { escapeHtml } from '../../core/http/escapeHtml';
 import { page } from './pageFrame';
 
+export interface PanelRecordingEntry {
+  id: string;
+  finishedAt: Date;
+  seconds: number;
+}
+
+/** A duration as the panel's call cards show it: m:ss, or h:mm:ss. */
+function duration(totalSeconds: number): string {
+  const seconds = Math.round(totalSeconds);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor(seconds / 60) % 60;
+  const s = String(seconds % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Supervisors' list of finished calls' recordings, newest first, each a download link. */
+function recordingsSection(recordings: PanelRecordingEntry[]): string {
+  const items = recordings
+    .map((r) => {
+      const when = r.finishedAt.toISOString().slice(0, 16).replace('T', ' ');
+      return `<li><a href="/panel/recordings/${escapeHtml(r.id)}" download>Call ended ${escapeHtml(when)} UTC (${duration(r.seconds)})</a></li>`;
+    })
+    .join('\n');
+  return `<section aria-labelledby="recordings-heading">
+<h2 id="recordings-heading">Recordings</h2>
+${recordings.length ? `<ol id="recordings">\n${items}\n</ol>` : '<p>No finished recordings.</p>'}
+</section>`;
+}
+
 /** The panel shell; the bridges and payments arrive over /panel/events and are drawn by panel.js. */
-export function panelPage(input: { csrfToken: string; actor: string }): string {
+export function panelPage(input: { csrfToken: string; actor: string; recordings?: PanelRecordingEntry[] | null }): string {
   return page({
     title: 'Agent panel',
     csrfToken: input.csrfToken,
@@ -19,6 +48,7 @@ export function panelPage(input: { csrfToken: string; actor: string }): string {
 <p id="empty">No live calls.</p>
 <ol id="bridges" class="bridges"></ol>
 </section>
+${input.recordings ? recordingsSection(input.recordings) : ''}
 </main>
 <template id="bridge-template">
 <li class="bridge">

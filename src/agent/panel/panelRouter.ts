@@ -28,6 +28,15 @@ export interface PanelRouterDeps {
   /** Who may sign in: named agents with their own keys (the API key does not open the panel). */
   agents: AgentAccounts;
   publicBaseUrl: string;
+  /** Finished call recordings, for supervisors; null when the gateway records none. */
+  recordings: PanelRecordings | null;
+}
+
+/** The finished recordings the panel lists and serves (the relay's recordings folder). */
+export interface PanelRecordings {
+  list(): Promise<Array<{ id: string; finishedAt: Date; seconds: number }>>;
+  /** The recording as a stream, or null when there is none of that id. */
+  open(id: string): Promise<{ bytes: number; stream: NodeJS.ReadableStream } | null>;
 }
 
 const COOKIE = 'ccg_panel';
@@ -93,7 +102,20 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
 
   router.get('/', async (req, res) => {
     const current = await signedIn(req, true);
-    res.type('html').send(current ? panelPage({ csrfToken: current.session.csrfToken, actor: current.session.actor }) : signInPage(null));
+    if (!current) {
+      res.type('html').send(signInPage(null));
+      return;
+    }
+    // Only supervisors are shown recordings; an agent's page does not say whether any exist.
+    const recordings =
+      current.viewer.role === 'supervisor' && deps.recordings
+        ? await deps.recordings.list().catch((error: unknown) => {
+            // The live calls matter more than the list: the page still opens, without it.
+            deps.logger.error('recordings could not be listed', { error });
+            return null;
+          })
+        : null;
+    res.type('html').send(panelPage({ csrfToken: current.session.csrfToken, actor: current.session.actor, recordings }));
   });
 
   router.post('/sign-in', async (req, res) => {
@@ -195,6 +217,36 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
     const result = (await bridgeFor(viewer, id, action)) ?? (await deps.bridges.agentAction(id, action as AgentAction | GuideAction));
     await audit(req, session, action as AuditEntry['action'], id, result.ok ? 'ok' : result.code);
     answer(res, result);
+  });
+
+  // A supervisor's download of a finished call's recording. A plain link, so no CSRF token: it changes nothing,
+  // and the SameSite=Strict cookie keeps other sites from using it. Every attempt is in the audit trail.
+  router.get('/recordings/:id', async (req, res) => {
+    const current = await signedIn(req, true);
+    if (!current) {
+      res.status(401).type('text/plain').send('Sign in first.');
+      return;
+    }
+    const id = String(req.params.id);
+    // A malformed id is not repeated anywhere: it is whatever was typed into the address.
+    const valid = BRIDGE_ID.test(id);
+    if (current.viewer.role !== 'supervisor') {
+      await audit(req, current.session, 'download-recording', valid ? id : null, 'not_supervisor');
+      res.status(403).type('text/plain').send('Only supervisors may listen to recordings.');
+      return;
+    }
+    const found = valid && deps.recordings ? await deps.recordings.open(id) : null;
+    await audit(req, current.session, 'download-recording', valid ? id : null, found ? 'ok' : valid ? 'not_found' : 'bad_id');
+    if (!found) {
+      res.status(404).type('text/plain').send('No such recording.');
+      return;
+    }
+    res.status(200).set({ 'Content-Type': 'audio/wav', 'Content-Length': String(found.bytes), 'Content-Disposition': `attachment; filename="${id}.wav"` });
+    found.stream.on('error', (error) => {
+      deps.logger.error('recording download failed', { recording: id, error });
+      res.destroy();
+    });
+    found.stream.pipe(res);
   });
 
   router.get('/events', async (req, res) => {

@@ -3,7 +3,7 @@
  * for download by its id. Ids are checked before any path is made of them, and only finished files
  * (`.wav`, header complete) are ever listed or opened.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import type { ReadStream } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FINISHED_SUFFIX, RECORDING_ID } from './callRecorder';
@@ -52,7 +52,7 @@ export class RecordingLibrary {
       await handle.close();
       return null;
     }
-    return { bytes: stats.size, stream: createReadStream('', { fd: handle.fd, autoClose: true }) };
+    return { bytes: stats.size, stream: handle.createReadStream() };
   }
 
   private async describe(id: string): Promise<RecordingEntry | null> {
