@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import { createHash } from 'node:crypto';
+import express, { Router, type Response } from 'express';
 import type { FlowRegistry } from '../core/capture/flowRegistry';
 import type { Clock } from '../ports/clock';
 import type { PaymentService } from '../core/payments/paymentService';
@@ -7,7 +8,9 @@ import { voiceUrls } from '../phone';
 import { GatewayError } from '../core/http/errors';
 import { openApiDocument } from './openApiDocument';
 import { checkNewPayment } from './paymentInput';
-import { refundRouter } from './refundRouter';
+import { idempotencyKeySchema, refundRouter } from './refundRouter';
+import { generatePaymentId } from '../core/domain/codes';
+import type { IdempotencyKeys, StoredAnswer } from '../core/payments/idempotencyKeys';
 import { requireApiKey } from '../core/http/requireApiKey';
 import { requireJsonBody } from '../core/http/requireJsonBody';
 import type { RefundService } from '../core/payments/refundService';
@@ -25,6 +28,8 @@ export interface ApiRouterDeps {
   processor: Pick<Processor, 'units'>;
   /** Refunds through the processor; without it the refunds endpoint is not mounted. */
   refunds?: RefundService;
+  /** Idempotency-Key records of `POST /api/payments`. */
+  idempotency: IdempotencyKeys;
   /** Pay links; without them `channel: "link"` answers channel_unavailable. */
   links?: { service: PayLinkService; ttlSeconds: number };
 }
@@ -38,6 +43,8 @@ const PAYMENT_ID = /^pay_[a-z0-9]{10,40}$/;
 export function apiRouter(deps: ApiRouterDeps): Router {
   const router = Router();
   const urls = voiceUrls(deps.publicBaseUrl);
+  // Idempotency keys belong to whoever holds the API key: a new key starts a new set of them.
+  const callerScope = createHash('sha256').update(deps.apiKey).digest('hex').slice(0, 16);
 
   const document = openApiDocument(deps.publicBaseUrl);
   router.get('/openapi.json', (_req, res) => {
@@ -70,22 +77,44 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     }
     const linkProblem = body.channel === 'link' ? deps.links?.service.flowProblem(flow) : null;
     if (linkProblem) throw new GatewayError('invalid_flow', `flow: ${linkProblem}.`);
-    const payment = await deps.payments.create({
-      amount: body.amount,
-      amountMinor: body.amountMinor,
-      currency: body.currency,
-      description: body.description,
-      channel: body.channel,
-      callSid: body.callSid ?? null,
-      locale: body.locale ?? flow.defaultLocale,
-      flowId,
-      ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
-    });
-    const payUrl = body.channel === 'link' && deps.links ? await deps.links.service.issue(payment, { email: body.email ?? null }) : null;
-    res
-      .status(201)
-      .location(`/api/payments/${payment.id}`)
-      .json({ ...createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }), ...(payUrl ? { payUrl } : {}) });
+    const create = async (at: { resourceId: string; resumed: boolean } | null): Promise<StoredAnswer> => {
+      // A claim taken over from a process that stopped half-way may find the payment already made.
+      const existing = at?.resumed ? await deps.payments.get(at.resourceId) : null;
+      const payment =
+        existing ??
+        (await deps.payments.create({
+          ...(at ? { id: at.resourceId } : {}),
+          amount: body.amount,
+          amountMinor: body.amountMinor,
+          currency: body.currency,
+          description: body.description,
+          channel: body.channel,
+          callSid: body.callSid ?? null,
+          locale: body.locale ?? flow.defaultLocale,
+          flowId,
+          ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
+        }));
+      const payUrl = body.channel === 'link' && deps.links
+        ? ((existing ? await deps.links.service.payUrlOf(payment.id) : null) ?? (await deps.links.service.issue(payment, { email: body.email ?? null })))
+        : null;
+      return { status: 201, body: { ...createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }), ...(payUrl ? { payUrl } : {}) } };
+    };
+    const key = req.get('idempotency-key');
+    if (key === undefined) {
+      send(res, await create(null), false);
+      return;
+    }
+    if (!idempotencyKeySchema.safeParse(key).success) {
+      throw new GatewayError('invalid_idempotency_key', 'Idempotency-Key: must be 1 to 255 printable ASCII characters without spaces.');
+    }
+    const outcome = await deps.idempotency.run(callerScope, key, req.body, generatePaymentId, create);
+    if (outcome.kind === 'mismatch') {
+      throw new GatewayError('idempotency_key_reused', 'Idempotency-Key: already used for a different request body; use a new key for a new payment.', { status: 422 });
+    }
+    if (outcome.kind === 'inProgress') {
+      throw new GatewayError('idempotency_key_in_progress', 'Idempotency-Key: the first request with this key is still being answered; retry shortly.', { status: 409 });
+    }
+    send(res, outcome.answer, outcome.replayed);
   });
 
   router.get('/payments/:id', async (req, res) => {
@@ -97,4 +126,10 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   });
 
   return router;
+}
+
+/** A created payment's answer, first or replayed: the Location header follows the body's id. */
+function send(res: Response, answer: StoredAnswer, replayed: boolean): void {
+  if (replayed) res.set('Idempotent-Replayed', 'true');
+  res.status(answer.status).location(`/api/payments/${String(answer.body.id)}`).json(answer.body);
 }

@@ -18,6 +18,7 @@ import type { Processor } from '../ports/processor';
 import { PaymentRepository } from '../core/payments/paymentRepository';
 import { PaymentService } from '../core/payments/paymentService';
 import { RefundService } from '../core/payments/refundService';
+import { IdempotencyKeys } from '../core/payments/idempotencyKeys';
 import { MemoryStore } from '../adapters/store/memoryStore';
 import { RedisStore } from '../adapters/store/redisStore';
 import { connectRedisTopology, type RedisClient } from '../adapters/store/redisClient';
@@ -205,6 +206,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       processor,
       links: { service: payLinks.service, ttlSeconds: config.ttl.linkSeconds },
       refunds: new RefundService(paymentRepository, store, processor, clock),
+      idempotency: new IdempotencyKeys(store, 'payment-key:', { ttlSeconds: config.ttl.idempotencySeconds }),
     },
     voice: {
       capture,

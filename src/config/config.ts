@@ -58,6 +58,8 @@ export interface TtlSettings {
   readonly vaultSeconds: number;
   /** How long a pay link works unless its payment says otherwise. */
   readonly linkSeconds: number;
+  /** How long an Idempotency-Key of `POST /api/payments` answers with the payment it created. */
+  readonly idempotencySeconds: number;
 }
 
 export interface LinkSettings {
@@ -103,6 +105,7 @@ const ttlSchema = z
     SESSION_TTL_SECONDS: intWithDefault(7200, 60, 86_400),
     VAULT_TTL_SECONDS: intWithDefault(1800, 60, 86_400),
     LINK_TTL_SECONDS: intWithDefault(900, 60, 7 * 86_400),
+    IDEMPOTENCY_TTL_SECONDS: intWithDefault(86_400, 60, 7 * 86_400),
   })
   .transform(
     (v): TtlSettings =>
@@ -111,6 +114,7 @@ const ttlSchema = z
         sessionSeconds: v.SESSION_TTL_SECONDS,
         vaultSeconds: v.VAULT_TTL_SECONDS,
         linkSeconds: v.LINK_TTL_SECONDS,
+        idempotencySeconds: v.IDEMPOTENCY_TTL_SECONDS,
       }),
   );
 

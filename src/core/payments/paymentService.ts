@@ -16,6 +16,8 @@ export interface NewPayment {
   locale: string;
   flowId: string;
   ttlSeconds: number;
+  /** The id to create under (an idempotent request reserves it first); a fresh one otherwise. */
+  id?: string;
 }
 
 const PAY_CODE_TRIES = 20;
@@ -36,7 +38,7 @@ export class PaymentService {
   /** Creates a pending payment with a fresh 6-digit pay code that no other live payment holds. */
   async create(input: NewPayment): Promise<Payment> {
     const now = this.clock.now();
-    const id = generatePaymentId();
+    const id = input.id ?? generatePaymentId();
     let payCode: string | null = null;
     for (let i = 0; i < PAY_CODE_TRIES && payCode === null; i += 1) {
       const candidate = generatePayCode();
