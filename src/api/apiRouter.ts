@@ -10,6 +10,7 @@ import { openApiDocument } from './openApiDocument';
 import { checkNewPayment } from './paymentInput';
 import { idempotencyKeySchema, refundRouter } from './refundRouter';
 import { generatePaymentId } from '../core/domain/codes';
+import type { PaymentCancellation } from '../core/payments/paymentCancellation';
 import type { IdempotencyKeys, StoredAnswer } from '../core/payments/idempotencyKeys';
 import { requireApiKey } from '../core/http/requireApiKey';
 import { requireJsonBody } from '../core/http/requireJsonBody';
@@ -28,6 +29,8 @@ export interface ApiRouterDeps {
   processor: Pick<Processor, 'units'>;
   /** Refunds through the processor; without it the refunds endpoint is not mounted. */
   refunds?: RefundService;
+  /** Cancels payments, live captures included. */
+  cancellation: PaymentCancellation;
   /** Idempotency-Key records of `POST /api/payments`. */
   idempotency: IdempotencyKeys;
   /** Pay links; without them `channel: "link"` answers channel_unavailable. */
@@ -115,6 +118,14 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       throw new GatewayError('idempotency_key_in_progress', 'Idempotency-Key: the first request with this key is still being answered; retry shortly.', { status: 409 });
     }
     send(res, outcome.answer, outcome.replayed);
+  });
+
+  router.post('/payments/:id/cancel', async (req, res) => {
+    const id = String(req.params.id);
+    if (!PAYMENT_ID.test(id)) throw new GatewayError('not_found', `No payment with id "${id.slice(0, 60)}".`, { status: 404 });
+    const outcome = await deps.cancellation.cancel(id);
+    if (!outcome.ok) throw new GatewayError(outcome.code, outcome.message, { status: outcome.status });
+    res.json(paymentView(outcome.payment, deps.clock.now(), { voiceUrl: urls.payment(outcome.payment.id) }));
   });
 
   router.get('/payments/:id', async (req, res) => {

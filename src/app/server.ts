@@ -19,6 +19,7 @@ import { PaymentRepository } from '../core/payments/paymentRepository';
 import { PaymentService } from '../core/payments/paymentService';
 import { RefundService } from '../core/payments/refundService';
 import { IdempotencyKeys } from '../core/payments/idempotencyKeys';
+import { PaymentCancellation } from '../core/payments/paymentCancellation';
 import { MemoryStore } from '../adapters/store/memoryStore';
 import { RedisStore } from '../adapters/store/redisStore';
 import { connectRedisTopology, type RedisClient } from '../adapters/store/redisClient';
@@ -206,6 +207,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       processor,
       links: { service: payLinks.service, ttlSeconds: config.ttl.linkSeconds },
       refunds: new RefundService(paymentRepository, store, processor, clock),
+      cancellation: new PaymentCancellation({
+        payments,
+        clock,
+        endCapture: async (callSid) => (await capture.agentAction(callSid, 'cancel')) !== null,
+      }),
       idempotency: new IdempotencyKeys(store, 'payment-key:', { ttlSeconds: config.ttl.idempotencySeconds }),
     },
     voice: {

@@ -104,6 +104,25 @@ export class PaymentService {
   }
 
   /**
+   * Cancels a payment no call has claimed yet, in one compare-and-set against the claim: either the
+   * cancel or the claim wins. Its pay code stops working at once. Null when the payment is absent or
+   * no longer pending (the caller reads it again and decides).
+   */
+  async cancelPending(paymentId: string): Promise<Payment | null> {
+    const now = this.clock.now();
+    let canceled = false;
+    const result = await this.payments.update(paymentId, (p) => {
+      canceled = false;
+      if (effectiveStatus(p, now) !== 'pending') return null;
+      canceled = true;
+      return { ...p, status: 'canceled', updatedAt: now.toISOString() };
+    });
+    if (!result || !canceled) return null;
+    await this.payments.releasePayCode(result.payCode);
+    return result;
+  }
+
+  /**
    * Frees a claimed payment's pay code once the call that claimed it has committed: it must not
    * start a second capture, but a duplicate delivery of the claiming webhook must still find it.
    */
