@@ -10,6 +10,8 @@ import { openApiDocument } from './openApiDocument';
 import { checkNewPayment } from './paymentInput';
 import { idempotencyKeySchema, refundRouter } from './refundRouter';
 import { generatePaymentId } from '../core/domain/codes';
+import type { PaymentListing } from '../core/payments/paymentListing';
+import { listPaymentsQuerySchema } from './listQuery';
 import type { PaymentCancellation } from '../core/payments/paymentCancellation';
 import type { IdempotencyKeys, StoredAnswer } from '../core/payments/idempotencyKeys';
 import { requireApiKey } from '../core/http/requireApiKey';
@@ -29,6 +31,8 @@ export interface ApiRouterDeps {
   processor: Pick<Processor, 'units'>;
   /** Refunds through the processor; without it the refunds endpoint is not mounted. */
   refunds?: RefundService;
+  /** Lists payments, newest first. */
+  listing: PaymentListing;
   /** Cancels payments, live captures included. */
   cancellation: PaymentCancellation;
   /** Idempotency-Key records of `POST /api/payments`. */
@@ -118,6 +122,30 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       throw new GatewayError('idempotency_key_in_progress', 'Idempotency-Key: the first request with this key is still being answered; retry shortly.', { status: 409 });
     }
     send(res, outcome.answer, outcome.replayed);
+  });
+
+  router.get('/payments', async (req, res) => {
+    const parsed = listPaymentsQuerySchema.safeParse(req.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      if (issue.code === 'unrecognized_keys') {
+        throw new GatewayError('unknown_parameter', `${issue.keys[0]}: unknown query parameter (allowed: ${Object.keys(listPaymentsQuerySchema.shape).join(', ')})`);
+      }
+      const field = issue.path.map(String).join('.') || 'query';
+      throw new GatewayError(`invalid_${field}`, `${field}: ${issue.message}`);
+    }
+    const q = parsed.data;
+    const outcome = await deps.listing.list({
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.channel ? { channel: q.channel } : {}),
+      ...(q.createdFrom ? { createdFromMs: Date.parse(q.createdFrom) } : {}),
+      ...(q.createdTo ? { createdToMs: Date.parse(q.createdTo) } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+      limit: q.limit ? Number(q.limit) : 20,
+    });
+    if (!outcome.ok) throw new GatewayError('invalid_cursor', outcome.message);
+    const now = deps.clock.now();
+    res.json({ data: outcome.payments.map((p) => paymentView(p, now, { voiceUrl: urls.payment(p.id) })), nextCursor: outcome.nextCursor });
   });
 
   router.post('/payments/:id/cancel', async (req, res) => {

@@ -20,6 +20,7 @@ import { PaymentService } from '../core/payments/paymentService';
 import { RefundService } from '../core/payments/refundService';
 import { IdempotencyKeys } from '../core/payments/idempotencyKeys';
 import { PaymentCancellation } from '../core/payments/paymentCancellation';
+import { PaymentListing } from '../core/payments/paymentListing';
 import { MemoryStore } from '../adapters/store/memoryStore';
 import { RedisStore } from '../adapters/store/redisStore';
 import { connectRedisTopology, type RedisClient } from '../adapters/store/redisClient';
@@ -207,6 +208,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       processor,
       links: { service: payLinks.service, ttlSeconds: config.ttl.linkSeconds },
       refunds: new RefundService(paymentRepository, store, processor, clock),
+      listing: new PaymentListing(paymentRepository, clock),
       cancellation: new PaymentCancellation({
         payments,
         clock,

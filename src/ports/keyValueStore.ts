@@ -50,6 +50,16 @@ export interface KeyValueStore {
   mapCompareAndSet(key: string, field: string, expected: string | null, value: string | null, ttlSeconds: number): Promise<boolean>;
   /** Deletes the field whatever it holds. */
   mapDelete(key: string, field: string): Promise<void>;
+  /**
+   * Adds `member` to the ordered index at `key` (members sort by their bytes, so a fixed-width time
+   * prefix orders them by time), and drops every member sorting before `trimBelow` when given. The
+   * index is one store key (one slot of a Redis Cluster) and lives `ttlSeconds` after its last add.
+   */
+  indexAdd(key: string, member: string, ttlSeconds: number, trimBelow?: string): Promise<void>;
+  /** Members of the index at `key`, greatest first: below `below` (exclusive) and from `from` (inclusive) when given, at most `count`. */
+  indexRange(key: string, options: { below?: string; from?: string; count: number }): Promise<string[]>;
+  /** Removes members from the index at `key`; missing ones are ignored. */
+  indexRemove(key: string, members: string[]): Promise<void>;
   /** Resolves when the store answers; rejects when it cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -44,6 +44,7 @@ export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, Entry>();
   private readonly logs = new Map<string, Log>();
   private readonly maps = new Map<string, StoredMap>();
+  private readonly indexes = new Map<string, { members: string[]; expiresAt: number }>();
   private readonly now: () => number;
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
@@ -155,6 +156,35 @@ export class MemoryStore implements KeyValueStore {
     if (this.liveMap(key)) this.dropField(key, field);
   }
 
+  /** Keeps the members sorted; a binary search places each add. */
+  async indexAdd(key: string, member: string, ttlSeconds: number, trimBelow?: string): Promise<void> {
+    this.assertOpen();
+    const ttlMs = ttlToMs(ttlSeconds);
+    const index = this.liveIndex(key) ?? { members: [], expiresAt: 0 };
+    const at = lowerBound(index.members, member);
+    if (index.members[at] !== member) index.members.splice(at, 0, member);
+    if (trimBelow !== undefined) index.members.splice(0, lowerBound(index.members, trimBelow));
+    index.expiresAt = this.now() + ttlMs;
+    this.indexes.set(key, index);
+  }
+
+  /** Greatest first, below `below`, from `from`, at most `count`. */
+  async indexRange(key: string, options: { below?: string; from?: string; count: number }): Promise<string[]> {
+    this.assertOpen();
+    const members = this.liveIndex(key)?.members ?? [];
+    const end = options.below === undefined ? members.length : lowerBound(members, options.below);
+    const start = options.from === undefined ? 0 : lowerBound(members, options.from);
+    return members.slice(Math.max(start, end - options.count), end).reverse();
+  }
+
+  async indexRemove(key: string, members: string[]): Promise<void> {
+    this.assertOpen();
+    const index = this.liveIndex(key);
+    if (!index) return;
+    const gone = new Set(members);
+    index.members = index.members.filter((m) => !gone.has(m));
+  }
+
   /** Always reachable while open. */
   async ping(): Promise<void> {
     this.assertOpen();
@@ -168,6 +198,7 @@ export class MemoryStore implements KeyValueStore {
     this.entries.clear();
     this.logs.clear();
     this.maps.clear();
+    this.indexes.clear();
   }
 
   /** Live values by key, for diagnostics and for tests that inspect what is actually at rest. */
@@ -208,6 +239,15 @@ export class MemoryStore implements KeyValueStore {
     if (map?.fields.size === 0) this.maps.delete(key);
   }
 
+  private liveIndex(key: string): { members: string[]; expiresAt: number } | undefined {
+    const index = this.indexes.get(key);
+    if (index && index.expiresAt <= this.now()) {
+      this.indexes.delete(key);
+      return undefined;
+    }
+    return index;
+  }
+
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -234,6 +274,18 @@ export class MemoryStore implements KeyValueStore {
     // A closed store answering would hide shutdown-ordering bugs that Redis would surface.
     if (this.closed) throw new Error('MemoryStore is closed');
   }
+}
+
+/** The first position whose member is not below `member` (members compared as Redis compares bytes). */
+function lowerBound(members: string[], member: string): number {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Buffer.compare(Buffer.from(members[mid]!), Buffer.from(member)) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function parseLogId(id: string): [number, number] {

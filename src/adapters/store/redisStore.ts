@@ -155,6 +155,28 @@ export class RedisStore implements KeyValueStore {
     await this.redis.hdel(this.k(key), field);
   }
 
+  /**
+   * A sorted set whose members all score 0, so that they sort by their bytes (ZRANGEBYLEX); the add,
+   * the trim and the expiry go in one MULTI on the one key.
+   */
+  async indexAdd(key: string, member: string, ttlSeconds: number, trimBelow?: string): Promise<void> {
+    const k = this.k(key);
+    const tx = this.redis.multi().zadd(k, 0, member);
+    if (trimBelow !== undefined) tx.zremrangebylex(k, '-', `(${trimBelow}`);
+    await tx.pexpire(k, ttlToMs(ttlSeconds)).exec();
+  }
+
+  /** ZREVRANGEBYLEX between the bounds. */
+  async indexRange(key: string, options: { below?: string; from?: string; count: number }): Promise<string[]> {
+    const max = options.below === undefined ? '+' : `(${options.below}`;
+    const min = options.from === undefined ? '-' : `[${options.from}`;
+    return this.redis.zrevrangebylex(this.k(key), max, min, 'LIMIT', 0, options.count);
+  }
+
+  async indexRemove(key: string, members: string[]): Promise<void> {
+    if (members.length > 0) await this.redis.zrem(this.k(key), ...members);
+  }
+
   /** Resolves when Redis answers PING. */
   async ping(): Promise<void> {
     await this.redis.ping();

@@ -47,7 +47,7 @@ export class PaymentRepository {
   constructor(
     private readonly store: KeyValueStore,
     /** How long a payment record is kept after its last change. */
-    retentionSeconds: number,
+    private readonly retentionSeconds: number,
   ) {
     this.records = new RecordStore(store, { prefix: 'payment:', schema: storedPaymentSchema, ttlSeconds: retentionSeconds });
   }
@@ -56,9 +56,24 @@ export class PaymentRepository {
     return (await this.records.get(id))?.value ?? null;
   }
 
-  /** Stores a new payment; fails if the id exists. */
+  /**
+   * Stores a new payment; fails if the id exists. Its index entry goes first: an entry whose record
+   * never came is skipped by listings, while a record without an entry would never be listed.
+   */
   async create(payment: Payment): Promise<void> {
+    const createdMs = Date.parse(payment.createdAt);
+    await this.store.indexAdd(INDEX_KEY, indexMember(createdMs, payment.id), this.retentionSeconds, indexBound(createdMs - this.retentionSeconds * 1000));
     if ((await this.records.create(payment.id, payment)) === null) throw new Error(`payment ${payment.id} already exists`);
+  }
+
+  /** Index members (creation time and id), newest first, below `below` and from `from` when given. */
+  indexPage(options: { below?: string; from?: string; count: number }): Promise<string[]> {
+    return this.store.indexRange(INDEX_KEY, options);
+  }
+
+  /** Drops index members whose records are gone (expired). */
+  async forget(members: string[]): Promise<void> {
+    await this.store.indexRemove(INDEX_KEY, members);
   }
 
   /** Reserves a pay code for a payment until it expires; false when the code is taken. */
@@ -90,6 +105,27 @@ export class PaymentRepository {
     return stored?.value ?? null;
   }
 }
+
+/** Every payment of this gateway (its key prefix), by creation time: one store key, cluster-safe. */
+const INDEX_KEY = 'payments:index';
+const TIME_DIGITS = 15;
+
+/** An index member: the creation time, fixed-width so that byte order is time order, then the id. */
+export function indexMember(createdMs: number, id: string): string {
+  return `${indexBound(createdMs)}:${id}`;
+}
+
+/** The bound sorting just before every member created at `ms` or later. */
+export function indexBound(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(TIME_DIGITS, '0');
+}
+
+/** The payment id of an index member. */
+export function idOfMember(member: string): string {
+  return member.slice(TIME_DIGITS + 1);
+}
+
+export const INDEX_MEMBER = /^[0-9]{15}:pay_[a-z0-9]{10,40}$/;
 
 function payCodeKey(code: string): string {
   return `paycode:${code}`;

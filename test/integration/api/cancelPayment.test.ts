@@ -2,7 +2,8 @@ import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProces
 import type { ChargeRequest, ChargeResult } from '../../../src/ports/processor';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
-import { enterCard, enterPayCode, eventually, vaultKeys } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
+import { enterCard, enterPayCode, vaultKeys } from '../../support/voiceCalls';
 
 /** A sandbox whose charges wait until the test lets them through: a charge held in flight. */
 class GatedSandbox extends SandboxProcessor {
