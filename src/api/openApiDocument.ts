@@ -2,6 +2,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { z } from 'zod';
 import { createdPaymentFields, paymentViewSchema } from '../core/payments/paymentView';
 import { createPaymentSchema } from './paymentInput';
+import { listPaymentsQuerySchema, paymentListSchema } from './listQuery';
+import { idempotencyKeySchema } from './refundRouter';
 import { REFUND_ERROR_CODES, registerRefundPath } from './refundOpenApi';
 import { registerVoicePaths } from '../phone';
 
@@ -21,6 +23,19 @@ const ERROR_CODES: Record<string, string> = {
   channel_unavailable: '400: channel "link" on a gateway built without pay links',
   invalid_email: '400: not an email address, or given for a phone payment',
   invalid_expiresInSeconds: '400: not 60 to 604800 seconds, or given for a phone payment',
+  invalid_idempotency_key: '400: Idempotency-Key is not 1 to 255 printable ASCII characters',
+  idempotency_key_reused: '422: the Idempotency-Key was first used with another body',
+  idempotency_key_in_progress: '409: the first request with this Idempotency-Key is still being answered',
+  charge_in_flight: '409 (cancel): the charge is with the processor; refund it once it succeeded',
+  payment_succeeded: '409 (cancel): the payment succeeded; refund it instead',
+  payment_final: '409 (cancel): the payment failed or expired',
+  payment_not_cancelable: '409 (cancel): the capture did not take the cancel in time; read the payment again',
+  invalid_status: '400 (list): not a payment status',
+  invalid_createdFrom: '400 (list): not an ISO 8601 date-time',
+  invalid_createdTo: '400 (list): not an ISO 8601 date-time',
+  invalid_limit: '400 (list): not 1 to 100',
+  invalid_cursor: '400 (list): not a cursor this API gave out',
+  unknown_parameter: '400 (list): an unknown query parameter',
   not_found: '404: no payment with that id, or no such endpoint',
   body_too_large: '413: the body is over 16 kB',
   unsupported_media_type: '415: a body sent with a Content-Type other than application/json',
@@ -94,6 +109,15 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
     summary: 'Create a payment to be paid by phone',
     tags: ['payments'],
     request: {
+      headers: z.object({
+        'Idempotency-Key': idempotencyKeySchema
+          .meta({
+            description:
+              'Makes retries safe: a retry with the same key and body answers the first answer again (same status and body, with `Idempotent-Replayed: true`); the same key with another body is 422. Keys belong to the API key, and are kept IDEMPOTENCY_TTL_SECONDS (24 h).',
+            example: 'order-1042-attempt',
+          })
+          .optional(),
+      }),
       body: {
         required: true,
         content: json(createPaymentSchema, {
@@ -122,7 +146,45 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
         },
       }),
       401: shared.unauthorized,
+      409: shared.error('The first request with this Idempotency-Key is still being answered; retry shortly.'),
       413: shared.error('The body is over 16 kB.'),
+      415: shared.unsupportedMediaType,
+      422: shared.error('The Idempotency-Key was first used with another body.', {
+        example: { error: { code: 'idempotency_key_reused', message: 'Idempotency-Key: already used for a different request body; use a new key for a new payment.' } },
+      }),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/payments',
+    operationId: 'listPayments',
+    summary: 'List payments, newest first, with filters and cursor pagination',
+    tags: ['payments'],
+    request: { query: listPaymentsQuerySchema },
+    responses: {
+      200: { description: 'A page of payments.', content: json(paymentListSchema) },
+      400: shared.error('A query parameter is invalid; `error.message` starts with its name.'),
+      401: shared.unauthorized,
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/payments/{id}/cancel',
+    operationId: 'cancelPayment',
+    summary: 'Cancel a payment, ending its live capture politely',
+    description:
+      'A pending payment is canceled at once. A payment being captured is ended as an agent cancel ends it: the caller hears the closing prompt on their next turn (the pay page shows it on its next submission), its card fields are wiped from the vault, and the agent panel shows it. Canceling a canceled payment answers it again.',
+    tags: ['payments'],
+    request: { params: z.object({ id: shared.paymentId('to cancel') }) },
+    responses: {
+      200: { description: 'The canceled payment.', content: json(paymentViewSchema) },
+      401: shared.unauthorized,
+      404: shared.error('No payment with that id.'),
+      409: shared.error('The charge is in flight or done (refund it afterwards), or the payment failed or expired.', {
+        example: { error: { code: 'charge_in_flight', message: 'The charge has been sent to the processor and cannot be canceled; refund the payment once it has succeeded.' } },
+      }),
       415: shared.unsupportedMediaType,
     },
   });

@@ -1,0 +1,83 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
+import { enterCard, enterPayCode } from '../../support/voiceCalls';
+
+type Json = any;
+
+/**
+ * Every answer of every documented `/api` operation is checked against the served document by ajv
+ * (JSON Schema 2020-12, as OpenAPI 3.1 uses), independently of the zod schemas the document is made from.
+ */
+describe.each(STORE_KINDS)('the served OpenAPI document against actual API answers, by ajv (%s store)', (kind) => {
+  let tg: TestGateway;
+  let doc: Json;
+  let ajv: Ajv2020;
+  const checked = new Set<string>();
+
+  beforeAll(async () => {
+    tg = await startTestGateway(kind);
+    doc = (await tg.api('GET', '/api/openapi.json')).body;
+    ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+  });
+  afterAll(async () => {
+    await tg.close();
+  });
+
+  /** Calls the API and validates the answer against the document's operation for it. */
+  async function call(method: 'GET' | 'POST', template: string, path: string, body?: unknown, headers?: Record<string, string>) {
+    const res = await tg.api(method, path, body, headers);
+    const operation = doc.paths[template]?.[method.toLowerCase()];
+    expect(operation).toBeDefined();
+    const response = operation.responses[String(res.status)];
+    if (!response) throw new Error(`${method} ${template}: ${res.status} is not documented (${res.text})`);
+    const schema = JSON.parse(JSON.stringify(response.content['application/json'].schema).replaceAll('"#/components/', '"doc#/components/'));
+    const validate = ajv.compile(schema);
+    if (!validate(res.body)) throw new Error(`${method} ${template} ${res.status}: ${ajv.errorsText(validate.errors)}\n${res.text}`);
+    checked.add(`${method.toLowerCase()} ${template}`);
+    return res;
+  }
+
+  it('validates an answer of every documented /api operation', async () => {
+    await call('GET', '/api/openapi.json', '/api/openapi.json');
+    const created = await call('POST', '/api/payments', '/api/payments', { amount: '12.34', currency: 'USD' }, { 'idempotency-key': 'doc-check' });
+    expect(created.status).toBe(201);
+    await call('POST', '/api/payments', '/api/payments', { amount: '12.34', currency: 'USD' }, { 'idempotency-key': 'doc-check' });
+    expect((await call('POST', '/api/payments', '/api/payments', { amount: '1.00', currency: 'USD' }, { 'idempotency-key': 'doc-check' })).status).toBe(422);
+    expect((await call('POST', '/api/payments', '/api/payments', { amount: 'x', currency: 'USD' })).status).toBe(400);
+    const link = await call('POST', '/api/payments', '/api/payments', { amount: '5.00', currency: 'EUR', channel: 'link' });
+    expect(link.body.payUrl).toBeDefined();
+
+    await call('GET', '/api/payments/{id}', `/api/payments/${created.body.id}`);
+    expect((await call('GET', '/api/payments/{id}', '/api/payments/pay_aaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
+
+    const paid = await call('POST', '/api/payments', '/api/payments', { amount: '7.00', currency: 'USD' });
+    const phone = tg.call();
+    await enterPayCode(phone, paid.body.payCode);
+    await enterCard(phone, '4242424242424242', 'visa');
+    await phone.press('1');
+    const read = await call('GET', '/api/payments/{id}', `/api/payments/${paid.body.id}`);
+    expect(read.body.card).toEqual({ brand: 'visa', last4: '4242' });
+    expect((await call('POST', '/api/payments/{id}/refunds', `/api/payments/${paid.body.id}/refunds`, { amount: '1.00' })).status).toBe(201);
+
+    expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${created.body.id}/cancel`)).status).toBe(200);
+    expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${paid.body.id}/cancel`)).status).toBe(409);
+
+    const page = await call('GET', '/api/payments', '/api/payments?limit=2');
+    expect(page.body.data).toHaveLength(2);
+    await call('GET', '/api/payments', `/api/payments?limit=2&cursor=${page.body.nextCursor}`);
+    expect((await call('GET', '/api/payments', '/api/payments?limit=500')).status).toBe(400);
+
+    const documented = Object.entries(doc.paths as Record<string, Json>)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([path, item]) => Object.keys(item).filter((m) => ['get', 'post', 'delete', 'put', 'patch'].includes(m)).map((m) => `${m} ${path}`));
+    expect([...checked].sort()).toEqual(documented.sort());
+  });
+
+  it('fails on an answer the document does not allow (the check can fail)', () => {
+    const schema = { $ref: 'doc#/components/schemas/Payment' };
+    expect(ajv.validate(schema, { id: 'pay_aaaaaaaaaaaaaaaaaaaaaaaa', status: 'lost' })).toBe(false);
+  });
+});
