@@ -210,6 +210,10 @@ export class MemoryStore implements KeyValueStore {
     }
     for (const [key, log] of this.logs) for (const entry of log.entries) out.set(`${key}#${entry.id}`, entry.value);
     for (const key of [...this.maps.keys()]) for (const [field, value] of this.liveMap(key)?.fields ?? []) out.set(`${key}#${field}`, value);
+    for (const key of this.indexes.keys()) {
+      const index = this.liveIndex(key);
+      if (index) out.set(key, index.members.join('\n'));
+    }
     return out;
   }
 
