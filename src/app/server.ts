@@ -180,15 +180,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const shared: SharedServices = { store, payments, capture, sessions, flows, callFlows, clock, logger, limiters };
   // The relay tells the bridge about dropped streams; the bridge asks the relay for stream TwiML. It is
   // built in either mode (a bridge opened as relayed needs it), but only issues tokens for relayed bridges.
+  const recordings = composeRecordings(config.recordings, { clock, timers: systemTimers, logger });
   const relay = composeRelay(config, {
     ...shared,
+    // Relayed calls are never recorded by Twilio (its recording would hold the tones): the relay writes its own.
+    recorder: config.bridge.record ? (recordings?.recorder ?? null) : null,
     events,
     metrics,
     streamLost: (bridgeId, leg) => void bridge.service.streamLost(bridgeId, leg).catch((error: unknown) => logger.warn('could not tell the agent about a dropped stream', { error })),
   });
   const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events, relay: relay.relay });
   captureObserver.attach(bridge.service);
-  const recordings = composeRecordings(config.recordings, { clock, timers: systemTimers, logger });
   const panel = panelRouter({ ...bridge.panel, recordings: recordings?.library ?? null });
   const receipts = pickReceiptSender(config, store, logger);
   const payLinks = composePayLinks(config, { ...shared, receipts, retentionSeconds: PAYMENT_RETENTION_SECONDS });

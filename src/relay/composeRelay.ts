@@ -4,6 +4,7 @@ import type { RelayRefusal } from '../observability/metrics';
 import { systemTimers } from '../ports/clock';
 import type { EventBus } from '../ports/eventBus';
 import { MediaRelay } from './mediaRelay';
+import type { CallRecorder } from './recording';
 import { createStreamEndpoint } from './streamEndpoint';
 import { StreamTokens } from './streamTokens';
 import type { StreamLeg } from './streamTokens';
@@ -13,6 +14,8 @@ export interface RelayParts extends SharedServices {
   metrics: { relayFrameDropped(to: StreamLeg): void; relayStreamRefused(reason: RelayRefusal): void };
   /** A leg's socket dropped mid-call: the bridge tells the agent. */
   streamLost(bridgeId: string, leg: StreamLeg): void;
+  /** Records each relayed call; null: no recording. */
+  recorder: CallRecorder | null;
 }
 
 /** A stream token opens its leg's stream for this long: the agent's phone may ring a while before it answers. */
@@ -35,6 +38,7 @@ export function composeRelay(config: Config, parts: RelayParts) {
     logger: parts.logger,
     metrics: parts.metrics,
     streamLost: parts.streamLost,
+    recorder: parts.recorder,
   });
   const endpoint = createStreamEndpoint({
     instanceId: config.bridge.relayInstanceId,

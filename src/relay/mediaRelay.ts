@@ -4,6 +4,7 @@ import type { RelayRefusal } from '../observability/metrics';
 import type { Timers } from '../ports/clock';
 import type { EventBus } from '../ports/eventBus';
 import { createToneMasker } from './audio/toneMasker';
+import type { CallRecorder } from './recording';
 import { RelayCapture, type GuidedCapture } from './relayCapture';
 import { RelayedCall } from './relayedCall';
 import { readMessage } from './streamMessages';
@@ -25,6 +26,8 @@ export interface MediaRelayDeps {
   metrics: { relayFrameDropped(to: StreamLeg): void; relayStreamRefused(reason: RelayRefusal): void };
   /** A leg's socket dropped mid-call: the bridge tells the agent. */
   streamLost(bridgeId: string, leg: StreamLeg): void;
+  /** Records each relayed call (RECORD_BRIDGE with RECORDINGS_DIR); null: no recording. */
+  recorder: CallRecorder | null;
 }
 
 /** 64 KB queued on a socket is over a second of audio: frames beyond it are dropped, not queued. */
@@ -93,6 +96,7 @@ export class MediaRelay {
       bridgeId,
       filter: createToneMasker(),
       capture,
+      recording: this.deps.recorder?.start(bridgeId) ?? null,
       logger: this.deps.logger,
       metrics: this.deps.metrics,
       maxBufferedBytes: MAX_BUFFERED_BYTES,

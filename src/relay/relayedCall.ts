@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import type { Logger } from '../observability/logger';
 import type { CallerAudioFilter } from './audio/toneMasker';
+import type { CallRecording } from './recording';
 import type { RelayCapture } from './relayCapture';
 import { clearMessage, markMessage, mediaMessage, type IncomingMessage } from './streamMessages';
 import type { StreamLeg } from './streamTokens';
@@ -16,6 +17,8 @@ export interface RelayedCallDeps {
   filter: CallerAudioFilter;
   /** The call's agent-guided capture, fed the caller's keys; null when the gateway has no guided flow. */
   capture: RelayCapture | null;
+  /** The gateway's own recording of the call (after masking, so it holds no tone); null: not recorded. */
+  recording: CallRecording | null;
   logger: Logger;
   metrics: RelayCallMetrics;
   /** Above this many bytes queued on a socket, frames to it are dropped rather than queued. */
@@ -81,7 +84,10 @@ export class RelayedCall {
       case 'media':
         if (leg === 'caller') this.fromCaller(Buffer.from(message.payload, 'base64'));
         // The agent's audio is passed on as it came: no decoding, no delay.
-        else this.send('caller', message.payload);
+        else {
+          this.send('caller', message.payload);
+          this.deps.recording?.agent(Buffer.from(message.payload, 'base64'));
+        }
         return;
       case 'dtmf':
         // Only the caller's keys are card data; a key the agent's phone sends is not relayed as an event.
@@ -108,10 +114,16 @@ export class RelayedCall {
     let data = this.partial.length > 0 ? Buffer.concat([this.partial, bytes]) : bytes;
     while (data.length >= FRAME_BYTES) {
       const out = this.deps.filter.push(data.subarray(0, FRAME_BYTES));
-      if (out) this.send('agent', out.toString('base64'));
+      if (out) this.toAgent(out);
       data = data.subarray(FRAME_BYTES);
     }
     this.partial = Buffer.from(data);
+  }
+
+  /** A masked caller frame: what the agent hears is what the recording keeps. */
+  private toAgent(frame: Buffer): void {
+    this.send('agent', frame.toString('base64'));
+    this.deps.recording?.caller(frame);
   }
 
   /** Sends a frame to a leg now, or drops it: a slow socket must never hold up the other leg. */
@@ -147,7 +159,7 @@ export class RelayedCall {
     const state = this.legs[leg];
     if (!state || state.stopped) return;
     state.stopped = true;
-    if (leg === 'caller') for (const frame of this.deps.filter.flush()) this.send('agent', frame.toString('base64'));
+    if (leg === 'caller') for (const frame of this.deps.filter.flush()) this.toAgent(frame);
     this.finish();
     this.legs[OTHER[leg]]?.socket.close(1000, 'the other party left');
   }
@@ -174,6 +186,7 @@ export class RelayedCall {
     if (this.finished) return;
     this.finished = true;
     this.deps.capture?.close();
+    this.deps.recording?.close().catch((error: unknown) => this.log().error('could not finish the recording', { error: errorName(error) }));
   }
 
   private log(): Logger {
