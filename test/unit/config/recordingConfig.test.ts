@@ -13,7 +13,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const RELAY_RECORDED = { ...GOOD_PRODUCTION_ENV, RECORD_BRIDGE: 'true', BRIDGE_MEDIA: 'relay' };
+// A relay places calls through Twilio's REST API, so production also wants the account SID.
+const RELAY_RECORDED = { ...GOOD_PRODUCTION_ENV, TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', RECORD_BRIDGE: 'true', BRIDGE_MEDIA: 'relay' };
 
 describe('recording settings', () => {
   it('write nothing by default, and keep recordings 90 days', () => {
