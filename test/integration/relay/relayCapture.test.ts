@@ -8,6 +8,7 @@ import { ManualTimers } from '../../support/manualTimers';
 import { STORE_KINDS, type StoreKind } from '../../support/harness';
 import { startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
 import { eventually } from '../../support/eventually';
+import { leaksIn } from '../../support/leakScan';
 
 jest.setTimeout(30_000);
 
@@ -174,7 +175,7 @@ describe.each(STORE_KINDS)('an agent-guided relay capture on the %s store', (kin
       expect(rig.events.filter((e) => e.type === 'typing').length).toBeGreaterThan(20);
       const haystacks = [JSON.stringify(rig.events), rig.tg.logLines.join('\n'), JSON.stringify(rig.control.operations), ...(await storedValues(rig, kind))];
       expect(haystacks.join('').length).toBeGreaterThan(1000);
-      const found = haystacks.flatMap((text) => SECRETS.filter((secret) => (typeof secret === 'string' ? text.includes(secret) : secret.test(text))).map(String));
+      const found = haystacks.flatMap((text) => leaksIn(text, SECRETS));
       expect(found).toEqual([]);
       expect(await vaultEntries(rig)).toEqual([]);
     });

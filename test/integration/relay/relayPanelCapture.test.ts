@@ -10,6 +10,7 @@ import { addAgent, openPanelStream, signInAgent, type PanelClient, type PanelStr
 import { DEADLINE_MS, ringBridge, startRelayRig, type RelayRig } from '../../support/relayCalls';
 import type { MediaStreamLeg, TimedDtmf } from '../../support/twilioServer';
 import { eventually } from '../../support/eventually';
+import { leaksIn } from '../../support/leakScan';
 
 jest.setTimeout(120_000);
 
@@ -86,7 +87,7 @@ it('takes the card by tones while the agent stays on the line, and charges it', 
 
   await call.caller.hangUp();
   const seen = [...rig.tg.logLines, ...stream.raw, JSON.stringify(rig.events), ...rig.tg.responses, ...(await rig.tg.rawRedisValues())].join('\n');
-  for (const secret of SECRETS) expect(seen).not.toMatch(secret);
+  expect(leaksIn(seen, SECRETS)).toEqual([]);
 });
 
 it('ends the capture when the caller’s socket drops, and the panel says what happened', async () => {
