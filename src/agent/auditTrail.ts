@@ -1,20 +1,29 @@
+import { z } from 'zod';
+import { decodeRecord } from '../core/records/recordStore';
 import type { Logger } from '../observability/logger';
 import type { KeyValueStore } from '../ports/keyValueStore';
 
+const AUDIT_ACTIONS = [
+  'sign-in', 'sign-out', 'start-capture', 'confirmed', 'reenter', 'cancel', 'retry',
+  'askCardNumber', 'askExpiry', 'askSecurityCode', 'charge', 'download-recording',
+] as const;
+
 /** One agent action: who, from where, what, on what, when, and how it ended. Never card data. */
-export interface AuditEntry {
-  at: string;
+const auditEntrySchema = z.object({
+  at: z.string(),
   /** The session's actor name, or `anonymous` before sign-in. */
-  actor: string;
-  ip: string;
+  actor: z.string(),
+  ip: z.string(),
   /** The Origin header the browser sent, or null. */
-  origin: string | null;
-  action: 'sign-in' | 'sign-out' | 'start-capture' | 'confirmed' | 'reenter' | 'cancel' | 'retry' | 'askCardNumber' | 'askExpiry' | 'askSecurityCode' | 'charge' | 'download-recording';
+  origin: z.string().nullable(),
+  action: z.enum(AUDIT_ACTIONS),
   /** The bridge or payment acted on, or null. */
-  resource: string | null;
+  resource: z.string().nullable(),
   /** `ok`, or the refusal's code. */
-  result: string;
-}
+  result: z.string(),
+});
+
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 const KEY = 'audit:panel';
 
@@ -38,7 +47,7 @@ export class AuditTrail {
   /** Entries oldest first: after the entry id `after` when given, at most `count`. */
   async page(options: { after?: string; count?: number } = {}): Promise<Array<{ id: string; entry: AuditEntry }>> {
     const found = await this.store.readLog(KEY, options);
-    return found.map(({ id, value }) => ({ id, entry: JSON.parse(value) as AuditEntry }));
+    return found.map(({ id, value }) => ({ id, entry: decodeRecord(KEY, auditEntrySchema, value) }));
   }
 
   /** Every entry still kept, oldest first. */

@@ -114,22 +114,31 @@ export class RecordStore<T> {
   }
 
   private decode(raw: string): T {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new CorruptRecordError(this.prefix, '(not JSON)');
-    }
-    const result = this.options.schema.safeParse(parsed);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new CorruptRecordError(this.prefix, issue ? issue.path.map(String).join('.') : '');
-    }
-    return result.data;
+    return decodeRecord(this.prefix, this.options.schema, raw);
   }
+
 
   private ttl(value: T): number {
     const { ttlSeconds } = this.options;
     return typeof ttlSeconds === 'function' ? ttlSeconds(value) : ttlSeconds;
   }
+}
+
+/**
+ * Reads one stored JSON record through its schema: what the store holds is checked, never trusted.
+ * A record that is not JSON or does not match is a CorruptRecordError naming the failing path only.
+ */
+export function decodeRecord<T>(keyPrefix: string, schema: z.ZodType<T, unknown>, raw: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new CorruptRecordError(keyPrefix, '(not JSON)');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new CorruptRecordError(keyPrefix, issue ? issue.path.map(String).join('.') : '');
+  }
+  return result.data;
 }

@@ -5,6 +5,7 @@ import { AuditTrail, type AuditEntry } from '../../../src/agent/auditTrail';
 import { createLogger } from '../../../src/observability/logger';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { CorruptRecordError } from '../../../src/core/records/recordStore';
 import { RedisStore, connectRedis } from '../../../src/adapters/store/redisStore';
 import { loadConfig } from '../../../src/config/config';
 import { problemsOf } from '../../support/configProblems';
@@ -57,6 +58,16 @@ describe.each(STORE_KINDS)('the panel audit trail (%s store)', (kind) => {
     const first = await audit.page({ count: 3 });
     expect(first.map(({ entry: e }) => e.result)).toEqual(['r0', 'r1', 'r2']);
     expect((await audit.page({ after: first.at(-1)!.id })).map(({ entry: e }) => e.result)).toEqual(['r3', 'r4']);
+  });
+});
+
+describe('a corrupt audit entry', () => {
+  it('is a clear error naming the field, not a cast that lets it through', async () => {
+    const store = new MemoryStore();
+    const audit = new AuditTrail(store, logger, YEAR_SECONDS);
+    await store.append('audit:panel', JSON.stringify({ at: 'now', actor: 'ana', ip: '127.0.0.1', origin: null, action: 'format-disk', resource: null, result: 'ok' }), YEAR_SECONDS);
+    await expect(audit.page()).rejects.toThrow(new CorruptRecordError('audit:panel', 'action'));
+    await store.close();
   });
 });
 
