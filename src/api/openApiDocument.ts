@@ -6,6 +6,7 @@ import { listPaymentsQuerySchema, paymentListSchema } from './listQuery';
 import { idempotencyKeySchema } from './refundRouter';
 import { REFUND_ERROR_CODES, registerRefundPath } from './refundOpenApi';
 import { registerVoicePaths } from '../phone';
+import { registerWebhookPaths, WEBHOOK_ERROR_CODES } from '../webhooks';
 
 /** Every `error.code` the payments API answers with, and when. */
 const ERROR_CODES: Record<string, string> = {
@@ -42,6 +43,7 @@ const ERROR_CODES: Record<string, string> = {
   bad_request: '4xx: the request could not be read',
   internal: '500: unexpected failure; nothing about it is disclosed',
   ...REFUND_ERROR_CODES,
+  ...WEBHOOK_ERROR_CODES,
 };
 
 /** `{ error: { code, message } }`, the body of every refusal of the payments API. */
@@ -248,6 +250,7 @@ export function openApiDocument(publicBaseUrl: string) {
     description: "Twilio's request signature over the public URL and form fields.",
   });
   registerPaymentPaths(registry);
+  registerWebhookPaths(registry, shared);
   registerVoicePaths(registry, shared.paymentId('whose voiceUrl this is'));
   registerHealthPaths(registry);
 
@@ -263,6 +266,7 @@ export function openApiDocument(publicBaseUrl: string) {
     servers: [{ url: publicBaseUrl }],
     tags: [
       { name: 'payments', description: 'The payments API (bearer API key).' },
+      { name: 'webhooks', description: 'Payment events posted to your endpoints, signed per Standard Webhooks (bearer API key to manage them).' },
       { name: 'voice', description: 'Twilio voice webhooks (signed with X-Twilio-Signature); configure them on the number.' },
       { name: 'health', description: 'Probes for load balancers and orchestrators.' },
     ],

@@ -15,6 +15,9 @@ import { SandboxProcessor } from '../adapters/processors/sandboxProcessor';
 import { StripeProcessor } from '../adapters/processors/stripeProcessor';
 import { connectRedisTopology } from '../adapters/store/redisClient';
 import { TwilioCallControl } from '../adapters/callControl/twilioCallControl';
+import { BullmqJobQueue } from '../adapters/queue/bullmqJobQueue';
+import { MemoryJobQueue } from '../adapters/queue/memoryJobQueue';
+import type { JobQueue } from '../ports/jobQueue';
 
 /*
  * The adapters the configuration names, picked here and nowhere else: the capabilities (bridge, pay links,
@@ -59,4 +62,19 @@ export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault
       if (!settings.connector) throw new Error('CONNECTOR_URL and CONNECTOR_SECRET: required when PROCESSOR=connector');
       return new HttpsConnector(parts.vault, settings.connector);
   }
+}
+
+/** Webhook deliveries survive restarts in BullMQ on the gateway's Redis; with the memory store they live in the process. */
+export function pickWebhookQueue(config: Config, logger: Logger, store: KeyValueStore | null): JobQueue {
+  const topology = config.redis.topology;
+  // A store handed in by a test (or a second in-process gateway) is not the configured Redis.
+  if (!topology || store) return new MemoryJobQueue(config.webhooks.retryDelaysMs);
+  return new BullmqJobQueue(topology, {
+    name: 'webhook-deliveries',
+    keyPrefix: config.redis.keyPrefix,
+    retryDelaysMs: config.webhooks.retryDelaysMs,
+    stalledAfterMs: config.webhooks.stalledAfterMs,
+    concurrency: 16,
+    logger,
+  });
 }

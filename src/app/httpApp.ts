@@ -28,6 +28,8 @@ export interface AppDeps {
   bridge?: BridgeRouterDeps;
   /** The agent panel (`/panel`); not served without it. */
   panel?: express.Router;
+  /** Merchant webhook endpoints (`/api/webhooks`); not served without them. */
+  webhooks?: express.Router;
   /** The page served at `/` (development only); without it `/` is an unknown path like any other. */
   startPage?: string;
   /** True when PUBLIC_BASE_URL is https: only then is Strict-Transport-Security sent. */
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
       res.type('html').send(startPage);
     });
   }
+  if (deps.webhooks) app.use('/api/webhooks', deps.webhooks);
   app.use('/api', apiRouter(deps.api));
   if (deps.pay) app.use('/pay', payRouter(deps.pay));
   if (deps.panel) app.use('/panel', deps.panel);

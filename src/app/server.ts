@@ -46,7 +46,9 @@ import type { CallControl } from '../ports/callControl';
 import type { EventBus } from '../ports/eventBus';
 import { panelRouter } from '../agent/panel/panelRouter';
 import { composeRecordings } from '../relay/recording';
-import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender } from './compositionRoot';
+import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender, pickWebhookQueue } from './compositionRoot';
+import { PaymentExpiry } from '../core/payments/paymentExpiry';
+import { composeWebhooks } from '../webhooks/composeWebhooks';
 
 /**
  * Where the configuration comes from: one already loaded (the process loads it once, before anything
@@ -141,8 +143,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const processor = options.processor
     ? options.processor({ vault, store })
     : pickProcessor(config.processor, { vault, store });
-  const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS);
-  const payments = new PaymentService(paymentRepository, clock);
+  // Every committed payment change passes its events to the merchants' webhooks.
+  const webhooks = composeWebhooks(config, { store, clock, logger, queue: pickWebhookQueue(config, logger, options.store ?? null) });
+  const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS, webhooks.events);
+  const expiry = new PaymentExpiry(store, paymentRepository, clock, logger, { intervalMs: config.webhooks.expiryCheckIntervalMs });
+  const payments = new PaymentService(paymentRepository, clock, expiry);
   const render = createTwimlRenderer(voiceUrls(config.http.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
@@ -233,6 +238,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pay: payLinks.page,
     bridge: { ...bridge.webhooks, apology: () => capture.apology() },
     panel: panel.router,
+    webhooks: webhooks.router,
     https: config.http.publicBaseUrl.startsWith('https://'),
     // Production shows nothing at `/`: the address faces Twilio and the internet.
     ...(config.env === 'production'
@@ -244,6 +250,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   server.on('request', app);
   server.on('upgrade', relay.handleUpgrade);
   reconciler.start();
+  webhooks.start();
+  expiry.start();
 
   if (!config.twilio.authToken) {
     logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only)');
@@ -280,6 +288,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       if (!clean) logger.warn('shutdown: requests still in flight were cut', { inFlight: drainer.inFlight() });
       await reconciler.stop();
       await recordings?.sweeper.stop();
+      await expiry.stop();
+      await webhooks.close();
       // A panel stream opened during the drain delay is ended too.
       panel.closeStreams();
       await bridge.service.settled();

@@ -7,6 +7,7 @@ import { processorSchema, type ProcessorSettings } from './processorConfig';
 import { recordingSchema, type RecordingSettings } from './recordingConfig';
 import { redisSchema, type RedisSettings } from './redisTopology';
 import { keysSchema, twilioSchema, type KeySettings, type TwilioSettings } from './secretsConfig';
+import { webhooksSchema, type WebhookSettings } from './webhooksConfig';
 
 /** The gateway's configuration: read once at start, frozen through and through, and passed down explicitly. */
 export interface Config {
@@ -37,6 +38,8 @@ export interface Config {
   /** Shutdown and metrics. */
   readonly operations: OperationsSettings;
   readonly audit: AuditSettings;
+  /** Merchant event webhooks: retries, time-outs, the expiry check. */
+  readonly webhooks: WebhookSettings;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -161,6 +164,7 @@ const SECTIONS = {
   links: linksSchema,
   operations: operationsSchema,
   audit: auditSchema,
+  webhooks: webhooksSchema,
 };
 
 /**

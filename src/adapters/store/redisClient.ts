@@ -27,7 +27,7 @@ const FAIL_FAST = {
 const reconnectDelay = (times: number) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS);
 
 /** Credentials, database and TLS from the optional REDIS_URL of a sentinel or cluster topology. */
-function fromUrl(url: string | null): Pick<RedisOptions, 'username' | 'password' | 'db' | 'tls'> {
+export function fromUrl(url: string | null): Pick<RedisOptions, 'username' | 'password' | 'db' | 'tls'> {
   if (!url) return {};
   const parsed = new URL(url);
   const db = Number(parsed.pathname.replace(/^\//, '') || '0');

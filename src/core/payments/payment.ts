@@ -33,6 +33,10 @@ export interface Payment {
   projectedVersion: number;
   /** Refunds of a succeeded payment, oldest first; absent until the first one. */
   refunds?: Refund[];
+  /** How many events this payment has announced (see paymentEvents.ts); absent before the first. */
+  eventSequence?: number;
+  /** Set once the expiry check has announced that this pending payment ran out of time. */
+  expiryAnnounced?: boolean;
 }
 
 /** A payment's status as readers see it: a pending payment past its expiry is `expired`. */

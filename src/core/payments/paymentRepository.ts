@@ -3,6 +3,7 @@ import type { KeyValueStore, Versioned } from '../../ports/keyValueStore';
 import { RecordStore } from '../records/recordStore';
 import { storedCardSchema, storedFailureSchema } from '../records/recordSchemas';
 import type { Payment } from './payment';
+import { numberEvents, type PaymentEvent, type PaymentEventSink } from './paymentEvents';
 
 const storedRefundSchema = z.looseObject({
   id: z.string(),
@@ -38,6 +39,8 @@ export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
   expiresAt: z.string(),
   projectedVersion: z.number(),
   refunds: z.array(storedRefundSchema).optional(),
+  eventSequence: z.number().optional(),
+  expiryAnnounced: z.boolean().optional(),
 });
 
 /** Payments and their pay codes in the key-value store; every write is a compare-and-set. */
@@ -48,6 +51,8 @@ export class PaymentRepository {
     private readonly store: KeyValueStore,
     /** How long a payment record is kept after its last change. */
     private readonly retentionSeconds: number,
+    /** Told of every event a committed change announces; none when nobody listens. */
+    private readonly events?: PaymentEventSink,
   ) {
     this.records = new RecordStore(store, { prefix: 'payment:', schema: storedPaymentSchema, ttlSeconds: retentionSeconds });
   }
@@ -99,9 +104,26 @@ export class PaymentRepository {
    * Applies `change` atomically: re-reads and retries when another process wrote in between.
    * `change` returns null to leave the payment as it is. Resolves to the stored result.
    * `firstRead`, from `read`, stands for the first read: a stale one only costs a retry.
+   *
+   * This is where every change of a payment is committed, so it is where its events are numbered:
+   * the sequence is written with the change by the same compare-and-set, so of parallel writers (and
+   * processes) only the one whose transition is stored announces it, once.
    */
   async update(id: string, change: (current: Payment) => Payment | null, firstRead?: Promise<Versioned<string> | null>): Promise<Payment | null> {
-    const stored = await this.records.update(id, (current) => (current ? change(current) : null), firstRead);
+    let announced: PaymentEvent[] = [];
+    const stored = await this.records.update(
+      id,
+      (current) => {
+        announced = [];
+        const next = current ? change(current) : null;
+        if (!current || !next) return null;
+        const numbered = numberEvents(current, next);
+        announced = numbered.events;
+        return numbered.payment;
+      },
+      firstRead,
+    );
+    if (stored && announced.length > 0) await this.events?.committed(stored.value, announced);
     return stored?.value ?? null;
   }
 }

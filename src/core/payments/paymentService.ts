@@ -5,6 +5,7 @@ import type { ChargeResult } from '../../ports/processor';
 import { effectiveStatus, type Payment, type PaymentChannel } from './payment';
 import type { PaymentRepository } from './paymentRepository';
 import type { Versioned } from '../../ports/keyValueStore';
+import type { PaymentExpiry } from './paymentExpiry';
 
 export interface NewPayment {
   amount: string;
@@ -33,6 +34,8 @@ export class PaymentService {
   constructor(
     private readonly payments: PaymentRepository,
     private readonly clock: Clock,
+    /** Notes pending payments so that their running out of time is announced; none when nobody listens. */
+    private readonly expiry?: Pick<PaymentExpiry, 'track'>,
   ) {}
 
   /** Creates a pending payment with a fresh 6-digit pay code that no other live payment holds. */
@@ -68,6 +71,7 @@ export class PaymentService {
       projectedVersion: 0,
     };
     await this.payments.create(payment);
+    await this.expiry?.track(payment);
     return payment;
   }
 

@@ -1,0 +1,62 @@
+import type { Payment } from './payment';
+
+/** What a merchant's endpoint can be told of a payment; each names the status it reached. */
+export const PAYMENT_EVENT_TYPES = [
+  'payment.capturing',
+  'payment.processing',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.canceled',
+  'payment.expired',
+  'refund.succeeded',
+  'refund.failed',
+] as const;
+
+export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
+
+/** One transition of a payment, numbered in the payment's own order (1, 2, 3…). */
+export interface PaymentEvent {
+  type: PaymentEventType;
+  sequence: number;
+  /** The refund a `refund.*` event is about; null for `payment.*`. */
+  refundId: string | null;
+}
+
+/**
+ * Hears of events as their change is committed. It must not reject: the change is stored whatever it
+ * does, so a failure to pass an event on is its own to report.
+ */
+export interface PaymentEventSink {
+  committed(payment: Payment, events: PaymentEvent[]): Promise<void>;
+}
+
+const STATUS_EVENTS: Partial<Record<Payment['status'], PaymentEventType>> = {
+  capturing: 'payment.capturing',
+  processing: 'payment.processing',
+  succeeded: 'payment.succeeded',
+  failed: 'payment.failed',
+  canceled: 'payment.canceled',
+};
+
+/** The transitions from `before` to `after`, unnumbered: a status reached, expiry announced, refunds answered. */
+export function transitionsOf(before: Payment, after: Payment): Array<Omit<PaymentEvent, 'sequence'>> {
+  const found: Array<Omit<PaymentEvent, 'sequence'>> = [];
+  const reached = after.status !== before.status ? STATUS_EVENTS[after.status] : undefined;
+  if (reached) found.push({ type: reached, refundId: null });
+  if (after.expiryAnnounced && !before.expiryAnnounced) found.push({ type: 'payment.expired', refundId: null });
+  for (const refund of after.refunds ?? []) {
+    if (refund.status === 'pending') continue;
+    const earlier = before.refunds?.find((r) => r.id === refund.id);
+    if (earlier?.status !== refund.status) found.push({ type: `refund.${refund.status}`, refundId: refund.id });
+  }
+  return found;
+}
+
+/** `after` with its event sequence moved past the transitions from `before`, and those transitions numbered. */
+export function numberEvents(before: Payment, after: Payment): { payment: Payment; events: PaymentEvent[] } {
+  const transitions = transitionsOf(before, after);
+  if (transitions.length === 0) return { payment: after, events: [] };
+  const last = before.eventSequence ?? 0;
+  const events = transitions.map((t, i) => ({ ...t, sequence: last + i + 1 }));
+  return { payment: { ...after, eventSequence: last + events.length }, events };
+}
