@@ -1,7 +1,7 @@
 import type { Config } from '../config/config';
 import type { PaymentEventSink } from '../core/payments/paymentEvents';
 import type { Logger } from '../observability/logger';
-import type { Clock } from '../ports/clock';
+import { systemClock, type Clock } from '../ports/clock';
 import type { JobQueue } from '../ports/jobQueue';
 import type { KeyValueStore } from '../ports/keyValueStore';
 import type { Router } from 'express';
@@ -42,7 +42,8 @@ export function composeWebhooks(config: Config, parts: WebhookParts): Webhooks {
   const rules = { production: config.env === 'production', resolve: parts.resolve ?? resolveHost };
   const service = new WebhookService(endpoints, parts.clock, rules);
   const events = new EventPublisher(endpoints, parts.queue, parts.clock, parts.logger, config.http.publicBaseUrl);
-  const delivery = new Delivery(endpoints, parts.clock, parts.logger, { ...rules, attemptTimeoutMs: settings.attemptTimeoutMs });
+  // A receiver checks `webhook-timestamp` against its own wall clock, whatever time the gateway keeps.
+  const delivery = new Delivery(endpoints, systemClock, parts.logger, { ...rules, attemptTimeoutMs: settings.attemptTimeoutMs });
   return {
     service,
     events,
