@@ -39,6 +39,11 @@ describe.each(STORE_KINDS)('event webhooks (%s store)', (kind) => {
     eventually(async () => eventsOf(paymentId).length >= count, DEADLINE_MS, `${count} events of ${paymentId}`);
   const deliveries = async () => (await tg.api('GET', `/api/webhooks/${endpointId}/deliveries`)).body.data as any[];
 
+  it('says at start whether queued deliveries survive a restart', () => {
+    const warned = tg.logLines.some((l) => l.includes('webhook deliveries are queued in this process only'));
+    expect(warned).toBe(kind === 'memory');
+  });
+
   it('shows the secret once, at creation, and lists endpoints without it', async () => {
     const created = await tg.api('POST', '/api/webhooks', { url: 'http://localhost:9/other', events: ['payment.succeeded'] });
     expect(created.status).toBe(201);
