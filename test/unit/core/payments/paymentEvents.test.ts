@@ -1,6 +1,6 @@
-import type { Payment } from '../../../src/core/payments/payment';
-import { numberEvents } from '../../../src/core/payments/paymentEvents';
-import type { Refund } from '../../../src/core/payments/refund';
+import type { Payment } from '../../../../src/core/payments/payment';
+import { numberEvents } from '../../../../src/core/payments/paymentEvents';
+import type { Refund } from '../../../../src/core/payments/refund';
 
 const base: Payment = {
   id: 'pay_0123456789',
