@@ -92,11 +92,35 @@ describe.each(STORE_KINDS)('no card data outlives the keypad (%s store)', (kind:
     }
     const out = new Map<string, string>();
     for (const key of await redis!.keys(`${tg.prefix}*`)) {
-      // The payments' creation-time index is a sorted set: its members are scanned as its value.
-      const value = (await redis!.type(key)) === 'zset' ? (await redis!.zrangebylex(key, '-', '+')).join('\n') : await redis!.hget(key, 'd');
-      out.set(key.slice(tg.prefix.length), value ?? '');
+      out.set(key.slice(tg.prefix.length), await valueOf(redis!, key));
     }
     return out;
+  }
+
+  /**
+   * A key's whole content as text, whatever its type: records are hashes (field `d`), the webhook job
+   * queue (BullMQ) keeps hashes, lists, sorted sets and strings, the audit trail a stream.
+   */
+  async function valueOf(client: Redis, key: string): Promise<string> {
+    switch (await client.type(key)) {
+      case 'hash': {
+        const fields = await client.hgetall(key);
+        // A record's value is its `d` field, which the scans below read as JSON.
+        return fields.d ?? JSON.stringify(fields);
+      }
+      case 'string':
+        return (await client.get(key)) ?? '';
+      case 'list':
+        return JSON.stringify(await client.lrange(key, 0, -1));
+      case 'set':
+        return JSON.stringify(await client.smembers(key));
+      case 'zset':
+        return JSON.stringify(await client.zrange(key, '0', '-1'));
+      case 'stream':
+        return JSON.stringify(await client.xrange(key, '-', '+'));
+      default:
+        return '';
+    }
   }
 
   async function vaultEntries(paymentId?: string): Promise<Array<[string, string]>> {
