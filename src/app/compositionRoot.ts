@@ -75,6 +75,7 @@ export function pickWebhookQueue(config: Config, logger: Logger, store: KeyValue
     retryDelaysMs: config.webhooks.retryDelaysMs,
     stalledAfterMs: config.webhooks.stalledAfterMs,
     concurrency: 16,
+    closeWaitMs: config.webhooks.attemptTimeoutMs + 1000,
     logger,
   });
 }

@@ -15,11 +15,15 @@ export interface BullmqJobQueueOptions {
   /** After how long a job whose worker died (lock not renewed) is taken up again. */
   stalledAfterMs: number;
   concurrency: number;
+  /** How long closing waits for tries in flight (a little over one try's time-out). */
+  closeWaitMs: number;
   logger: Logger;
 }
 
 /** Finished jobs are kept this long, so that adding the same id again in that time does nothing. */
 const KEEP_FINISHED_SECONDS = 2 * 86_400;
+/** How long a forced disconnect may take before it is left behind. */
+const FORCED_CLOSE_WAIT_MS = 1000;
 /** A job whose process dies mid-try is taken up again this many times before it counts as failed. */
 const MAX_STALLS = 20;
 
@@ -90,9 +94,19 @@ export class BullmqJobQueue implements JobQueue {
     this.worker.on('error', (error) => this.options.logger.warn('job queue worker error', { queue: this.options.name, error: error.message }));
   }
 
+  /**
+   * Lets a try in flight finish, up to `closeWaitMs`; a job cut off keeps its lock and is taken up
+   * again after `stalledAfterMs`. Without Redis nothing can be finished cleanly, so nothing is waited
+   * for: BullMQ's own close and disconnect wait for a connection that is not coming back.
+   */
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    const graceful = (async () => {
+      await this.worker?.close();
+      await this.queue.close();
+    })();
+    graceful.catch(() => undefined);
+    if (this.client.status === 'ready') await withDeadline(graceful, this.options.closeWaitMs);
+    await withDeadline(Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]), FORCED_CLOSE_WAIT_MS);
     this.client.disconnect();
   }
 
@@ -100,4 +114,14 @@ export class BullmqJobQueue implements JobQueue {
   private prefix(): string {
     return `${this.options.keyPrefix}{jobs}`;
   }
+}
+
+/** Waits for `work`, or for `ms` if that comes first. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work.then(() => undefined, () => undefined), deadline]);
+  clearTimeout(timer);
 }
