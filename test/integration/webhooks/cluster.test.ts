@@ -1,6 +1,7 @@
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { startRedisCluster } from '../../support/privateRedis';
-import { enterPayCode, eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
+import { enterPayCode } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 
 describe('webhook deliveries on a Redis Cluster (BullMQ keys in one hash slot)', () => {

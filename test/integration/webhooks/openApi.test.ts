@@ -1,7 +1,8 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { startTestGateway, type TestGateway } from '../../support/harness';
-import { enterPayCode, eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
+import { enterPayCode } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 
 type Json = any;

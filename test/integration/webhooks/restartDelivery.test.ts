@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway } from '../../support/childGateway';
 import { REDIS_URL } from '../../support/harness';
-import { eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 
 const PUBLIC_URL = 'https://pay.webhooks.example';

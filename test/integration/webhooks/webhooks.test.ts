@@ -1,5 +1,6 @@
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
-import { enterCard, enterPayCode, eventually } from '../../support/voiceCalls';
+import { eventually } from '../../support/eventually';
+import { enterCard, enterPayCode } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 
 const CARD = '4242424242424242';
