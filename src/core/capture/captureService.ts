@@ -1,4 +1,3 @@
-import { initialTransition, transition } from 'xstate';
 import type { Logger } from '../../observability/logger';
 import type { GatewayMetrics } from '../../observability/metrics';
 import type { Clock } from '../../ports/clock';
@@ -14,6 +13,7 @@ import { localeOf, type CompiledFlow, type FlowRegistry } from './flowRegistry';
 import type { PendingCharge, PendingCharges } from './pendingCharges';
 import { AGENT_EVENTS, GUIDE_EVENTS, meaningOf, type AgentAction, type GuideAction, type StateMeaning } from './meaning';
 import { projectPayment, projectionChanged } from './projection';
+import { pureInitialTransition, pureTransition } from './pureTransition';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 import { UPDATE_ATTEMPTS } from '../records/recordStore';
 
@@ -104,7 +104,7 @@ export class CaptureService {
     const [compiled, followed] = await Promise.all([this.deps.callFlows.pin(flowId), this.follows(callSid)]);
     const { flow, machine } = compiled;
     const locale = localeOf(flow, wantedLocale);
-    const [snapshot] = initialTransition(machine, { locale, payment });
+    const [snapshot] = pureInitialTransition(machine, { locale, payment });
     const state: StoredState = { value: String(snapshot.value), context: snapshot.context };
     // A replaced session keeps counting turns, so URLs of its earlier documents stay stale.
     const session: CallSession = {
@@ -194,7 +194,7 @@ export class CaptureService {
     const payment = await this.deps.payments.claimForCall(stored.id, callSid);
     if (!payment) return null;
     const { flow, machine, hash } = await this.deps.callFlows.pin(stored.flowId);
-    const [snapshot] = initialTransition(machine, { locale: localeOf(flow, stored.locale), payment });
+    const [snapshot] = pureInitialTransition(machine, { locale: localeOf(flow, stored.locale), payment });
     const session: CallSession = {
       callSid,
       flowId: flow.id,
@@ -339,7 +339,7 @@ export class CaptureService {
    */
   private async advance(session: CallSession, version: number, event: CaptureEvent, replyTurn: number | null): Promise<string | null> {
     const { flow, machine } = await this.flowOf(session);
-    const [next, actions] = transition(machine, machine.resolveState(session.state), event);
+    const [next, actions] = pureTransition(machine, machine.resolveState(session.state), event);
     const state: StoredState = { value: String(next.value), context: next.context };
     const was = meaningOf(machine, session.state);
     const meaning = meaningOf(machine, state);
@@ -605,8 +605,8 @@ export class CaptureService {
 
   /** Says one closing prompt and hangs up: the machine turns the call away before any capture (no session, or none possible). */
   private renderEnding({ flow, machine }: CompiledFlow, locale: string | null, notice: 'payment.unavailable' | 'error.system'): string {
-    const [initial] = initialTransition(machine, { locale: localeOf(flow, locale), payment: null });
-    const [refused] = transition(machine, initial, { type: 'call.refused', notice });
+    const [initial] = pureInitialTransition(machine, { locale: localeOf(flow, locale), payment: null });
+    const [refused] = pureTransition(machine, initial, { type: 'call.refused', notice });
     const state: StoredState = { value: String(refused.value), context: refused.context };
     return this.say({ flow, state, meaning: meaningOf(machine, state), turn: 0 });
   }
