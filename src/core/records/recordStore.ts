@@ -10,6 +10,13 @@ import type { KeyValueStore, Versioned } from '../../ports/keyValueStore';
 export const UPDATE_ATTEMPTS = 50;
 
 /**
+ * How many records a store remembers having written. A call's session is read back by the next
+ * turn, mostly on the process that wrote it; 1,024 covers as many live calls per process, at the
+ * cost of keeping their last written text (about 1.3 kB each for a session).
+ */
+const REMEMBERED_WRITES = 1024;
+
+/**
  * A stored value that does not match its schema. The message names the key's prefix and the
  * failing field's path only: the value itself (and even a full key) may carry masked card data
  * or tokens, and errors end up in logs.
@@ -46,6 +53,13 @@ export interface RecordStoreOptions<T> {
  */
 export class RecordStore<T> {
   readonly prefix: string;
+  /**
+   * The text and version of records this process wrote, by key, oldest first. A read that finds
+   * exactly that version and text skips the schema check: the text was made here from a value of
+   * type T. Any other writer's record (another version, or other bytes at the same version after
+   * the key expired) is checked as before.
+   */
+  private readonly written = new Map<string, { version: number; raw: string }>();
 
   constructor(
     private readonly store: KeyValueStore,
@@ -60,7 +74,7 @@ export class RecordStore<T> {
 
   /** The record and its version, validated; null when absent. */
   async get(id: string): Promise<Versioned<T> | null> {
-    return this.decodeVersioned(await this.store.get(this.key(id)));
+    return this.decodeVersioned(id, await this.store.get(this.key(id)));
   }
 
   /** The raw read, for a caller that starts it early and hands it to `update` as its first read. */
@@ -69,8 +83,11 @@ export class RecordStore<T> {
   }
 
   /** Validates a raw read of this record type. */
-  decodeVersioned(found: Versioned<string> | null): Versioned<T> | null {
-    return found ? { value: this.decode(found.value), version: found.version } : null;
+  private decodeVersioned(id: string, found: Versioned<string> | null): Versioned<T> | null {
+    if (!found) return null;
+    const mine = this.written.get(this.key(id));
+    if (mine && mine.version === found.version && mine.raw === found.value) return { value: JSON.parse(found.value) as T, version: found.version };
+    return { value: this.decode(found.value), version: found.version };
   }
 
   /** Writes a new record; the version, or null when the key already exists. */
@@ -79,16 +96,25 @@ export class RecordStore<T> {
   }
 
   /** One compare-and-set, no retry: for callers whose answer to a lost race is not "try again". */
-  compareAndSet(id: string, expectedVersion: number, value: T, ttlSeconds?: number): Promise<number | null> {
-    return this.store.compareAndSet(this.key(id), expectedVersion, JSON.stringify(value), ttlSeconds ?? this.ttl(value));
+  async compareAndSet(id: string, expectedVersion: number, value: T, ttlSeconds?: number): Promise<number | null> {
+    const key = this.key(id);
+    const raw = JSON.stringify(value);
+    const version = await this.store.compareAndSet(key, expectedVersion, raw, ttlSeconds ?? this.ttl(value));
+    if (version !== null) this.remember(key, version, raw);
+    return version;
   }
 
   /** Unconditional write; the new version. */
-  put(id: string, value: T, ttlSeconds?: number): Promise<number> {
-    return this.store.set(this.key(id), JSON.stringify(value), ttlSeconds ?? this.ttl(value));
+  async put(id: string, value: T, ttlSeconds?: number): Promise<number> {
+    const key = this.key(id);
+    const raw = JSON.stringify(value);
+    const version = await this.store.set(key, raw, ttlSeconds ?? this.ttl(value));
+    this.remember(key, version, raw);
+    return version;
   }
 
   async delete(id: string): Promise<void> {
+    this.written.delete(this.key(id));
     await this.store.delete(this.key(id));
   }
 
@@ -104,7 +130,7 @@ export class RecordStore<T> {
     firstRead?: Promise<Versioned<string> | null>,
   ): Promise<Versioned<T> | null> {
     for (let i = 0; i < UPDATE_ATTEMPTS; i += 1) {
-      const found = this.decodeVersioned(i === 0 && firstRead ? await firstRead : await this.store.get(this.key(id)));
+      const found = this.decodeVersioned(id, i === 0 && firstRead ? await firstRead : await this.store.get(this.key(id)));
       const next = change(found?.value ?? null);
       if (next === null) return found;
       const version = await this.compareAndSet(id, found?.version ?? 0, next);
@@ -117,6 +143,11 @@ export class RecordStore<T> {
     return decodeRecord(this.prefix, this.options.schema, raw);
   }
 
+  private remember(key: string, version: number, raw: string): void {
+    this.written.delete(key);
+    this.written.set(key, { version, raw });
+    if (this.written.size > REMEMBERED_WRITES) this.written.delete(this.written.keys().next().value as string);
+  }
 
   private ttl(value: T): number {
     const { ttlSeconds } = this.options;

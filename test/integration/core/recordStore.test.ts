@@ -82,4 +82,42 @@ describe.each(STORE_KINDS)('the record store (%s store)', (kind) => {
     const raw = await store.get('counter:old');
     expect(JSON.parse(raw!.value)).toEqual({ count: 5, card: { last4: '0005' }, legacy: true, note: 'seen' });
   });
+
+  it('reads back its own write without the schema check, and checks whatever another writer left', async () => {
+    const checks = jest.fn();
+    const counted = new RecordStore<Counter>(store, { prefix: 'counter:', schema: counterSchema.superRefine(() => checks()), ttlSeconds: 60 });
+    expect(await counted.create('mine', { count: 1, card: { last4: '0001' } })).toBe(1);
+    expect(await counted.get('mine')).toEqual({ value: { count: 1, card: { last4: '0001' } }, version: 1 });
+    await counted.update('mine', (c) => (c ? { ...c, count: c.count + 1 } : null));
+    expect(await counted.get('mine')).toEqual({ value: { count: 2, card: { last4: '0001' } }, version: 2 });
+    expect(checks).not.toHaveBeenCalled();
+
+    // Another writer's records at later versions: a sound one, then a corrupt one.
+    await store.set('counter:mine', JSON.stringify({ count: 7, card: { last4: '0001' } }), 60);
+    expect(await counted.get('mine')).toEqual({ value: { count: 7, card: { last4: '0001' } }, version: 3 });
+    expect(checks).toHaveBeenCalledTimes(1);
+    await store.set('counter:mine', JSON.stringify({ count: 'many', card: { last4: '0001' } }), 60);
+    await expect(counted.get('mine')).rejects.toThrow('corrupt counter: record at count');
+  });
+
+  it('checks other bytes found at the very version this process wrote (the key expired and was written again)', async () => {
+    const checks = jest.fn();
+    const counted = new RecordStore<Counter>(store, { prefix: 'counter:', schema: counterSchema.superRefine(() => checks()), ttlSeconds: 60 });
+    expect(await counted.create('again', { count: 1, card: { last4: '0001' } })).toBe(1);
+    await store.delete('counter:again');
+    expect(await store.set('counter:again', JSON.stringify({ count: 1, card: null }), 60)).toBe(1);
+    await expect(counted.get('again')).rejects.toThrow('corrupt counter: record at card');
+    expect(checks).not.toHaveBeenCalled(); // the object schema failed before the refinement ran
+  });
+
+  it('checks a record again after its own delete and a write by another writer', async () => {
+    const checks = jest.fn();
+    const counted = new RecordStore<Counter>(store, { prefix: 'counter:', schema: counterSchema.superRefine(() => checks()), ttlSeconds: 60 });
+    const value = { count: 3, card: { last4: '0003' } };
+    expect(await counted.put('gone', value)).toBe(1);
+    await counted.delete('gone');
+    expect(await store.set('counter:gone', JSON.stringify(value), 60)).toBe(1);
+    expect(await counted.get('gone')).toEqual({ value, version: 1 });
+    expect(checks).toHaveBeenCalledTimes(1);
+  });
 });
