@@ -151,7 +151,7 @@ export class CaptureService {
       if (event === 'charge') return this.awaitCharge(session, turn);
       if (event === null) return this.say({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
 
-      const outcome = await this.advance(session, version, event, turn);
+      const outcome = await this.advance(session, version, event, turn, meaning);
       if (outcome) return outcome;
       // Lost a race with a parallel delivery: loop, and the turn check answers as the winner did.
     }
@@ -336,12 +336,13 @@ export class CaptureService {
   /**
    * Sends one event, carries out the machine's requests, and commits. Returns the TwiML for
    * `replyTurn`, or null when another webhook committed first (nothing of ours is kept then).
+   * `known`: what the session's state means, when the caller has worked it out already.
    */
-  private async advance(session: CallSession, version: number, event: CaptureEvent, replyTurn: number | null): Promise<string | null> {
+  private async advance(session: CallSession, version: number, event: CaptureEvent, replyTurn: number | null, known?: StateMeaning): Promise<string | null> {
     const { flow, machine } = await this.flowOf(session);
     const [next, actions] = pureTransition(machine, machine.resolveState(session.state), event);
     const state: StoredState = { value: String(next.value), context: next.context };
-    const was = meaningOf(machine, session.state);
+    const was = known ?? meaningOf(machine, session.state);
     const meaning = meaningOf(machine, state);
 
     const refs: CardRefs = { ...session.vaultRefs };
