@@ -1,10 +1,11 @@
 /** Helpers of the relay suites: a gateway in relay mode wired to the local Twilio-shaped server, and a bridged call on it. */
 import type { Clock } from '../../src/ports/clock';
 import type { GatewayEvent } from '../../src/ports/eventBus';
+import { composeCall, type CallPart } from './audio/callerAudio';
 import type { BridgeRig } from './bridgeCalls';
 import { eventually } from './eventually';
 import { startTestGateway, type StoreKind, type TestGateway } from './harness';
-import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, startTwilioServer, type MediaStreamLeg, type SimulatedCall, type TwilioServer } from './twilioServer';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, startTwilioServer, type MediaStreamLeg, type SimulatedCall, type TimedDtmf, type TwilioServer } from './twilioServer';
 
 export const AGENT = 'client:agent-1';
 export const BRIDGE_NUMBER = '+15005550001';
@@ -81,4 +82,16 @@ export async function ringBridge(rig: { twilio: TwilioServer; tg: TestGateway })
   const agentCall = await rig.twilio.waitForCall((call) => call.sid === agentCallSid, DEADLINE_MS, 'the agent leg');
   const agentLeg = await agentCall.waitForStream(DEADLINE_MS);
   return { caller, callerLeg, agentCall, agentLeg, bridgeId };
+}
+
+/**
+ * The caller types `keys` as keypad tones on their leg, 80 ms each with 120 ms between, over faint
+ * noise; with a Twilio `dtmf` event for each at `eventAtMs` into its tone, or with none (null).
+ */
+export async function typeTones(leg: MediaStreamLeg, keys: string, eventAtMs: number | null): Promise<void> {
+  const parts: CallPart[] = [{ pauseMs: 300 }];
+  for (const key of keys) parts.push({ tone: { key, durationMs: 80, levelDb: -12, ...(eventAtMs === null ? {} : { eventAtMs }) } }, { pauseMs: 120 });
+  const call = composeCall(parts, { noiseDb: -60 });
+  const dtmf: TimedDtmf[] = call.events.map((event) => ({ atMs: event.beforeFrame * 20, digit: event.key }));
+  await leg.play(Buffer.concat(call.frames), { dtmf });
 }
