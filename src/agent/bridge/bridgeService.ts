@@ -64,6 +64,12 @@ export interface SecureCaptureRequest {
   flow?: string;
 }
 
+/** What the panel says when a relayed leg's audio stream breaks off, per leg. */
+const STREAM_LOST: Record<'caller' | 'agent', string> = {
+  caller: 'The caller’s audio stream dropped: any card capture ended and nothing typed was kept.',
+  agent: 'Your audio stream dropped: any card capture ended and nothing typed was kept.',
+};
+
 /** The answer to an agent's request: done, or why not in words fit for the agent. */
 export type AgentResult = { ok: true; paymentId?: string } | { ok: false; code: string; message: string; field?: string };
 
@@ -144,11 +150,7 @@ export class BridgeService implements CaptureObserver {
    * wiped), and the agent is told in words.
    */
   async streamLost(bridgeId: string, leg: 'caller' | 'agent'): Promise<void> {
-    const lastError =
-      leg === 'caller'
-        ? 'The caller’s audio stream dropped: any card capture ended and nothing typed was kept.'
-        : 'Your audio stream dropped: any card capture ended and nothing typed was kept.';
-    await this.change(bridgeId, () => ({ lastError }));
+    await this.change(bridgeId, () => ({ lastError: STREAM_LOST[leg] }));
   }
 
   /** The caller coming back to the conference after a capture. */
@@ -166,7 +168,8 @@ export class BridgeService implements CaptureObserver {
       if (leg === 'agent' && update.callSid && !b.agentCallSid) patch.agentCallSid = update.callSid;
       if (leg === 'agent' && update.status === 'in-progress' && b.state === 'dialing') patch.state = 'connected';
       if (ended && (leg === 'caller' || b.state === 'dialing')) patch.state = 'ended';
-      if (ended && leg === 'agent' && b.state !== 'ended') patch.lastError = 'The agent leg ended.';
+      // After a dropped stream the relay ends the agent's call itself: the drop is what the agent must read.
+      if (ended && leg === 'agent' && b.state !== 'ended' && !Object.values(STREAM_LOST).includes(b.lastError ?? '')) patch.lastError = 'The agent leg ended.';
       return Object.keys(patch).length > 0 ? patch : null;
     });
     if (bridge && ended && leg === 'caller') {
