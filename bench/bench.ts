@@ -11,23 +11,28 @@
  *    as real calls do; latency percentiles here show what a caller waits at that many live calls.
  * Then 1,000 calls are left open mid-capture to measure what live calls cost in memory.
  *
+ * A third load, relay (relayBench.ts), runs concurrent relayed calls through the gateway in relay mode
+ * in real time, beside a bare WebSocket relay: CPU per call-second and the added delay per frame.
+ *
  * Beside turns per second, each round reports the server process's CPU per webhook turn: its user +
  * system time over the round (from /proc, see processCpu.ts) divided by the turns it answered. On a
  * shared machine turns per second mostly measure the load generator; CPU per turn is the server's
  * own cost. It includes the call's payment creation (one API request per six turns) on both sides.
  *
  *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--think-ms 1000]
- *                    [--loads throughput,paced] [--live-calls 1000 (0: skip)] [--cpu-prof DIR]
+ *                    [--loads throughput,paced,relay] [--live-calls 1000 (0: skip)] [--cpu-prof DIR]
+ *                    [--relay-calls 100] [--relay-seconds 20] [--relay-late-ms 20]
  *
  * --cpu-prof DIR runs the gateway under `node --cpu-prof` and leaves its profile in DIR when it stops.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import twilio from 'twilio';
+import { startChild, stop, waitForHealth } from './childProcesses';
 import { processCpuMicros } from './processCpu';
+import { runRelayBench } from './relayBench';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,7 +41,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'think-ms': { type: 'string', default: '1000' },
     'live-calls': { type: 'string', default: '1000' },
-    loads: { type: 'string', default: 'throughput,paced' },
+    loads: { type: 'string', default: 'throughput,paced,relay' },
+    'relay-calls': { type: 'string', default: '100' },
+    'relay-seconds': { type: 'string', default: '20' },
+    'relay-late-ms': { type: 'string', default: '20' },
     'cpu-prof': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
@@ -58,6 +66,25 @@ interface Target {
 }
 
 async function main(): Promise<void> {
+  try {
+    if (LOADS.has('throughput') || LOADS.has('paced')) await runWebhookBench();
+    if (LOADS.has('relay')) {
+      await runRelayBench({
+        calls: Number(args['relay-calls']),
+        seconds: Number(args['relay-seconds']),
+        rounds: ROUNDS,
+        lateMs: Number(args['relay-late-ms']),
+        redisUrl: args.redis,
+        keyPrefix: PREFIX,
+        ...(args['cpu-prof'] !== undefined && { cpuProfileDir: args['cpu-prof'] }),
+      });
+    }
+  } finally {
+    await cleanRedis(args.redis);
+  }
+}
+
+async function runWebhookBench(): Promise<void> {
   const gatewayPort = 41000 + Math.floor(Math.random() * 1000);
   const barePort = gatewayPort + 1000;
   // The gateway runs compiled, as in production (`npm run bench` builds first).
@@ -110,7 +137,6 @@ async function main(): Promise<void> {
   } finally {
     // Waited for: the gateway writes its profile as it exits, and must not write to Redis after the clean-up.
     await Promise.all([stop(gateway), stop(bare)]);
-    await cleanRedis(args.redis);
   }
 }
 
@@ -269,39 +295,6 @@ function medianOf(rounds: RoundResult[]): RoundResult {
 
 function fmt(r: RoundResult): string {
   return `${r.turnsPerSecond.toFixed(0).padStart(6)} turns/s   CPU ${r.cpuMicrosPerTurn.toFixed(0).padStart(5)} µs/turn   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`;
-}
-
-function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
-    env: { ...process.env, NODE_ENV: 'development', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
-    } catch {
-      // not listening yet, or a request caught mid-start that will never be answered
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 async function sessionSize(redisUrl: string): Promise<number> {

@@ -172,6 +172,15 @@ export class MediaStreamLeg {
     await this.closed;
   }
 
+  /**
+   * Hands the open socket to a load driver that speaks the protocol itself (the relay benchmark paces
+   * many legs on one timer and keeps no messages): from now on this leg neither reads nor answers it.
+   */
+  takeSocket(): WebSocket {
+    this.socket.removeAllListeners('message');
+    return this.socket;
+  }
+
   /** The connection breaks (a network fault): the socket is gone without `stop`. */
   drop(): void {
     this.socket.terminate();

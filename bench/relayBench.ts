@@ -1,0 +1,169 @@
+/**
+ * The relay load of `npm run bench`: N relayed calls at once on one gateway process, both legs
+ * streaming 20 ms frames in real time, beside a bare WebSocket relay (bareMediaRelay.ts) in the same run.
+ *
+ * The gateway runs compiled as a child process in relay mode (BRIDGE_MEDIA=relay) on Redis, its Twilio
+ * REST API pointed at the local Twilio-shaped server (test/support/twilioServer) in this process. Each
+ * call is set up as Twilio would: the caller rings /voice/bridge, the gateway places the agent's call
+ * through the REST API, and both legs open their streams with a signed handshake and their single-use
+ * tokens. Then the benchmark takes both sockets over (relayLegs.ts) and paces every call from one timer.
+ *
+ * Per round and server: the server's CPU (from /proc) over the round divided by the call-seconds
+ * relayed; the added delay of each caller frame (sent → arrived at the agent leg, minus the relay's
+ * look-ahead); frames late (added delay over --relay-late-ms) or lost. Medians over rounds.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { startTwilioServer, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type SimulatedCall, type TwilioServer } from '../test/support/twilioServer';
+import { handshakeSignature } from '../test/support/twilioServer/webhooks';
+import { startChild, stop, waitForHealth } from './childProcesses';
+import { processCpuMicros } from './processCpu';
+import { openLeg, runRelayRound, type LegPair, type RelayRoundResult } from './relayLegs';
+
+export interface RelayBenchOptions {
+  calls: number;
+  seconds: number;
+  rounds: number;
+  lateMs: number;
+  redisUrl: string;
+  keyPrefix: string;
+  /** `node --cpu-prof` directory for the gateway, if any. */
+  cpuProfileDir?: string;
+}
+
+/** The gateway's caller → agent look-ahead (toneMasker.ts: four frames): subtracted from its frames' delay. */
+const GATEWAY_LOOK_AHEAD_MS = 80;
+const INSTANCE_ID = 'bench';
+const AGENT = 'client:agent-bench';
+const SETUP_DEADLINE_MS = 30_000;
+
+interface RelayTarget {
+  name: string;
+  pid: number;
+  lookAheadMs: number;
+  pairs: LegPair[];
+}
+
+export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
+  const gatewayPort = 43000 + Math.floor(Math.random() * 1000);
+  const barePort = gatewayPort + 1000;
+  const twilio = await startTwilioServer();
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const gateway = startChild('dist/src/main.js', {
+    PORT: String(gatewayPort),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+    TWILIO_API_URL: twilio.url,
+    CALL_CONTROL: 'twilio',
+    BRIDGE_MEDIA: 'relay',
+    RELAY_INSTANCE_ID: INSTANCE_ID,
+    AGENT_DIAL: AGENT,
+    API_KEY: randomBytes(24).toString('hex'),
+    VAULT_KEY: randomBytes(32).toString('base64'),
+    REDIS_URL: options.redisUrl,
+    REDIS_KEY_PREFIX: options.keyPrefix,
+    LOG_LEVEL: 'warn',
+  }, profile);
+  const bare = startChild('bench/bareMediaRelay.ts', { PORT: String(barePort) });
+  const targets: RelayTarget[] = [];
+  try {
+    await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
+    await waitForHealth(`http://127.0.0.1:${barePort}/healthz`);
+    console.log(`\nrelay: ${options.calls} calls at once, both legs streaming 20 ms frames in real time, ${options.seconds} s per round, ${options.rounds} rounds`);
+    const setupStarted = performance.now();
+    targets.push({ name: 'gateway', pid: gateway.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, pairs: await gatewayCalls(twilio, `http://127.0.0.1:${gatewayPort}`, options.calls) });
+    targets.push({ name: 'bare ws relay', pid: bare.pid!, lookAheadMs: 0, pairs: await bareCalls(`ws://127.0.0.1:${barePort}/stream`, options.calls) });
+    console.log(`calls set up on both servers in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
+    // Warm-up: JIT and socket buffers, not counted.
+    for (const target of targets) await runRelayRound({ pairs: target.pairs, seconds: 2, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs });
+
+    const results: Record<string, RelayRoundResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < options.rounds; round += 1) {
+      // Alternate the order so drift on a shared machine falls on both sides alike.
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const load = loadavg()[0]!;
+        const cpuBefore = processCpuMicros(target.pid);
+        const result = await runRelayRound({ pairs: target.pairs, seconds: options.seconds, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs });
+        result.cpuMsPerCallSecond = (processCpuMicros(target.pid) - cpuBefore) / 1000 / result.callSeconds;
+        results[target.name]!.push(result);
+        console.log(`round ${round + 1} ${target.name.padEnd(13)} ${fmt(result)}   load average ${load.toFixed(2)}`);
+      }
+    }
+    const medians = targets.map((t) => ({ name: t.name, result: medianOf(results[t.name]!) }));
+    for (const { name, result } of medians) console.log(`median ${name.padEnd(13)} ${fmt(result)}`);
+    const [g, b] = [medians[0]!.result, medians[1]!.result];
+    console.log(`capacity per core (1000 ms / CPU per call-second): gateway ${(1000 / g.cpuMsPerCallSecond).toFixed(0)} calls, bare ${(1000 / b.cpuMsPerCallSecond).toFixed(0)} calls`);
+    console.log(`ratio gateway/bare (capacity): ${(b.cpuMsPerCallSecond / g.cpuMsPerCallSecond).toFixed(2)}`);
+    console.log(`load average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  } finally {
+    for (const target of targets) for (const pair of target.pairs) pair.close();
+    await twilio.close();
+    await Promise.all([stop(gateway), stop(bare)]);
+  }
+}
+
+/**
+ * Rings the gateway's bridge number `count` times, one call after the other (so each agent call is
+ * known to belong to the caller just rung), and takes both legs' sockets once they stream.
+ */
+async function gatewayCalls(twilio: TwilioServer, base: string, count: number): Promise<LegPair[]> {
+  const pairs: LegPair[] = [];
+  const taken = new Set<SimulatedCall>();
+  for (let index = 0; index < count; index += 1) {
+    const caller = twilio.incomingCall({ url: `${base}/voice/bridge`, from: '+15005550006', to: '+15005550001' });
+    const callerLeg = await caller.waitForStream(SETUP_DEADLINE_MS);
+    const agentCall = await twilio.waitForCall((call) => call.setup.to === AGENT && !taken.has(call), SETUP_DEADLINE_MS, 'the agent leg');
+    taken.add(agentCall);
+    const agentLeg = await agentCall.waitForStream(SETUP_DEADLINE_MS);
+    pairs.push({
+      caller: { socket: callerLeg.takeSocket(), streamSid: callerLeg.streamSid },
+      agent: { socket: agentLeg.takeSocket(), streamSid: agentLeg.streamSid },
+      close: () => undefined, // the Twilio-shaped server hangs its calls up when it closes
+    });
+  }
+  return pairs;
+}
+
+/** Opens both legs of `count` calls on the bare relay, named by the `call` and `leg` parameters. */
+async function bareCalls(url: string, count: number): Promise<LegPair[]> {
+  const pairs: LegPair[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const legOptions = (leg: string) => ({ url, signature: handshakeSignature(TEST_AUTH_TOKEN, url), accountSid: TEST_ACCOUNT_SID, parameters: { call: String(index), leg } });
+    const caller = await openLeg(legOptions('caller'));
+    const agent = await openLeg(legOptions('agent'));
+    pairs.push({ caller, agent, close: () => [caller, agent].forEach((leg) => leg.socket.close(1000)) });
+  }
+  return pairs;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function medianOf(rounds: RelayRoundResult[]): RelayRoundResult {
+  const pick = (key: keyof RelayRoundResult) => median(rounds.map((r) => r[key]));
+  return {
+    cpuMsPerCallSecond: pick('cpuMsPerCallSecond'),
+    callSeconds: pick('callSeconds'),
+    framesSent: pick('framesSent'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    max: pick('max'),
+    late: pick('late'),
+    lost: pick('lost'),
+    replaced: pick('replaced'),
+    generatorLagMs: pick('generatorLagMs'),
+  };
+}
+
+function fmt(r: RelayRoundResult): string {
+  return [
+    `CPU ${r.cpuMsPerCallSecond.toFixed(2).padStart(5)} ms/call-s`,
+    `added delay p50 ${r.p50.toFixed(1).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms max ${r.max.toFixed(0).padStart(4)} ms`,
+    `frames ${r.framesSent} late ${r.late} lost ${r.lost} replaced ${r.replaced}`,
+    `generator lag max ${r.generatorLagMs.toFixed(0)} ms`,
+  ].join('   ');
+}

@@ -1,0 +1,237 @@
+/**
+ * The relay benchmark's leg driver: plays Twilio's side of many bidirectional Media Streams at once,
+ * cheaply enough that the load generator keeps real time. One timer paces every call: on each 20 ms
+ * tick each call's caller and agent legs send one `media` message each (Twilio's shape, prebuilt noise
+ * at a speech-like level), with any tick the event loop missed caught up at once, as a phone network
+ * would deliver it. `mark`s are answered at once (the audio before them is played in real time).
+ *
+ * Each caller frame carries its sequence number in its first six bytes, one nibble per byte as a quiet
+ * mu-law sample (0xF0–0xFF), so the agent leg knows which frame arrived and when it was sent: the
+ * added delay is arrival − send − the relay's look-ahead. A frame that arrives without a readable
+ * number was replaced (masked) by the relay; one that never arrives is lost.
+ */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { pcmToMuLaw } from '../src/relay/audio/muLaw';
+
+export interface Leg {
+  socket: WebSocket;
+  streamSid: string;
+}
+
+export interface LegPair {
+  caller: Leg;
+  agent: Leg;
+  close(): void;
+}
+
+export interface RelayRoundResult {
+  /** Filled in by the caller, which reads the server's CPU around the round. */
+  cpuMsPerCallSecond: number;
+  /** Seconds of audio relayed, summed over the calls. */
+  callSeconds: number;
+  /** Caller frames measured. */
+  framesSent: number;
+  p50: number;
+  p99: number;
+  max: number;
+  late: number;
+  lost: number;
+  replaced: number;
+  /** How far behind its schedule the generator's worst tick started. */
+  generatorLagMs: number;
+}
+
+const FRAME_MS = 20;
+const ID_BYTES = 6;
+/** Base64 of the first six bytes is exactly the payload's first eight characters. */
+const ID_CHARS = 8;
+/** How long after the last frame is sent the round waits for the frames still on their way. */
+const DRAIN_MS = 2000;
+
+/** Ten seconds of noise at a speech-like level, as base64 frames (differing, so nothing is cached along the way). */
+const NOISE = (() => {
+  const frames: string[] = [];
+  let state = 0x1234567;
+  for (let frame = 0; frame < 50; frame += 1) {
+    const samples = new Int16Array(160);
+    for (let index = 0; index < samples.length; index += 1) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      samples[index] = Math.round(((state >>> 16) / 65536 - 0.5) * 6000);
+    }
+    frames.push(Buffer.from(pcmToMuLaw(samples)).toString('base64'));
+  }
+  return frames;
+})();
+
+function encodeId(sequence: number): string {
+  const bytes = Buffer.alloc(ID_BYTES);
+  for (let index = 0; index < ID_BYTES; index += 1) bytes[index] = 0xf0 | ((sequence >>> (4 * index)) & 0xf);
+  return bytes.toString('base64');
+}
+
+/** The sequence number in a payload's first eight characters, or -1 when they do not hold one (a replaced frame). */
+function decodeId(payload: string): number {
+  const bytes = Buffer.from(payload.slice(0, ID_CHARS), 'base64');
+  let sequence = 0;
+  for (let index = 0; index < ID_BYTES; index += 1) {
+    const byte = bytes[index] ?? 0;
+    if ((byte & 0xf0) !== 0xf0) return -1;
+    sequence |= (byte & 0xf) << (4 * index);
+  }
+  return sequence;
+}
+
+/** The payload of a `media` message as text, or null for any other event. */
+function mediaPayload(text: string): string | null {
+  if (!text.startsWith('{"event":"media"')) return null;
+  const at = text.indexOf('"payload":"');
+  return at < 0 ? null : text.slice(at + 11, text.indexOf('"', at + 11));
+}
+
+function mediaMessage(leg: Leg, sequence: number, timestamp: number, payload: string): string {
+  return `{"event":"media","sequenceNumber":"${sequence + 3}","media":{"track":"inbound","chunk":"${sequence + 1}","timestamp":"${timestamp}","payload":"${payload}"},"streamSid":"${leg.streamSid}"}`;
+}
+
+/** A `mark` the server sent is answered at once, as Twilio does once the audio before it has played. */
+function answerMark(leg: Leg, text: string): void {
+  if (!text.includes('"event":"mark"')) return;
+  const name = (JSON.parse(text) as { mark?: { name?: string } }).mark?.name ?? '';
+  if (leg.socket.readyState === WebSocket.OPEN) leg.socket.send(JSON.stringify({ event: 'mark', streamSid: leg.streamSid, mark: { name } }));
+}
+
+/** Frames each leg has sent so far, across rounds, so a late arrival from an earlier round is never taken for a new frame. */
+const framesSentByLeg = new WeakMap<Leg, number>();
+
+export interface RoundOptions {
+  pairs: LegPair[];
+  seconds: number;
+  /** The relay's own deliberate delay, taken off each frame's measured delay. */
+  lookAheadMs: number;
+  /** A frame whose added delay is over this is late. */
+  lateMs: number;
+}
+
+export async function runRelayRound(options: RoundOptions): Promise<RelayRoundResult> {
+  const { pairs, lookAheadMs } = options;
+  const measured = Math.round((options.seconds * 1000) / FRAME_MS);
+  // The relay holds its look-ahead until more audio comes: frames after the measured ones push them out.
+  const total = measured + Math.ceil(lookAheadMs / FRAME_MS);
+  const delays: number[] = [];
+  let replaced = 0;
+  let outstanding = 0;
+  let drained: (() => void) | null = null;
+  const inFlight = pairs.map(() => new Map<number, number>());
+
+  const listeners = pairs.map((pair, index) => {
+    const sent = inFlight[index]!;
+    const atAgent = (data: WebSocket.RawData) => {
+      const arrived = performance.now();
+      const text = data.toString();
+      const payload = mediaPayload(text);
+      if (payload === null) return answerMark(pair.agent, text);
+      const sequence = decodeId(payload);
+      const sentAt = sent.get(sequence);
+      if (sequence < 0) replaced += 1;
+      else if (sentAt !== undefined) {
+        sent.delete(sequence);
+        delays.push(arrived - sentAt - lookAheadMs);
+        outstanding -= 1;
+      }
+      if (outstanding - replaced <= 0) drained?.();
+    };
+    const atCaller = (data: WebSocket.RawData) => {
+      const text = data.toString();
+      if (mediaPayload(text) === null) answerMark(pair.caller, text);
+    };
+    pair.agent.socket.on('message', atAgent);
+    pair.caller.socket.on('message', atCaller);
+    return () => {
+      pair.agent.socket.off('message', atAgent);
+      pair.caller.socket.off('message', atCaller);
+    };
+  });
+
+  let generatorLagMs = 0;
+  await new Promise<void>((resolve) => {
+    const start = performance.now();
+    let frame = 0;
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor((now - start) / FRAME_MS) + 1);
+      if (due > frame) generatorLagMs = Math.max(generatorLagMs, now - (start + frame * FRAME_MS));
+      for (; frame < due; frame += 1) {
+        const noise = NOISE[frame % NOISE.length]!;
+        pairs.forEach((pair, index) => {
+          for (const leg of [pair.caller, pair.agent]) {
+            if (leg.socket.readyState !== WebSocket.OPEN) continue;
+            const sequence = framesSentByLeg.get(leg) ?? 0;
+            framesSentByLeg.set(leg, sequence + 1);
+            const payload = leg === pair.caller ? encodeId(sequence) + noise.slice(ID_CHARS) : noise;
+            if (leg === pair.caller && frame < measured) {
+              inFlight[index]!.set(sequence, performance.now());
+              outstanding += 1;
+            }
+            leg.socket.send(mediaMessage(leg, sequence, sequence * FRAME_MS, payload));
+          }
+        });
+      }
+      if (frame < total) setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
+      else resolve();
+    };
+    tick();
+  });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, DRAIN_MS);
+    drained = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (outstanding - replaced <= 0) drained();
+  });
+  for (const stopListening of listeners) stopListening();
+
+  delays.sort((a, b) => a - b);
+  const at = (p: number) => (delays.length === 0 ? NaN : delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!);
+  return {
+    cpuMsPerCallSecond: NaN,
+    callSeconds: (pairs.length * total * FRAME_MS) / 1000,
+    framesSent: pairs.length * measured,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: delays.length === 0 ? NaN : delays[delays.length - 1]!,
+    late: delays.filter((delay) => delay > options.lateMs).length,
+    lost: Math.max(0, outstanding - replaced),
+    replaced,
+    generatorLagMs,
+  };
+}
+
+export interface OpenLegOptions {
+  url: string;
+  signature: string;
+  accountSid: string;
+  parameters: Record<string, string>;
+}
+
+/** Opens a stream as Twilio does (signed handshake, `connected`, `start` with the parameters), for a server no Twilio-shaped call dials. */
+export async function openLeg(options: OpenLegOptions): Promise<Leg> {
+  const socket = new WebSocket(options.url, { headers: { 'x-twilio-signature': options.signature }, handshakeTimeout: 10_000 });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.on('error', () => undefined);
+  const streamSid = `MZ${randomBytes(16).toString('hex')}`;
+  const callSid = `CA${randomBytes(16).toString('hex')}`;
+  socket.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+  socket.send(
+    JSON.stringify({
+      event: 'start',
+      sequenceNumber: '1',
+      start: { accountSid: options.accountSid, streamSid, callSid, tracks: ['inbound'], customParameters: options.parameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
+      streamSid,
+    }),
+  );
+  return { socket, streamSid };
+}
