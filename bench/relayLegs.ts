@@ -6,7 +6,8 @@
  * would deliver it. `mark`s are answered at once (the audio before them is played in real time).
  *
  * Each caller frame carries its sequence number in its first six bytes, one nibble per byte as a quiet
- * mu-law sample (0xF0–0xFF), so the agent leg knows which frame arrived and when it was sent: the
+ * mu-law sample (0xF0–0xFF), five nibbles and a fixed check nibble that mu-law silence (0xFF) does not
+ * have, so the agent leg knows which frame arrived and when it was sent: the
  * added delay is arrival − send − the relay's look-ahead. A frame that arrives without a readable
  * number was replaced (masked) by the relay; one that never arrives is lost.
  */
@@ -44,6 +45,10 @@ export interface RelayRoundResult {
 
 const FRAME_MS = 20;
 const ID_BYTES = 6;
+/** The last byte of a frame's number: not 0xFF, so a frame the relay replaced by silence reads as none. */
+const CHECK_BYTE = 0xf5;
+/** Five nibbles: a leg's frames are numbered modulo about a million (over five hours of audio). */
+const ID_MODULO = 1 << 20;
 /** Base64 of the first six bytes is exactly the payload's first eight characters. */
 const ID_CHARS = 8;
 /** How long after the last frame is sent the round waits for the frames still on their way. */
@@ -64,17 +69,19 @@ const NOISE = (() => {
   return frames;
 })();
 
-function encodeId(sequence: number): string {
-  const bytes = Buffer.alloc(ID_BYTES);
-  for (let index = 0; index < ID_BYTES; index += 1) bytes[index] = 0xf0 | ((sequence >>> (4 * index)) & 0xf);
+/** The first eight base64 characters of a caller frame numbered `sequence` (modulo ID_MODULO). */
+export function encodeId(sequence: number): string {
+  const bytes = Buffer.alloc(ID_BYTES, CHECK_BYTE);
+  for (let index = 0; index < ID_BYTES - 1; index += 1) bytes[index] = 0xf0 | ((sequence >>> (4 * index)) & 0xf);
   return bytes.toString('base64');
 }
 
 /** The sequence number in a payload's first eight characters, or -1 when they do not hold one (a replaced frame). */
-function decodeId(payload: string): number {
+export function decodeId(payload: string): number {
   const bytes = Buffer.from(payload.slice(0, ID_CHARS), 'base64');
+  if (bytes[ID_BYTES - 1] !== CHECK_BYTE) return -1;
   let sequence = 0;
-  for (let index = 0; index < ID_BYTES; index += 1) {
+  for (let index = 0; index < ID_BYTES - 1; index += 1) {
     const byte = bytes[index] ?? 0;
     if ((byte & 0xf0) !== 0xf0) return -1;
     sequence |= (byte & 0xf) << (4 * index);
@@ -166,7 +173,7 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
           for (const leg of [pair.caller, pair.agent]) {
             if (leg.socket.readyState !== WebSocket.OPEN) continue;
             const sequence = framesSentByLeg.get(leg) ?? 0;
-            framesSentByLeg.set(leg, sequence + 1);
+            framesSentByLeg.set(leg, (sequence + 1) % ID_MODULO);
             const payload = leg === pair.caller ? encodeId(sequence) + noise.slice(ID_CHARS) : noise;
             if (leg === pair.caller && frame < measured) {
               inFlight[index]!.set(sequence, performance.now());
