@@ -41,6 +41,8 @@ export interface RelayRoundResult {
   replaced: number;
   /** How far behind its schedule the generator's worst tick started. */
   generatorLagMs: number;
+  /** The load generator's own CPU (this process: driving both legs, reading what arrives) per call-second. */
+  generatorCpuMsPerCallSecond: number;
 }
 
 const FRAME_MS = 20;
@@ -160,6 +162,7 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
   });
 
   let generatorLagMs = 0;
+  const generatorCpuBefore = process.cpuUsage();
   await new Promise<void>((resolve) => {
     const start = performance.now();
     let frame = 0;
@@ -197,12 +200,14 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
     if (outstanding - replaced <= 0) drained();
   });
   for (const stopListening of listeners) stopListening();
+  const generatorCpu = process.cpuUsage(generatorCpuBefore);
+  const callSeconds = (pairs.length * total * FRAME_MS) / 1000;
 
   delays.sort((a, b) => a - b);
   const at = (p: number) => (delays.length === 0 ? NaN : delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!);
   return {
     cpuMsPerCallSecond: NaN,
-    callSeconds: (pairs.length * total * FRAME_MS) / 1000,
+    callSeconds,
     framesSent: pairs.length * measured,
     p50: at(0.5),
     p99: at(0.99),
@@ -211,6 +216,7 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
     lost: Math.max(0, outstanding - replaced),
     replaced,
     generatorLagMs,
+    generatorCpuMsPerCallSecond: (generatorCpu.user + generatorCpu.system) / 1000 / callSeconds,
   };
 }
 
