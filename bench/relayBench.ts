@@ -36,6 +36,7 @@ const GATEWAY_LOOK_AHEAD_MS = 80;
 const INSTANCE_ID = 'bench';
 const AGENT = 'client:agent-bench';
 const SETUP_DEADLINE_MS = 30_000;
+const IDLE_SAMPLE_MS = 5000;
 
 interface RelayTarget {
   name: string;
@@ -78,6 +79,13 @@ export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
     // Warm-up: JIT and socket buffers, not counted.
     for (const target of targets) await runRelayRound({ pairs: target.pairs, seconds: 2, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs });
 
+    // What each server burns with its calls open and silent (timers, GC, Redis): part of every round's figure,
+    // so fewer calls cost more per call-second.
+    for (const target of targets) {
+      const before = processCpuMicros(target.pid);
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+      console.log(`${target.name} idle with its calls open: ${((processCpuMicros(target.pid) - before) / IDLE_SAMPLE_MS).toFixed(2)} ms CPU per second`);
+    }
     const results: Record<string, RelayRoundResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
     for (let round = 0; round < options.rounds; round += 1) {
       // Alternate the order so drift on a shared machine falls on both sides alike.
