@@ -21,7 +21,7 @@ export interface TestGateway {
   /** Every response body the tests received (TwiML and JSON), for leak scans. */
   responses: string[];
   prefix: string;
-  api(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
+  api(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
   createPayment(body?: Record<string, unknown>): Promise<any>;
   getPayment(id: string): Promise<any>;
   call(callSid?: string): TestCall;
