@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { attributesOf, elementsOf, methodAttr, numberAttr, responseVerbs, tagOf, textOf, type OrderedNode } from './twimlTree';
 
 /** A `<Gather>` with Twilio's defaults filled in; `action` is empty when the document gave none. */
 export interface GatherVerb {
@@ -29,36 +29,9 @@ export class TwimlError extends Error {
   }
 }
 
-// With preserveOrder every element is `{ [tag]: children[], ':@'?: attributes }`, which keeps verbs in document order.
-type OrderedNode = Record<string, unknown>;
-
-const ATTRIBUTES = ':@';
-const TEXT = '#text';
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Untrimmed, so the spaces around SSML inside a Say survive; textOf tidies whitespace afterwards.
-  trimValues: false,
-});
-
 /** Parses a TwiML document into its verbs, in order, with the `<Say>`s nested in a `<Gather>` as its prompts. */
 export function parseTwiml(xml: string): TwimlVerb[] {
-  const validation = XMLValidator.validate(xml);
-  if (validation !== true) {
-    throw new TwimlError(`not well-formed XML (line ${validation.err.line}: ${validation.err.msg})`);
-  }
-  const roots = (parser.parse(xml) as OrderedNode[]).filter((node) => tagOf(node) !== undefined);
-  const root = roots[0];
-  if (roots.length !== 1 || root === undefined || tagOf(root) !== 'Response') {
-    throw new TwimlError('the document is not a single <Response> element');
-  }
-  return elementsOf(root).map(toVerb);
+  return responseVerbs(xml, (problem) => new TwimlError(problem === 'not a single <Response> element' ? 'the document is not a single <Response> element' : problem)).map(toVerb);
 }
 
 function toVerb(node: OrderedNode): TwimlVerb {
@@ -97,42 +70,4 @@ function toVerb(node: OrderedNode): TwimlVerb {
     default:
       return { verb: 'unknown', name };
   }
-}
-
-function tagOf(node: OrderedNode): string | undefined {
-  return Object.keys(node).find((key) => key !== ATTRIBUTES && key !== TEXT);
-}
-
-function childrenOf(node: OrderedNode): OrderedNode[] {
-  const tag = tagOf(node);
-  const children = tag === undefined ? undefined : node[tag];
-  return Array.isArray(children) ? (children as OrderedNode[]) : [];
-}
-
-function elementsOf(node: OrderedNode): OrderedNode[] {
-  return childrenOf(node).filter((child) => tagOf(child) !== undefined);
-}
-
-function attributesOf(node: OrderedNode): Record<string, string | undefined> {
-  const attrs = node[ATTRIBUTES];
-  return typeof attrs === 'object' && attrs !== null ? (attrs as Record<string, string>) : {};
-}
-
-// Say may wrap SSML (<prosody>, <emphasis>, ...), whose words are still spoken.
-function textOf(node: OrderedNode): string {
-  const parts = childrenOf(node).map((child) => {
-    const text = child[TEXT];
-    return text !== undefined ? String(text) : textOf(child);
-  });
-  return parts.join('').replace(/\s+/g, ' ').trim();
-}
-
-function numberAttr(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function methodAttr(value: string | undefined): 'GET' | 'POST' {
-  return value?.trim().toUpperCase() === 'GET' ? 'GET' : 'POST';
 }

@@ -1,5 +1,5 @@
 /** TwiML as the Twilio-shaped server reads it: the verbs it follows, with Twilio's defaults filled in. */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { attributesOf, elementsOf, methodAttr, numberAttr, responseVerbs, tagOf, textOf, type OrderedNode } from '../../../src/cli/twimlTree';
 
 export type Method = 'GET' | 'POST';
 
@@ -50,29 +50,11 @@ export type TwimlVerb =
   | ConferenceVerb
   | { verb: 'unsupported'; name: string };
 
-type OrderedNode = Record<string, unknown>;
-const ATTRIBUTES = ':@';
-const TEXT = '#text';
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  trimValues: false,
-});
 
 /** The verbs of a `<Response>`, in order; throws on anything else, as Twilio reports an application error. */
 export function readTwiml(xml: string): TwimlVerb[] {
-  const validation = XMLValidator.validate(xml);
-  if (validation !== true) throw new Error(`TwiML is not well-formed XML (line ${validation.err.line}: ${validation.err.msg})`);
-  const roots = (parser.parse(xml) as OrderedNode[]).filter((node) => tagOf(node) !== undefined);
-  const root = roots[0];
-  if (roots.length !== 1 || root === undefined || tagOf(root) !== 'Response') throw new Error('TwiML is not a single <Response> element');
-  return elementsOf(root).map(toVerb);
+  return responseVerbs(xml, (problem) => new Error(problem === 'not a single <Response> element' ? 'TwiML is not a single <Response> element' : `TwiML is ${problem}`)).map(toVerb);
 }
 
 function toVerb(node: OrderedNode): TwimlVerb {
@@ -133,39 +115,3 @@ function toVerb(node: OrderedNode): TwimlVerb {
   }
 }
 
-function tagOf(node: OrderedNode): string | undefined {
-  return Object.keys(node).find((key) => key !== ATTRIBUTES && key !== TEXT);
-}
-
-function childrenOf(node: OrderedNode): OrderedNode[] {
-  const tag = tagOf(node);
-  const children = tag === undefined ? undefined : node[tag];
-  return Array.isArray(children) ? (children as OrderedNode[]) : [];
-}
-
-function elementsOf(node: OrderedNode): OrderedNode[] {
-  return childrenOf(node).filter((child) => tagOf(child) !== undefined);
-}
-
-function attributesOf(node: OrderedNode): Record<string, string | undefined> {
-  const attrs = node[ATTRIBUTES];
-  return typeof attrs === 'object' && attrs !== null ? (attrs as Record<string, string>) : {};
-}
-
-function textOf(node: OrderedNode): string {
-  const parts = childrenOf(node).map((child) => {
-    const text = child[TEXT];
-    return text !== undefined ? String(text) : textOf(child);
-  });
-  return parts.join('').replace(/\s+/g, ' ').trim();
-}
-
-function numberAttr(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function methodAttr(value: string | undefined): Method {
-  return value?.trim().toUpperCase() === 'GET' ? 'GET' : 'POST';
-}
