@@ -76,7 +76,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     }
     const linkFlow = body.channel === 'link' && deps.flows.has(WEB_FLOW) ? WEB_FLOW : deps.flows.defaultFlowId;
     const flowId = body.flow ?? linkFlow;
-    if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', `flow: no flow "${flowId}" on this gateway.`);
+    if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', 'flow: no such flow on this gateway.');
     const { flow } = deps.flows.get(flowId);
     if (flow.guide === 'agent') throw new GatewayError('invalid_flow', `flow: "${flowId}" is agent-guided: an agent starts it on the panel of a relayed call.`);
     if (body.locale && !(body.locale in flow.locales)) {

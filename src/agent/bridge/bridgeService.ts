@@ -194,7 +194,7 @@ export class BridgeService implements CaptureObserver {
   async startSecureCapture(bridgeId: string, request: SecureCaptureRequest, agent: string | null = null): Promise<AgentResult> {
     const relayed = (await this.deps.bridges.get(bridgeId))?.media === 'relay';
     const flowId = request.flow ?? (relayed ? this.deps.relayFlowId : this.deps.agentFlowId);
-    if (!flowId || !this.deps.flows.has(flowId)) return refuse('invalid_flow', `There is no flow "${flowId ?? 'agent-guided'}".`);
+    if (!flowId || !this.deps.flows.has(flowId)) return refuse('invalid_flow', flowId ? 'There is no such flow.' : 'There is no agent-guided flow.');
     // An agent-guided capture takes its keys from the relay, so the agent never hears them; on a
     // conference they would reach the agent and the recording. And a relayed caller has no keypad prompts.
     if ((this.deps.flows.get(flowId).flow.guide === 'agent') !== relayed) {

@@ -20,6 +20,13 @@ describe.each(STORE_KINDS)('the payments API (%s store)', (kind) => {
 
   const create = (body: unknown) => tg.api('POST', '/api/payments', body);
 
+  it('refuses an unknown flow without repeating what was sent (a card number typed into it stays out of the answer)', async () => {
+    const res = await tg.api('POST', '/api/payments', { amount: '12.34', currency: 'USD', flow: '4242424242424242' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_flow');
+    expect(res.text).not.toContain('4242424242424242');
+  });
+
   describe('creating and reading a payment', () => {
     it('answers 201 with the contract fields, a 6-digit pay code, an absolute voice URL and a Location header', async () => {
       const res = await fetch(`${tg.gateway.url}/api/payments`, {
