@@ -32,6 +32,7 @@ import { instrumentStore } from '../observability/instrumentStore';
 import { createTwimlRenderer } from '../phone/renderTwiml';
 import { voiceUrls } from '../phone/voiceUrls';
 import { AesGcmVault } from '../adapters/vault/aesGcmVault';
+import { AesGcmSecretBox } from '../adapters/vault/aesGcmSecretBox';
 import { renderStartPage } from './startPage';
 import { simulateCommand } from './startupBanner';
 import { composePayLinks } from '../links/composePayLinks';
@@ -144,7 +145,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ? options.processor({ vault, store })
     : pickProcessor(config.processor, { vault, store });
   // Every committed payment change passes its events to the merchants' webhooks.
-  const webhooks = composeWebhooks(config, { store, clock, logger, queue: pickWebhookQueue(config, logger, options.store ?? null) });
+  const webhooks = composeWebhooks(config, { store, clock, logger, secrets: new AesGcmSecretBox(config.vaultKey), queue: pickWebhookQueue(config, logger, options.store ?? null) });
   const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS, webhooks.events);
   const expiry = new PaymentExpiry(store, paymentRepository, clock, logger, { intervalMs: config.webhooks.expiryCheckIntervalMs });
   const payments = new PaymentService(paymentRepository, clock, expiry);

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../ports/clock';
 import type { JobQueue } from '../ports/jobQueue';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import type { SecretBox } from '../ports/secretBox';
 import type { Router } from 'express';
 import { Delivery } from './delivery';
 import { EndpointRepository } from './endpointRepository';
@@ -18,6 +19,8 @@ export interface WebhookParts {
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
+  /** Seals the endpoints' signing secrets at rest. */
+  secrets: SecretBox;
   /** How endpoint host names are resolved for the production address rules; DNS by default. */
   resolve?: ResolveHost;
 }
@@ -38,7 +41,7 @@ export function composeWebhooks(config: Config, parts: WebhookParts): Webhooks {
   const settings = config.webhooks;
   // Attempts are listed a day beyond the last retry.
   const retrySeconds = settings.retryDelaysMs.reduce((sum, ms) => sum + ms, 0) / 1000;
-  const endpoints = new EndpointRepository(parts.store, Math.ceil(retrySeconds) + 86_400);
+  const endpoints = new EndpointRepository(parts.store, Math.ceil(retrySeconds) + 86_400, parts.secrets);
   const rules = { production: config.env === 'production', resolve: parts.resolve ?? resolveHost };
   const service = new WebhookService(endpoints, parts.clock, rules);
   const events = new EventPublisher(endpoints, parts.queue, parts.clock, parts.logger, config.http.publicBaseUrl);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PAYMENT_EVENT_TYPES, type PaymentEventType } from '../core/payments/paymentEvents';
 import { RecordStore } from '../core/records/recordStore';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import type { SecretBox } from '../ports/secretBox';
 
 /** A merchant's endpoint as stored; its secret signs every delivery and is shown only at creation. */
 export interface Endpoint {
@@ -64,7 +65,9 @@ const MAX_ATTEMPTS_READ = 1000;
 
 /**
  * Endpoints in one record of the shared store (`webhooks:endpoints`, compare-and-set: they are few
- * and every delivery reads them all), and each endpoint's attempts in a log of its own.
+ * and every delivery reads them all), and each endpoint's attempts in a log of its own. Each secret is
+ * stored sealed (encrypted, bound to its endpoint id); one written in the clear by an earlier release
+ * still reads, and is sealed by the next change to the list.
  */
 export class EndpointRepository {
   private readonly lists: RecordStore<Endpoints>;
@@ -73,12 +76,14 @@ export class EndpointRepository {
     private readonly store: KeyValueStore,
     /** How long an attempt is listed: longer than the retries of a delivery last. */
     private readonly attemptRetentionSeconds: number,
+    private readonly secrets: SecretBox,
   ) {
     this.lists = new RecordStore(store, { prefix: 'webhooks:', schema: storedEndpointsSchema, ttlSeconds: ENDPOINTS_TTL_SECONDS });
   }
 
   async list(): Promise<Endpoint[]> {
-    return (await this.lists.get(LIST_ID))?.value.endpoints ?? [];
+    const stored = (await this.lists.get(LIST_ID))?.value.endpoints ?? [];
+    return stored.map((e) => this.opened(e));
   }
 
   async get(id: string): Promise<Endpoint | null> {
@@ -91,7 +96,7 @@ export class EndpointRepository {
     await this.lists.update(LIST_ID, (current) => {
       const endpoints = current?.endpoints ?? [];
       added = endpoints.length < limit;
-      return added ? { endpoints: [...endpoints, endpoint] } : null;
+      return added ? { endpoints: [...endpoints.map((e) => this.sealed(e)), this.sealed(endpoint)] } : null;
     });
     return added;
   }
@@ -102,7 +107,7 @@ export class EndpointRepository {
     await this.lists.update(LIST_ID, (current) => {
       const endpoints = current?.endpoints ?? [];
       removed = endpoints.some((e) => e.id === id);
-      return removed ? { endpoints: endpoints.filter((e) => e.id !== id) } : null;
+      return removed ? { endpoints: endpoints.filter((e) => e.id !== id).map((e) => this.sealed(e)) } : null;
     });
     if (removed) await this.store.delete(attemptsKey(id));
     return removed;
@@ -119,6 +124,18 @@ export class EndpointRepository {
       .map((e) => storedAttemptSchema.parse(JSON.parse(e.value)))
       .reverse()
       .slice(0, limit);
+  }
+
+  /** The endpoint as stored: its secret sealed (a secret already sealed stays as it is). */
+  private sealed(endpoint: Endpoint): Endpoint {
+    if (this.secrets.isSealed(endpoint.secret)) return endpoint;
+    return { ...endpoint, secret: this.secrets.seal(endpoint.id, endpoint.secret) };
+  }
+
+  /** The endpoint as used: its secret opened (one stored in the clear by an earlier release as it is). */
+  private opened(endpoint: Endpoint): Endpoint {
+    if (!this.secrets.isSealed(endpoint.secret)) return endpoint;
+    return { ...endpoint, secret: this.secrets.open(endpoint.id, endpoint.secret) };
   }
 }
 

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../../ports/keyValueStore';
 import type { CardData, CardRefs, SensitiveField, Vault } from '../../ports/vault';
+import { KEY_BYTES, open, seal } from './gcmEnvelope';
 
 export type VaultErrorCode = 'token_invalid' | 'value_missing' | 'decrypt_failed';
 
@@ -23,15 +24,9 @@ export interface AesGcmVaultOptions {
   tokenTtlSeconds?: number;
 }
 
-const KEY_BYTES = 32;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const FORMAT = 'v1';
 const FIELDS: readonly SensitiveField[] = ['cardNumber', 'expiry', 'securityCode'];
 const REF_PATTERN = /^(cardNumber|expiry|securityCode)\.[0-9a-f]{16}$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const B64 = '[A-Za-z0-9+/]*={0,2}';
-const ENVELOPE_PATTERN = new RegExp(`^${FORMAT}\\.(${B64})\\.(${B64})\\.(${B64})$`);
 
 interface TokenRecord {
   paymentId: string;
@@ -140,31 +135,12 @@ export class AesGcmVault implements Vault {
   }
 
   private encrypt(paymentId: string, ref: string, plaintext: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(aad(paymentId, ref));
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    const tag = cipher.getAuthTag();
-    return [FORMAT, iv.toString('base64'), tag.toString('base64'), ciphertext.toString('base64')].join('.');
+    return seal(this.key, aad(paymentId, ref), plaintext);
   }
 
   /** Null on any malformed or unauthentic envelope; the reason is deliberately not distinguished. */
   private decrypt(paymentId: string, ref: string, envelope: string): string | null {
-    const match = ENVELOPE_PATTERN.exec(envelope);
-    if (!match) return null;
-    const iv = Buffer.from(match[1]!, 'base64');
-    const tag = Buffer.from(match[2]!, 'base64');
-    const ciphertext = Buffer.from(match[3]!, 'base64');
-    // A short tag would weaken GCM's authentication, so it is rejected rather than accepted.
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return null;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(aad(paymentId, ref));
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-    } catch {
-      return null;
-    }
+    return open(this.key, aad(paymentId, ref), envelope);
   }
 }
 
@@ -176,8 +152,8 @@ function tokenKey(token: string): string {
   return `vault:token:${token}`;
 }
 
-function aad(paymentId: string, ref: string): Buffer {
-  return Buffer.from(`${paymentId}:${ref}`, 'utf8');
+function aad(paymentId: string, ref: string): string {
+  return `${paymentId}:${ref}`;
 }
 
 function isRefFor(field: SensitiveField, ref: unknown): ref is string {

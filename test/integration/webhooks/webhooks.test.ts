@@ -1,4 +1,5 @@
-import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
+import { AesGcmSecretBox } from '../../../src/adapters/vault/aesGcmSecretBox';
+import { STORE_KINDS, VAULT_KEY, startTestGateway, type TestGateway } from '../../support/harness';
 import { eventually } from '../../support/eventually';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
@@ -68,6 +69,46 @@ describe.each(STORE_KINDS)('event webhooks (%s store)', (kind) => {
     expect((await tg.api('GET', `/api/webhooks/${created.body.id}`)).status).toBe(404);
     expect((await tg.api('DELETE', `/api/webhooks/${created.body.id}`)).status).toBe(404);
   });
+
+  it('keeps every signing secret sealed in the store, bound to its endpoint', async () => {
+    const stored = (await tg.gateway.store.get('webhooks:endpoints'))!.value;
+    expect(stored).not.toContain(receiver.secret);
+    expect(stored).not.toContain('whsec_');
+    expect(stored).not.toContain(receiver.secret!.slice('whsec_'.length));
+    // A sealed secret moved to another endpoint does not open there.
+    const record = JSON.parse(stored);
+    const [first] = record.endpoints;
+    const copy = { ...first, id: 'we_000000000000000000000000' };
+    const box = new AesGcmSecretBox(Buffer.from(VAULT_KEY, 'base64'));
+    expect(box.open(first.id, first.secret)).toBe(receiver.secret);
+    expect(() => box.open(copy.id, copy.secret)).toThrow(/does not open/);
+  });
+
+  it('still signs with a secret an earlier release stored in the clear, and seals it at the next change', async () => {
+    const legacySecret = `whsec_${Buffer.alloc(24, 9).toString('base64')}`;
+    const legacy = await startWebhookReceiver();
+    const storedRecord = await tg.gateway.store.get('webhooks:endpoints');
+    const record = JSON.parse(storedRecord!.value);
+    const legacyId = 'we_1e9ac1e9ac1e9ac1e9ac1e9a';
+    record.endpoints.push({ id: legacyId, url: legacy.url, events: ['payment.succeeded'], description: null, secret: legacySecret, createdAt: new Date().toISOString() });
+    expect(await tg.gateway.store.compareAndSet('webhooks:endpoints', storedRecord!.version, JSON.stringify(record), 3600)).not.toBeNull();
+    legacy.secret = legacySecret;
+    try {
+      const payment = await tg.createPayment({ amount: '3.21' });
+      const call = tg.call();
+      await enterPayCode(call, payment.payCode);
+      await enterCard(call, CARD, 'visa');
+      await call.press('1');
+      await eventually(async () => legacy.events().some((e) => e.data.payment.id === payment.id), DEADLINE_MS, 'the legacy endpoint is told');
+      // `legacy.events()` holds only deliveries whose signature verified with the legacy secret.
+      const other = await tg.api('POST', '/api/webhooks', { url: 'http://localhost:9/again' });
+      expect((await tg.gateway.store.get('webhooks:endpoints'))!.value).not.toContain(legacySecret);
+      expect((await tg.api('DELETE', `/api/webhooks/${other.body.id}`)).status).toBe(204);
+    } finally {
+      await tg.api('DELETE', `/api/webhooks/${legacyId}`);
+      await legacy.close();
+    }
+  }, 60_000);
 
   it('refuses endpoint URLs that are not https (http only to localhost), bad event lists and unknown fields', async () => {
     const refusal = async (body: unknown) => {
