@@ -6,12 +6,12 @@
  *   src/core           shared kernels: domain rules, flows, the capture machine, payments, records, HTTP/Twilio kit
  *   src/ports          interfaces the core and the capabilities need from the outside world
  *   src/adapters       implementations of the ports (store, vault, processors, call control, event bus)
- *   src/phone, src/links, src/agent, src/api, src/relay, src/webhooks   the capabilities, each with its service, routes and pages
+ *   src/phone, src/links, src/agent, src/api, src/relay, src/webhooks, src/embed   the capabilities, each with its service, routes and pages
  *   src/observability  logs and metrics, used by everyone
  *   src/cli            command-line entry points
  * Only the capture core knows the machine's state names (a test checks that, since it is not an import).
  */
-const CAPABILITIES = '(phone|links|agent|api|relay|webhooks)';
+const CAPABILITIES = '(phone|links|agent|api|relay|webhooks|embed)';
 
 module.exports = {
   forbidden: [

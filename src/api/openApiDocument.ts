@@ -7,6 +7,7 @@ import { idempotencyKeySchema } from './refundRouter';
 import { REFUND_ERROR_CODES, registerRefundPath } from './refundOpenApi';
 import { registerVoicePaths } from '../phone';
 import { registerWebhookPaths, WEBHOOK_ERROR_CODES } from '../webhooks';
+import { EMBED_ERROR_CODES, registerEmbedPaths } from '../embed';
 
 /** Every `error.code` the payments API answers with, and when. */
 const ERROR_CODES: Record<string, string> = {
@@ -44,6 +45,7 @@ const ERROR_CODES: Record<string, string> = {
   internal: '500: unexpected failure; nothing about it is disclosed',
   ...REFUND_ERROR_CODES,
   ...WEBHOOK_ERROR_CODES,
+  ...EMBED_ERROR_CODES,
 };
 
 /** `{ error: { code, message } }`, the body of every refusal of the payments API. */
@@ -206,6 +208,7 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
   });
 
   registerRefundPath(registry, shared);
+  registerEmbedPaths(registry, shared);
 
   registry.registerPath({
     method: 'get',

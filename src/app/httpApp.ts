@@ -28,6 +28,8 @@ export interface AppDeps {
   bridge?: BridgeRouterDeps;
   /** The agent panel (`/panel`); not served without it. */
   panel?: express.Router;
+  /** The embeddable status view: its token minting (under `/api`) and its script and stream (`/embed`). */
+  embed?: { api: express.Router; page: express.Router };
   /** Merchant webhook endpoints (`/api/webhooks`); not served without them. */
   webhooks?: express.Router;
   /** The page served at `/` (development only); without it `/` is an unknown path like any other. */
@@ -74,9 +76,11 @@ export function createApp(deps: AppDeps): Express {
     });
   }
   if (deps.webhooks) app.use('/api/webhooks', deps.webhooks);
+  if (deps.embed) app.use('/api', deps.embed.api);
   app.use('/api', apiRouter(deps.api));
   if (deps.pay) app.use('/pay', payRouter(deps.pay));
   if (deps.panel) app.use('/panel', deps.panel);
+  if (deps.embed) app.use('/embed', deps.embed.page);
   if (deps.metrics) app.use(metricsRouter(deps.metrics.registry, deps.metrics.bearerKey));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });

@@ -50,6 +50,7 @@ import { composeRecordings } from '../relay/recording';
 import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender, pickWebhookQueue } from './compositionRoot';
 import { PaymentExpiry } from '../core/payments/paymentExpiry';
 import { composeWebhooks } from '../webhooks/composeWebhooks';
+import { composeEmbed } from '../embed/composeEmbed';
 
 /**
  * Where the configuration comes from: one already loaded (the process loads it once, before anything
@@ -200,6 +201,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const panel = panelRouter({ ...bridge.panel, recordings: recordings?.library ?? null });
   const receipts = pickReceiptSender(config, store, logger);
   const payLinks = composePayLinks(config, { ...shared, receipts, retentionSeconds: PAYMENT_RETENTION_SECONDS });
+  const embed = composeEmbed(shared, { apiKey: config.apiKey });
 
   const app = createApp({
     store,
@@ -240,6 +242,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     bridge: { ...bridge.webhooks, apology: () => capture.apology() },
     panel: panel.router,
     webhooks: webhooks.router,
+    embed,
     https: config.http.publicBaseUrl.startsWith('https://'),
     // Production shows nothing at `/`: the address faces Twilio and the internet.
     ...(config.env === 'production'
@@ -283,6 +286,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       // Webhooks answer within WEBHOOK_DEADLINE_MS, so waiting a little longer than that cuts nothing.
       // Open panel event streams never finish by themselves: end them so the drain can.
       panel.closeStreams();
+      embed.closeStreams();
       // Relayed calls end with the process: their legs' calls hang up when the sockets close.
       relay.close();
       const clean = await drainer.drain({ delayMs: options.drainDelayMs ?? 0, timeoutMs: WEBHOOK_DEADLINE_MS + 1000 });
@@ -293,6 +297,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await webhooks.close();
       // A panel stream opened during the drain delay is ended too.
       panel.closeStreams();
+      embed.closeStreams();
       await bridge.service.settled();
       await events.close();
       if (ownsStore) await rawStore.close();

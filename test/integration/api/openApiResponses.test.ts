@@ -67,6 +67,11 @@ describe.each(STORE_KINDS)('the served OpenAPI document against actual API answe
     expect(read.body.card).toEqual({ brand: 'visa', last4: '4242' });
     expect((await call('POST', '/api/payments/{id}/refunds', `/api/payments/${paid.body.id}/refunds`, { amount: '1.00' })).status).toBe(201);
 
+    const statusToken = await call('POST', '/api/payments/{id}/status-tokens', `/api/payments/${paid.body.id}/status-tokens`, { ttlSeconds: 600 });
+    expect(statusToken.status).toBe(201);
+    expect((await call('POST', '/api/payments/{id}/status-tokens', `/api/payments/${paid.body.id}/status-tokens`, { ttlSeconds: 5 })).status).toBe(400);
+    expect((await call('POST', '/api/payments/{id}/status-tokens', '/api/payments/pay_aaaaaaaaaaaaaaaaaaaaaaaa/status-tokens')).status).toBe(404);
+
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${created.body.id}/cancel`)).status).toBe(200);
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${paid.body.id}/cancel`)).status).toBe(409);
 

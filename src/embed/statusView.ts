@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { CARD_BRANDS, type CardBrand } from '../core/domain/cardBrand';
+import { maskedCard } from '../core/domain/masking';
+import { CAPTURE_FIELDS, type CaptureField } from '../core/flows/schema';
+import type { CaptureContext } from '../core/capture/types';
+import type { StateMeaning } from '../core/capture/meaning';
+import { effectiveStatus, FINAL_STATUSES, type Payment, type PaymentStatus } from '../core/payments/payment';
+
+const STATUSES = ['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const satisfies readonly PaymentStatus[];
+const FIELD_STATES = ['waiting', 'invalid', 'valid'] as const;
+export type FieldState = (typeof FIELD_STATES)[number];
+
+/**
+ * One payment's status as the embedded view shows it: brand and last 4 at most, never a field's value,
+ * no pay code, no call or caller details. The embed's stream and `GET /embed/payments/{id}/status` send this.
+ */
+export const embedStatusSchema = z
+  .object({
+    paymentId: z.string().regex(/^pay_[a-z0-9]{10,40}$/),
+    status: z.enum(STATUSES),
+    /** Nothing changes the payment any more: the view stops following it. */
+    final: z.boolean(),
+    amount: z.string(),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    card: z
+      .object({
+        brand: z.enum(CARD_BRANDS as [CardBrand, ...CardBrand[]]),
+        last4: z.string().regex(/^[0-9]{4}$/),
+        display: z.string().meta({ description: 'Brand and last 4 as shown, e.g. "Visa •••• 4242".' }),
+      })
+      .nullable(),
+    collecting: z.enum(CAPTURE_FIELDS).nullable().meta({ description: 'The field the caller is asked to type now, if any.' }),
+    fields: z
+      .object(Object.fromEntries(CAPTURE_FIELDS.map((f) => [f, z.enum(FIELD_STATES)])) as Record<CaptureField, z.ZodEnum<{ [K in FieldState]: K }>>)
+      .meta({ description: '`valid` once captured; `invalid` while the caller is asked again after a mistake; `waiting` otherwise.' }),
+    reference: z.string().nullable(),
+    failure: z.object({ code: z.string(), reason: z.string() }).nullable(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'EmbedStatus' });
+
+export type EmbedStatus = z.infer<typeof embedStatusSchema>;
+
+/** What the live capture adds to the stored payment: the step it is at and its masked context. */
+export interface LiveCapture {
+  meaning: StateMeaning;
+  context: CaptureContext;
+}
+
+const REASONS: Record<string, string> = {
+  card_declined: 'Card declined',
+  insufficient_funds: 'Insufficient funds',
+  incorrect_cvc: 'Security code not accepted',
+  expired_card: 'Card expired',
+  processing_error: 'Processing error',
+  too_many_attempts: 'Too many tries',
+  caller_hung_up: 'The caller hung up',
+  caller_line_dropped: "The caller's line dropped",
+};
+
+/** The masked status of a payment; `live` when its call's capture is still running. */
+export function embedStatusOf(payment: Payment, now: Date, live: LiveCapture | null): EmbedStatus {
+  const status = effectiveStatus(payment, now);
+  const final = FINAL_STATUSES.has(status);
+  const collecting = !final && live ? live.meaning.field : null;
+  const captured: Record<CaptureField, boolean> = {
+    cardNumber: payment.card !== null,
+    expiry: payment.expiryCaptured,
+    securityCode: payment.securityCodeCaptured,
+  };
+  // The machine keeps a field's error prompt in its notices until the step changes: the last entry was refused.
+  const refused = collecting !== null && live!.context.notices.some((n) => n.key.startsWith(`${collecting}.error.`));
+  const fields = Object.fromEntries(
+    CAPTURE_FIELDS.map((f) => [f, captured[f] && f !== collecting ? 'valid' : f === collecting && refused ? 'invalid' : 'waiting']),
+  ) as Record<CaptureField, FieldState>;
+  return {
+    paymentId: payment.id,
+    status,
+    final,
+    amount: payment.amount,
+    currency: payment.currency,
+    card: payment.card ? { brand: payment.card.brand, last4: payment.card.last4.slice(-4), display: maskedCard(payment.card.brand, payment.card.last4) } : null,
+    collecting,
+    fields,
+    reference: status === 'succeeded' ? payment.reference : null,
+    failure: payment.failure && status === 'failed' ? { code: payment.failure.code, reason: REASONS[payment.failure.code] ?? payment.failure.code.replace(/_/g, ' ') } : null,
+    updatedAt: payment.updatedAt,
+  };
+}
