@@ -270,6 +270,7 @@ export function openApiDocument(publicBaseUrl: string) {
     tags: [
       { name: 'payments', description: 'The payments API (bearer API key).' },
       { name: 'webhooks', description: 'Payment events posted to your endpoints, signed per Standard Webhooks (bearer API key to manage them).' },
+      { name: 'embed', description: "The embeddable status view's data (a payment's status token, from `POST /api/payments/{id}/status-tokens`)." },
       { name: 'voice', description: 'Twilio voice webhooks (signed with X-Twilio-Signature); configure them on the number.' },
       { name: 'health', description: 'Probes for load balancers and orchestrators.' },
     ],

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { API_KEY, STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { eventually } from '../../support/eventually';
 import { leaksIn } from '../../support/leakScan';
@@ -219,6 +221,33 @@ describe.each(STORE_KINDS)('the embeddable status view (%s store)', (kind) => {
     expect((await tg.api('POST', `/api/payments/${payment.id}/cancel`)).status).toBe(200);
     await stream.ended;
     expect(lastStatus(stream)).toMatchObject({ status: 'canceled', final: true });
+  });
+
+  it('answers as the served OpenAPI document says, checked by ajv', async () => {
+    const doc = (await tg.api('GET', '/api/openapi.json')).body;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const operation = doc.paths['/embed/payments/{id}/status'].get;
+    expect(operation.security).toEqual([{ statusToken: [] }]);
+    const fits = async (res: Response) => {
+      const schema = JSON.parse(JSON.stringify(operation.responses[String(res.status)].content['application/json'].schema).replaceAll('"#/components/', '"doc#/components/'));
+      const validate = ajv.compile(schema);
+      const body = await res.json();
+      if (!validate(body)) throw new Error(`${res.status}: ${ajv.errorsText(validate.errors)}`);
+      return res.status;
+    };
+    const payment = await tg.createPayment();
+    const other = await tg.createPayment();
+    const { token } = await mint(payment.id);
+    await expect(fits(await read(payment.id, token))).resolves.toBe(200);
+    await expect(fits(await read(other.id, token))).resolves.toBe(403);
+    await expect(fits(await read(payment.id, 'nope'))).resolves.toBe(401);
+    // The check can fail: a status the document does not list is refused.
+    const validate = ajv.compile({ $ref: 'doc#/components/schemas/EmbedStatus' });
+    const view = (await (await read(payment.id, token)).json()) as Record<string, unknown>;
+    expect(validate(view)).toBe(true);
+    expect(validate({ ...view, status: 'lost' })).toBe(false);
   });
 
   it('never wrote a token in a log line', () => {
