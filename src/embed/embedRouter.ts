@@ -19,6 +19,11 @@ const KEEP_ALIVE_MS = 15_000;
 /** The script may change with a release: caches keep it briefly and then revalidate by its ETag. */
 const SCRIPT_CACHE = 'public, max-age=300, must-revalidate';
 const PAYMENT_ID = /^pay_[a-z0-9]{10,40}$/;
+/**
+ * Open streams one payment may have on this process. Each reads the store every `pollMs`: a leaked or
+ * looping token must not turn into unbounded store load. A desk needs one or two.
+ */
+export const MAX_STREAMS_PER_PAYMENT = 10;
 
 /** The bearer token of a request, or null; never logged or echoed. */
 function bearerOf(req: Request): string | null {
@@ -35,6 +40,7 @@ function bearerOf(req: Request): string | null {
 export function embedRouter(deps: EmbedRouterDeps): { router: Router; closeStreams(): void } {
   const router = Router();
   const streams = new Set<Response>();
+  const openPerPayment = new Map<string, number>();
 
   router.use((req, res, next) => {
     res.set({
@@ -81,6 +87,12 @@ export function embedRouter(deps: EmbedRouterDeps): { router: Router; closeStrea
   router.get('/payments/:id/events', async (req, res) => {
     const granted = await authorised(req, res);
     if (!granted) return;
+    const open = openPerPayment.get(granted.id) ?? 0;
+    if (open >= MAX_STREAMS_PER_PAYMENT) {
+      res.status(429).set('Retry-After', '30').json({ error: { code: 'too_many_streams', message: 'Too many open status streams for this payment.' } });
+      return;
+    }
+    openPerPayment.set(granted.id, open + 1);
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     streams.add(res);
@@ -94,6 +106,9 @@ export function embedRouter(deps: EmbedRouterDeps): { router: Router; closeStrea
       ended = true;
       clearInterval(timer);
       streams.delete(res);
+      const left = (openPerPayment.get(granted.id) ?? 1) - 1;
+      if (left > 0) openPerPayment.set(granted.id, left);
+      else openPerPayment.delete(granted.id);
       res.end();
     };
     // The store is the one truth every process shares, so any process's stream sees a change any other committed.

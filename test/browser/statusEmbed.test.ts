@@ -118,6 +118,8 @@ describe('the embeddable status view on a host page', () => {
     const { reference } = await tg.getPayment(payment.id);
     await status.getByText(`Reference ${reference}`).waitFor();
     expect(await status.getAttribute('data-status')).toBe('succeeded');
+    // Its stylesheet applied under the host's policy (no inline style allowed): success is green.
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('card-capture-status').shadowRoot.querySelector('.status')).color`)).toBe('rgb(26, 127, 55)');
 
     const html = await shadowHtml(page);
     expect(html).toContain('Visa •••• 4242');

@@ -6,6 +6,7 @@ import { eventually } from '../../support/eventually';
 import { leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { openStatusStream, type StatusStream } from '../../support/statusStream';
+import { MAX_STREAMS_PER_PAYMENT } from '../../../src/embed/embedRouter';
 import { enterCard, enterPayCode, storedKeys } from '../../support/voiceCalls';
 
 const CARD = '4242424242424242';
@@ -221,6 +222,28 @@ describe.each(STORE_KINDS)('the embeddable status view (%s store)', (kind) => {
     expect((await tg.api('POST', `/api/payments/${payment.id}/cancel`)).status).toBe(200);
     await stream.ended;
     expect(lastStatus(stream)).toMatchObject({ status: 'canceled', final: true });
+  });
+
+  it('caps the open streams of one payment, and frees a place when one closes', async () => {
+    const payment = await tg.createPayment();
+    const { token } = await mint(payment.id);
+    const open: StatusStream[] = [];
+    for (let i = 0; i < MAX_STREAMS_PER_PAYMENT; i++) {
+      const stream = await follow(payment.id, token);
+      expect(stream.status).toBe(200);
+      open.push(stream);
+    }
+    const refused = await follow(payment.id, token);
+    expect(refused.status).toBe(429);
+    // Another payment is not affected.
+    const other = await tg.createPayment();
+    expect((await follow(other.id, (await mint(other.id)).token)).status).toBe(200);
+    open[0]!.close();
+    await eventually(async () => {
+      const again = await follow(payment.id, token);
+      if (again.status !== 200) again.close();
+      return again.status === 200;
+    }, 10_000, 'a place freed by the closed stream');
   });
 
   it('answers as the served OpenAPI document says, checked by ajv', async () => {
