@@ -246,6 +246,22 @@ describe.each(STORE_KINDS)('the embeddable status view (%s store)', (kind) => {
     }, 10_000, 'a place freed by the closed stream');
   });
 
+  it('ends its open streams when the gateway shuts down, so the drain is clean', async () => {
+    const own = await startTestGateway(kind);
+    try {
+      const payment = await own.createPayment();
+      const minted = await own.api('POST', `/api/payments/${payment.id}/status-tokens`);
+      const stream = await openStatusStream(own.gateway.url, payment.id, minted.body.token);
+      streams.push(stream);
+      await eventually(() => lastStatus(stream), 10_000, 'the first status');
+      await own.close();
+      await stream.ended;
+      expect(own.logLines.filter((line) => line.includes('still in flight'))).toEqual([]);
+    } finally {
+      await own.close().catch(() => undefined);
+    }
+  });
+
   it('answers as the served OpenAPI document says, checked by ajv', async () => {
     const doc = (await tg.api('GET', '/api/openapi.json')).body;
     const ajv = new Ajv2020({ strict: false, allErrors: true });
