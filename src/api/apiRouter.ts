@@ -19,6 +19,8 @@ import { requireJsonBody } from '../core/http/requireJsonBody';
 import type { RefundService } from '../core/payments/refundService';
 import type { PayLinkService } from '../links';
 import type { Processor } from '../ports/processor';
+import type { Payment } from '../core/payments/payment';
+import { bridgeOfCall, bridgeRefusal, moveCallToCapture, type LiveCallDeps } from './liveCalls';
 
 export interface ApiRouterDeps {
   payments: PaymentService;
@@ -39,6 +41,8 @@ export interface ApiRouterDeps {
   idempotency: IdempotencyKeys;
   /** Pay links; without them `channel: "link"` answers channel_unavailable. */
   links?: { service: PayLinkService; ttlSeconds: number };
+  /** Payments on live calls (a `returnUrl`, or a call on the agent bridge); without them `returnUrl` is refused. */
+  liveCalls?: LiveCallDeps;
 }
 
 /** Link payments use the web flow when the gateway has one: its messages are written for a page. */
@@ -74,11 +78,31 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       const field = body.email !== undefined ? 'email' : 'expiresInSeconds';
       throw new GatewayError(`invalid_${field}`, `${field}: only for channel "link".`);
     }
+    if (body.returnUrl !== undefined) {
+      if (body.channel !== 'phone' || body.callSid === undefined) {
+        throw new GatewayError('invalid_returnUrl', 'returnUrl: only for a phone payment with the callSid of a live call.');
+      }
+      const problem = deps.liveCalls ? await deps.liveCalls.returnUrlProblem(body.returnUrl) : null;
+      if (problem) throw new GatewayError('invalid_returnUrl', `returnUrl: ${problem}.`);
+    }
+    // A call on the agent bridge is taken into the capture as the panel does it, whoever asks.
+    const bridge = body.channel === 'phone' ? await bridgeOfCall(deps.liveCalls, body.callSid) : null;
+    const callControl = deps.liveCalls?.callControl ?? null;
+    if (body.returnUrl !== undefined && !bridge && !callControl) {
+      // Fail closed: a payment promised to come back must not be taken on a gateway that cannot move the call.
+      throw new GatewayError(
+        'call_control_unavailable',
+        'returnUrl: this gateway cannot move live calls (its call control is the development fake); set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (CALL_CONTROL=twilio).',
+        { status: 503 },
+      );
+    }
     const linkFlow = body.channel === 'link' && deps.flows.has(WEB_FLOW) ? WEB_FLOW : deps.flows.defaultFlowId;
-    const flowId = body.flow ?? linkFlow;
+    const flowId = body.flow ?? (bridge ? deps.liveCalls?.bridges?.defaultFlowOf(bridge) : null) ?? linkFlow;
     if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', 'flow: no such flow on this gateway.');
     const { flow } = deps.flows.get(flowId);
-    if (flow.guide === 'agent') throw new GatewayError('invalid_flow', `flow: "${flowId}" is agent-guided: an agent starts it on the panel of a relayed call.`);
+    const relayed = bridge?.media === 'relay';
+    if (flow.guide === 'agent' && !relayed) throw new GatewayError('invalid_flow', `flow: "${flowId}" is agent-guided: an agent starts it on the panel of a relayed call.`);
+    if (flow.guide !== 'agent' && relayed) throw new GatewayError('invalid_flow', `flow: the call is on a relayed bridge, whose captures run agent-guided flows; "${flowId}" is not one.`);
     if (body.locale && !(body.locale in flow.locales)) {
       throw new GatewayError('invalid_locale', `locale: flow "${flowId}" speaks ${Object.keys(flow.locales).join(', ')}.`);
     }
@@ -87,9 +111,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     const create = async (at: { resourceId: string; resumed: boolean } | null): Promise<StoredAnswer> => {
       // A claim taken over from a process that stopped half-way may find the payment already made.
       const existing = at?.resumed ? await deps.payments.get(at.resourceId) : null;
-      const payment =
-        existing ??
-        (await deps.payments.create({
+      const made: { payment: Payment | null } = { payment: null };
+      const make = async (returnUrl: string | null): Promise<Payment> =>
+        (made.payment = await deps.payments.create({
           ...(at ? { id: at.resourceId } : {}),
           amount: body.amount,
           amountMinor: body.amountMinor,
@@ -100,7 +124,29 @@ export function apiRouter(deps: ApiRouterDeps): Router {
           locale: body.locale ?? flow.defaultLocale,
           flowId,
           ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
+          returnUrl,
         }));
+      let payment: Payment;
+      if (existing) payment = existing;
+      else if (bridge && deps.liveCalls?.bridges) {
+        // The bridge's caller goes back to the agent, so a returnUrl is not used there.
+        const started = await deps.liveCalls.bridges.startCapture(bridge.id, flowId, () => make(null));
+        const startedPayment = made.payment;
+        if (!started.ok) {
+          if (startedPayment) await deps.payments.cancelPending(startedPayment.id);
+          throw bridgeRefusal(started);
+        }
+        payment = (await deps.payments.get(started.paymentId ?? '')) ?? startedPayment!;
+      } else payment = await make(body.returnUrl ?? null);
+      if (!bridge && payment.returnUrl && payment.status === 'pending' && callControl && payment.callSid) {
+        const failure = await moveCallToCapture(callControl, payment.callSid, urls.payment(payment.id));
+        if (failure) {
+          // Nobody can reach a payment whose call never came: it must not wait there to be claimed.
+          await deps.payments.cancelPending(payment.id);
+          throw failure;
+        }
+        payment = (await deps.payments.get(payment.id)) ?? payment;
+      }
       const payUrl = body.channel === 'link' && deps.links
         ? ((existing ? await deps.links.service.payUrlOf(payment.id) : null) ?? (await deps.links.service.issue(payment, { email: body.email ?? null })))
         : null;

@@ -47,7 +47,20 @@ export const createPaymentSchema = z
     callSid: z
       .string()
       .regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA followed by 32 hex digits)')
-      .meta({ description: 'The Twilio call this payment is for, when known.' })
+      .meta({
+        description:
+          "The Twilio call this payment is for, when known. A call on the gateway's agent bridge is taken into the capture at once, as the agent's panel does it; with `returnUrl`, any other live call is too.",
+      })
+      .optional(),
+    returnUrl: z
+      .string({ message: 'must be an absolute https:// URL' })
+      .max(2048, 'must be at most 2048 characters')
+      .refine((u) => redact(u) === u && !CARD_LIKE_RUN.test(u), 'must not contain card data (no run of 12 or more digits)')
+      .meta({
+        description:
+          "Phone payments for a live `callSid` only: the gateway moves the call into the capture itself (Twilio call update) and, when the capture ends, back to this URL of your own Twilio application: Twilio fetches it with POST, `paymentId` and `paymentStatus` (`succeeded`, `failed`, `canceled`; `processing` when the processor's answer comes after the call) added to its query. A caller who hangs up is not sent anywhere. https only (http to localhost outside production); in production never a private address. Not used for a call on the gateway's agent bridge: that caller goes back to the agent.",
+        examples: ['https://merchant.example/twilio/after-payment'],
+      })
       .optional(),
     locale: z
       .string()
@@ -89,7 +102,7 @@ export function describeIssue(error: z.ZodError, body: Record<string, unknown>):
   return { code, field, message: issue.message };
 }
 
-const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'locale', 'flow', 'email', 'expiresInSeconds'];
+const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds'];
 
 /** A new payment's fields, checked and in canonical form. */
 export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'description'> & {

@@ -51,6 +51,7 @@ import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender, pic
 import { PaymentExpiry } from '../core/payments/paymentExpiry';
 import { composeWebhooks } from '../webhooks/composeWebhooks';
 import { composeEmbed } from '../embed/composeEmbed';
+import { endpointUrlProblem, resolveHost } from '../webhooks';
 
 /**
  * Where the configuration comes from: one already loaded (the process loads it once, before anything
@@ -222,8 +223,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       cancellation: new PaymentCancellation({
         payments,
         clock,
-        endCapture: async (callSid) => (await capture.agentAction(callSid, 'cancel')) !== null,
+        endCapture: async (callSid) => {
+          if ((await capture.agentAction(callSid, 'cancel')) === null) return false;
+          // The caller waits at a prompt that may run long: a call with somewhere to go is moved there now
+          // (its next turn would send it there too, so a failed move only makes it wait).
+          const returnTo = await capture.endedCallReturn(callSid);
+          if (returnTo) await callControl.redirect(callSid, returnTo).catch((error: unknown) => logger.warn('could not move a canceled capture’s call on', { callSid, error }));
+          return true;
+        },
       }),
+      liveCalls: {
+        bridges: bridge.service,
+        // Fail closed: the development fake moves no real call, so production takes no returnUrl with it.
+        callControl: config.env === 'production' && config.bridge.callControl === 'fake' && !options.callControl ? null : callControl,
+        returnUrlProblem: (url) => endpointUrlProblem(url, { production: config.env === 'production', resolve: resolveHost }),
+      },
       idempotency: new IdempotencyKeys(store, 'payment-key:', { ttlSeconds: config.ttl.idempotencySeconds }),
     },
     voice: {

@@ -7,6 +7,7 @@ import { GUIDE_ACTIONS, guideMayOf, meaningOf, type GuideAction, type StateMeani
 import type { CaptureField } from '../../core/flows/schema';
 import type { Logger } from '../../observability/logger';
 import type { NewPayment, PaymentService } from '../../core/payments/paymentService';
+import type { Payment } from '../../core/payments/payment';
 import type { CallControl } from '../../ports/callControl';
 import type { Clock } from '../../ports/clock';
 import type { BridgeEvent, EventBus, PaymentEvent } from '../../ports/eventBus';
@@ -208,6 +209,41 @@ export class BridgeService implements CaptureObserver {
     });
     if (!checked.ok) return { ok: false, code: checked.code, message: checked.message, field: checked.field };
     const { payment: fields } = checked;
+    const { flow } = this.deps.flows.get(flowId);
+    return this.startCapture(
+      bridgeId,
+      flowId,
+      (bridge) =>
+        this.deps.payments.create({
+          amount: fields.amount,
+          amountMinor: fields.amountMinor,
+          currency: fields.currency,
+          description: fields.description,
+          channel: 'phone',
+          callSid: bridge.callerCallSid,
+          locale: flow.defaultLocale,
+          flowId,
+          ttlSeconds: this.deps.paymentTtlSeconds,
+        }),
+      agent,
+    );
+  }
+
+  /** The flow a capture on this bridge runs when nobody names one: keypad prompts on a conference, agent-guided on a relayed call. */
+  defaultFlowOf(bridge: Pick<Bridge, 'media'>): string | null {
+    return bridge.media === 'relay' ? this.deps.relayFlowId : this.deps.agentFlowId;
+  }
+
+  /**
+   * Starts a capture of a payment `createPayment` makes once the bridge is claimed for it (the panel's
+   * form, or the payments API for a bridged call): the same steps, whoever asked.
+   */
+  async startCapture(bridgeId: string, flowId: string, createPayment: (bridge: Bridge) => Promise<Payment>, agent: string | null = null): Promise<AgentResult> {
+    const relayed = (await this.deps.bridges.get(bridgeId))?.media === 'relay';
+    if (!this.deps.flows.has(flowId)) return refuse('invalid_flow', 'There is no such flow.');
+    if ((this.deps.flows.get(flowId).flow.guide === 'agent') !== relayed) {
+      return refuse('invalid_flow', relayed ? 'This call is relayed: its card captures are guided by the agent.' : 'Guided card captures need a relayed call.');
+    }
     const theirs = (b: Bridge) => agent !== null && !!b.agent && b.agent !== agent;
     const claimed = await this.deps.bridges.update(
       bridgeId,
@@ -220,18 +256,14 @@ export class BridgeService implements CaptureObserver {
     const bridge = claimed.bridge;
     await this.publish(bridge);
 
-    const { flow } = this.deps.flows.get(flowId);
-    const payment = await this.deps.payments.create({
-      amount: fields.amount,
-      amountMinor: fields.amountMinor,
-      currency: fields.currency,
-      description: fields.description,
-      channel: 'phone',
-      callSid: bridge.callerCallSid,
-      locale: flow.defaultLocale,
-      flowId,
-      ttlSeconds: this.deps.paymentTtlSeconds,
-    });
+    let payment: Payment;
+    try {
+      payment = await createPayment(bridge);
+    } catch (error) {
+      // The bridge must not stay claimed by a capture that never began.
+      await this.change(bridgeId, (b) => (b.state === 'securing' ? { state: 'connected' } : null));
+      throw error;
+    }
     // Before the caller can reach the capture: its events are published only once the bridge names it.
     await this.change(bridgeId, () => ({ paymentId: payment.id }));
 

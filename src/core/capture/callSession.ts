@@ -40,6 +40,11 @@ export interface CallSession {
    * call it does not follow skip it. Absent in sessions earlier releases wrote: those are reported.
    */
   followed?: boolean;
+  /**
+   * The payment's return URL, copied when the capture started: where the call goes once the capture
+   * ends (see `Payment.returnUrl`). Absent: the call ends with the capture.
+   */
+  returnUrl?: string;
 }
 
 /**
@@ -81,6 +86,7 @@ const storedSessionSchema: z.ZodType<CallSession, unknown> = z.looseObject({
   startedAt: z.string(),
   chargeStartedAt: z.string().optional(),
   followed: z.boolean().optional(),
+  returnUrl: z.string().optional(),
 });
 
 /**

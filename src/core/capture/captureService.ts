@@ -16,6 +16,7 @@ import { projectPayment, projectionChanged } from './projection';
 import { pureInitialTransition, pureTransition } from './pureTransition';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 import { UPDATE_ATTEMPTS } from '../records/recordStore';
+import { returnUrlFor } from '../payments/returnUrl';
 
 /**
  * Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds.
@@ -92,6 +93,7 @@ export class CaptureService {
     let flowId = start.flowId ?? this.deps.flows.defaultFlowId;
     let wantedLocale = start.locale ?? null;
     let payment = null;
+    let returnUrl: string | null = null;
     if (start.paymentId) {
       const stored = await this.deps.payments.get(start.paymentId);
       // An agent-guided payment is typed through the relay while the agent listens, never at a voice URL.
@@ -100,6 +102,7 @@ export class CaptureService {
       if (!stored || !payment) return this.renderEnding(this.deps.flows.get(flowId), wantedLocale, 'payment.unavailable');
       flowId = stored.flowId;
       wantedLocale = stored.locale;
+      returnUrl = stored.returnUrl ?? null;
     }
     const [compiled, followed] = await Promise.all([this.deps.callFlows.pin(flowId), this.follows(callSid)]);
     const { flow, machine } = compiled;
@@ -119,6 +122,7 @@ export class CaptureService {
       lastReply: null,
       startedAt: this.deps.clock.now().toISOString(),
       followed,
+      ...(returnUrl ? { returnUrl } : {}),
     };
     const twiml = this.say({ flow, state, meaning: meaningOf(machine, state), turn: session.turn });
     session.lastReply = { turn: 0, twiml };
@@ -380,7 +384,7 @@ export class CaptureService {
       vaultRefs: captureOver ? {} : refs,
       ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
     };
-    const returnTo = final && flow.guide === 'prompts' && updated.followed !== false && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(updated) : null;
+    const returnTo = final ? await this.returnTo(updated, meaning, flow) : null;
     const twiml = this.say({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
@@ -601,7 +605,37 @@ export class CaptureService {
   private async replay(session: CallSession, turn: number): Promise<string> {
     if (session.lastReply && session.lastReply.turn === turn) return session.lastReply.twiml;
     const { flow, machine } = await this.flowOf(session);
-    return this.say({ flow, state: session.state, meaning: meaningOf(machine, session.state), turn: session.turn });
+    const meaning = meaningOf(machine, session.state);
+    // A capture ended by someone else (the payments API's cancel) reaches the caller on their next turn.
+    const returnTo = await this.returnTo(session, meaning, flow);
+    return this.say({ flow, state: session.state, meaning, turn: session.turn, ...(returnTo ? { returnTo } : {}) });
+  }
+
+  /**
+   * Where an ended capture sends its call instead of hanging up: back to a bridged call's agent (the
+   * observer) first, else to the payment's return URL; null: the call ends.
+   */
+  private async returnTo(session: CallSession, meaning: StateMeaning, flow: Flow): Promise<string | null> {
+    if (!meaning.final || flow.guide !== 'prompts') return null;
+    const observed = session.followed !== false && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(session) : null;
+    return observed ?? this.paymentReturn(session, meaning);
+  }
+
+  /** The payment's return URL with its id and final status; null before the end, or when the caller hung up (nobody to send). */
+  private paymentReturn(session: CallSession, meaning: StateMeaning): string | null {
+    if (!session.returnUrl || !session.paymentId || !meaning.final || meaning.outcome === 'hung_up' || session.state.context.callEnded) return null;
+    return returnUrlFor(session.returnUrl, session.paymentId, meaning.status);
+  }
+
+  /**
+   * Where a call whose capture has ended should be moved now (the payments API canceled it while the
+   * caller waited at a prompt): as `returnTo`, or null when the call just ends or the capture is not over.
+   */
+  async endedCallReturn(callSid: string): Promise<string | null> {
+    const found = await this.deps.sessions.get(callSid);
+    if (!found) return null;
+    const { flow, machine } = await this.flowOf(found.value);
+    return this.returnTo(found.value, meaningOf(machine, found.value.state), flow);
   }
 
   /** Says one closing prompt and hangs up: the machine turns the call away before any capture (no session, or none possible). */

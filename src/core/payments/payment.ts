@@ -37,6 +37,11 @@ export interface Payment {
   eventSequence?: number;
   /** Set once the expiry check has announced that this pending payment ran out of time. */
   expiryAnnounced?: boolean;
+  /**
+   * Where the live call goes when its capture ends (the merchant's own TwiML, fetched with POST and
+   * the payment's id and status as query parameters); null or absent: the call ends with the capture.
+   */
+  returnUrl?: string | null;
 }
 
 /** A payment's status as readers see it: a pending payment past its expiry is `expired`. */

@@ -41,6 +41,8 @@ export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
   refunds: z.array(storedRefundSchema).optional(),
   eventSequence: z.number().optional(),
   expiryAnnounced: z.boolean().optional(),
+  // Absent on payments written before live-call payments: those end the call with the capture.
+  returnUrl: z.string().nullable().optional(),
 });
 
 /** Payments and their pay codes in the key-value store; every write is a compare-and-set. */

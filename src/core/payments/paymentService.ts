@@ -17,6 +17,8 @@ export interface NewPayment {
   locale: string;
   flowId: string;
   ttlSeconds: number;
+  /** Where the live call goes when the capture ends (see `Payment.returnUrl`); none by default. */
+  returnUrl?: string | null;
   /** The id to create under (an idempotent request reserves it first); a fresh one otherwise. */
   id?: string;
 }
@@ -69,6 +71,7 @@ export class PaymentService {
       updatedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000).toISOString(),
       projectedVersion: 0,
+      ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
     };
     await this.payments.create(payment);
     await this.expiry?.track(payment);

@@ -63,6 +63,10 @@ export const paymentViewSchema = z
       .url()
       .meta({ description: 'Link payments only: the secure payment page, `$PUBLIC_BASE_URL/pay/<token>`; it works until `expiresAt` and pays once.' })
       .optional(),
+    returnUrl: z
+      .url()
+      .meta({ description: 'Payments for a live call only: where the call goes when the capture ends (with `paymentId` and `paymentStatus` added).' })
+      .optional(),
     expiresAt: timestamp.meta({ description: 'Until when the pay code works.' }),
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -100,6 +104,7 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): 
     reference: p.reference,
     failure: p.failure,
     voiceUrl: urls.voiceUrl,
+    ...(p.returnUrl ? { returnUrl: p.returnUrl } : {}),
     expiresAt: p.expiresAt,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
