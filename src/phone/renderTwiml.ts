@@ -33,6 +33,8 @@ export interface RenderInput {
   polled?: boolean;
   /** A capture that ends sends the caller here (back to their agent) instead of hanging up. */
   returnTo?: string;
+  /** The caller goes back to the merchant's own TwiML, which speaks for itself: no "returning you to your agent". */
+  returnQuietly?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface RenderInput {
  * the twilio library's VoiceResponse, so escaping is never hand-written.
  */
 export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}) {
-  return function renderTwiml({ flow, state, meaning, turn, polled = false, returnTo }: RenderInput): string {
+  return function renderTwiml({ flow, state, meaning, turn, polled = false, returnTo, returnQuietly = false }: RenderInput): string {
     const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
     const response = new twilio.twiml.VoiceResponse();
     const say = (parent: SayParent, key: PromptKey, extra?: Notice) => {
@@ -99,7 +101,7 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
       default:
         // The capture is over: the notices said the last word; the farewell only when the call really ends.
         if (returnTo) {
-          say(response, 'returnToAgent');
+          if (!returnQuietly) say(response, 'returnToAgent');
           response.redirect({ method: 'POST' }, returnTo);
         } else {
           say(response, 'farewell');

@@ -14,6 +14,8 @@ export interface StubWebhook {
   path: string;
   method: string;
   params: Record<string, string>;
+  /** The URL's query parameters (a POST's too: Twilio signs them with the URL). */
+  query: Record<string, string>;
   signatureValid: boolean;
 }
 
@@ -46,7 +48,7 @@ export async function startStubGateway(authToken: string): Promise<StubGateway> 
     const params = (req.method === 'GET' ? {} : req.body) as Record<string, string>;
     const url = base + req.originalUrl;
     const signatureValid = twilio.validateRequest(authToken, req.get('x-twilio-signature') ?? '', url, params);
-    webhooks.push({ path: req.path, method: req.method, params: req.method === 'GET' ? (req.query as Record<string, string>) : params, signatureValid });
+    webhooks.push({ path: req.path, method: req.method, params: req.method === 'GET' ? (req.query as Record<string, string>) : params, query: req.query as Record<string, string>, signatureValid });
     const answer = twiml.get(req.path);
     if (!signatureValid) return void res.status(403).send('bad signature');
     if (answer === undefined) return void res.status(404).send('no TwiML here');

@@ -23,7 +23,16 @@ import { returnUrlFor } from '../payments/returnUrl';
  * `polled`: the caller's check came back and nothing changed; `returnTo`: where an ending capture
  * sends the caller instead of hanging up.
  */
-export type Renderer = (input: { flow: Flow; state: StoredState; meaning: StateMeaning; turn: number; polled?: boolean; returnTo?: string }) => string;
+export type Renderer = (input: {
+  flow: Flow;
+  state: StoredState;
+  meaning: StateMeaning;
+  turn: number;
+  polled?: boolean;
+  returnTo?: string;
+  /** `returnTo` is the merchant's own TwiML (a payment's return URL), not the caller's agent. */
+  returnQuietly?: boolean;
+}) => string;
 
 /** What a webhook brought: keys from a `<Gather>`, or a `<Redirect>` coming back to check progress. */
 export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } | { kind: 'poll' };
@@ -385,7 +394,7 @@ export class CaptureService {
       ...(startsCharge ? { chargeStartedAt: this.deps.clock.now().toISOString() } : {}),
     };
     const returnTo = final ? await this.returnTo(updated, meaning, flow) : null;
-    const twiml = this.say({ flow, state, meaning, turn: updated.turn, ...(returnTo ? { returnTo } : {}) });
+    const twiml = this.say({ flow, state, meaning, turn: updated.turn, ...returnTo });
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
     // Most re-prompts change nothing an agent sees: the payment's read-modify-write is skipped then.
@@ -608,17 +617,19 @@ export class CaptureService {
     const meaning = meaningOf(machine, session.state);
     // A capture ended by someone else (the payments API's cancel) reaches the caller on their next turn.
     const returnTo = await this.returnTo(session, meaning, flow);
-    return this.say({ flow, state: session.state, meaning, turn: session.turn, ...(returnTo ? { returnTo } : {}) });
+    return this.say({ flow, state: session.state, meaning, turn: session.turn, ...returnTo });
   }
 
   /**
    * Where an ended capture sends its call instead of hanging up: back to a bridged call's agent (the
    * observer) first, else to the payment's return URL; null: the call ends.
    */
-  private async returnTo(session: CallSession, meaning: StateMeaning, flow: Flow): Promise<string | null> {
+  private async returnTo(session: CallSession, meaning: StateMeaning, flow: Flow): Promise<{ returnTo: string; returnQuietly?: boolean } | null> {
     if (!meaning.final || flow.guide !== 'prompts') return null;
     const observed = session.followed !== false && this.deps.observer?.returnUrl ? await this.deps.observer.returnUrl(session) : null;
-    return observed ?? this.paymentReturn(session, meaning);
+    if (observed) return { returnTo: observed };
+    const own = this.paymentReturn(session, meaning);
+    return own ? { returnTo: own, returnQuietly: true } : null;
   }
 
   /** The payment's return URL with its id and final status; null before the end, or when the caller hung up (nobody to send). */
@@ -635,7 +646,7 @@ export class CaptureService {
     const found = await this.deps.sessions.get(callSid);
     if (!found) return null;
     const { flow, machine } = await this.flowOf(found.value);
-    return this.returnTo(found.value, meaningOf(machine, found.value.state), flow);
+    return (await this.returnTo(found.value, meaningOf(machine, found.value.state), flow))?.returnTo ?? null;
   }
 
   /** Says one closing prompt and hangs up: the machine turns the call away before any capture (no session, or none possible). */
