@@ -19,6 +19,14 @@ const ERROR_CODES: Record<string, string> = {
   invalid_description: '400: not a string, over 200 characters, or contains card data (a run of 12 or more digits)',
   invalid_channel: '400: channel is not "phone" or "link"',
   invalid_callSid: '400: not a Twilio call SID',
+  invalid_returnUrl: '400: given without a live callSid or for a link payment; not https (http only to localhost, outside production); a private address in production; or contains card data',
+  call_not_live: '409: Twilio would not move the call (it has ended, or is not a call of this account), or its bridge has ended',
+  bridge_busy: '409: the call is on the agent bridge, which is not ready for a capture (the agent is not connected, or a capture is under way)',
+  bridge_recording_not_paused: '409: the bridged call’s recording could not be paused, so the capture did not start',
+  bridge_redirect_failed: '409: the bridged caller could not be moved to the capture',
+  bridge_not_started: '409: the relayed call’s capture could not start',
+  call_control_failed: '502: Twilio did not answer the request to move the call; try again',
+  call_control_unavailable: '503: returnUrl on a production gateway without Twilio call control (its development fake moves no call)',
   invalid_locale: '400: malformed, or a locale the flow does not speak',
   invalid_flow: '400: no such flow on this gateway',
   unknown_field: '400: an unknown field; the message lists the allowed ones',
@@ -111,6 +119,8 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
     path: '/api/payments',
     operationId: 'createPayment',
     summary: 'Create a payment to be paid by phone',
+    description:
+      'Without `callSid` the caller types the pay code, or you send the call to `voiceUrl` yourself. With the `callSid` of a live call and a `returnUrl`, the gateway moves the call into the capture itself and, when the capture ends, back to `returnUrl` (POST, with `paymentId` and `paymentStatus` in its query); a caller who hangs up is sent nowhere. A call on the gateway\'s agent bridge is taken into the capture as the agent\'s panel does it (recording paused, agent held; on a relayed bridge the capture runs in the relay with an agent-guided flow), shows on the panel, and goes back to the agent.',
     tags: ['payments'],
     request: {
       headers: z.object({
@@ -129,6 +139,7 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
             invoice: { value: { amount: '12.34', currency: 'USD', description: 'Invoice 1042', channel: 'phone', callSid: `CA${'0'.repeat(32)}` } },
             minimal: { value: { amount: '1500', currency: 'JPY' } },
             spanish: { value: { amount: '20.00', currency: 'EUR', locale: 'es-US' } },
+            liveCall: { value: { amount: '19.99', currency: 'USD', callSid: `CA${'0'.repeat(32)}`, returnUrl: 'https://merchant.example/twilio/after-payment?order=42' } },
           },
         }),
       },
@@ -147,15 +158,20 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
           notChargeable: errorExample('invalid_amount', 'amount: 5.124 KWD cannot be charged exactly: Stripe takes KWD amounts whose third decimal is 0'),
           badJson: errorExample('invalid_json', 'The request body is not valid JSON.'),
           badEmail: errorExample('invalid_email', 'email: must be an email address'),
+          badReturnUrl: errorExample('invalid_returnUrl', 'returnUrl: must be https (plain http only to localhost, outside production).'),
         },
       }),
       401: shared.unauthorized,
-      409: shared.error('The first request with this Idempotency-Key is still being answered; retry shortly.'),
+      409: shared.error(
+        'The first request with this Idempotency-Key is still being answered (retry shortly); or the live call could not be taken into the capture (`call_not_live`, `bridge_*`): no payment is left pending for it.',
+      ),
       413: shared.error('The body is over 16 kB.'),
       415: shared.unsupportedMediaType,
       422: shared.error('The Idempotency-Key was first used with another body.', {
         example: { error: { code: 'idempotency_key_reused', message: 'Idempotency-Key: already used for a different request body; use a new key for a new payment.' } },
       }),
+      502: shared.error('Twilio did not answer the request to move the live call (`call_control_failed`); no payment is left pending. Retry.'),
+      503: shared.error('`returnUrl` on a gateway that cannot move live calls (`call_control_unavailable`).'),
     },
   });
 

@@ -2,6 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
+import type { FakeCallControl } from '../../../src/adapters/callControl/fakeCallControl';
 
 type Json = any;
 
@@ -52,6 +53,13 @@ describe.each(STORE_KINDS)('the served OpenAPI document against actual API answe
     await call('POST', '/api/payments', '/api/payments', { amount: '12.34', currency: 'USD' }, { 'idempotency-key': 'doc-check' });
     expect((await call('POST', '/api/payments', '/api/payments', { amount: '1.00', currency: 'USD' }, { 'idempotency-key': 'doc-check' })).status).toBe(422);
     expect((await call('POST', '/api/payments', '/api/payments', { amount: 'x', currency: 'USD' })).status).toBe(400);
+    // A live call: the (fake) call control moves it; then one Twilio does not answer for (502).
+    const live = await call('POST', '/api/payments', '/api/payments', { amount: '3.00', currency: 'USD', callSid: `CA${'2'.repeat(32)}`, returnUrl: 'https://merchant.example/after' });
+    expect(live.body.returnUrl).toBe('https://merchant.example/after');
+    (tg.gateway.callControl as FakeCallControl).failing.add('redirect');
+    expect((await call('POST', '/api/payments', '/api/payments', { amount: '3.00', currency: 'USD', callSid: `CA${'3'.repeat(32)}`, returnUrl: 'https://merchant.example/after' })).status).toBe(502);
+    (tg.gateway.callControl as FakeCallControl).failing.delete('redirect');
+    expect((await call('POST', '/api/payments', '/api/payments', { amount: '3.00', currency: 'USD', returnUrl: 'https://merchant.example/after' })).status).toBe(400);
     const link = await call('POST', '/api/payments', '/api/payments', { amount: '5.00', currency: 'EUR', channel: 'link' });
     expect(link.body.payUrl).toBeDefined();
 
