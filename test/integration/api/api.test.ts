@@ -247,7 +247,7 @@ describe.each(STORE_KINDS)('the payments API (%s store)', (kind) => {
       const documented = [...doc.components.schemas.Payment.required, ...doc.components.schemas.CreatedPayment.required];
       expect(documented.sort()).toEqual(Object.keys(created).sort());
       const request = doc.components.schemas.CreatePaymentRequest;
-      expect(Object.keys(request.properties).sort()).toEqual(['amount', 'callSid', 'channel', 'currency', 'description', 'email', 'expiresInSeconds', 'flow', 'locale']);
+      expect(Object.keys(request.properties).sort()).toEqual(['amount', 'callSid', 'channel', 'currency', 'description', 'email', 'expiresInSeconds', 'flow', 'locale', 'returnUrl']);
       expect(request.required).toEqual(['amount', 'currency']);
     });
   });
