@@ -60,6 +60,14 @@ describe.each(STORE_KINDS)('stored records (%s store)', (kind) => {
     expect(await new PaymentRepository(store, 60).get('pay_old')).toEqual(olderPayment);
   });
 
+  it('reads a payment with a live call’s return URL, and one written before return URLs as having none', async () => {
+    const withReturn = { ...olderPayment, id: 'pay_return', returnUrl: 'https://ivr.example.com/after' };
+    await store.set('payment:pay_return', JSON.stringify(withReturn), 60);
+    const repository = new PaymentRepository(store, 60);
+    expect(await repository.get('pay_return')).toEqual(withReturn);
+    expect((await repository.get('pay_old'))?.returnUrl ?? null).toBeNull();
+  });
+
   it('answers a corrupt payment with an error naming its key prefix and field, not its contents', async () => {
     await store.set('payment:pay_bad', JSON.stringify({ ...olderPayment, id: 'pay_bad', card: { brand: 'visa', last4: 4242 } }), 60);
     const error = await new PaymentRepository(store, 60).get('pay_bad').then(

@@ -194,6 +194,14 @@ describe('renderTwiml', () => {
       expect(nodes.at(-1)).toMatchObject({ name: 'Redirect', text: rejoin });
       expect(nodes.some((n) => n.name === 'Hangup')).toBe(false);
     });
+
+    it.each(ended.filter(([name]) => name !== 'hungUp'))('%s, sending the call back to the merchant’s returnUrl: the last notices, then the redirect, nothing about an agent', (_name, state) => {
+      const back = 'https://ivr.example.com/after?paymentId=pay_test&paymentStatus=succeeded';
+      const nodes = parse(render({ flow: FLOW, state, meaning: meaningFor(state), turn: TURN, returnTo: back, returnQuietly: true }));
+      expect(spoken(nodes)).toEqual(state.context.notices.map((n) => prompt(n.key)));
+      expect(nodes.at(-1)).toMatchObject({ name: 'Redirect', text: back });
+      expect(nodes.some((n) => n.name === 'Hangup')).toBe(false);
+    });
   });
 
   describe('notices', () => {
