@@ -126,4 +126,7 @@ it('says so when the caller’s socket drops mid-capture', async () => {
   const lastError = () => rig.events.filter((e) => e.type === 'bridge' && e.bridgeId === call.bridgeId).at(-1);
   await eventually(async () => (await card.locator('p.error').textContent()) === (lastError() as { error: string | null }).error, DEADLINE_MS, 'the panel to draw the last bridge event');
   expect(await card.locator('p.error').textContent()).toBe('The caller’s audio stream dropped: any card capture ended and nothing typed was kept.');
+  // The call is over: the card does not claim it is connected, nor offer a new capture on it.
+  expect(await card.locator('dd.bridge-state').textContent()).toBe('Call dropped');
+  expect(await card.locator('.start-capture').isHidden()).toBe(true);
 });

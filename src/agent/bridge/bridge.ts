@@ -3,8 +3,11 @@ import type { KeyValueStore } from '../../ports/keyValueStore';
 import { RecordStore } from '../../core/records/recordStore';
 import { storedIdsSchema } from '../../core/records/recordSchemas';
 
-/** Where a bridge is: dialing the agent, both parties talking, card capture under way, or over. */
-export type BridgeState = 'dialing' | 'connected' | 'securing' | 'capturing' | 'ended';
+/**
+ * Where a bridge is: dialing the agent, both parties talking, card capture under way, over; or
+ * dropped: a relayed leg's audio stream broke off, so the call cannot go on (its `lastError` says which leg).
+ */
+export type BridgeState = 'dialing' | 'connected' | 'securing' | 'capturing' | 'dropped' | 'ended';
 
 /** One agent-assisted call: the caller's leg and the agent's, joined in a named conference. */
 export interface Bridge {
@@ -50,7 +53,7 @@ const storedBridgeSchema: z.ZodType<Bridge> = z.looseObject({
   recordingSid: z.string().nullable(),
   recordingPaused: z.boolean(),
   agentOnHold: z.boolean(),
-  state: z.enum(['dialing', 'connected', 'securing', 'capturing', 'ended']),
+  state: z.enum(['dialing', 'connected', 'securing', 'capturing', 'dropped', 'ended']),
   media: z.enum(['conference', 'relay']).optional(),
   agent: z.string().nullable().optional(),
   paymentId: z.string().nullable(),

@@ -71,6 +71,12 @@ const STREAM_LOST: Record<'caller' | 'agent', string> = {
   agent: 'Your audio stream dropped: any card capture ended and nothing typed was kept.',
 };
 
+/** Why a capture cannot start on a bridge in this state (any other: one is under way). */
+const BUSY: Partial<Record<Bridge['state'], string>> = {
+  dialing: 'The agent is not connected yet.',
+  dropped: 'The call dropped: there is nobody on the line to take a card from.',
+};
+
 /** The answer to an agent's request: done, or why not in words fit for the agent. */
 export type AgentResult = { ok: true; paymentId?: string } | { ok: false; code: string; message: string; field?: string };
 
@@ -151,7 +157,8 @@ export class BridgeService implements CaptureObserver {
    * wiped), and the agent is told in words.
    */
   async streamLost(bridgeId: string, leg: 'caller' | 'agent'): Promise<void> {
-    await this.change(bridgeId, () => ({ lastError: STREAM_LOST[leg] }));
+    // The relay closes the other leg too: the call is over, and the panel must not offer it as connected.
+    await this.change(bridgeId, (b) => ({ lastError: STREAM_LOST[leg], ...(b.state === 'ended' ? {} : { state: 'dropped' as const }) }));
   }
 
   /** The caller coming back to the conference after a capture. */
@@ -252,7 +259,7 @@ export class BridgeService implements CaptureObserver {
     );
     if (!claimed) return refuse('not_found', 'This call has ended.');
     if (theirs(claimed.bridge)) return refuse('not_found', 'No such call.');
-    if (!claimed.changed) return refuse('busy', claimed.bridge.state === 'dialing' ? 'The agent is not connected yet.' : 'A capture is already under way on this call.');
+    if (!claimed.changed) return refuse('busy', BUSY[claimed.bridge.state] ?? 'A capture is already under way on this call.');
     const bridge = claimed.bridge;
     await this.publish(bridge);
 
@@ -384,7 +391,7 @@ export class BridgeService implements CaptureObserver {
     if (!change.final) return;
     if (bridge.paymentId === change.after.paymentId && bridge.state === 'capturing') {
       // REST calls must not hold up the caller's last answer; a failure is shown to the agent instead.
-      const work: Promise<void> = this.finishCapture(bridge)
+      const work: Promise<void> = this.finishCapture(bridge, change.after.state.context.callEnded)
         .catch((error: unknown) => {
           this.log(bridge).error('could not end the secure capture', { error });
         })
@@ -444,10 +451,13 @@ export class BridgeService implements CaptureObserver {
     return meaningOf((await this.deps.callFlows.of(session)).machine, session.state);
   }
 
-  private async finishCapture(bridge: Bridge): Promise<void> {
+  private async finishCapture(bridge: Bridge, callEnded: boolean): Promise<void> {
     // A relayed caller never left the agent: there is nothing to restore.
     if (bridge.media !== 'relay') await this.restore(bridge);
-    await this.change(bridge.id, (b) => (b.state === 'capturing' ? { state: 'connected', recordingPaused: false, agentOnHold: false } : null));
+    // A relayed capture that ended with the call (a leg's stream dropped) leaves nobody connected; the
+    // relay's report of the drop may come before or after this, and sets the same state with its words.
+    const after: Bridge['state'] = bridge.media === 'relay' && callEnded ? 'dropped' : 'connected';
+    await this.change(bridge.id, (b) => (b.state === 'capturing' ? { state: after, recordingPaused: false, agentOnHold: false } : null));
   }
 
   /** Agent off hold, recording back on: each tried even when the other fails. */

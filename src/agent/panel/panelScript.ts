@@ -17,7 +17,7 @@ export const PANEL_JS = `'use strict';
   var FIELD_WORDS = { cardNumber: 'Card number', expiry: 'Expiry date', securityCode: 'Security code' };
   var GUIDE = ['askCardNumber', 'askExpiry', 'askSecurityCode', 'charge'];
   var me = document.querySelector('.who span').textContent;
-  var STATE_WORDS = { dialing: 'Dialling the agent', connected: 'Connected', securing: 'Starting the card capture', capturing: 'Caller entering card details', ended: 'Ended' };
+  var STATE_WORDS = { dialing: 'Dialling the agent', connected: 'Connected', securing: 'Starting the card capture', capturing: 'Caller entering card details', dropped: 'Call dropped', ended: 'Ended' };
   // How far this browser's clock is ahead of the gateway's, per call: durations tick from the gateway's time.
   var skew = {};
 
