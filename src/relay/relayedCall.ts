@@ -80,6 +80,9 @@ export class RelayedCall {
   }
 
   message(leg: StreamLeg, message: IncomingMessage): void {
+    // After its `stop` a leg has ended (the caller's held audio went out with it): a late message is dropped,
+    // never fed to the flushed masker, whose throw would escape the socket's handler and end the process.
+    if (this.legs[leg]?.stopped) return;
     switch (message.event) {
       case 'media':
         if (leg === 'caller') this.fromCaller(Buffer.from(message.payload, 'base64'));

@@ -70,3 +70,19 @@ it('with no capture under way, a dropped caller socket still leaves the bridge d
   await eventually(async () => (await rig.tg.gateway.bridges.get(call.bridgeId))?.state === 'dropped', DEADLINE_MS, 'the bridge to say the call dropped');
   expect(bridgeEvents(call.bridgeId, before).at(-1)).toMatchObject({ state: 'dropped', error: expect.stringMatching(WORDS.caller) });
 });
+
+it('drops caller audio that arrives after the caller’s `stop` instead of throwing in the socket handler', async () => {
+  const call = await ringBridge(rig);
+  const socket = call.callerLeg.takeSocket();
+  const send = (message: object) => new Promise<void>((resolve, reject) => socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve())));
+  const streamSid = call.callerLeg.streamSid;
+  await send({ event: 'stop', sequenceNumber: '90', streamSid, stop: { accountSid: 'AC', callSid: call.caller.sid } });
+  // A late frame (a client that keeps sending): the masker has been flushed, so it must not be fed.
+  await send({ event: 'media', sequenceNumber: '91', streamSid, media: { track: 'inbound', chunk: '1', timestamp: '0', payload: Buffer.alloc(160, 0xff).toString('base64') } });
+  await call.agentLeg.closed;
+  socket.close();
+  // The process is still serving calls.
+  const next = await ringBridge(rig);
+  await next.callerLeg.hangUp();
+  await next.agentLeg.closed;
+});
