@@ -10,6 +10,7 @@ import { loadFlowFile } from '../core/flows/loadFlows';
 import { startGateway } from '../app/server';
 import { simulateCall } from './callSimulator';
 import { runBridgeSimulation } from './bridgeSimulation';
+import { runRelaySimulation } from './relaySimulation';
 import { interactiveKeys, keypadReadline, parseKeyScript, scriptedKeys, type KeySource } from './keySources';
 
 const USAGE = `Usage: npm run simulate -- [options]
@@ -32,6 +33,13 @@ Plays Twilio's part in a phone payment: creates a payment, dials the gateway and
   --quiet               print only the payment and the outcome, not the call
   --bridge              an agent-assisted call: you type the caller's keys here, the agent works in the
                         panel (http://localhost:$PORT/panel, PORT default 3000)
+  --relay               an agent-assisted call through the media relay (BRIDGE_MEDIA=relay): both legs
+                        stream here over the Media Streams protocol, the caller's keys become keypad tones,
+                        and the agent's side prints what it hears and runs the tone detector over it. With
+                        --keys or --script (one token per field: card number, expiry, security code) the
+                        agent is played too: it asks for each field and charges; without, you type both
+                        the caller's keys and the agent's commands
+  --no-dtmf-events      (--relay) send the tones without Twilio's dtmf events: the detector alone must catch them
   -h, --help            this text
 
 Tokens: keys with an optional final # (pound), "-" for silence, HANGUP to hang up; PAYCODE is replaced by
@@ -80,6 +88,36 @@ export async function runSimulation(
     }
     const { out } = io;
     const script = readKeyScript(args);
+    if (args.relay) {
+      const logPath = join(tmpdir(), `card-capture-relay-${process.pid}-${Date.now()}.log`);
+      const logStream = createWriteStream(logPath);
+      cleanups.push(async () => {
+        logStream.end();
+        await once(logStream, 'close');
+      });
+      out(`the gateway's logs go to ${logPath}`);
+      let lines: AsyncIterable<string> | undefined;
+      if (script === undefined) {
+        const readline = keypadReadline(io.input ?? process.stdin, process.stdout);
+        cleanups.push(() => readline.close());
+        lines = readline;
+      }
+      return await runRelaySimulation({
+        out,
+        script: script ?? null,
+        ...(lines !== undefined && { lines }),
+        amount: args.amount,
+        currency: args.currency,
+        dtmfEvents: !args.noDtmfEvents,
+        port: Number(process.env.PORT ?? 3000),
+        logStream,
+        ...(args.expect !== undefined && { expect: args.expect }),
+        describe: async (gateway, paymentId) => {
+          const payment = await settle(() => gatewayApi(gateway.url.replace(/\/+$/, ''), gateway.config.apiKey).get(paymentId));
+          return { status: payment.status, line: describePayment(payment) };
+        },
+      });
+    }
     if (args.bridge) {
       const logPath = join(tmpdir(), `card-capture-bridge-${process.pid}-${Date.now()}.log`);
       const logStream = createWriteStream(logPath);
@@ -232,6 +270,8 @@ function readArgs(argv: string[]) {
         expect: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         bridge: { type: 'boolean', default: false },
+        relay: { type: 'boolean', default: false },
+        'no-dtmf-events': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -248,6 +288,10 @@ function readArgs(argv: string[]) {
   if (values.keys !== undefined && values.script !== undefined) {
     throw new UsageError('give the caller keys with --keys or --script, not both');
   }
+  if (values.relay && (values.bridge || values.url !== undefined || values.flow !== undefined || values.payment !== undefined)) {
+    throw new UsageError('--relay starts its own relay-mode gateway and call: it cannot be combined with --bridge, --url, --flow or --payment');
+  }
+  if (values['no-dtmf-events'] && !values.relay) throw new UsageError('--no-dtmf-events is for --relay');
   const expect = values.expect;
   if (expect !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(expect)) {
     throw new UsageError(`--expect must be one of ${PAYMENT_STATUSES.join(', ')}`);
@@ -268,6 +312,8 @@ function readArgs(argv: string[]) {
     expect,
     quiet: values.quiet,
     bridge: values.bridge,
+    relay: values.relay,
+    noDtmfEvents: values['no-dtmf-events'],
     help: values.help,
   };
 }

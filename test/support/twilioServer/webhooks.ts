@@ -34,7 +34,5 @@ export async function callWebhook(authToken: string, url: string, method: Method
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: await response.text() };
 }
 
-/** The signature of a WebSocket handshake: computed as for a webhook, over the stream URL as the TwiML wrote it, without parameters. */
-export function handshakeSignature(authToken: string, streamUrl: string): string {
-  return twilio.getExpectedTwilioSignature(authToken, streamUrl, {});
-}
+/** The signature of a WebSocket handshake (shared with the simulator). */
+export { handshakeSignature } from '../../../src/cli/mediaStreamLeg';
