@@ -100,7 +100,9 @@ export async function runSimulation(
       if (script === undefined) {
         const readline = keypadReadline(io.input ?? process.stdin, process.stdout);
         cleanups.push(() => readline.close());
-        lines = readline;
+        // Iterated from now on: readline drops lines that arrive (piped) before its iterator exists.
+        const iterator = readline[Symbol.asyncIterator]();
+        lines = { [Symbol.asyncIterator]: () => iterator };
       }
       return await runRelaySimulation({
         out,
