@@ -179,6 +179,8 @@ async function playScript(s: Session, tokens: string[]): Promise<void> {
     if (field === undefined || press === null) break;
     if (press === 'hangup') return;
     if (!(await askField(s, field))) return;
+    // The agent asks aloud, and the caller types once they have heard it, as people do.
+    await s.agent.say(600);
     const seen = s.panelLog.paymentEvents.length;
     const keys = press.digits + press.finishedOnKey;
     s.out(keys === '' ? 'caller: stays silent' : `caller: presses ${keys.length} key(s) as tones${s.options.dtmfEvents ? '' : ' (no Twilio dtmf events)'}`);
