@@ -10,16 +10,22 @@ import { voiceUrls } from '../phone';
 import { BridgeRepository } from './bridge/bridge';
 import { BridgeService, type BridgeServiceDeps, type RelayStreams } from './bridge/bridgeService';
 import { bridgeUrls } from './bridge/bridgeUrls';
+import { ChatLinks, type ChatLinksDeps } from './chat/chatLinks';
+import type { PayLinkService } from '../links';
 
 export interface BridgeParts extends SharedServices {
   /** The check of a new payment's fields that the payments API applies too. */
-  checkPayment: BridgeServiceDeps['checkPayment'];
+  checkPayment: ChatLinksDeps['checkPayment'];
   /** The configured call control (or the one a test or the simulator put in its place). */
   callControl: CallControl;
   /** Where masked bridge events are published; closing it is left to whoever built it. */
   events: EventBus;
   /** The media relay, for relayed bridges (BRIDGE_MEDIA=relay). */
   relay?: RelayStreams;
+  /** The pay-link service: agents make links for chat customers on the panel. */
+  links: PayLinkService;
+  /** How long payment records are kept, and with them which agent made a link. */
+  retentionSeconds: number;
 }
 
 /**
@@ -63,8 +69,18 @@ export function composeAgentAssist(config: Config, parts: BridgeParts) {
   };
   const agents = new AgentAccounts(parts.store, config.vaultKey);
   const audit = new AuditTrail(parts.store, parts.logger, config.audit.retentionDays * 86_400);
+  const chatLinks = new ChatLinks({
+    links: parts.links,
+    checkPayment: parts.checkPayment,
+    store: parts.store,
+    events,
+    clock: parts.clock,
+    logger: parts.logger,
+    retentionSeconds: parts.retentionSeconds,
+  });
   const panel = {
     bridges: service,
+    chatLinks,
     sessions: new PanelSessions(parts.store),
     audit,
     throttle: new SignInThrottle(parts.limiters),
@@ -74,5 +90,5 @@ export function composeAgentAssist(config: Config, parts: BridgeParts) {
     agents,
     publicBaseUrl: config.http.publicBaseUrl,
   };
-  return { service, callControl, events, webhooks, panel, audit, agents };
+  return { service, callControl, events, webhooks, panel, audit, agents, chatLinks };
 }

@@ -17,7 +17,7 @@ import type { IdempotencyKeys, StoredAnswer } from '../core/payments/idempotency
 import { requireApiKey } from '../core/http/requireApiKey';
 import { requireJsonBody } from '../core/http/requireJsonBody';
 import type { RefundService } from '../core/payments/refundService';
-import type { PayLinkService } from '../links';
+import { WEB_FLOW, type PayLinkService } from '../links';
 import type { Processor } from '../ports/processor';
 import type { Payment } from '../core/payments/payment';
 import { bridgeOfCall, bridgeRefusal, moveCallToCapture, type LiveCallDeps } from './liveCalls';
@@ -45,8 +45,6 @@ export interface ApiRouterDeps {
   liveCalls?: LiveCallDeps;
 }
 
-/** Link payments use the web flow when the gateway has one: its messages are written for a page. */
-const WEB_FLOW = 'web';
 
 const PAYMENT_ID = /^pay_[a-z0-9]{10,40}$/;
 
@@ -74,9 +72,8 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     if (body.channel === 'link' && !deps.links) {
       throw new GatewayError('channel_unavailable', 'channel: "link" payments are not enabled on this gateway yet.');
     }
-    if (body.channel !== 'link' && (body.email !== undefined || body.expiresInSeconds !== undefined)) {
-      const field = body.email !== undefined ? 'email' : 'expiresInSeconds';
-      throw new GatewayError(`invalid_${field}`, `${field}: only for channel "link".`);
+    if (body.channel !== 'link' && body.expiresInSeconds !== undefined) {
+      throw new GatewayError('invalid_expiresInSeconds', 'expiresInSeconds: only for channel "link".');
     }
     if (body.returnUrl !== undefined) {
       if (body.channel !== 'phone' || body.callSid === undefined) {
@@ -125,6 +122,8 @@ export function apiRouter(deps: ApiRouterDeps): Router {
           flowId,
           ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
           returnUrl,
+          // Any channel: the receipt goes out once the payment succeeds, however it was paid.
+          receiptEmail: body.email ?? null,
         }));
       let payment: Payment;
       if (existing) payment = existing;

@@ -31,7 +31,7 @@ const ERROR_CODES: Record<string, string> = {
   invalid_flow: '400: no such flow on this gateway',
   unknown_field: '400: an unknown field; the message lists the allowed ones',
   channel_unavailable: '400: channel "link" on a gateway built without pay links',
-  invalid_email: '400: not an email address, or given for a phone payment',
+  invalid_email: '400: not an email address',
   invalid_expiresInSeconds: '400: not 60 to 604800 seconds, or given for a phone payment',
   invalid_idempotency_key: '400: Idempotency-Key is not 1 to 255 printable ASCII characters',
   idempotency_key_reused: '422: the Idempotency-Key was first used with another body',

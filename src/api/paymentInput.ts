@@ -71,7 +71,7 @@ export const createPaymentSchema = z
     email: z
       .email({ message: 'must be an email address' })
       .max(254, 'must be at most 254 characters')
-      .meta({ description: 'Link payments only: where the receipt is emailed (brand and last 4 only).' })
+      .meta({ description: 'Any channel: where the receipt (amount, brand and last 4, reference) is emailed once the payment succeeds; nothing is sent without SMTP_URL.' })
       .optional(),
     expiresInSeconds: z
       .number({ message: 'must be a whole number of seconds' })

@@ -3,11 +3,12 @@ import { MemoryEventBus } from '../adapters/eventBus/memoryEventBus';
 import { RedisEventBus } from '../adapters/eventBus/redisEventBus';
 import type { Config } from '../config/config';
 import type { ProcessorSettings } from '../config/processorConfig';
-import { ReceiptMailer } from '../links/receiptMailer';
+import { SmtpMailer } from '../adapters/mail/smtpMailer';
 import type { Logger } from '../observability/logger';
 import type { CallControl } from '../ports/callControl';
 import type { EventBus } from '../ports/eventBus';
 import type { KeyValueStore } from '../ports/keyValueStore';
+import type { Mailer } from '../ports/mailer';
 import type { Processor } from '../ports/processor';
 import type { Vault } from '../ports/vault';
 import { HttpsConnector } from '../adapters/processors/httpsConnector';
@@ -41,13 +42,9 @@ export async function connectEventBus(config: Config): Promise<EventBus> {
     : new MemoryEventBus();
 }
 
-/** Pay link receipts go out through the configured SMTP server (or are not sent without one). */
-export function pickReceiptSender(config: Config, store: KeyValueStore, logger: Logger): ReceiptMailer {
-  return new ReceiptMailer(store, logger, {
-    smtpUrl: config.links.smtpUrl,
-    from: config.links.receiptFrom,
-    merchantName: config.links.merchantName,
-  });
+/** Receipts go out through the configured SMTP server; without SMTP_URL there is no mailer and none is sent. */
+export function pickMailer(config: Config): Mailer | null {
+  return config.links.smtpUrl ? new SmtpMailer(config.links.smtpUrl, config.links.receiptFrom) : null;
 }
 
 /** The adapter PROCESSOR names, built from settings the configuration has already checked. */

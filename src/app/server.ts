@@ -47,7 +47,9 @@ import type { CallControl } from '../ports/callControl';
 import type { EventBus } from '../ports/eventBus';
 import { panelRouter } from '../agent/panel/panelRouter';
 import { composeRecordings } from '../relay/recording';
-import { connectEventBus, pickCallControl, pickProcessor, pickReceiptSender, pickWebhookQueue } from './compositionRoot';
+import { connectEventBus, pickCallControl, pickMailer, pickProcessor, pickWebhookQueue } from './compositionRoot';
+import { PaymentEventSinks } from '../core/payments/paymentEvents';
+import { PaymentReceipts } from '../core/payments/paymentReceipts';
 import { PaymentExpiry } from '../core/payments/paymentExpiry';
 import { composeWebhooks } from '../webhooks/composeWebhooks';
 import { composeEmbed } from '../embed/composeEmbed';
@@ -96,6 +98,8 @@ export interface RunningGateway {
   server: Server;
   /** The gateway's Prometheus metrics (also served at GET /metrics). */
   metrics: PrometheusMetrics;
+  /** Receipts of succeeded payments: `settled()` waits for those already started. */
+  receipts: Pick<PaymentReceipts, 'settled' | 'sends'>;
   /**
    * Drains and stops: readiness answers 503 at once, requests keep being served for `drainDelayMs`
    * (default 0), then no new connection is taken, requests in flight are answered, and the store closes.
@@ -146,9 +150,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const processor = options.processor
     ? options.processor({ vault, store })
     : pickProcessor(config.processor, { vault, store });
-  // Every committed payment change passes its events to the merchants' webhooks.
+  // Every committed payment change passes its events to the merchants' webhooks, to receipts (any channel),
+  // and (added below, once built) to the agent panel's chat links.
   const webhooks = composeWebhooks(config, { store, clock, logger, secrets: new AesGcmSecretBox(config.vaultKey), queue: pickWebhookQueue(config, logger, options.store ?? null) });
-  const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS, webhooks.events);
+  const mailer = pickMailer(config);
+  const receipts = new PaymentReceipts(store, logger, { mailer, merchantName: config.links.merchantName, markSeconds: PAYMENT_RETENTION_SECONDS });
+  const paymentEvents = new PaymentEventSinks([webhooks.events, receipts]);
+  const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS, paymentEvents);
   const expiry = new PaymentExpiry(store, paymentRepository, clock, logger, { intervalMs: config.webhooks.expiryCheckIntervalMs });
   const payments = new PaymentService(paymentRepository, clock, expiry);
   const render = createTwimlRenderer(voiceUrls(config.http.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
@@ -197,11 +205,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     metrics,
     streamLost: (bridgeId, leg) => void bridge.service.streamLost(bridgeId, leg).catch((error: unknown) => logger.warn('could not tell the agent about a dropped stream', { error })),
   });
-  const bridge = composeAgentAssist(config, { ...shared, checkPayment, callControl, events, relay: relay.relay });
-  captureObserver.attach(bridge.service);
-  const panel = panelRouter({ ...bridge.panel, recordings: recordings?.library ?? null });
-  const receipts = pickReceiptSender(config, store, logger);
   const payLinks = composePayLinks(config, { ...shared, receipts, retentionSeconds: PAYMENT_RETENTION_SECONDS });
+  const bridge = composeAgentAssist(config, {
+    ...shared,
+    checkPayment,
+    callControl,
+    events,
+    relay: relay.relay,
+    links: payLinks.service,
+    retentionSeconds: PAYMENT_RETENTION_SECONDS,
+  });
+  captureObserver.attach(bridge.service);
+  paymentEvents.add(bridge.chatLinks);
+  const panel = panelRouter({ ...bridge.panel, recordings: recordings?.library ?? null });
   const embed = composeEmbed(shared, { apiKey: config.apiKey });
 
   const app = createApp({
@@ -296,6 +312,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     callControl,
     server,
     metrics,
+    receipts,
     async close(options = {}) {
       // Webhooks answer within WEBHOOK_DEADLINE_MS, so waiting a little longer than that cuts nothing.
       // Open panel event streams never finish by themselves: end them so the drain can.
@@ -313,6 +330,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       panel.closeStreams();
       embed.closeStreams();
       await bridge.service.settled();
+      // Receipts already claimed are sent before the mail connection closes.
+      await receipts.settled();
+      mailer?.close();
       await events.close();
       if (ownsStore) await rawStore.close();
     },

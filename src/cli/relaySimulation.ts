@@ -299,7 +299,8 @@ class PanelLog {
   constructor(private readonly out: (line: string) => void) {}
 
   show(event: GatewayEvent, bridgeId: string): void {
-    if (event.bridgeId !== bridgeId) return;
+    // Chat-link events belong to no call.
+    if (event.type === 'link' || event.bridgeId !== bridgeId) return;
     if (event.type === 'typing') {
       this.typing = { field: event.field, keys: event.keys };
       return;

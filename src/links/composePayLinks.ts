@@ -24,6 +24,7 @@ export function composePayLinks(config: Config, parts: PayLinkParts) {
     flows: parts.flows,
     callFlows: parts.callFlows,
     receipts: parts.receipts,
+    linkTtlSeconds: config.ttl.linkSeconds,
     clock: parts.clock,
     logger: parts.logger,
     publicBaseUrl: config.http.publicBaseUrl,

@@ -14,7 +14,6 @@ import type { PaymentService } from '../core/payments/paymentService';
 import { typedDigits, unreachedFieldNotices } from './formChecks';
 import type { LinkSecrets } from './linkSecrets';
 import type { PayLinkRecord, PayLinkRepository } from './payLinkRepository';
-import type { ReceiptMailer } from './receiptMailer';
 
 export interface PayLinkServiceDeps {
   store: KeyValueStore;
@@ -26,7 +25,10 @@ export interface PayLinkServiceDeps {
   flows: FlowRegistry;
   /** The flow a link's capture started on, whichever process started it. */
   callFlows: CallFlows;
-  receipts: ReceiptMailer;
+  /** Whether paid payments' receipts go out (a mail server is configured); the sending is the core's. */
+  receipts: { readonly sends: boolean };
+  /** How long a link made on the agent panel works. */
+  linkTtlSeconds: number;
   clock: Clock;
   logger: Logger;
   publicBaseUrl: string;
@@ -45,6 +47,18 @@ export interface OpenLink {
   /** The machine of that flow: what the capture's states mean. */
   machine: CompiledFlow['machine'];
 }
+
+/** A link payment an agent makes on the panel for a chat customer: fields already checked as the API checks them. */
+export interface ChatLinkRequest {
+  amount: string;
+  amountMinor: number;
+  currency: string;
+  description: string | null;
+  email: string | null;
+}
+
+/** Link payments use the web flow when the gateway has one: its messages are written for a page. */
+export const WEB_FLOW = 'web';
 
 /** What a visitor may do with a link now. */
 export type LinkStatus = 'open' | 'finished' | 'unavailable';
@@ -78,6 +92,29 @@ export class PayLinkService {
       nonce,
     );
     return this.urlOf(token);
+  }
+
+  /**
+   * Creates a link payment and its link for a chat customer, on the flow the API would pick for a link
+   * with no `flow` given. Null when that flow cannot serve a page (the gateway is misconfigured).
+   */
+  async createForChat(request: ChatLinkRequest): Promise<{ payment: Payment; payUrl: string } | null> {
+    const flowId = this.deps.flows.has(WEB_FLOW) ? WEB_FLOW : this.deps.flows.defaultFlowId;
+    const { flow } = this.deps.flows.get(flowId);
+    if (this.flowProblem(flow)) return null;
+    const payment = await this.deps.payments.create({
+      amount: request.amount,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      description: request.description,
+      channel: 'link',
+      callSid: null,
+      locale: flow.defaultLocale,
+      flowId,
+      ttlSeconds: this.deps.linkTtlSeconds,
+      receiptEmail: request.email,
+    });
+    return { payment, payUrl: await this.issue(payment, { email: request.email }) };
   }
 
   /** The `payUrl` of a link payment, rebuilt from its nonce; null for other payments. */
@@ -231,8 +268,6 @@ export class PayLinkService {
     if (rejected) await this.countMistake(link, flow, rejected);
     const state = await this.stateOf(link);
     log.info('pay link submission', { state: state?.value ?? null, rejected });
-    // Sent once per payment, however many submissions see it approved.
-    if (state && this.meaningOf(link, state).status === 'succeeded' && link.record.email) void this.sendReceipt(link, link.record.email);
     return state;
   }
 
@@ -248,15 +283,6 @@ export class PayLinkService {
       const found = await this.deps.sessions.get(link.sessionId);
       if (!found || !this.meaningOf(link, found.value.state).field) return;
       await this.deps.capture.takeTurn(link.sessionId, found.value.turn, { kind: 'keys', digits: '', finishedOnKey: '' });
-    }
-  }
-
-  private async sendReceipt(link: OpenLink, email: string): Promise<void> {
-    try {
-      const payment = await this.deps.payments.get(link.payment.id);
-      if (payment) await this.deps.receipts.sendOnce(payment, email);
-    } catch (error) {
-      this.deps.logger.error('receipt failed', { paymentId: link.payment.id, error: (error as Error).message });
     }
   }
 

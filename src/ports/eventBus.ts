@@ -61,7 +61,31 @@ export interface TypingEvent {
   at: string;
 }
 
-export type GatewayEvent = BridgeEvent | PaymentEvent | TypingEvent;
+/**
+ * A pay link an agent made on the panel for a chat customer, as it progresses: masked facts only (brand
+ * and last 4 at most). Never the link itself: its token is the customer's key to the payment page.
+ */
+export interface LinkEvent {
+  type: 'link';
+  paymentId: string;
+  /** The agent who made the link: whose panels see it. */
+  agent: string;
+  status: string;
+  amount: string;
+  currency: string;
+  description: string | null;
+  card: { brand: CardBrand; last4: string } | null;
+  reference: string | null;
+  /** Where the payment stands in words, e.g. "Waiting for the customer", "Success, reference 1234". */
+  summary: string;
+  /** The steps in words, e.g. "Visa •••• 4242 valid", "Processing…". */
+  lines: string[];
+  /** True once the payment can change no more (succeeded, failed, canceled, expired). */
+  final: boolean;
+  at: string;
+}
+
+export type GatewayEvent = BridgeEvent | PaymentEvent | TypingEvent | LinkEvent;
 
 /**
  * Publish/subscribe of masked events across every gateway process: what one process commits, a panel

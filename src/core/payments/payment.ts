@@ -42,6 +42,8 @@ export interface Payment {
    * the payment's id and status as query parameters); null or absent: the call ends with the capture.
    */
   returnUrl?: string | null;
+  /** Where the receipt goes once the payment succeeds (any channel); absent when nobody asked for one. */
+  receiptEmail?: string;
 }
 
 /** A payment's status as readers see it: a pending payment past its expiry is `expired`. */

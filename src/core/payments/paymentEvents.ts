@@ -30,6 +30,27 @@ export interface PaymentEventSink {
   committed(payment: Payment, events: PaymentEvent[]): Promise<void>;
 }
 
+/**
+ * Every sink that hears of committed payment events (the merchants' webhooks, receipts, the agent panel's
+ * chat links): the repository's one source, passed on to each. Sinks may be added once built, before the
+ * gateway takes requests.
+ */
+export class PaymentEventSinks implements PaymentEventSink {
+  private readonly sinks: PaymentEventSink[];
+
+  constructor(sinks: PaymentEventSink[] = []) {
+    this.sinks = [...sinks];
+  }
+
+  add(sink: PaymentEventSink): void {
+    this.sinks.push(sink);
+  }
+
+  async committed(payment: Payment, events: PaymentEvent[]): Promise<void> {
+    await Promise.all(this.sinks.map((sink) => sink.committed(payment, events)));
+  }
+}
+
 const STATUS_EVENTS: Partial<Record<Payment['status'], PaymentEventType>> = {
   capturing: 'payment.capturing',
   processing: 'payment.processing',

@@ -43,6 +43,7 @@ export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
   expiryAnnounced: z.boolean().optional(),
   // Absent on payments written before live-call payments: those end the call with the capture.
   returnUrl: z.string().nullable().optional(),
+  receiptEmail: z.string().optional(),
 });
 
 /** Payments and their pay codes in the key-value store; every write is a compare-and-set. */

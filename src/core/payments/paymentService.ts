@@ -19,6 +19,8 @@ export interface NewPayment {
   ttlSeconds: number;
   /** Where the live call goes when the capture ends (see `Payment.returnUrl`); none by default. */
   returnUrl?: string | null;
+  /** Where the receipt is emailed once the payment succeeds; none when absent or null. */
+  receiptEmail?: string | null;
   /** The id to create under (an idempotent request reserves it first); a fresh one otherwise. */
   id?: string;
 }
@@ -72,6 +74,7 @@ export class PaymentService {
       expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000).toISOString(),
       projectedVersion: 0,
       ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
+      ...(input.receiptEmail ? { receiptEmail: input.receiptEmail } : {}),
     };
     await this.payments.create(payment);
     await this.expiry?.track(payment);

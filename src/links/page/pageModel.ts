@@ -7,7 +7,7 @@ import { brandDisplayName } from '../../core/domain/masking';
 import type { PromptKey } from '../../core/flows/promptKeys';
 import type { CaptureField, Flow } from '../../core/flows/schema';
 import type { Payment } from '../../core/payments/payment';
-import { formatMoney } from './formatMoney';
+import { formatMoney } from '../../core/domain/formatMoney';
 
 /** Everything the payment page shows, worked out from the payment and the capture's masked state. */
 export interface PayPageModel {

@@ -1,34 +1,7 @@
-import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
 import { eventually } from '../../support/eventually';
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function startSmtp(): Promise<{ server: SMTPServer; port: number; messages: string[] }> {
-  const messages: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        messages.push(Buffer.concat(chunks).toString('utf8'));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { server, port: (server.server.address() as AddressInfo).port, messages };
-}
-
-/** Undoes the mail's quoted-printable transfer encoding, so the text can be searched as written. */
-function decodeQuotedPrintable(mail: string): string {
-  const bytes = mail.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8');
-}
+import { decodeQuotedPrintable, startSmtp } from '../../support/smtpReceiver';
 
 describe('pay link receipts', () => {
   let tg: TestGateway;
@@ -37,12 +10,12 @@ describe('pay link receipts', () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     tg = await startTestGateway('memory', {
-      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, RECEIPT_FROM: 'Acme Payments <pay@acme.test>', MERCHANT_NAME: 'Acme Plumbing' },
+      env: { SMTP_URL: smtp.url, RECEIPT_FROM: 'Acme Payments <pay@acme.test>', MERCHANT_NAME: 'Acme Plumbing' },
     });
   });
   afterAll(async () => {
     await tg.close();
-    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+    await smtp.close();
   });
 
   it('emails one receipt with the brand, last 4 and reference, and no other card data', async () => {

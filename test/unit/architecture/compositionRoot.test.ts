@@ -23,7 +23,7 @@ describe('composition root', () => {
   });
 
   it('concrete adapters are built only by the composition root (and the command-line tools, which are their own roots)', () => {
-    const adapterClasses = /new (RedisStore|MemoryStore|AesGcmVault|TwilioCallControl|FakeCallControl|MemoryEventBus|ReceiptMailer|SandboxProcessor|StripeProcessor|HttpsConnector)\b/g;
+    const adapterClasses = /new (RedisStore|MemoryStore|AesGcmVault|TwilioCallControl|FakeCallControl|MemoryEventBus|SmtpMailer|SandboxProcessor|StripeProcessor|HttpsConnector)\b/g;
     const roots = new Set(['app/server.ts', 'app/compositionRoot.ts']);
     const builders = sourceFiles(SRC)
       .map((file) => relative(SRC, file))
