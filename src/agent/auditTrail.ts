@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../ports/keyValueStore';
 
 const AUDIT_ACTIONS = [
   'sign-in', 'sign-out', 'start-capture', 'confirmed', 'reenter', 'cancel', 'retry',
-  'askCardNumber', 'askExpiry', 'askSecurityCode', 'charge', 'download-recording',
+  'askCardNumber', 'askExpiry', 'askSecurityCode', 'charge', 'download-recording', 'create-link',
 ] as const;
 
 /** One agent action: who, from where, what, on what, when, and how it ended. Never card data. */

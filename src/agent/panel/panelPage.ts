@@ -30,6 +30,26 @@ ${recordings.length ? `<ol id="recordings">\n${items}\n</ol>` : '<p>No finished 
 </section>`;
 }
 
+/**
+ * Pay links for chat customers: the agent makes one, pastes it into the chat, and follows the payment
+ * on a card per link. The fields are checked on the gateway as the payments API checks them.
+ */
+const chatSection = `<section aria-labelledby="chat-heading">
+<h2 id="chat-heading">Chat payments</h2>
+<form id="chat-link" class="chat-link">
+<fieldset>
+<legend>Create a pay link for a chat customer</legend>
+<label>Amount <input name="amount" inputmode="decimal" required size="8"></label>
+<label>Currency <input name="currency" value="USD" required size="4"></label>
+<label>Description <input name="description" maxlength="200" size="20"></label>
+<label>Customer's email <input name="email" type="email" maxlength="254" size="24" autocomplete="off"></label>
+<button type="submit">Create pay link</button>
+</fieldset>
+<p class="error" role="alert" hidden></p>
+</form>
+<ol id="links" class="links"></ol>
+</section>`;
+
 /** The panel shell; the bridges and payments arrive over /panel/events and are drawn by panel.js. */
 export function panelPage(input: { csrfToken: string; actor: string; recordings?: PanelRecordingEntry[] | null }): string {
   return page({
@@ -48,6 +68,7 @@ export function panelPage(input: { csrfToken: string; actor: string; recordings?
 <p id="empty">No live calls.</p>
 <ol id="bridges" class="bridges"></ol>
 </section>
+${chatSection}
 ${input.recordings ? recordingsSection(input.recordings) : ''}
 </main>
 <template id="bridge-template">
@@ -84,6 +105,18 @@ ${input.recordings ? recordingsSection(input.recordings) : ''}
 <button type="button" data-action="retry">Try again</button>
 <button type="button" data-action="cancel" class="danger">Cancel</button>
 </div>
+</li>
+</template>
+<template id="link-template">
+<li class="link">
+<h3 class="link-title"><span class="link-amount"></span> <span class="link-description"></span></h3>
+<div class="link-url" hidden>
+<label>Pay link <input class="pay-url" readonly size="48"></label>
+<button type="button" class="copy">Copy</button>
+<span class="copied" role="status"></span>
+</div>
+<p class="link-status" aria-live="polite"></p>
+<ul class="steps"></ul>
 </li>
 </template>`,
   });

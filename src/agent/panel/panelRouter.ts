@@ -7,6 +7,7 @@ import { PANEL_IDLE_SECONDS, type PanelSession, type PanelSessions } from '../ac
 import type { SignInThrottle } from '../accounts/signInThrottle';
 import { BRIDGE_ID } from '../bridge/bridge';
 import type { AgentResult, BridgeService } from '../bridge/bridgeService';
+import type { ChatLinks } from '../chat/chatLinks';
 import type { AgentAction } from '../../core/capture/captureService';
 import { GUIDE_ACTIONS, type GuideAction } from '../../core/capture/meaning';
 import type { Logger } from '../../observability/logger';
@@ -30,6 +31,8 @@ export interface PanelRouterDeps {
   publicBaseUrl: string;
   /** Finished call recordings, for supervisors; null when the gateway records none. */
   recordings: PanelRecordings | null;
+  /** Pay links the agent makes for chat customers. */
+  chatLinks: Pick<ChatLinks, 'create'>;
 }
 
 /** The finished recordings the panel lists and serves (the relay's recordings folder). */
@@ -217,6 +220,21 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
     const result = (await bridgeFor(viewer, id, action)) ?? (await deps.bridges.agentAction(id, action as AgentAction | GuideAction));
     await audit(req, session, action as AuditEntry['action'], id, result.ok ? 'ok' : result.code);
     answer(res, result);
+  });
+
+  // A pay link for a chat customer: the agent pastes the answer's payUrl into the chat, and the panel
+  // follows the payment through `link` events. The audit names the payment, never the link (its token
+  // is the customer's key to the page).
+  router.post('/links', async (req, res) => {
+    const current = await authorised(req, res);
+    if (!current) return;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const result = await deps.chatLinks.create(
+      { amount: body.amount, currency: body.currency, description: body.description, email: body.email },
+      current.viewer.name,
+    );
+    await audit(req, current.session, 'create-link', result.ok ? result.paymentId : null, result.ok ? 'ok' : result.code);
+    res.status(result.ok ? 201 : result.field ? 400 : 503).json(result);
   });
 
   // A supervisor's download of a finished call's recording. A plain link, so no CSRF token: it changes nothing,

@@ -151,6 +151,79 @@ export const PANEL_JS = `'use strict';
     delete bridges[id];
     empty.hidden = list.children.length > 0;
   });
+  // Chat payments: the agent makes a pay link, copies it into the chat, and follows the payment here.
+  var chatForm = document.getElementById('chat-link');
+  var linkList = document.getElementById('links');
+  var linkTemplate = document.getElementById('link-template');
+  var links = {};
+  var linkCards = {};
+
+  function linkCardFor(id) {
+    if (linkCards[id]) return linkCards[id];
+    var node = linkTemplate.content.firstElementChild.cloneNode(true);
+    node.dataset.payment = id;
+    var input = node.querySelector('.pay-url');
+    var copied = node.querySelector('.copied');
+    node.querySelector('.copy').addEventListener('click', function () {
+      var fallback = function () { input.focus(); input.select(); copied.textContent = 'Press Ctrl+C (⌘C) to copy'; };
+      if (!navigator.clipboard || !navigator.clipboard.writeText) { fallback(); return; }
+      navigator.clipboard.writeText(input.value).then(function () { copied.textContent = 'Copied'; }, fallback);
+    });
+    linkCards[id] = node;
+    linkList.insertBefore(node, linkList.firstChild);
+    return node;
+  }
+
+  function onLink(event) {
+    // Events may overtake the creation's answer: an older view never replaces a newer one.
+    var known = links[event.paymentId];
+    if (known && known.at > event.at) return;
+    links[event.paymentId] = event;
+    var node = linkCardFor(event.paymentId);
+    node.querySelector('.link-amount').textContent = event.amount + ' ' + event.currency;
+    node.querySelector('.link-description').textContent = event.description ? '— ' + event.description : '';
+    node.querySelector('.link-status').textContent = event.summary;
+    node.classList.toggle('final', event.final);
+    node.classList.toggle('failed', event.status === 'failed' || event.status === 'expired' || event.status === 'canceled');
+    var steps = node.querySelector('.steps');
+    steps.textContent = '';
+    event.lines.forEach(function (line) {
+      var li = document.createElement('li');
+      li.textContent = line;
+      steps.appendChild(li);
+    });
+  }
+
+  chatForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var button = chatForm.querySelector('button[type="submit"]');
+    var error = chatForm.querySelector('.error');
+    button.disabled = true;
+    post('/panel/links', {
+      amount: chatForm.amount.value.trim(), currency: chatForm.currency.value.trim().toUpperCase(),
+      description: chatForm.description.value, email: chatForm.email.value.trim()
+    }).then(function (answer) {
+      button.disabled = false;
+      if (!answer || answer.ok !== true) {
+        error.textContent = answer && answer.message ? answer.message : 'The link could not be made. Try again.';
+        error.hidden = false;
+        return;
+      }
+      error.hidden = true;
+      chatForm.amount.value = '';
+      chatForm.description.value = '';
+      chatForm.email.value = '';
+      var node = linkCardFor(answer.paymentId);
+      node.querySelector('.pay-url').value = answer.payUrl;
+      node.querySelector('.link-url').hidden = false;
+      onLink(answer.link);
+    }, function () {
+      button.disabled = false;
+      error.textContent = 'The gateway could not be reached. Try again.';
+      error.hidden = false;
+    });
+  });
+  source.addEventListener('link', function (message) { onLink(JSON.parse(message.data)); });
   source.addEventListener('signed-out', function () { source.close(); location.assign('/panel'); });
 })();
 `;

@@ -26,5 +26,13 @@ header button { background: transparent; border-color: #fff; }
 .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
 :focus-visible { outline: 3px solid #f4a261; outline-offset: 2px; }
 .error { color: #9b1c1c; font-weight: 600; }
+.chat-link { margin-bottom: 1rem; }
+.links { list-style: none; padding: 0; display: grid; gap: .75rem; }
+.link { background: #fff; border: 1px solid #c9d1d9; border-radius: .5rem; padding: .75rem 1.25rem; }
+.link h3 { margin: 0 0 .5rem; font-size: 1.05rem; }
+.link-url { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
+.link-status { font-weight: 600; margin: .5rem 0 0; }
+.link.final .link-status { color: #1d3557; }
+.link.failed .link-status { color: #9b1c1c; }
 [hidden] { display: none !important; }
 `;
