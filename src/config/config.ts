@@ -68,7 +68,7 @@ export interface TtlSettings {
 export interface LinkSettings {
   /** Who the payment page says is asking for the money. */
   readonly merchantName: string;
-  /** Where receipts of link payments are sent from; null sends none. */
+  /** Where receipts (of any payment with an email) are sent from; null sends none. */
   readonly smtpUrl: string | null;
   readonly receiptFrom: string;
   /** Requests per minute to pay pages: per link, and per client address. */

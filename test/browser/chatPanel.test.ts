@@ -57,7 +57,8 @@ describe("the chat agent's pay link in a browser", () => {
     await card.locator('.copied', { hasText: 'Copied' }).waitFor();
     const payUrl = await card.getByLabel('Pay link').inputValue();
     expect(payUrl).toMatch(new RegExp(`^${rig.tg.baseUrl}/pay/[A-Za-z0-9_-]{43}$`));
-    expect(await panel.evaluate(() => navigator.clipboard.readText())).toBe(payUrl);
+    // A string, since the tests compile without the DOM's types.
+    expect(await panel.evaluate('navigator.clipboard.readText()')).toBe(payUrl);
 
     // The customer, in another browser, opens what the agent pasted into the chat.
     const customerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
