@@ -32,11 +32,13 @@ ${recordings.length ? `<ol id="recordings">\n${items}\n</ol>` : '<p>No finished 
 
 /**
  * Pay links for chat customers: the agent makes one, pastes it into the chat, and follows the payment
- * on a card per link. The fields are checked on the gateway as the payments API checks them.
+ * on a card per link. The fields are checked on the gateway as the payments API checks them. The form
+ * names a POST so that, should the script not run, what was typed is never put into a URL (the panel's
+ * script sends it with the CSRF token; without one the gateway refuses it).
  */
 const chatSection = `<section aria-labelledby="chat-heading">
 <h2 id="chat-heading">Chat payments</h2>
-<form id="chat-link" class="chat-link">
+<form id="chat-link" class="chat-link" method="post" action="/panel/links">
 <fieldset>
 <legend>Create a pay link for a chat customer</legend>
 <label>Amount <input name="amount" inputmode="decimal" required size="8"></label>
