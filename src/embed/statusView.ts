@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reasonSentenceOf } from '../core/payments/failureWords';
 import { CARD_BRANDS, type CardBrand } from '../core/domain/cardBrand';
 import { maskedCard } from '../core/domain/masking';
 import { CAPTURE_FIELDS, type CaptureField } from '../core/flows/schema';
@@ -47,16 +48,6 @@ export interface LiveCapture {
   context: CaptureContext;
 }
 
-const REASONS: Record<string, string> = {
-  card_declined: 'Card declined',
-  insufficient_funds: 'Insufficient funds',
-  incorrect_cvc: 'Security code not accepted',
-  expired_card: 'Card expired',
-  processing_error: 'Processing error',
-  too_many_attempts: 'Too many tries',
-  caller_hung_up: 'The caller hung up',
-  caller_line_dropped: "The caller's line dropped",
-};
 
 /** The masked status of a payment; `live` when its call's capture is still running. */
 export function embedStatusOf(payment: Payment, now: Date, live: LiveCapture | null): EmbedStatus {
@@ -83,7 +74,7 @@ export function embedStatusOf(payment: Payment, now: Date, live: LiveCapture | n
     collecting,
     fields,
     reference: status === 'succeeded' ? payment.reference : null,
-    failure: payment.failure && status === 'failed' ? { code: payment.failure.code, reason: REASONS[payment.failure.code] ?? payment.failure.code.replace(/_/g, ' ') } : null,
+    failure: payment.failure && status === 'failed' ? { code: payment.failure.code, reason: reasonSentenceOf(payment.failure.code) } : null,
     updatedAt: payment.updatedAt,
   };
 }

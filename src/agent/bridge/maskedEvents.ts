@@ -1,4 +1,5 @@
 import type { CallSession } from '../../core/capture/callSession';
+import { reasonOf } from '../../core/payments/failureWords';
 import type { GuideAction, StateMeaning } from '../../core/capture/meaning';
 import { projectPayment } from '../../core/capture/projection';
 import { maskedCard } from '../../core/domain/masking';
@@ -84,21 +85,6 @@ export function bridgeEvent(bridge: Bridge, at: string): BridgeEvent {
   };
 }
 
-const REASONS: Record<string, string> = {
-  card_declined: 'card declined',
-  insufficient_funds: 'insufficient funds',
-  incorrect_cvc: 'wrong security code',
-  expired_card: 'card expired',
-  processing_error: 'processing error',
-  too_many_attempts: 'too many tries',
-  caller_hung_up: 'the caller hung up',
-  caller_line_dropped: "the caller's line dropped",
-};
-
-/** A failure or decline code in the agent's words. */
-export function reasonOf(code: string): string {
-  return REASONS[code] ?? code.replace(/_/g, ' ');
-}
 
 /** Where the payment stands, the moment it gets there: approved while the caller still hears the reference. */
 function summaryOf(status: string, step: StateMeaning['step'], reference: string | null, declineCode: string | null): string {

@@ -7,7 +7,7 @@ import type { Logger } from '../../observability/logger';
 import type { Clock } from '../../ports/clock';
 import type { EventBus, LinkEvent } from '../../ports/eventBus';
 import type { KeyValueStore } from '../../ports/keyValueStore';
-import { reasonOf } from '../bridge/maskedEvents';
+import { reasonOf } from '../../core/payments/failureWords';
 
 /** A new payment's fields as the payments API checks them: canonical when accepted, a field-level refusal when not. */
 export type LinkPaymentCheck =
