@@ -7,18 +7,28 @@ import { RecordStore } from '../records/recordStore';
 import { effectiveStatus, type Payment } from './payment';
 import type { PaymentRepository } from './paymentRepository';
 
-/** Pending payments by id, with when each runs out (ISO). */
-interface ExpiryLedger {
+/** What releases before the ordered index kept: every pending payment by id, with when it runs out (ISO). */
+interface LegacyLedger {
   entries: Record<string, string>;
 }
 
-const storedLedgerSchema: z.ZodType<ExpiryLedger> = z.looseObject({ entries: z.record(z.string(), z.string()) });
+const storedLegacyLedgerSchema: z.ZodType<LegacyLedger> = z.looseObject({ entries: z.record(z.string(), z.string()) });
 
-/** The ledger is the key `payment-expiry:ledger`, the lease `payment-expiry:lease`. */
-const LEDGER_ID = 'ledger';
+/**
+ * Pending payments are members of the ordered index `payment-expiry:due`, `<expiresAt ms>:<id>`, so a
+ * payment's creation adds one member (not a rewrite of every pending payment) and a check reads only
+ * the members already due. The lease is `payment-expiry:lease`.
+ */
+const INDEX_KEY = 'payment-expiry:due';
+/** Where releases before the index kept one document of every pending payment: `payment-expiry:ledger`. */
+const LEGACY_LEDGER_ID = 'ledger';
 const LEASE_KEY = 'payment-expiry:lease';
 /** As long as the longest a payment can stay pending (PAYMENT_TTL_SECONDS' upper bound). */
 const LEDGER_TTL_SECONDS = 30 * 86_400;
+/** Members read per check; more due payments than this wait for the next round. */
+const CHECK_BATCH = 500;
+/** Digits of the time prefix: fixed width, so members sort by time (ms since 1970 has 13 until 2286). */
+const TIME_DIGITS = 15;
 
 export interface PaymentExpiryOptions {
   intervalMs: number;
@@ -31,7 +41,7 @@ export interface PaymentExpiryOptions {
  * payment (`expiryAnnounced`), so even two overlapping checks announce an expiry once.
  */
 export class PaymentExpiry {
-  private readonly ledgers: RecordStore<ExpiryLedger>;
+  private readonly legacy: RecordStore<LegacyLedger>;
   private readonly holder = randomBytes(8).toString('hex');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
@@ -44,12 +54,15 @@ export class PaymentExpiry {
     private readonly logger: Logger,
     private readonly options: PaymentExpiryOptions,
   ) {
-    this.ledgers = new RecordStore(store, { prefix: 'payment-expiry:', schema: storedLedgerSchema, ttlSeconds: LEDGER_TTL_SECONDS });
+    this.legacy = new RecordStore(store, { prefix: 'payment-expiry:', schema: storedLegacyLedgerSchema, ttlSeconds: LEDGER_TTL_SECONDS });
   }
 
-  /** Notes a new pending payment, to be checked once its `expiresAt` has passed. */
+  /**
+   * Notes a new pending payment, to be checked once its `expiresAt` has passed. One index member:
+   * the cost does not grow with the number of pending payments, and concurrent creations never collide.
+   */
   async track(payment: Pick<Payment, 'id' | 'expiresAt'>): Promise<void> {
-    await this.ledgers.update(LEDGER_ID, (ledger) => ({ entries: { ...ledger?.entries, [payment.id]: payment.expiresAt } }));
+    await this.store.indexAdd(INDEX_KEY, dueMember(Date.parse(payment.expiresAt), payment.id), LEDGER_TTL_SECONDS);
   }
 
   /** Checks every interval until `stop`. */
@@ -73,13 +86,13 @@ export class PaymentExpiry {
     const leaseSeconds = this.options.intervalMs / 1000;
     if ((await this.store.compareAndSet(LEASE_KEY, 0, this.holder, leaseSeconds)) === null) return 0;
     const now = this.clock.now();
-    const ledger = (await this.ledgers.get(LEDGER_ID))?.value;
-    const due = Object.entries(ledger?.entries ?? {})
-      .filter(([, expiresAt]) => Date.parse(expiresAt) <= now.getTime())
-      .map(([id]) => id);
+    await this.adoptLegacyLedger();
+    // Members sorting below the bound of the next millisecond: every payment whose time is up.
+    const due = await this.store.indexRange(INDEX_KEY, { below: timeBound(now.getTime() + 1), count: CHECK_BATCH });
     let announced = 0;
     const done: string[] = [];
-    for (const id of due) {
+    for (const member of due) {
+      const id = member.slice(TIME_DIGITS + 1);
       try {
         let changed = false;
         await this.payments.update(id, (p) => {
@@ -89,21 +102,30 @@ export class PaymentExpiry {
           return { ...p, expiryAnnounced: true, updatedAt: now.toISOString() };
         });
         if (changed) announced += 1;
-        done.push(id);
+        done.push(member);
       } catch (error) {
         // Left in the ledger: the next round tries it again.
         this.logger.warn('payment expiry check failed', { paymentId: id, error });
       }
     }
-    if (done.length > 0) {
-      await this.ledgers.update(LEDGER_ID, (current) => {
-        if (!current) return null;
-        const entries = { ...current.entries };
-        for (const id of done) delete entries[id];
-        return { entries };
-      });
-    }
+    await this.store.indexRemove(INDEX_KEY, done);
     return announced;
+  }
+
+  /** Moves what an earlier release left in its one-document ledger into the index. */
+  private async adoptLegacyLedger(): Promise<void> {
+    const found = await this.legacy.get(LEGACY_LEDGER_ID);
+    if (!found || Object.keys(found.value.entries).length === 0) return;
+    const moved = Object.entries(found.value.entries);
+    for (const [id, expiresAt] of moved) {
+      await this.store.indexAdd(INDEX_KEY, dueMember(Date.parse(expiresAt), id), LEDGER_TTL_SECONDS);
+    }
+    // Only what was moved leaves: a process of the earlier release may still be adding to the document.
+    await this.legacy.update(LEGACY_LEDGER_ID, (ledger) => {
+      if (!ledger) return null;
+      for (const [id] of moved) delete ledger.entries[id];
+      return ledger;
+    });
   }
 
   private schedule(): void {
@@ -119,4 +141,14 @@ export class PaymentExpiry {
     // The check alone must not keep a stopping process alive.
     this.timer.unref();
   }
+}
+
+/** The index member of a payment running out at `ms`. */
+function dueMember(ms: number, id: string): string {
+  return `${timeBound(ms)}:${id}`;
+}
+
+/** The bound sorting just before every member due at `ms` or later. */
+function timeBound(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(TIME_DIGITS, '0');
 }
