@@ -24,9 +24,9 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Resolves once `url` answers 2xx; gives up after about 20 s. */
+/** Resolves once `url` answers 2xx; gives up after about 60 s (a loaded machine compiles the ts-node servers slowly). */
 export async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
+  for (let i = 0; i < 300; i += 1) {
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
     } catch {
