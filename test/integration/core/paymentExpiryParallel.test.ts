@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { KeyValueStore } from '../../../src/ports/keyValueStore';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { RedisStore } from '../../../src/adapters/store/redisStore';
+import { PaymentExpiry } from '../../../src/core/payments/paymentExpiry';
+import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
+import { PaymentService } from '../../../src/core/payments/paymentService';
+import type { PaymentEvent, PaymentEventSink } from '../../../src/core/payments/paymentEvents';
+import type { Payment } from '../../../src/core/payments/payment';
+import { createLogger } from '../../../src/observability/logger';
+import { REDIS_URL, STORE_KINDS } from '../../support/harness';
+
+/** The checker's clock, moved by the test. */
+class ManualClock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+const TTL_SECONDS = 60;
+const PARALLEL_CREATES = 150;
+
+describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', (kind) => {
+  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  let redis: Redis | null = null;
+  let store: KeyValueStore;
+  let clock: ManualClock;
+  let announced: string[];
+  let service: PaymentService;
+  let checker: PaymentExpiry;
+
+  beforeEach(async () => {
+    if (kind === 'redis') {
+      redis = new Redis(REDIS_URL);
+      store = new RedisStore(redis, prefix);
+    } else {
+      store = new MemoryStore();
+    }
+    clock = new ManualClock();
+    announced = [];
+    const events: PaymentEventSink = {
+      async committed(payment: Payment, committed: PaymentEvent[]) {
+        if (committed.some((e) => e.type === 'payment.expired')) announced.push(payment.id);
+      },
+    };
+    const repository = new PaymentRepository(store, 3600, events);
+    checker = new PaymentExpiry(store, repository, clock, createLogger({ silent: true }), { intervalMs: 60_000 });
+    service = new PaymentService(repository, clock, checker);
+  });
+  afterEach(async () => {
+    if (redis) {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      redis = null;
+    } else {
+      await store.close();
+    }
+  });
+
+  const newPayment = () =>
+    service.create({
+      amount: '1.00',
+      amountMinor: 100,
+      currency: 'USD',
+      channel: 'phone',
+      description: null,
+      locale: 'en-US',
+      flowId: 'default',
+      callSid: null,
+      ttlSeconds: TTL_SECONDS,
+    });
+
+  it('notes every one of many payments created at once, and announces each expiry once', async () => {
+    // The previous design rewrote one record per create, so parallel creates retried against each other and failed.
+    const created = await Promise.all(Array.from({ length: PARALLEL_CREATES }, () => newPayment()));
+    expect(await checker.checkOnce()).toBe(0);
+    clock.advance((TTL_SECONDS + 1) * 1000);
+    await store.delete('payment-expiry:lease');
+    expect(await checker.checkOnce()).toBe(PARALLEL_CREATES);
+    expect(announced.sort()).toEqual(created.map((p) => p.id).sort());
+    await store.delete('payment-expiry:lease');
+    expect(await checker.checkOnce()).toBe(0);
+  });
+});
