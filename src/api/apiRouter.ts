@@ -21,6 +21,8 @@ import { WEB_FLOW, type PayLinkService } from '../links';
 import type { Processor } from '../ports/processor';
 import type { Payment } from '../core/payments/payment';
 import { bridgeOfCall, bridgeRefusal, moveCallToCapture, type LiveCallDeps } from './liveCalls';
+import type { AuthorizationService } from '../core/payments/authorizationService';
+import { authorizationRouter } from './authorizationRouter';
 
 export interface ApiRouterDeps {
   payments: PaymentService;
@@ -39,6 +41,8 @@ export interface ApiRouterDeps {
   cancellation: PaymentCancellation;
   /** Idempotency-Key records of `POST /api/payments`. */
   idempotency: IdempotencyKeys;
+  /** Captures and voids `capture: "manual"` payments; without it those endpoints are not mounted. */
+  authorizations?: AuthorizationService;
   /** Pay links; without them `channel: "link"` answers channel_unavailable. */
   links?: { service: PayLinkService; ttlSeconds: number };
   /** Payments on live calls (a `returnUrl`, or a call on the agent bridge); without them `returnUrl` is refused. */
@@ -64,6 +68,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.use(requireJsonBody());
   router.use(express.json({ limit: '16kb', strict: true }));
   if (deps.refunds) router.use(refundRouter(deps.refunds));
+  if (deps.authorizations) {
+    router.use(authorizationRouter({ authorizations: deps.authorizations, idempotency: deps.idempotency, callerScope, clock: deps.clock, voiceUrl: (id) => urls.payment(id) }));
+  }
 
   router.post('/payments', async (req, res) => {
     const checked = checkNewPayment(req.body, deps.processor);
@@ -120,6 +127,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
           callSid: body.callSid ?? null,
           locale: body.locale ?? flow.defaultLocale,
           flowId,
+          capture: body.capture,
           ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
           returnUrl,
           // Any channel: the receipt goes out once the payment succeeds, however it was paid.

@@ -73,6 +73,13 @@ export const createPaymentSchema = z
       .max(254, 'must be at most 254 characters')
       .meta({ description: 'Any channel: where the receipt (amount, brand and last 4, reference) is emailed once the payment succeeds; nothing is sent without SMTP_URL.' })
       .optional(),
+    capture: z
+      .enum(['automatic', 'manual'], { message: 'must be "automatic" or "manual"' })
+      .meta({
+        description:
+          '"manual": the call only authorises the card (status `authorized`); `POST /api/payments/{id}/capture` takes all or part of the amount, `/void` releases it. Unfinished authorisations become `canceled` when they run out (7 days by default).',
+      })
+      .default('automatic'),
     expiresInSeconds: z
       .number({ message: 'must be a whole number of seconds' })
       .int('must be a whole number of seconds')
@@ -102,7 +109,7 @@ export function describeIssue(error: z.ZodError, body: Record<string, unknown>):
   return { code, field, message: issue.message };
 }
 
-const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds'];
+const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds', 'capture'];
 
 /** A new payment's fields, checked and in canonical form. */
 export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'description'> & {

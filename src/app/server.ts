@@ -18,6 +18,7 @@ import type { Processor } from '../ports/processor';
 import { PaymentRepository } from '../core/payments/paymentRepository';
 import { PaymentService } from '../core/payments/paymentService';
 import { RefundService } from '../core/payments/refundService';
+import { AuthorizationService } from '../core/payments/authorizationService';
 import { IdempotencyKeys } from '../core/payments/idempotencyKeys';
 import { PaymentCancellation } from '../core/payments/paymentCancellation';
 import { PaymentListing } from '../core/payments/paymentListing';
@@ -157,8 +158,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const receipts = new PaymentReceipts(store, logger, { mailer, merchantName: config.links.merchantName, markSeconds: PAYMENT_RETENTION_SECONDS });
   const paymentEvents = new PaymentEventSinks([webhooks.events, receipts]);
   const paymentRepository = new PaymentRepository(store, PAYMENT_RETENTION_SECONDS, paymentEvents);
-  const expiry = new PaymentExpiry(store, paymentRepository, clock, logger, { intervalMs: config.webhooks.expiryCheckIntervalMs });
-  const payments = new PaymentService(paymentRepository, clock, expiry);
+  const authorizations = new AuthorizationService(paymentRepository, processor, clock, logger);
+  const expiry = new PaymentExpiry(store, paymentRepository, clock, logger, {
+    intervalMs: config.webhooks.expiryCheckIntervalMs,
+    expireAuthorization: (id) => authorizations.expire(id),
+  });
+  const payments = new PaymentService(paymentRepository, clock, expiry, { authorizationTtlSeconds: config.processor.authorizationTtlSeconds });
   const render = createTwimlRenderer(voiceUrls(config.http.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
@@ -235,6 +240,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       processor,
       links: { service: payLinks.service, ttlSeconds: config.ttl.linkSeconds },
       refunds: new RefundService(paymentRepository, store, processor, clock),
+      authorizations,
       listing: new PaymentListing(paymentRepository, clock),
       cancellation: new PaymentCancellation({
         payments,

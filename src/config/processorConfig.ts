@@ -28,6 +28,8 @@ export interface ProcessorSettings {
   readonly holdLimitSeconds: number;
   /** How often each process looks for pending charges to ask the processor about. */
   readonly reconcileIntervalMs: number;
+  /** How long a `capture: "manual"` payment's authorisation holds before it is canceled (Stripe holds card authorisations 7 days). */
+  readonly authorizationTtlSeconds: number;
   readonly sandbox: { readonly latencyMs: number };
   /** What the Stripe adapter needs; null when STRIPE_SECRET_KEY is unset. */
   readonly stripe: StripeSettings | null;
@@ -75,6 +77,8 @@ export const processorSchema = z
     PROCESSOR_TIMEOUT_MS: intWithDefault(8000, 100, 12_000),
     PROCESSOR_HOLD_LIMIT_SECONDS: intWithDefault(45, 15, 3600),
     RECONCILE_INTERVAL_MS: intWithDefault(5000, 100, 600_000),
+    // Never longer than Stripe's 7 days: a longer wait would offer a capture the processor has already let go.
+    AUTHORIZATION_TTL_SECONDS: intWithDefault(7 * 86_400, 60, 7 * 86_400),
     STRIPE_SECRET_KEY: optional(
       z.string().regex(/^(sk|rk)_(live|test)_[A-Za-z0-9]{10,}$/, 'must be a Stripe secret or restricted key (sk_live_…, sk_test_…, rk_…)'),
     ),
@@ -114,6 +118,7 @@ export const processorSchema = z
         timeoutMs: v.PROCESSOR_TIMEOUT_MS,
         holdLimitSeconds: v.PROCESSOR_HOLD_LIMIT_SECONDS,
         reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
+        authorizationTtlSeconds: v.AUTHORIZATION_TTL_SECONDS,
         sandbox: Object.freeze({ latencyMs: v.SANDBOX_LATENCY_MS }),
         stripe: v.STRIPE_SECRET_KEY
           ? Object.freeze({

@@ -15,7 +15,7 @@ export const COMPONENT_JS = `(function () {
   })();
   var STATUS_WORDS = {
     pending: 'Waiting for the caller', capturing: 'Card details being entered', processing: 'Processing\\u2026',
-    succeeded: 'Success', failed: 'Failed', canceled: 'Canceled', expired: 'Expired'
+    authorized: 'Authorised (to be captured)', succeeded: 'Success', failed: 'Failed', canceled: 'Canceled', expired: 'Expired'
   };
   var FIELDS = [['cardNumber', 'Card number'], ['expiry', 'Expiry date'], ['securityCode', 'Security code']];
   var CSS = [
@@ -219,7 +219,7 @@ export const COMPONENT_JS = `(function () {
           collecting ? 'being entered\\u2026' : '\\u2014';
       }
       this._result.textContent =
-        view.status === 'succeeded' && view.reference ? 'Reference ' + view.reference :
+        (view.status === 'succeeded' || view.status === 'authorized') && view.reference ? 'Reference ' + view.reference :
         view.status === 'failed' && view.failure ? view.failure.reason : '';
       this.dispatchEvent(new CustomEvent('card-capture-status', { detail: view, bubbles: true, composed: true }));
     }

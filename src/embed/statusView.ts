@@ -7,7 +7,7 @@ import type { CaptureContext } from '../core/capture/types';
 import type { StateMeaning } from '../core/capture/meaning';
 import { effectiveStatus, FINAL_STATUSES, type Payment, type PaymentStatus } from '../core/payments/payment';
 
-const STATUSES = ['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const satisfies readonly PaymentStatus[];
+const STATUSES = ['pending', 'capturing', 'processing', 'authorized', 'succeeded', 'failed', 'canceled', 'expired'] as const satisfies readonly PaymentStatus[];
 const FIELD_STATES = ['waiting', 'invalid', 'valid'] as const;
 export type FieldState = (typeof FIELD_STATES)[number];
 
@@ -73,7 +73,7 @@ export function embedStatusOf(payment: Payment, now: Date, live: LiveCapture | n
     card: payment.card ? { brand: payment.card.brand, last4: payment.card.last4.slice(-4), display: maskedCard(payment.card.brand, payment.card.last4) } : null,
     collecting,
     fields,
-    reference: status === 'succeeded' ? payment.reference : null,
+    reference: status === 'succeeded' || status === 'authorized' ? payment.reference : null,
     failure: payment.failure && status === 'failed' ? { code: payment.failure.code, reason: reasonSentenceOf(payment.failure.code) } : null,
     updatedAt: payment.updatedAt,
   };

@@ -20,5 +20,9 @@ export function instrumentProcessor(processor: Processor, metrics: GatewayMetric
     },
     // Looking up an earlier charge is not a charge: it is passed on uncounted.
     ...(processor.lookUp ? { lookUp: processor.lookUp.bind(processor) } : {}),
+    // Refunds, captures and voids of authorisations move money already agreed: passed on uncounted.
+    ...(processor.refund ? { refund: processor.refund.bind(processor) } : {}),
+    ...(processor.captureAuthorization ? { captureAuthorization: processor.captureAuthorization.bind(processor) } : {}),
+    ...(processor.voidAuthorization ? { voidAuthorization: processor.voidAuthorization.bind(processor) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { brandDisplayName, speakDigits } from '../core/domain/masking';
+import { brandDisplayName, speakDigits, speakReference } from '../core/domain/masking';
 import { speakAmount } from '../core/domain/money';
 import type { StoredState } from '../core/capture/callSession';
 import type { StateMeaning } from '../core/capture/meaning';
@@ -46,7 +46,9 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
     const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
     const response = new TwimlResponse();
     const say = (parent: SayParent, key: PromptKey, extra?: Notice) => {
-      parent.say({ language: locale.language, voice: locale.voice }, fill(locale.prompts[key] ?? '', state, extra));
+      // An authorisation (manual capture) is announced as one, where the flow has the words for it.
+      const text = key === 'approved' && state.context.authorized ? (locale.prompts.authorized ?? locale.prompts.approved) : locale.prompts[key];
+      parent.say({ language: locale.language, voice: locale.voice }, fill(text ?? '', state, extra));
     };
     const gather = (timeout: number, numDigits?: number) =>
       response.gather({
@@ -133,7 +135,7 @@ function fill(text: string, state: StoredState, notice?: Notice): string {
       case 'length':
         return String(c.securityCodeLength || 3);
       case 'reference':
-        return c.reference ? speakDigits(c.reference) : '';
+        return c.reference ? speakReference(c.reference) : '';
       default:
         return '';
     }

@@ -24,10 +24,13 @@ export interface ChargeRequest {
   idempotencyKey: string;
   description?: string;
   callSid?: string;
+  /** `manual`: authorise only; the amount is taken later with `captureAuthorization`. Absent: charge at once. */
+  capture?: 'automatic' | 'manual';
 }
 
 export type ChargeResult =
-  | { outcome: 'approved'; reference: string }
+  /** `authorized`: a manual-capture charge the processor holds, not yet taken (`reference` names the authorisation). */
+  | { outcome: 'approved'; reference: string; authorized?: boolean }
   | { outcome: 'declined'; code: DeclineCode; message: string };
 
 export interface RefundRequest {
@@ -44,6 +47,28 @@ export interface RefundRequest {
 export type RefundResult =
   | { outcome: 'approved'; reference: string; status: 'succeeded' | 'pending' }
   | { outcome: 'failed'; code: string; message: string };
+
+/** Takes all or part of an authorised amount. */
+export interface CaptureRequest {
+  paymentId: string;
+  /** The processor's reference of the authorisation (what `charge` answered). */
+  paymentReference: string;
+  /** Decimal string of the amount taken, at most the authorised amount; the adapter converts it with `units`. */
+  amount: string;
+  currency: string;
+  /** Same key for every retry of one capture. */
+  idempotencyKey: string;
+}
+
+/** Releases an authorisation without taking anything. */
+export interface VoidRequest {
+  paymentId: string;
+  paymentReference: string;
+  idempotencyKey: string;
+}
+
+/** What a capture or void came to; `failed` leaves the authorisation as it was. */
+export type SettleResult = { outcome: 'approved' } | { outcome: 'failed'; code: string; message: string };
 
 /** Which charge to look up: the attempt's idempotency key names it; no card data is needed. */
 export interface ChargeLookUpRequest {
@@ -71,4 +96,8 @@ export interface Processor {
   lookUp?(request: ChargeLookUpRequest): Promise<ChargeLookUp>;
   /** Refunds all or part of an approved charge; adapters that cannot refund leave it out. */
   refund?(request: RefundRequest): Promise<RefundResult>;
+  /** Takes an authorised amount (`capture: 'manual'` charges); adapters that cannot authorise leave both out. */
+  captureAuthorization?(request: CaptureRequest): Promise<SettleResult>;
+  /** Releases an authorisation. */
+  voidAuthorization?(request: VoidRequest): Promise<SettleResult>;
 }

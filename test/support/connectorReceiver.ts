@@ -28,6 +28,8 @@ export interface ConnectorReceiver {
   /** Charges actually made (not replays), by idempotency key. */
   charged: Map<string, { amountMinor: number; reference: string }>;
   refunded: Map<string, { amountMinor: number; paymentReference: string; reference: string }>;
+  /** Authorisations (`capture: "manual"` charges) by reference, and what became of them. */
+  authorizations: Map<string, { amountMinor: number; status: 'authorized' | 'captured' | 'voided'; capturedMinor: number }>;
   /** The next n requests answer this HTTP status before being handled (e.g. 503, 400). */
   failNext(n: number, status: number): void;
   /** The next request is held this long before it is answered. */
@@ -43,6 +45,7 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
   const received: ReceivedRequest[] = [];
   const charged: ConnectorReceiver['charged'] = new Map();
   const refunded: ConnectorReceiver['refunded'] = new Map();
+  const authorizations: ConnectorReceiver['authorizations'] = new Map();
   const answers = new Map<string, unknown>();
   let failures: { n: number; status: number } = { n: 0, status: 500 };
   let delayMs = 0;
@@ -86,13 +89,32 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       return;
     }
     let answer: unknown;
-    if (body.type === 'refund') {
+    if (body.type === 'capture' || body.type === 'void') {
+      // Like a processor: only an authorisation still held, and never more than it holds.
+      const ref = String(body.type === 'capture' ? body.capture.paymentReference : body.void.paymentReference);
+      const auth = authorizations.get(ref);
+      if (!auth || auth.status !== 'authorized') {
+        res.json({ status: 'declined', message: 'No authorisation to settle.' });
+        return;
+      }
+      if (body.type === 'capture' && body.capture.amountMinor > auth.amountMinor) {
+        res.json({ status: 'declined', message: 'Above the authorised amount.' });
+        return;
+      }
+      if (body.type === 'capture') authorizations.set(ref, { ...auth, status: 'captured', capturedMinor: body.capture.amountMinor });
+      else authorizations.set(ref, { ...auth, status: 'voided' });
+      answer = { status: 'approved' };
+    } else if (body.type === 'refund') {
       const reference = `rf_${randomBytes(6).toString('hex')}`;
       refunded.set(key, { amountMinor: body.refund.amountMinor, paymentReference: body.refund.paymentReference, reference });
       answer = { status: 'approved', reference };
     } else {
       const outcome = OUTCOMES.get(body.card.number) ?? 'succeeded';
-      if (outcome === 'succeeded') {
+      if (outcome === 'succeeded' && body.payment.capture === 'manual') {
+        const reference = `au_${randomBytes(6).toString('hex')}`;
+        authorizations.set(reference, { amountMinor: body.payment.amountMinor, status: 'authorized', capturedMinor: 0 });
+        answer = { status: 'authorized', reference };
+      } else if (outcome === 'succeeded') {
         const reference = `ch_${randomBytes(6).toString('hex')}`;
         charged.set(key, { amountMinor: body.payment.amountMinor, reference });
         answer = { status: 'approved', reference };
@@ -113,6 +135,7 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
     received,
     charged,
     refunded,
+    authorizations,
     failNext(n, status) {
       failures = { n, status };
     },

@@ -37,7 +37,7 @@ export interface FakeStripe {
   url: string;
   requests: RecordedRequest[];
   /** PaymentIntents created (not replays), by id. */
-  intents: Map<string, { amount: number; currency: string; status: string }>;
+  intents: Map<string, { amount: number; currency: string; status: string; amount_received?: number }>;
   refunds: Map<string, { amount: number; payment_intent: string }>;
   /** The next n requests answer 500 (Stripe's api_error) before being handled. */
   failNext(n: number): void;
@@ -129,6 +129,13 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return;
     }
     const outcome = OUTCOMES.get(method.number) ?? 'succeeded';
+    if (outcome === 'succeeded' && form.capture_method === 'manual') {
+      // Authorised only: the amount is held until captured or canceled.
+      intents.set(pi, { amount, currency, status: 'requires_capture' });
+      intentObjects.set(pi, { ...base, status: 'requires_capture', capture_method: 'manual', amount_capturable: amount, amount_received: 0, latest_charge: id('ch') });
+      res.json(intentObjects.get(pi));
+      return;
+    }
     if (outcome === 'succeeded') {
       intents.set(pi, { amount, currency, status: 'succeeded' });
       intentObjects.set(pi, { ...base, status: 'succeeded', latest_charge: id('ch') });
@@ -163,10 +170,48 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     res.json({ object: 'search_result', url: '/v1/payment_intents/search', data, has_more: false, next_page: null });
   });
 
+  // Stripe captures only an intent in requires_capture, and never more than it authorised.
+  app.post('/v1/payment_intents/:id/capture', (req, res) => {
+    const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    const intent = intents.get(req.params.id);
+    const object = intentObjects.get(req.params.id);
+    if (!intent || !object) {
+      res.status(404).json({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent.' } });
+      return;
+    }
+    if (intent.status !== 'requires_capture') {
+      res.status(400).json({
+        error: {
+          type: 'invalid_request_error',
+          code: 'payment_intent_unexpected_state',
+          message: `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
+        },
+      });
+      return;
+    }
+    const amount = form.amount_to_capture ? Number(form.amount_to_capture) : intent.amount;
+    if (!Number.isInteger(amount) || amount > intent.amount || amount < 1) {
+      res.status(400).json({
+        error: { type: 'invalid_request_error', code: 'amount_too_large', param: 'amount_to_capture', message: 'The amount to capture cannot be greater than the amount capturable.' },
+      });
+      return;
+    }
+    intent.status = 'succeeded';
+    intent.amount_received = amount;
+    Object.assign(object, { status: 'succeeded', amount_received: amount, amount_capturable: 0 });
+    res.json(object);
+  });
+
   app.post('/v1/payment_intents/:id/cancel', (req, res) => {
     const intent = intents.get(req.params.id);
     if (!intent) {
       res.status(404).json({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent.' } });
+      return;
+    }
+    if (intent.status === 'succeeded' || intent.status === 'canceled') {
+      res.status(400).json({
+        error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: `You cannot cancel this PaymentIntent because it has a status of ${intent.status}.` },
+      });
       return;
     }
     intent.status = 'canceled';
@@ -183,8 +228,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return;
     }
     const already = [...refunds.values()].filter((r) => r.payment_intent === form.payment_intent).reduce((s, r) => s + r.amount, 0);
-    const amount = form.amount ? Number(form.amount) : intent.amount - already;
-    if (amount + already > intent.amount) {
+    const received = intent.amount_received ?? intent.amount;
+    const amount = form.amount ? Number(form.amount) : received - already;
+    if (amount + already > received) {
       res.status(400).json({ error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Refund amount is greater than the unrefunded amount.' } });
       return;
     }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../../config/processorConfig';
 import { isoUnits } from '../../core/domain/units';
-import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, isDeclineCode, prepareCharge, safeProcessorMessage } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
@@ -21,6 +21,8 @@ const REFERENCE = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/);
 
 const chargeAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('approved'), reference: REFERENCE }),
+  /** Only to a `capture: "manual"` charge: the amount is held, to be captured or voided later. */
+  z.object({ status: z.literal('authorized'), reference: REFERENCE }),
   z.object({ status: z.literal('declined'), reference: REFERENCE.optional(), declineCode: z.string().optional(), message: z.string().optional() }),
 ]);
 
@@ -29,6 +31,11 @@ const statusAnswer = z.union([chargeAnswer, z.object({ status: z.enum(['unknown'
 const refundAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('approved'), reference: REFERENCE }),
   z.object({ status: z.literal('declined'), reference: REFERENCE.optional(), message: z.string().optional() }),
+]);
+
+const settleAnswer = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('approved') }),
+  z.object({ status: z.literal('declined'), message: z.string().optional() }),
 ]);
 
 type Delivery = { ok: true; json: unknown } | { ok: false };
@@ -73,6 +80,7 @@ export class HttpsConnector implements Processor {
         currency: request.currency,
         description: request.description ?? null,
         callSid: request.callSid ?? null,
+        capture: request.capture ?? 'automatic',
       },
       card: { number: card.number, expMonth: expiry.month, expYear: expiry.year, securityCode: card.securityCode },
       idempotencyKey: request.idempotencyKey,
@@ -82,6 +90,8 @@ export class HttpsConnector implements Processor {
 
     const answer = chargeAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
+    // An authorisation the gateway did not ask for would leave money uncaptured: it is not an approval.
+    if (answer.data.status === 'authorized' && request.capture !== 'manual') return declined('processing_error');
     return fromChargeAnswer(answer.data);
   }
 
@@ -92,7 +102,7 @@ export class HttpsConnector implements Processor {
     const answer = delivery.ok ? statusAnswer.safeParse(delivery.json) : null;
     if (!answer?.success) return { outcome: 'unknown' };
     const data = answer.data;
-    return data.status === 'approved' || data.status === 'declined' ? fromChargeAnswer(data) : { outcome: 'unknown' };
+    return data.status === 'approved' || data.status === 'authorized' || data.status === 'declined' ? fromChargeAnswer(data) : { outcome: 'unknown' };
   }
 
   /** Asks the same endpoint for a refund (`type: "refund"`); no card data is sent. */
@@ -115,6 +125,42 @@ export class HttpsConnector implements Processor {
     if (!answer?.success) return { outcome: 'failed', code: 'processing_error', message: 'The refund could not be processed.' };
     if (answer.data.status === 'approved') return { outcome: 'approved', reference: answer.data.reference, status: 'succeeded' };
     return { outcome: 'failed', code: 'refund_declined', message: safeProcessorMessage(answer.data.message, 'The processor declined the refund.') };
+  }
+
+  /** Asks the endpoint to take all or part of an authorisation (`type: "capture"`); no card data is sent. */
+  async captureAuthorization(request: CaptureRequest): Promise<SettleResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
+    const body = JSON.stringify({
+      type: 'capture',
+      capture: {
+        paymentId: request.paymentId,
+        paymentReference: request.paymentReference,
+        amount: request.amount,
+        ...unitsFields(amount),
+        currency: request.currency,
+      },
+      idempotencyKey: request.idempotencyKey,
+    });
+    return this.settle(body, request.idempotencyKey, 'capture');
+  }
+
+  /** Asks the endpoint to release an authorisation (`type: "void"`). */
+  async voidAuthorization(request: VoidRequest): Promise<SettleResult> {
+    const body = JSON.stringify({
+      type: 'void',
+      void: { paymentId: request.paymentId, paymentReference: request.paymentReference },
+      idempotencyKey: request.idempotencyKey,
+    });
+    return this.settle(body, request.idempotencyKey, 'void');
+  }
+
+  private async settle(body: string, idempotencyKey: string, kind: 'capture' | 'void'): Promise<SettleResult> {
+    const delivery = await this.deliver(body, idempotencyKey);
+    const answer = delivery.ok ? settleAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return { outcome: 'failed', code: 'processing_error', message: `The ${kind} could not be processed.` };
+    if (answer.data.status === 'approved') return { outcome: 'approved' };
+    return { outcome: 'failed', code: `${kind}_declined`, message: safeProcessorMessage(answer.data.message, `The processor declined the ${kind}.`) };
   }
 
   /** POSTs the body, re-signed each try, until a 2xx/4xx answer or the retries run out. */
@@ -164,6 +210,7 @@ function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
 
 function fromChargeAnswer(answer: z.infer<typeof chargeAnswer>): ChargeResult {
   if (answer.status === 'approved') return { outcome: 'approved', reference: answer.reference };
+  if (answer.status === 'authorized') return { outcome: 'approved', reference: answer.reference, authorized: true };
   const code: DeclineCode = isDeclineCode(answer.declineCode) ? answer.declineCode : 'card_declined';
   return declined(code, safeProcessorMessage(answer.message, DECLINE_MESSAGES[code]));
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../ports/keyValueStore';
 import { isoUnits } from '../../core/domain/units';
-import { DECLINE_CODES, type AmountInUnits, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult } from '../../ports/processor';
+import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult, type SettleResult, type VoidRequest } from '../../ports/processor';
 import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
 import type { CardData, Vault } from '../../ports/vault';
 import { sandboxOutcomeFor } from './sandboxCards';
@@ -29,7 +29,7 @@ export const DECLINE_MESSAGES: Readonly<Record<DeclineCode, string>> = {
 type ChargeRecord = { state: 'pending' } | { state: 'done'; result: ChargeResult };
 
 const storedChargeResultSchema: z.ZodType<ChargeResult> = z.union([
-  z.looseObject({ outcome: z.literal('approved'), reference: z.string() }),
+  z.looseObject({ outcome: z.literal('approved'), reference: z.string(), authorized: z.boolean().optional() }),
   z.looseObject({ outcome: z.literal('declined'), code: z.enum(DECLINE_CODES), message: z.string() }),
 ]);
 
@@ -42,6 +42,24 @@ const storedRefundResultSchema: z.ZodType<RefundResult> = z.union([
   z.looseObject({ outcome: z.literal('approved'), reference: z.string(), status: z.enum(['succeeded', 'pending']) }),
   z.looseObject({ outcome: z.literal('failed'), code: z.string(), message: z.string() }),
 ]);
+/** An authorisation the sandbox holds (`capture: 'manual'` charges), in the currency's units, as Stripe keeps one. */
+interface Authorization {
+  amount: number;
+  currency: string;
+  status: 'requires_capture' | 'succeeded' | 'canceled';
+  captured: number;
+  /** The idempotency key of the capture or void that settled it: a retry with it hears the same answer. */
+  settledBy?: string;
+}
+
+const storedAuthorizationSchema: z.ZodType<Authorization> = z.looseObject({
+  amount: z.number(),
+  currency: z.string(),
+  status: z.enum(['requires_capture', 'succeeded', 'canceled']),
+  captured: z.number(),
+  settledBy: z.string().optional(),
+});
+
 const POLL_MS = 25;
 /** How long a duplicate waits for the attempt already in flight before giving up on it. */
 const IN_FLIGHT_WAIT_MS = 5000;
@@ -58,6 +76,7 @@ export class SandboxProcessor implements Processor {
   private readonly now: () => Date;
   private readonly chargeRecords: RecordStore<ChargeRecord>;
   private readonly refundRecords: RecordStore<RefundResult>;
+  private readonly authorizations: RecordStore<Authorization>;
 
   constructor(
     private readonly vault: Vault,
@@ -68,6 +87,8 @@ export class SandboxProcessor implements Processor {
     this.recordTtlSeconds = options.recordTtlSeconds ?? 86_400;
     this.chargeRecords = new RecordStore(store, { prefix: 'sandbox:charge:', schema: storedChargeRecordSchema, ttlSeconds: this.recordTtlSeconds });
     this.refundRecords = new RecordStore(store, { prefix: 'sandbox:refund:', schema: storedRefundResultSchema, ttlSeconds: this.recordTtlSeconds });
+    // Kept past Stripe's 7-day hold, so that a late capture hears "canceled" rather than "unknown".
+    this.authorizations = new RecordStore(store, { prefix: 'sandbox:authorization:', schema: storedAuthorizationSchema, ttlSeconds: Math.max(this.recordTtlSeconds, 8 * 86_400) });
     // The claim must outlive the slowest charge, or a duplicate could take over mid-flight.
     this.claimTtlSeconds = 60 + Math.ceil(this.latencyMs / 1000);
     this.now = options.now ?? (() => new Date());
@@ -104,7 +125,14 @@ export class SandboxProcessor implements Processor {
         continue;
       }
 
-      const result = await this.decide(request.token);
+      let result = await this.decide(request.token);
+      if (result.outcome === 'approved' && request.capture === 'manual') {
+        const units = this.units(request.amount, request.currency);
+        if (units.ok) {
+          await this.authorizations.create(result.reference, { amount: units.value, currency: request.currency, status: 'requires_capture', captured: 0 });
+          result = { ...result, authorized: true };
+        }
+      }
       const record: ChargeRecord = { state: 'done', result };
       const saved = await this.chargeRecords.compareAndSet(key, claim, record);
       if (saved !== null) return result;
@@ -130,6 +158,52 @@ export class SandboxProcessor implements Processor {
     const result: RefundResult = { outcome: 'approved', reference: newReference(), status: 'succeeded' };
     if ((await this.refundRecords.create(key, result)) !== null) return result;
     return (await this.refundRecords.get(key))?.value ?? result;
+  }
+
+  /**
+   * Takes all or part of an authorisation, once per idempotency key, refusing what Stripe refuses: an
+   * amount above the authorised one, an authorisation already captured or canceled.
+   */
+  async captureAuthorization(request: CaptureRequest): Promise<SettleResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return failed('invalid_amount', `amount: ${amount.message}`);
+    return this.settleOnce(request.idempotencyKey, request.paymentReference, (auth) => {
+      if (auth.status !== 'requires_capture') return failed('authorization_not_capturable', `The authorisation is ${auth.status}.`);
+      if (amount.value > auth.amount) return failed('amount_too_large', 'The amount is above the authorised amount.');
+      return { ...auth, status: 'succeeded', captured: amount.value };
+    });
+  }
+
+  /** Releases an authorisation not yet captured. */
+  async voidAuthorization(request: VoidRequest): Promise<SettleResult> {
+    return this.settleOnce(request.idempotencyKey, request.paymentReference, (auth) => {
+      if (auth.status !== 'requires_capture') return failed('authorization_not_voidable', `The authorisation is ${auth.status}.`);
+      return { ...auth, status: 'canceled' };
+    });
+  }
+
+  /**
+   * Applies a change to an authorisation in one compare-and-set, which also notes the key: a retry
+   * with the key that settled it is approved again, anything else is refused as Stripe would.
+   */
+  private async settleOnce(key: string, reference: string, change: (auth: Authorization) => Authorization | SettleResult): Promise<SettleResult> {
+    let answer: SettleResult = failed('authorization_not_found', 'No such authorisation.');
+    await this.authorizations.update(reference, (auth) => {
+      answer = failed('authorization_not_found', 'No such authorisation.');
+      if (!auth) return null;
+      if (auth.settledBy === key) {
+        answer = { outcome: 'approved' };
+        return null;
+      }
+      const next = change(auth);
+      if ('outcome' in next) {
+        answer = next;
+        return null;
+      }
+      answer = { outcome: 'approved' };
+      return { ...next, settledBy: key };
+    });
+    return answer;
   }
 
   /** The attempt's record; an unreadable one reads as `{ value: null }`, which answers a processing error. */
@@ -172,6 +246,10 @@ function expiryState(mmyy: string, now: Date): 'valid' | 'expired' | 'malformed'
   // Date.UTC's month is zero-based, so passing the one-based month yields the next month's start.
   const firstInvalidInstant = Date.UTC(year, month, 1);
   return now.getTime() >= firstInvalidInstant ? 'expired' : 'valid';
+}
+
+function failed(code: string, message: string): SettleResult {
+  return { outcome: 'failed', code, message };
 }
 
 function declined(code: DeclineCode): ChargeResult {

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../../config/processorConfig';
-import type { AmountInUnits, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, prepareCharge, safeProcessorMessage } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
@@ -63,6 +63,8 @@ export class StripeProcessor implements Processor {
           payment_method: method.id,
           allowed_payment_method_types: ['card'],
           confirm: true,
+          // Manual capture: Stripe holds the amount (`requires_capture`) until captured or canceled.
+          ...(request.capture === 'manual' ? { capture_method: 'manual' as const } : {}),
           ...(request.description ? { description: request.description } : {}),
           ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
           // charge_key names the attempt, so a charge whose answer was lost can be found again.
@@ -75,6 +77,7 @@ export class StripeProcessor implements Processor {
     }
 
     if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
+    if (intent.status === 'requires_capture' && request.capture === 'manual') return { outcome: 'approved', reference: intent.id, authorized: true };
     if (intent.status === 'requires_action') {
       await this.cancel(intent.id, request.idempotencyKey);
       return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
@@ -99,6 +102,9 @@ export class StripeProcessor implements Processor {
     switch (intent.status) {
       case 'succeeded':
         return { outcome: 'approved', reference: intent.id };
+      case 'requires_capture':
+        // Only a manual-capture charge stops here: it was authorised.
+        return { outcome: 'approved', reference: intent.id, authorized: true };
       case 'requires_payment_method': {
         const error = intent.last_payment_error;
         if (!error) return { outcome: 'unknown' };
@@ -111,7 +117,7 @@ export class StripeProcessor implements Processor {
       case 'canceled':
         return declined('card_declined');
       default:
-        // processing, requires_confirmation, requires_capture: Stripe has not decided yet.
+        // processing, requires_confirmation: Stripe has not decided yet.
         return { outcome: 'unknown' };
     }
   }
@@ -132,6 +138,32 @@ export class StripeProcessor implements Processor {
     } catch (error) {
       const e = error as { code?: string; message?: string };
       return { outcome: 'failed', code: 'refund_failed', message: safeProcessorMessage(e?.message, 'The processor refused the refund.') };
+    }
+  }
+
+  /** Captures an authorised PaymentIntent (`amount_to_capture`); Stripe refuses more than was authorised. */
+  async captureAuthorization(request: CaptureRequest): Promise<SettleResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
+    try {
+      const intent = await this.stripe.paymentIntents.capture(request.paymentReference, { amount_to_capture: amount.value }, { idempotencyKey: request.idempotencyKey });
+      if (intent.status === 'succeeded') return { outcome: 'approved' };
+      return { outcome: 'failed', code: 'capture_failed', message: `The capture ended in status ${intent.status}.` };
+    } catch (error) {
+      const e = error as { message?: string };
+      return { outcome: 'failed', code: 'capture_failed', message: safeProcessorMessage(e?.message, 'The processor refused the capture.') };
+    }
+  }
+
+  /** Cancels an authorised PaymentIntent, releasing the amount. */
+  async voidAuthorization(request: VoidRequest): Promise<SettleResult> {
+    try {
+      const intent = await this.stripe.paymentIntents.cancel(request.paymentReference, {}, { idempotencyKey: request.idempotencyKey });
+      if (intent.status === 'canceled') return { outcome: 'approved' };
+      return { outcome: 'failed', code: 'void_failed', message: `The void ended in status ${intent.status}.` };
+    } catch (error) {
+      const e = error as { message?: string };
+      return { outcome: 'failed', code: 'void_failed', message: safeProcessorMessage(e?.message, 'The processor refused the void.') };
     }
   }
 

@@ -106,6 +106,8 @@ function summaryOf(status: PaymentStatus, payment: Payment): string {
       return 'The customer is entering the card';
     case 'processing':
       return 'Processing…';
+    case 'authorized':
+      return payment.reference ? `Authorised, reference ${payment.reference}: to be captured` : 'Authorised: to be captured';
     case 'succeeded':
       return payment.reference ? `Success, reference ${payment.reference}` : 'Success';
     case 'failed':

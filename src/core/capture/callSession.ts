@@ -62,6 +62,8 @@ const storedContextSchema: z.ZodType<CaptureContext, unknown> = z.looseObject({
   chargeAttempts: z.number().default(0),
   lastDecline: storedFailureSchema.nullable().default(null),
   reference: z.string().nullable().default(null),
+  processorReference: z.string().nullable().default(null),
+  authorized: z.boolean().default(false),
   failure: storedFailureSchema.nullable().default(null),
   notices: z
     .array(z.looseObject({ key: z.enum(PROMPT_KEYS), brand: z.enum(CARD_BRANDS as [CardBrand, ...CardBrand[]]).optional() }))

@@ -515,6 +515,7 @@ export class CaptureService {
         idempotencyKey,
         callSid: session.callSid,
         ...(payment.description ? { description: payment.description } : {}),
+        ...(payment.capture === 'manual' ? { capture: 'manual' as const } : {}),
       });
     } finally {
       // PCI DSS 3.3.1: the security code goes as soon as the processor has answered, either way,
@@ -568,14 +569,12 @@ export class CaptureService {
   }
 
   private async applyChargeResult(callSid: string, attempt: number, replyTurn: number | null, result: ChargeResult): Promise<string> {
-    const event: CaptureEvent =
-      result.outcome === 'approved'
-        ? { type: 'processor.approved', reference: result.reference }
-        : { type: 'processor.declined', code: result.code, message: result.message };
+    let event: CaptureEvent | null = null;
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
       if (!found) throw new Error(`call ${callSid}: session vanished during the charge`);
       const { value: session, version } = found;
+      event ??= await this.chargeEvent(session, result);
       const meaning = await this.meaningOf(session);
       // A call that ended with its payment still processing was told the result would follow: it goes on the payment.
       if (session.state.context.chargeAttempts === attempt && meaning.final && meaning.status === 'processing' && session.paymentId) {
@@ -591,6 +590,22 @@ export class CaptureService {
       if (outcome !== null) return outcome;
     }
     throw new Error(`call ${callSid}: too many concurrent updates while recording the charge`);
+  }
+
+  /**
+   * The machine's event for the processor's answer. An approval carries the payment's own short
+   * reference (reserved at creation), which the caller hears; the processor's id goes on the payment
+   * beside it. A payment of an earlier release, without one, keeps the processor's id as before.
+   */
+  private async chargeEvent(session: CallSession, result: ChargeResult): Promise<CaptureEvent> {
+    if (result.outcome !== 'approved') return { type: 'processor.declined', code: result.code, message: result.message };
+    const payment = session.paymentId ? await this.deps.payments.get(session.paymentId) : null;
+    return {
+      type: 'processor.approved',
+      reference: payment?.shortReference ?? result.reference,
+      processorReference: result.reference,
+      ...(result.authorized ? { authorized: true } : {}),
+    };
   }
 
   /** The holding answer; a caller already holding hears that the payment is still on its way. */

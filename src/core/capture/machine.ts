@@ -203,7 +203,14 @@ export function createCaptureMachine(flow: Flow) {
       startCharge: assign(({ context }) => ({ chargeAttempts: context.chargeAttempts + 1, attempts: 0, notices: [] })),
       recordApproval: assign(({ event }) => {
         assertEvent(event, 'processor.approved');
-        return { reference: event.reference, failure: null, notices: [notice('approved')], attempts: 0 };
+        return {
+          reference: event.reference,
+          processorReference: event.processorReference ?? event.reference,
+          authorized: event.authorized === true,
+          failure: null,
+          notices: [notice('approved')],
+          attempts: 0,
+        };
       }),
       recordDecline: assign(({ event }, params: { final: boolean }) => {
         assertEvent(event, 'processor.declined');
@@ -263,6 +270,8 @@ export function createCaptureMachine(flow: Flow) {
       chargeAttempts: 0,
       lastDecline: null,
       reference: null,
+      processorReference: null,
+      authorized: false,
       failure: null,
       notices: input.payment ? [notice('intro')] : [],
       securityCodeLength: 0,

@@ -6,11 +6,14 @@ import type { StateMeaning } from './meaning';
 export function projectPayment(state: StoredState, meaning: StateMeaning): Partial<Payment> {
   const c = state.context;
   return {
-    status: meaning.status,
+    // An approval of a manual-capture payment is an authorisation: the API captures it later.
+    status: meaning.status === 'succeeded' && c.authorized ? 'authorized' : meaning.status,
     card: c.card,
     expiryCaptured: c.captured.expiry,
     securityCodeCaptured: c.captured.securityCode,
     reference: c.reference,
+    // Sessions of earlier releases held the processor's id as their only reference.
+    processorReference: c.processorReference ?? c.reference,
     failure: meaning.status === 'succeeded' ? null : c.failure,
   };
 }

@@ -39,7 +39,12 @@ export interface CaptureContext {
   /** Charges attempted in this call; each gets its own idempotency key. */
   chargeAttempts: number;
   lastDecline: Failure | null;
+  /** The gateway's short reference, read to the caller once approved. */
   reference: string | null;
+  /** The processor's id of the approved charge or authorisation; never read to the caller. */
+  processorReference: string | null;
+  /** The approval was an authorisation only (a manual-capture payment). */
+  authorized: boolean;
   failure: Failure | null;
   /** Prompts to say before the current state's own prompt (an error, an intro, a result). */
   notices: Notice[];
@@ -61,7 +66,8 @@ export type CaptureEvent =
   /** Keys the caller typed (the finish key removed); `at` is the time of the turn, for expiry rules. */
   | { type: 'dtmf.entered'; digits: string; at: string }
   | { type: 'dtmf.timedOut' }
-  | { type: 'processor.approved'; reference: string }
+  /** `reference`: the gateway's short one; `processorReference`: the processor's id; `authorized`: held, not taken. */
+  | { type: 'processor.approved'; reference: string; processorReference?: string; authorized?: boolean }
   | { type: 'processor.declined'; code: DeclineCode; message: string }
   /** The processor has not answered within the hold limit; the charge is settled after the call. */
   | { type: 'processor.overdue' }

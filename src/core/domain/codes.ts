@@ -13,6 +13,20 @@ export function generatePayCode(): string {
     .padStart(PAY_CODE_DIGITS, '0');
 }
 
+/**
+ * A fresh short payment reference: 8 digits, never starting with 0 (so it survives spreadsheets and
+ * being written down as a number), from cryptographic randomness. Uniqueness is the store's job
+ * (`PaymentRepository.reserveReference`).
+ */
+export function generateReference(): string {
+  return String(randomInt(10_000_000, 100_000_000));
+}
+
+/** Whether a string is shaped like a short reference (8 digits). */
+export function isReferenceShape(s: string): boolean {
+  return /^[1-9][0-9]{7}$/.test(s);
+}
+
 /** A fresh payment identifier: "pay_" and 24 base32 characters of cryptographic randomness. */
 export function generatePaymentId(): string {
   let id = 'pay_';

@@ -18,3 +18,13 @@ export function maskedCard(brand: CardBrand, last4: string): string {
 export function speakDigits(digits: string): string {
   return Array.from(digits).join(', ');
 }
+
+/**
+ * A payment reference as a caller hears it: the gateway's 8 digits in two groups of four
+ * ("1, 2, 3, 4. 5, 6, 7, 8."), with a pause between, so it can be written down as "1234 5678".
+ * A reference of another shape (a payment of an earlier release) is read one character at a time.
+ */
+export function speakReference(reference: string): string {
+  if (!/^[0-9]{8}$/.test(reference)) return speakDigits(reference);
+  return `${speakDigits(reference.slice(0, 4))}. ${speakDigits(reference.slice(4))}`;
+}

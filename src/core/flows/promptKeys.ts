@@ -58,5 +58,11 @@ export const PROMPT_KEYS = [
 
 export type PromptKey = (typeof PROMPT_KEYS)[number];
 
+/**
+ * Prompts a flow may define and need not: flows written before them still load. `authorized` is said
+ * instead of `approved` when a `capture: "manual"` payment is authorised; a flow without it says `approved`.
+ */
+export const OPTIONAL_PROMPT_KEYS = ['authorized'] as const;
+
 /** Placeholders a prompt may use; the renderer fills them from the capture's masked context. */
 export const PROMPT_PLACEHOLDERS = ['amount', 'description', 'brand', 'last4', 'length', 'reference', 'digits'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CARD_BRANDS } from '../domain/cardBrand';
-import { PROMPT_KEYS, PROMPT_PLACEHOLDERS } from './promptKeys';
+import { OPTIONAL_PROMPT_KEYS, PROMPT_KEYS, PROMPT_PLACEHOLDERS } from './promptKeys';
 
 export const CAPTURE_FIELDS = ['cardNumber', 'expiry', 'securityCode'] as const;
 export type CaptureField = (typeof CAPTURE_FIELDS)[number];
@@ -31,7 +31,7 @@ const prompts = z
   .record(z.string(), promptText)
   .superRefine((map, ctx) => {
     for (const key of Object.keys(map)) {
-      if (!(PROMPT_KEYS as readonly string[]).includes(key)) {
+      if (!(PROMPT_KEYS as readonly string[]).includes(key) && !(OPTIONAL_PROMPT_KEYS as readonly string[]).includes(key)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'not a prompt this gateway uses (misspelt?)' });
       }
     }

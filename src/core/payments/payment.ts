@@ -2,7 +2,9 @@ import type { CardBrand } from '../domain/cardBrand';
 import type { Failure } from '../capture/types';
 import type { Refund } from './refund';
 
-export type PaymentStatus = 'pending' | 'capturing' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+export type PaymentStatus = 'pending' | 'capturing' | 'processing' | 'authorized' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+/** `manual`: the call only authorises; `POST /api/payments/{id}/capture` takes the amount later. */
+export type CaptureMode = 'automatic' | 'manual';
 export type PaymentChannel = 'phone' | 'link';
 
 /** A payment as the gateway stores it: masked facts only, never card data. */
@@ -23,7 +25,24 @@ export interface Payment {
   card: { brand: CardBrand; last4: string } | null;
   expiryCaptured: boolean;
   securityCodeCaptured: boolean;
+  /**
+   * The gateway's own short reference (8 digits), read to the caller and shown everywhere; set once
+   * the processor approves. Records of earlier releases hold the processor's id here.
+   */
   reference: string | null;
+  /** The processor's id of the charge or authorisation (Stripe's `pi_…`); refunds and captures name it. */
+  processorReference?: string | null;
+  /** The short reference reserved for this payment at creation; absent on records of earlier releases. */
+  shortReference?: string;
+  /** Absent on records of earlier releases: `automatic`. */
+  capture?: CaptureMode;
+  /** Manual capture: what was taken, once captured (at most `amount`). */
+  amountCaptured?: string;
+  amountCapturedMinor?: number;
+  /** Manual capture: until when the authorisation holds; after it the payment is `canceled`. */
+  authorizationExpiresAt?: string;
+  /** A capture or void sent to the processor and not yet answered: a second, different one waits. */
+  settling?: { kind: 'capture' | 'void'; amountMinor: number; startedAt: string };
   failure: Failure | null;
   createdAt: string;
   updatedAt: string;

@@ -4,6 +4,7 @@ import type { Payment } from './payment';
 export const PAYMENT_EVENT_TYPES = [
   'payment.capturing',
   'payment.processing',
+  'payment.authorized',
   'payment.succeeded',
   'payment.failed',
   'payment.canceled',
@@ -54,6 +55,7 @@ export class PaymentEventSinks implements PaymentEventSink {
 const STATUS_EVENTS: Partial<Record<Payment['status'], PaymentEventType>> = {
   capturing: 'payment.capturing',
   processing: 'payment.processing',
+  authorized: 'payment.authorized',
   succeeded: 'payment.succeeded',
   failed: 'payment.failed',
   canceled: 'payment.canceled',

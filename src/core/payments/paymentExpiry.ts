@@ -32,6 +32,8 @@ const TIME_DIGITS = 15;
 
 export interface PaymentExpiryOptions {
   intervalMs: number;
+  /** Cancels a manual-capture payment whose authorisation ran out (`AuthorizationService.expire`); true when it did. */
+  expireAuthorization?: (paymentId: string) => Promise<boolean>;
 }
 
 /**
@@ -58,8 +60,10 @@ export class PaymentExpiry {
   }
 
   /**
-   * Notes a new pending payment, to be checked once its `expiresAt` has passed. One index member:
-   * the cost does not grow with the number of pending payments, and concurrent creations never collide.
+   * Notes a new pending payment, to be checked once its `expiresAt` has passed; an authorised one is
+   * noted again with its authorisation's end (the earlier member then finds it no longer pending). One
+   * index member: the cost does not grow with the number of pending payments, and concurrent creations
+   * never collide.
    */
   async track(payment: Pick<Payment, 'id' | 'expiresAt'>): Promise<void> {
     await this.store.indexAdd(INDEX_KEY, dueMember(Date.parse(payment.expiresAt), payment.id), LEDGER_TTL_SECONDS);
@@ -94,6 +98,7 @@ export class PaymentExpiry {
     for (const member of due) {
       const id = member.slice(TIME_DIGITS + 1);
       try {
+        if (this.options.expireAuthorization && (await this.options.expireAuthorization(id))) announced += 1;
         let changed = false;
         await this.payments.update(id, (p) => {
           changed = false;

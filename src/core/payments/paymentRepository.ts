@@ -16,10 +16,14 @@ const storedRefundSchema = z.looseObject({
   updatedAt: z.string(),
 });
 
-/** A payment as stored; `refunds` is absent on payments never refunded. */
-export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
+/**
+ * A payment as stored; `refunds` is absent on payments never refunded. Records of earlier releases
+ * have no `processorReference`: their `reference` was the processor's id, so it is read as both.
+ */
+export const storedPaymentSchema: z.ZodType<Payment, unknown> = z
+  .looseObject({
   id: z.string(),
-  status: z.enum(['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled']),
+  status: z.enum(['pending', 'capturing', 'processing', 'authorized', 'succeeded', 'failed', 'canceled']),
   amount: z.string(),
   amountMinor: z.number(),
   currency: z.string(),
@@ -33,6 +37,13 @@ export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
   expiryCaptured: z.boolean(),
   securityCodeCaptured: z.boolean(),
   reference: z.string().nullable(),
+  processorReference: z.string().nullable().optional(),
+  shortReference: z.string().optional(),
+  capture: z.enum(['automatic', 'manual']).optional(),
+  amountCaptured: z.string().optional(),
+  amountCapturedMinor: z.number().optional(),
+  authorizationExpiresAt: z.string().optional(),
+  settling: z.looseObject({ kind: z.enum(['capture', 'void']), amountMinor: z.number(), startedAt: z.string() }).optional(),
   failure: storedFailureSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -44,7 +55,8 @@ export const storedPaymentSchema: z.ZodType<Payment> = z.looseObject({
   // Absent on payments written before live-call payments: those end the call with the capture.
   returnUrl: z.string().nullable().optional(),
   receiptEmail: z.string().optional(),
-});
+  })
+  .transform(({ processorReference, ...p }) => ({ ...p, processorReference: processorReference === undefined ? p.reference : processorReference }));
 
 /** Payments and their pay codes in the key-value store; every write is a compare-and-set. */
 export class PaymentRepository {
@@ -92,6 +104,11 @@ export class PaymentRepository {
   async findIdByPayCode(payCode: string): Promise<string | null> {
     const found = await this.store.get(payCodeKey(payCode));
     return found ? found.value : null;
+  }
+
+  /** Reserves a short reference for good (as long as payments are kept); false when another payment holds it. */
+  async reserveReference(reference: string, paymentId: string): Promise<boolean> {
+    return (await this.store.compareAndSet(`reference:${reference}`, 0, paymentId, this.retentionSeconds)) !== null;
   }
 
   async releasePayCode(payCode: string): Promise<void> {

@@ -1,8 +1,8 @@
-import { generatePayCode, generatePaymentId } from '../domain/codes';
+import { generatePayCode, generatePaymentId, generateReference } from '../domain/codes';
 import type { Clock } from '../../ports/clock';
 import type { PaymentSummary } from '../capture/types';
 import type { ChargeResult } from '../../ports/processor';
-import { effectiveStatus, type Payment, type PaymentChannel } from './payment';
+import { effectiveStatus, type CaptureMode, type Payment, type PaymentChannel } from './payment';
 import type { PaymentRepository } from './paymentRepository';
 import type { Versioned } from '../../ports/keyValueStore';
 import type { PaymentExpiry } from './paymentExpiry';
@@ -23,9 +23,20 @@ export interface NewPayment {
   receiptEmail?: string | null;
   /** The id to create under (an idempotent request reserves it first); a fresh one otherwise. */
   id?: string;
+  /** `manual`: the call authorises only; absent: `automatic`. */
+  capture?: CaptureMode;
 }
 
 const PAY_CODE_TRIES = 20;
+/** 90 million references: a clash is rare, twenty in a row means the store is failing. */
+const REFERENCE_TRIES = 20;
+/** How long an authorisation holds at the processor by default (Stripe's 7 days for cards). */
+export const DEFAULT_AUTHORIZATION_TTL_SECONDS = 7 * 86_400;
+
+export interface PaymentServiceOptions {
+  /** How long a manual-capture payment's authorisation holds before it becomes `canceled`. */
+  authorizationTtlSeconds?: number;
+}
 
 /** A payment read started ahead of its projection (see `readAhead`). */
 export interface ProjectionRead {
@@ -40,7 +51,20 @@ export class PaymentService {
     private readonly clock: Clock,
     /** Notes pending payments so that their running out of time is announced; none when nobody listens. */
     private readonly expiry?: Pick<PaymentExpiry, 'track'>,
+    private readonly options: PaymentServiceOptions = {},
   ) {}
+
+  /**
+   * Reserves a short reference no other payment holds, with set-if-absent in the store: two payments
+   * never share one, whichever process creates them.
+   */
+  private async allocateReference(paymentId: string): Promise<string> {
+    for (let i = 0; i < REFERENCE_TRIES; i += 1) {
+      const candidate = generateReference();
+      if (await this.payments.reserveReference(candidate, paymentId)) return candidate;
+    }
+    throw new Error('could not allocate a payment reference');
+  }
 
   /** Creates a pending payment with a fresh 6-digit pay code that no other live payment holds. */
   async create(input: NewPayment): Promise<Payment> {
@@ -52,6 +76,7 @@ export class PaymentService {
       if (await this.payments.reservePayCode(candidate, id, input.ttlSeconds)) payCode = candidate;
     }
     if (payCode === null) throw new Error('could not allocate a pay code');
+    const shortReference = await this.allocateReference(id);
     const payment: Payment = {
       id,
       status: 'pending',
@@ -68,6 +93,9 @@ export class PaymentService {
       expiryCaptured: false,
       securityCodeCaptured: false,
       reference: null,
+      processorReference: null,
+      shortReference,
+      capture: input.capture ?? 'automatic',
       failure: null,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -156,14 +184,33 @@ export class PaymentService {
   async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>, ahead?: ProjectionRead): Promise<void> {
     const now = this.clock.now().toISOString();
     const firstRead = ahead?.paymentId === paymentId ? ahead.read : undefined;
-    await this.payments.update(paymentId, (p) => {
+    const saved = await this.payments.update(paymentId, (p) => {
       if (p.projectedVersion >= sessionVersion) return null;
-      const next = { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now };
+      const next = this.withAuthorizationExpiry(p, { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now });
       // A charge settled after its call (by whichever process heard first) is never reopened by
       // the call's own, older, view of it.
-      if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed')) return null;
+      if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed' || p.status === 'authorized')) return null;
+      // Once authorised, the payment is the API's to capture or void (or the expiry check's to
+      // cancel): later turns of the call (the reference repeated, the hang-up) change nothing more.
+      if (p.status === 'authorized' && next.status !== 'authorized') return null;
+      if (p.capture === 'manual' && p.processorReference && (p.status === 'succeeded' || p.status === 'canceled')) return null;
       return next;
     }, firstRead);
+    await this.trackAuthorization(saved);
+  }
+
+  /** A payment that has just become `authorized` learns until when its authorisation holds. */
+  private withAuthorizationExpiry(before: Payment, next: Payment): Payment {
+    if (next.status !== 'authorized' || before.status === 'authorized' || next.authorizationExpiresAt) return next;
+    const ttl = this.options.authorizationTtlSeconds ?? DEFAULT_AUTHORIZATION_TTL_SECONDS;
+    return { ...next, authorizationExpiresAt: new Date(this.clock.now().getTime() + ttl * 1000).toISOString() };
+  }
+
+  /** Notes an authorisation with the expiry check, which cancels it when it runs out. */
+  private async trackAuthorization(payment: Payment | null): Promise<void> {
+    if (payment?.status === 'authorized' && payment.authorizationExpiresAt) {
+      await this.expiry?.track({ id: payment.id, expiresAt: payment.authorizationExpiresAt });
+    }
   }
 
   /**
@@ -173,13 +220,21 @@ export class PaymentService {
   async settle(paymentId: string, result: ChargeResult): Promise<boolean> {
     const now = this.clock.now().toISOString();
     let changed = false;
-    await this.payments.update(paymentId, (p) => {
+    const saved = await this.payments.update(paymentId, (p) => {
       if (p.status !== 'processing') return null;
       changed = true;
       return result.outcome === 'approved'
-        ? { ...p, status: 'succeeded', reference: result.reference, failure: null, updatedAt: now }
+        ? this.withAuthorizationExpiry(p, {
+            ...p,
+            status: result.authorized ? 'authorized' : 'succeeded',
+            reference: p.shortReference ?? result.reference,
+            processorReference: result.reference,
+            failure: null,
+            updatedAt: now,
+          })
         : { ...p, status: 'failed', failure: { code: result.code, message: result.message }, updatedAt: now };
     });
+    await this.trackAuthorization(saved);
     return changed;
   }
 }

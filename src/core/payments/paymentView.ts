@@ -10,9 +10,10 @@ const STATUSES: Record<PaymentStatus, string> = {
   pending: 'created; the pay code works until `expiresAt`',
   capturing: 'a call is entering the card',
   processing: 'the processor is deciding',
-  succeeded: 'approved; `reference` is set',
+  authorized: '`capture: "manual"` payments: the card is authorised for `amount`; capture or void it with `POST /api/payments/{id}/capture` or `/void` before `authorizationExpiresAt`',
+  succeeded: 'approved (or captured); `reference` is set',
   failed: 'declined, out of tries or the caller hung up; `failure` says which',
-  canceled: 'the caller canceled on the keypad',
+  canceled: 'the caller canceled on the keypad, the payment was canceled or voided, or its authorisation ran out',
   expired: 'still pending after `expiresAt`; computed when read',
 };
 const FAILURE_CODES: Record<Exclude<FailureCode, (typeof DECLINE_CODES)[number]>, string> = {
@@ -49,7 +50,23 @@ export const paymentViewSchema = z
     card: z.object({ brand: z.enum(CARD_BRANDS as [CardBrand, ...CardBrand[]]), last4: z.string().regex(/^[0-9]{4}$/) }).nullable(),
     expiryCaptured: z.boolean(),
     securityCodeCaptured: z.boolean(),
-    reference: z.string().meta({ description: "The processor's reference, read to the caller.", examples: ['0123456789'] }).nullable(),
+    reference: z
+      .string()
+      .meta({
+        description:
+          "The gateway's short reference (8 digits), read to the caller in two groups of four and shown on the pay page and receipts; set once approved or authorised. Payments made before this field changed meaning hold the processor's id here.",
+        examples: ['40718263'],
+      })
+      .nullable(),
+    processorReference: z
+      .string()
+      .meta({ description: "The processor's id of the charge or authorisation (e.g. Stripe's `pi_…`); never read to the caller.", examples: ['pi_3Nw0Xa2eZvKYlo2C1abcdEfG'] })
+      .nullable(),
+    capture: z
+      .enum(['automatic', 'manual'])
+      .meta({ description: '`manual`: the call authorises only, and `POST /api/payments/{id}/capture` takes the amount.' }),
+    amountCaptured: z.string().meta({ description: 'Manual capture: what was captured (at most `amount`), once captured.', examples: ['8.00'] }).optional(),
+    authorizationExpiresAt: timestamp.meta({ description: 'Manual capture, while `authorized`: when the authorisation runs out and the payment becomes `canceled`.' }).optional(),
     failure: z
       .object({
         code: z.enum([...DECLINE_CODES, ...Object.keys(FAILURE_CODES)] as [FailureCode, ...FailureCode[]]).meta({
@@ -102,6 +119,10 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): 
     expiryCaptured: p.expiryCaptured,
     securityCodeCaptured: p.securityCodeCaptured,
     reference: p.reference,
+    processorReference: p.processorReference ?? null,
+    capture: p.capture ?? 'automatic',
+    ...(p.amountCaptured !== undefined ? { amountCaptured: p.amountCaptured } : {}),
+    ...(p.status === 'authorized' && p.authorizationExpiresAt ? { authorizationExpiresAt: p.authorizationExpiresAt } : {}),
     failure: p.failure,
     voiceUrl: urls.voiceUrl,
     ...(p.returnUrl ? { returnUrl: p.returnUrl } : {}),

@@ -129,11 +129,12 @@ export class RefundService {
       refusal = null;
       refund = p.refunds?.find((r) => r.id === refundId) ?? null;
       if (refund) return null;
-      if (effectiveStatus(p, now) !== 'succeeded' || !p.reference) {
+      if (effectiveStatus(p, now) !== 'succeeded' || !(p.processorReference ?? p.reference)) {
         refusal = refused(409, 'payment_not_refundable', `Only succeeded payments can be refunded; this one is ${effectiveStatus(p, now)}.`);
         return null;
       }
-      const remaining = p.amountMinor - refundedMinor(p.refunds);
+      // A partly captured authorisation can give back only what was taken.
+      const remaining = (p.amountCapturedMinor ?? p.amountMinor) - refundedMinor(p.refunds);
       const amountMinor = requested ?? remaining;
       if (amountMinor <= 0) {
         refusal = refused(409, 'payment_fully_refunded', 'Nothing of this payment remains to be refunded.');
@@ -170,7 +171,7 @@ export class RefundService {
 
     const result = await this.processor.refund!({
       paymentId,
-      paymentReference: reserved.reference!,
+      paymentReference: (reserved.processorReference ?? reserved.reference)!,
       amount: pending.amount,
       currency: reserved.currency,
       idempotencyKey: `${paymentId}-${refundId}`,
