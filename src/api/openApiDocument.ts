@@ -5,6 +5,7 @@ import { createPaymentSchema } from './paymentInput';
 import { listPaymentsQuerySchema, paymentListSchema } from './listQuery';
 import { idempotencyKeySchema } from './refundRouter';
 import { REFUND_ERROR_CODES, registerRefundPath } from './refundOpenApi';
+import { AUTHORIZATION_ERROR_CODES, registerAuthorizationPaths } from './authorizationOpenApi';
 import { registerVoicePaths } from '../phone';
 import { registerWebhookPaths, WEBHOOK_ERROR_CODES } from '../webhooks';
 import { EMBED_ERROR_CODES, registerEmbedPaths } from '../embed';
@@ -52,6 +53,8 @@ const ERROR_CODES: Record<string, string> = {
   bad_request: '4xx: the request could not be read',
   internal: '500: unexpected failure; nothing about it is disclosed',
   ...REFUND_ERROR_CODES,
+  ...AUTHORIZATION_ERROR_CODES,
+  invalid_capture: '400: capture is not "automatic" or "manual"',
   ...WEBHOOK_ERROR_CODES,
   ...EMBED_ERROR_CODES,
 };
@@ -225,6 +228,7 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
 
   registerRefundPath(registry, shared);
   registerEmbedPaths(registry, shared);
+  registerAuthorizationPaths(registry, shared);
 
   registry.registerPath({
     method: 'get',

@@ -79,6 +79,26 @@ describe.each(STORE_KINDS)('the served OpenAPI document against actual API answe
     expect(statusToken.status).toBe(201);
     expect((await call('POST', '/api/payments/{id}/status-tokens', `/api/payments/${paid.body.id}/status-tokens`, { ttlSeconds: 5 })).status).toBe(400);
     expect((await call('POST', '/api/payments/{id}/status-tokens', '/api/payments/pay_aaaaaaaaaaaaaaaaaaaaaaaa/status-tokens')).status).toBe(404);
+    // Manual capture: authorised on the call, then captured in part; a second payment voided.
+    const authorise = async () => {
+      const made = await call('POST', '/api/payments', '/api/payments', { amount: '9.00', currency: 'USD', capture: 'manual' });
+      const caller = tg.call();
+      await enterPayCode(caller, made.body.payCode);
+      await enterCard(caller, '4242424242424242', 'visa');
+      await caller.press('1');
+      expect((await call('GET', '/api/payments/{id}', `/api/payments/${made.body.id}`)).body.status).toBe('authorized');
+      return made.body.id as string;
+    };
+    const held = await authorise();
+    expect((await call('POST', '/api/payments/{id}/capture', `/api/payments/${held}/capture`, { amount: '9.01' })).status).toBe(422);
+    expect((await call('POST', '/api/payments/{id}/capture', `/api/payments/${held}/capture`, { amount: '4.00' }, { 'idempotency-key': 'cap' })).status).toBe(200);
+    expect((await call('POST', '/api/payments/{id}/capture', `/api/payments/${held}/capture`, { amount: '4.00' }, { 'idempotency-key': 'cap' })).status).toBe(200);
+    expect((await call('POST', '/api/payments/{id}/capture', `/api/payments/${held}/capture`, { amount: 'x' })).status).toBe(400);
+    expect((await call('POST', '/api/payments/{id}/void', `/api/payments/${held}/void`)).status).toBe(409);
+    const released = await authorise();
+    expect((await call('POST', '/api/payments/{id}/void', `/api/payments/${released}/void`)).status).toBe(200);
+    expect((await call('POST', '/api/payments/{id}/capture', `/api/payments/${released}/capture`)).status).toBe(409);
+    expect((await call('POST', '/api/payments/{id}/capture', '/api/payments/pay_aaaaaaaaaaaaaaaaaaaaaaaa/capture')).status).toBe(404);
 
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${created.body.id}/cancel`)).status).toBe(200);
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${paid.body.id}/cancel`)).status).toBe(409);
