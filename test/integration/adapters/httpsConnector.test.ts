@@ -41,7 +41,7 @@ describe('HttpsConnector against a receiver on loopback', () => {
     expect(received!.signature).toEqual({ ok: true });
     expect(received!.body).toEqual({
       type: 'charge',
-      payment: { id: request.paymentId, amount: '12.34', amountMinor: 1234, amountExponent: 2, amountUnit: 'iso4217', currency: 'USD', description: 'Invoice 1042', callSid: request.callSid },
+      payment: { id: request.paymentId, amount: '12.34', amountMinor: 1234, amountExponent: 2, amountUnit: 'iso4217', currency: 'USD', description: 'Invoice 1042', callSid: request.callSid, capture: 'automatic' },
       card: { number: '4242424242424242', expMonth: 7, expYear: 2031, securityCode: '321' },
       idempotencyKey: request.idempotencyKey,
     });

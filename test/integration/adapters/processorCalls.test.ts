@@ -73,13 +73,17 @@ describe.each(CASES)('every test card over the phone through the %s adapter (%s 
     if (outcome === 'succeeded') {
       const view = await tg.getPayment(payment.id);
       expect(view).toMatchObject({ status: 'succeeded', failure: null, card: { last4: card.number.slice(-4) } });
-      expect(view.reference).toMatch(adapter.reference);
-      expect(call.saysText()).toContain(view.reference.split('').join(', '));
+      // The caller hears the gateway's short reference, never the processor's id.
+      expect(view.processorReference).toMatch(adapter.reference);
+      expect(view.reference).toMatch(/^[1-9][0-9]{7}$/);
+      const [first, second] = [view.reference.slice(0, 4), view.reference.slice(4)].map((g: string) => g.split('').join(', '));
+      expect(call.saysText()).toContain(`${first}. ${second}`);
+      expect(call.saysText()).not.toContain(view.processorReference.split('').join(', '));
       expect(processor.charges()).toBe(chargesBefore + 1);
     } else {
       expect(call.saysText()).toContain(DECLINE_PROMPTS[outcome]);
       expect(await call.hangUp()).toBe(204);
-      expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'failed', reference: null, failure: { code: outcome } });
+      expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'failed', reference: null, processorReference: null, failure: { code: outcome } });
       expect(processor.charges()).toBe(chargesBefore);
     }
     expect(await vaultKeys(tg, payment.id)).toEqual([]);

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { BridgeRepository } from '../../../src/agent/bridge/bridge';
 import { CallSessionRepository } from '../../../src/core/capture/callSession';
 import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
+import { paymentView } from '../../../src/core/payments/paymentView';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { RedisStore } from '../../../src/adapters/store/redisStore';
@@ -57,7 +58,24 @@ describe.each(STORE_KINDS)('stored records (%s store)', (kind) => {
 
   it('reads a payment written before refunds existed', async () => {
     await store.set('payment:pay_old', JSON.stringify(olderPayment), 60);
-    expect(await new PaymentRepository(store, 60).get('pay_old')).toEqual(olderPayment);
+    // Its reference was the processor's id: it is read as the processor's reference too.
+    expect(await new PaymentRepository(store, 60).get('pay_old')).toEqual({ ...olderPayment, processorReference: '0000000001' });
+  });
+
+  it('shows a payment of the previous release as it was: its reference unchanged, the same id as the processor reference, automatic capture', async () => {
+    await store.set('payment:pay_old', JSON.stringify(olderPayment), 60);
+    const payment = await new PaymentRepository(store, 60).get('pay_old');
+    const view = paymentView(payment!, new Date('2026-01-02T00:00:00Z'), { voiceUrl: 'https://gateway.example/voice/payments/pay_old' });
+    expect(view).toMatchObject({ status: 'succeeded', reference: '0000000001', processorReference: '0000000001', capture: 'automatic' });
+    expect(view.amountCaptured).toBeUndefined();
+  });
+
+  it('keeps a new payment\'s processor reference apart from its short reference, and a null one null', async () => {
+    const repository = new PaymentRepository(store, 60);
+    await store.set('payment:pay_new', JSON.stringify({ ...olderPayment, id: 'pay_new', reference: '40718263', processorReference: 'pi_123', shortReference: '40718263' }), 60);
+    expect(await repository.get('pay_new')).toMatchObject({ reference: '40718263', processorReference: 'pi_123' });
+    await store.set('payment:pay_none', JSON.stringify({ ...olderPayment, id: 'pay_none', status: 'failed', reference: null, processorReference: null }), 60);
+    expect((await repository.get('pay_none'))?.processorReference).toBeNull();
   });
 
   it('reads a payment with a live call’s return URL, and one written before return URLs as having none', async () => {
@@ -114,6 +132,8 @@ describe.each(STORE_KINDS)('stored records (%s store)', (kind) => {
       referenceRepeats: 0,
       waitingSince: null,
       callEnded: false,
+      processorReference: null,
+      authorized: false,
     });
   });
 

@@ -1,5 +1,5 @@
 import { CARD_BRANDS } from '../../../../src/core/domain/cardBrand';
-import { brandDisplayName, maskedCard, speakDigits } from '../../../../src/core/domain/masking';
+import { brandDisplayName, maskedCard, speakDigits, speakReference } from '../../../../src/core/domain/masking';
 
 describe('brandDisplayName', () => {
   it.each([
@@ -46,5 +46,15 @@ describe('speakDigits', () => {
   it('leaves a single digit alone and an empty string empty', () => {
     expect(speakDigits('5')).toBe('5');
     expect(speakDigits('')).toBe('');
+  });
+});
+
+describe('speakReference', () => {
+  it('reads the gateway\'s 8-digit reference as two groups of four', () => {
+    expect(speakReference('12345678')).toBe('1, 2, 3, 4. 5, 6, 7, 8');
+  });
+
+  it('reads a reference of another shape (an earlier release\'s processor id) one character at a time', () => {
+    expect(speakReference('0123456789')).toBe('0, 1, 2, 3, 4, 5, 6, 7, 8, 9');
   });
 });
