@@ -46,7 +46,7 @@ Tokens: keys with an optional final # (pound), "-" for silence, HANGUP to hang u
 the payment's pay code. Without --keys or --script you type the caller's keys at the terminal.
 Exit codes: 0 done (and as expected), 1 failed or not as expected, 2 bad arguments.`;
 
-const PAYMENT_STATUSES = ['pending', 'capturing', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const;
+const PAYMENT_STATUSES = ['pending', 'capturing', 'processing', 'authorized', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 
 const paymentSchema = z.object({
   id: z.string(),

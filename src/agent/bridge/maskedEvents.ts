@@ -40,7 +40,7 @@ export function paymentEvent(
     if (guideMay.charge) lines.push(`Ready: read ${c.payment?.amount ?? ''} ${c.payment?.currency ?? ''} and the last 4 to the caller, then press Charge`.replace(/\s+/g, ' '));
   }
   if (meaning.step === 'charge') lines.push('Processing…');
-  if (c.reference) lines.push(`Approved — reference ${c.reference}`);
+  if (c.reference) lines.push(`${c.authorized ? 'Authorised' : 'Approved'} — reference ${c.reference}`);
   else if (meaning.step === 'retry' && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
   else if (projected.status === 'failed' && declineCode) lines.push(`Failed — ${declineCode}`);
   else if (projected.status === 'canceled') lines.push('Canceled');
@@ -89,6 +89,7 @@ export function bridgeEvent(bridge: Bridge, at: string): BridgeEvent {
 /** Where the payment stands, the moment it gets there: approved while the caller still hears the reference. */
 function summaryOf(status: string, step: StateMeaning['step'], reference: string | null, declineCode: string | null): string {
   if (status === 'succeeded') return reference ? `Approved — reference ${reference}` : 'Approved';
+  if (status === 'authorized') return reference ? `Authorised — reference ${reference}` : 'Authorised';
   if (status === 'failed') return declineCode ? `Failed — ${reasonOf(declineCode)}` : 'Failed';
   if (status === 'canceled') return 'Canceled';
   if (status === 'processing') return 'Processing…';

@@ -26,6 +26,9 @@ describe.each(STORE_KINDS)('a caller pays by keypad (%s store)', (kind) => {
     expect(call.saysText()).toContain('reference number');
     const view = await tg.getPayment(payment.id);
     expect(view).toMatchObject({ status: 'succeeded', card: { brand: 'visa', last4: '4242' }, expiryCaptured: true, securityCodeCaptured: true });
-    expect(call.saysText()).toContain(view.reference.split('').join(', '));
+    // The gateway's own 8 digits, in two groups of four; the processor's id stays on the payment.
+    expect(view.reference).toMatch(/^[1-9][0-9]{7}$/);
+    expect(call.saysText()).toContain(`${view.reference.slice(0, 4).split('').join(', ')}. ${view.reference.slice(4).split('').join(', ')}`);
+    expect(view.processorReference).toEqual(expect.any(String));
   });
 });
