@@ -132,3 +132,8 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
   };
   return { log, factory };
 }
+
+/** The gateway's 8-digit reference as the caller hears it: two groups of four, digit by digit. */
+export function spokenReference(reference: string): string {
+  return `${reference.slice(0, 4).split('').join(', ')}. ${reference.slice(4).split('').join(', ')}`;
+}

@@ -139,11 +139,11 @@ describe.each(STORE_KINDS)('payments with PROCESSOR=stripe take only what Stripe
     expect(view).toMatchObject({ status: 'succeeded', amount: '10000', currency: 'HUF' });
     const intent = fake.requests.find((r) => r.path === '/v1/payment_intents' && r.form['metadata[payment_id]'] === payment.id)!;
     expect(intent.form).toMatchObject({ amount: '1000000', currency: 'huf' });
-    expect(fake.intents.get(view.reference)).toMatchObject({ amount: 1000000, currency: 'huf', status: 'succeeded' });
+    expect(fake.intents.get(view.processorReference)).toMatchObject({ amount: 1000000, currency: 'huf', status: 'succeeded' });
 
     const refund = await tg.api('POST', `/api/payments/${payment.id}/refunds`, { amount: '2500' });
     expect(refund.status).toBe(201);
-    expect([...fake.refunds.values()].find((r) => r.payment_intent === view.reference)).toEqual({ amount: 250000, payment_intent: view.reference });
+    expect([...fake.refunds.values()].find((r) => r.payment_intent === view.processorReference)).toEqual({ amount: 250000, payment_intent: view.processorReference });
   });
 
   it('refuses a refund Stripe cannot take exactly with 400, before reserving it or asking Stripe', async () => {

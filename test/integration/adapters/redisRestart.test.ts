@@ -75,7 +75,7 @@ describe('the gateway when its Redis restarts with its data (redis store)', () =
     for (let i = 0; i < 20 && call.redirectUrl(); i += 1) await call.followRedirect();
     const view = await tg!.getPayment(payment.id);
     expect(view).toMatchObject({ status: 'succeeded', card: { last4: '4242' } });
-    expect(await approvals(payment.id)).toEqual([{ outcome: 'approved', reference: view.reference }]);
+    expect(await approvals(payment.id)).toEqual([{ outcome: 'approved', reference: view.processorReference }]);
   });
 
   // Down briefly, the processor's answer is recorded once Redis is back; down longer than the processor
@@ -107,8 +107,8 @@ describe('the gateway when its Redis restarts with its data (redis store)', () =
     const view = await tg!.getPayment(payment.id);
     const approved = await approvals(payment.id);
     expect(approved.length).toBeLessThanOrEqual(1);
-    if (view.status === 'succeeded') expect(approved).toEqual([{ outcome: 'approved', reference: view.reference }]);
-    else expect(approved.map((a) => a.reference)).not.toContain(view.reference ?? 'none');
+    if (view.status === 'succeeded') expect(approved).toEqual([{ outcome: 'approved', reference: view.processorReference }]);
+    else expect(approved.map((a) => a.reference)).not.toContain(view.processorReference ?? 'none');
     // "processing" is the honest answer when the processor's reply was lost: it is left to reconcile.
     expect(['succeeded', 'failed', 'processing']).toContain(view.status);
     if (downMs === 0) expect(view.status).toBe('succeeded');

@@ -1,3 +1,4 @@
+import { spokenReference } from '../../support/voiceCalls';
 import Redis from 'ioredis';
 import cards from '../../fixtures/test-cards.json';
 import { CHILD_TEST_TIMEOUT_MS, type ChildGateway, FleetCall, fleetApi, fleetEnv, startChildGateway, storedCallState } from '../../support/childGateway';
@@ -65,7 +66,7 @@ async function finishAndCheck(call: FleetCall, apiUrl: string, paymentId: string
     expect(await call.hangUp()).toBe(204);
     const view = (await fleetApi(apiUrl, 'GET', `/api/payments/${paymentId}`)).body;
     expect(view).toMatchObject({ status: 'succeeded', failure: null, card: { brand: card.brand, last4: card.number.slice(-4) } });
-    expect(call.says()).toContain(view.reference.split('').join(', '));
+    expect(call.says()).toContain(spokenReference(view.reference));
   } else {
     expect(call.says()).toContain('To try another card, press 1. To end the call, press 2.');
     await call.press('2');

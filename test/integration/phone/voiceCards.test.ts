@@ -1,6 +1,6 @@
 import cards from '../../fixtures/test-cards.json';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
-import { DECLINE_PROMPTS, enterCard, enterPayCode, securityCodeFor, vaultKeys, type Card } from '../../support/voiceCalls';
+import { DECLINE_PROMPTS, enterCard, enterPayCode, securityCodeFor, vaultKeys, type Card, spokenReference } from '../../support/voiceCalls';
 
 const APPROVED = (cards.cards as Card[]).filter((c) => c.outcome === 'succeeded');
 const DECLINED = (cards.cards as Card[]).filter((c) => c.outcome !== 'succeeded');
@@ -35,8 +35,9 @@ describe.each(STORE_KINDS)('every sandbox test card over the phone (%s store)', 
 
       const view = await tg.getPayment(payment.id);
       expect(view).toMatchObject({ status: 'succeeded', failure: null, card: { brand: card.brand, last4: card.number.slice(-4) } });
-      expect(view.reference).toMatch(/^\d{10}$/);
-      expect(call.saysText()).toContain(`Your reference number is ${view.reference.split('').join(', ')}.`);
+      expect(view.reference).toMatch(/^\d{8}$/);
+      expect(view.processorReference).toMatch(/^\d{10}$/);
+      expect(call.saysText()).toContain(`Your reference number is ${spokenReference(view.reference)}.`);
       // The caller is still on the line at the reference menu, yet nothing of the card is kept.
       expect(call.gatherAction()).toContain('/voice/capture?turn=');
       expect(await vaultKeys(tg, payment.id)).toEqual([]);
@@ -84,6 +85,6 @@ describe.each(STORE_KINDS)('every sandbox test card over the phone (%s store)', 
     await call.press('1');
     const view = await tg.getPayment(payment.id);
     expect(view).toMatchObject({ status: 'succeeded', callSid: call.callSid, card: { brand: 'american-express', last4: '0005' } });
-    expect(call.saysText()).toContain(view.reference.split('').join(', '));
+    expect(call.saysText()).toContain(spokenReference(view.reference));
   });
 });

@@ -1,5 +1,5 @@
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
-import { countingSandbox, enterCard, enterPayCode, sessionOf, turnOf, vaultKeys, type ChargeLog } from '../../support/voiceCalls';
+import { countingSandbox, enterCard, enterPayCode, sessionOf, turnOf, vaultKeys, type ChargeLog, spokenReference } from '../../support/voiceCalls';
 
 describe.each(STORE_KINDS)('Twilio delivering the same webhook more than once (%s store)', (kind) => {
   let tg: TestGateway;
@@ -129,7 +129,7 @@ describe.each(STORE_KINDS)('Twilio delivering the same webhook more than once (%
     for (const [, text] of answers) {
       call.twiml = text;
       if (call.redirectUrl()) await call.followRedirect();
-      expect(call.saysText()).toContain(`Your reference number is ${view.reference.split('').join(', ')}`);
+      expect(call.saysText()).toContain(`Your reference number is ${spokenReference(view.reference)}`);
     }
     expect(charges.charges.filter((c) => c.paymentId === payment.id)).toHaveLength(1);
   });
