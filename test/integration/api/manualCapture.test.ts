@@ -64,12 +64,15 @@ describe.each(STORE_KINDS)('short references and manual capture over the phone (
     expect(listed.body.data.map((p: { id: string }) => p.id)).toContain(id);
   });
 
-  it('captures the whole authorised amount', async () => {
-    const { id } = await payByPhone(tg, { capture: 'manual', amount: '20.00' });
+  it('captures the whole authorised amount, which the rest of the call does not undo', async () => {
+    const { id, call } = await payByPhone(tg, { capture: 'manual', amount: '20.00' });
     const res = await post(id, 'capture');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, status: 'succeeded', amount: '20.00', amountCaptured: '20.00' });
     expect(res.body.authorizationExpiresAt).toBeUndefined();
+    // The caller, still on the line, hears the reference again and hangs up: the capture stands.
+    await call.press('1');
+    await call.hangUp();
     expect(await tg.getPayment(id)).toMatchObject({ status: 'succeeded', amountCaptured: '20.00' });
   });
 

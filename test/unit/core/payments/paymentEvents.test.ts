@@ -64,3 +64,15 @@ describe('payment events of a committed change', () => {
     expect(numberEvents(reserved, answered).events).toEqual([{ type: 'refund.failed', sequence: 4, refundId: 're_b' }]);
   });
 });
+
+describe('events of a manual-capture payment', () => {
+  it('announces payment.authorized, then payment.succeeded when captured or payment.canceled when voided', () => {
+    const processing: Payment = { ...base, status: 'processing', capture: 'manual', eventSequence: 2 };
+    const authorized = numberEvents(processing, { ...processing, status: 'authorized' });
+    expect(authorized.events).toEqual([{ type: 'payment.authorized', sequence: 3, refundId: null }]);
+    expect(numberEvents(authorized.payment, { ...authorized.payment, status: 'succeeded', amountCaptured: '8.00', amountCapturedMinor: 800 }).events).toEqual([
+      { type: 'payment.succeeded', sequence: 4, refundId: null },
+    ]);
+    expect(numberEvents(authorized.payment, { ...authorized.payment, status: 'canceled' }).events).toEqual([{ type: 'payment.canceled', sequence: 4, refundId: null }]);
+  });
+});
