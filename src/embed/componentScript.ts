@@ -17,7 +17,7 @@ export const COMPONENT_JS = `(function () {
     pending: 'Waiting for the caller', capturing: 'Card details being entered', processing: 'Processing\\u2026',
     authorized: 'Authorised (to be captured)', succeeded: 'Success', failed: 'Failed', canceled: 'Canceled', expired: 'Expired'
   };
-  var FIELDS = [['cardNumber', 'Card number'], ['expiry', 'Expiry date'], ['securityCode', 'Security code']];
+  var FIELDS = [['cardNumber', 'Card number'], ['expiry', 'Expiry date'], ['securityCode', 'Security code'], ['postalCode', 'Postal code']];
   var CSS = [
     ':host { display: block; font: 14px/1.4 system-ui, sans-serif; color: #1b1f24; }',
     '.box { border: 1px solid #d0d7de; border-radius: 8px; padding: 12px 14px; background: #fff; }',
@@ -72,6 +72,7 @@ export const COMPONENT_JS = `(function () {
         item.setAttribute('data-field', FIELDS[i][0]);
         item.appendChild(el('span', 'name', FIELDS[i][1]));
         item.appendChild(el('span', 'state', '\\u2014'));
+        item.hidden = FIELDS[i][0] === 'postalCode';
         this._fields[FIELDS[i][0]] = list.appendChild(item);
       }
       this._result = box.appendChild(el('div', 'result'));
@@ -210,6 +211,8 @@ export const COMPONENT_JS = `(function () {
         var field = FIELDS[i][0];
         var item = this._fields[field];
         var state = view.fields[field];
+        // The postal code's line shows only where the flow asks for it.
+        item.hidden = state === undefined;
         var collecting = view.collecting === field;
         item.setAttribute('data-state', state);
         if (collecting) item.setAttribute('data-collecting', ''); else item.removeAttribute('data-collecting');

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { reasonSentenceOf } from '../core/payments/failureWords';
 import { CARD_BRANDS, type CardBrand } from '../core/domain/cardBrand';
 import { maskedCard } from '../core/domain/masking';
-import { CAPTURE_FIELDS, type CaptureField } from '../core/flows/schema';
+import { ALL_CAPTURE_FIELDS, CAPTURE_FIELDS, type CaptureField } from '../core/flows/schema';
+
+type CardField = (typeof CAPTURE_FIELDS)[number];
 import type { CaptureContext } from '../core/capture/types';
 import type { StateMeaning } from '../core/capture/meaning';
 import { effectiveStatus, FINAL_STATUSES, type Payment, type PaymentStatus } from '../core/payments/payment';
@@ -30,9 +32,12 @@ export const embedStatusSchema = z
         display: z.string().meta({ description: 'Brand and last 4 as shown, e.g. "Visa •••• 4242".' }),
       })
       .nullable(),
-    collecting: z.enum(CAPTURE_FIELDS).nullable().meta({ description: 'The field the caller is asked to type now, if any.' }),
+    collecting: z.enum(ALL_CAPTURE_FIELDS as [CaptureField, ...CaptureField[]]).nullable().meta({ description: 'The field the caller is asked to type now, if any.' }),
     fields: z
-      .object(Object.fromEntries(CAPTURE_FIELDS.map((f) => [f, z.enum(FIELD_STATES)])) as Record<CaptureField, z.ZodEnum<{ [K in FieldState]: K }>>)
+      .object({
+        ...(Object.fromEntries(CAPTURE_FIELDS.map((f) => [f, z.enum(FIELD_STATES)])) as Record<CardField, z.ZodEnum<{ [K in FieldState]: K }>>),
+        postalCode: z.enum(FIELD_STATES).optional().meta({ description: 'Only once the caller is asked for the billing postal code (flows that ask for it).' }),
+      })
       .meta({ description: '`valid` once captured; `invalid` while the caller is asked again after a mistake; `waiting` otherwise.' }),
     reference: z.string().nullable(),
     failure: z.object({ code: z.string(), reason: z.string() }).nullable(),
@@ -58,12 +63,15 @@ export function embedStatusOf(payment: Payment, now: Date, live: LiveCapture | n
     cardNumber: payment.card !== null,
     expiry: payment.expiryCaptured,
     securityCode: payment.securityCodeCaptured,
+    postalCode: payment.postalCodeCaptured ?? false,
   };
   // The machine keeps a field's error prompt in its notices until the step changes: the last entry was refused.
   const refused = collecting !== null && live!.context.notices.some((n) => n.key.startsWith(`${collecting}.error.`));
+  // The postal code is shown only where the flow asks for it: once asked, or once typed.
+  const shown = captured.postalCode || collecting === 'postalCode' ? ALL_CAPTURE_FIELDS : CAPTURE_FIELDS;
   const fields = Object.fromEntries(
-    CAPTURE_FIELDS.map((f) => [f, captured[f] && f !== collecting ? 'valid' : f === collecting && refused ? 'invalid' : 'waiting']),
-  ) as Record<CaptureField, FieldState>;
+    shown.map((f) => [f, captured[f] && f !== collecting ? 'valid' : f === collecting && refused ? 'invalid' : 'waiting']),
+  ) as EmbedStatus['fields'];
   return {
     paymentId: payment.id,
     status,

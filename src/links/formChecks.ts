@@ -4,12 +4,13 @@ import type { Notice } from '../core/capture/types';
 import type { CardBrand } from '../core/domain/cardBrand';
 import { checkCardNumber } from '../core/domain/cardNumber';
 import { checkExpiry } from '../core/domain/expiry';
+import { checkPostalCode } from '../core/domain/postalCode';
 import { checkSecurityCode } from '../core/domain/securityCode';
 import type { PromptKey } from '../core/flows/promptKeys';
-import type { CaptureField, Flow } from '../core/flows/schema';
+import { fieldsOf, type CaptureField, type Flow } from '../core/flows/schema';
 
 /** Separators people type inside a field; anything else that is not a digit makes the entry junk. */
-export const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g };
+export const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g, postalCode: /[\s-]/g };
 
 /** A typed field without its separators: '' when left empty, null when it holds anything but digits. */
 export function typedDigits(raw: string | undefined, field: CaptureField): string | null {
@@ -32,7 +33,8 @@ export function unreachedFieldNotices(
 ): Notice[] {
   const stoppedAt = meaning.field;
   if (!stoppedAt) return [];
-  const unreached = flow.fieldOrder.slice(flow.fieldOrder.indexOf(stoppedAt) + 1);
+  const fields = fieldsOf(flow);
+  const unreached = fields.slice(fields.indexOf(stoppedAt) + 1);
   const brand = state.context.card?.brand ?? brandOf(entry.cardNumber, flow);
   return unreached.flatMap((field) => {
     const key = problemOf(field, entry[field], flow, brand, now);
@@ -66,6 +68,11 @@ function problemOf(field: CaptureField, raw: string | undefined, flow: Flow, bra
       if (!brand) return /^\d{3,4}$/.test(digits) ? null : 'securityCode.error.length';
       const check = checkSecurityCode(digits, brand);
       return check.ok ? null : (`securityCode.error.${check.problem}` as PromptKey);
+    }
+    case 'postalCode': {
+      if (!flow.postalCode) return null;
+      const check = checkPostalCode(digits, flow.postalCode);
+      return check.ok ? null : (`postalCode.error.${check.problem}` as PromptKey);
     }
   }
 }

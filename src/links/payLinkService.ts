@@ -5,7 +5,7 @@ import type { CaptureService, TurnInput } from '../core/capture/captureService';
 import type { CompiledFlow, FlowRegistry } from '../core/capture/flowRegistry';
 import { meaningOf, type StateMeaning } from '../core/capture/meaning';
 import type { Notice } from '../core/capture/types';
-import type { CaptureField, Flow } from '../core/flows/schema';
+import { fieldsOf, type CaptureField, type Flow } from '../core/flows/schema';
 import type { Logger } from '../observability/logger';
 import type { Clock } from '../ports/clock';
 import type { KeyValueStore } from '../ports/keyValueStore';
@@ -68,6 +68,8 @@ export interface CardEntry {
   cardNumber?: string;
   expiry?: string;
   securityCode?: string;
+  /** Only read when the link's flow asks for the billing postal code. */
+  postalCode?: string;
 }
 
 const MAX_STEPS = 24;
@@ -243,7 +245,7 @@ export class PayLinkService {
         if (fed.size > 0) break;
         await this.press(sessionId, turn, '1');
       } else if (meaning.step === 'confirm') {
-        if (fed.size === flow.fieldOrder.length && !confirmed) {
+        if (fed.size === fieldsOf(flow).length && !confirmed) {
           confirmed = true;
           await this.press(sessionId, turn, '1');
         } else if (fed.size === 0) {

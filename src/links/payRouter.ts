@@ -128,7 +128,7 @@ function page(deps: PayRouterDeps, link: OpenLink, state: StoredState | null, un
 /** Only single string values are card fields; repeated or missing ones count as empty. */
 function entryOf(body: Record<string, unknown>): CardEntry {
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { cardNumber: text(body.cardNumber), expiry: text(body.expiry), securityCode: text(body.securityCode) };
+  return { cardNumber: text(body.cardNumber), expiry: text(body.expiry), securityCode: text(body.securityCode), postalCode: text(body.postalCode) };
 }
 
 function html(res: Response, status: number, body: string): void {

@@ -4,7 +4,8 @@ import type { StoredState } from '../core/capture/callSession';
 import type { StateMeaning } from '../core/capture/meaning';
 import type { Notice } from '../core/capture/types';
 import type { PromptKey } from '../core/flows/promptKeys';
-import type { Flow } from '../core/flows/schema';
+import type { CaptureField, Flow } from '../core/flows/schema';
+import { postalCodeLengths } from '../core/domain/postalCode';
 import { TwimlResponse, type TwimlElement } from './twimlWriter';
 
 type SayParent = Pick<TwimlElement, 'say'>;
@@ -71,7 +72,7 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
 
     const { field } = meaning;
     if (field) {
-      const g = gather(flow.timeoutSeconds[field], field === 'expiry' ? 4 : field === 'securityCode' ? state.context.securityCodeLength || undefined : undefined);
+      const g = gather(flow.timeoutSeconds[field], fixedLength(flow, field, state));
       say(g, `${field}.ask` as PromptKey);
       return response.toString();
     }
@@ -110,6 +111,23 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
     }
     return response.toString();
   };
+}
+
+/** How many keys end a field without '#': known for the expiry, the security code and a fixed-length postal code. */
+function fixedLength(flow: Flow, field: CaptureField, state: StoredState): number | undefined {
+  switch (field) {
+    case 'expiry':
+      return 4;
+    case 'securityCode':
+      return state.context.securityCodeLength || undefined;
+    case 'postalCode': {
+      if (!flow.postalCode) return undefined;
+      const { min, max } = postalCodeLengths(flow.postalCode);
+      return min === max ? min : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /**

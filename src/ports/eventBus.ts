@@ -41,6 +41,8 @@ export interface PaymentEvent {
   card: { brand: CardBrand; last4: string } | null;
   expiryCaptured: boolean;
   securityCodeCaptured: boolean;
+  /** Only whether it was typed: the postal code itself never leaves the vault but for the processor. */
+  postalCodeCaptured: boolean;
   reference: string | null;
   declineCode: string | null;
   /** Where the payment stands, in words, e.g. "Approved — reference 1234", "Declined — insufficient funds". */

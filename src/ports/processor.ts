@@ -3,7 +3,7 @@ import type { AmountInUnits } from '../core/domain/units';
 export type { AmountInUnits };
 
 /** Decline codes as the contract names them (Stripe's vocabulary). */
-export type DeclineCode = 'card_declined' | 'insufficient_funds' | 'incorrect_cvc' | 'expired_card' | 'processing_error';
+export type DeclineCode = 'card_declined' | 'insufficient_funds' | 'incorrect_cvc' | 'expired_card' | 'processing_error' | 'incorrect_zip';
 
 export const DECLINE_CODES: readonly DeclineCode[] = [
   'card_declined',
@@ -11,6 +11,8 @@ export const DECLINE_CODES: readonly DeclineCode[] = [
   'incorrect_cvc',
   'expired_card',
   'processing_error',
+  /** The billing postal code failed the address check; the charge was canceled or refunded. */
+  'incorrect_zip',
 ];
 
 export interface ChargeRequest {

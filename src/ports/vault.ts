@@ -1,8 +1,11 @@
 /** The sensitive fields a capture collects; each is encrypted on its own. */
-export type SensitiveField = 'cardNumber' | 'expiry' | 'securityCode';
+export type SensitiveField = 'cardNumber' | 'expiry' | 'securityCode' | 'postalCode';
 
 /** Opaque references to vaulted values, as the capture session records them. */
 export type CardRefs = Partial<Record<SensitiveField, string>>;
+
+/** What a token redeems: the card's three fields, and the billing postal code when the flow asked for it. */
+export type TokenRefs = Required<Pick<CardRefs, 'cardNumber' | 'expiry' | 'securityCode'>> & Pick<CardRefs, 'postalCode'>;
 
 /** What the processor adapter, and only it, gets back for a one-time token. */
 export interface CardData {
@@ -10,6 +13,8 @@ export interface CardData {
   /** MMYY as typed on the keypad. */
   expiry: string;
   securityCode: string;
+  /** The billing postal code, for the processor's address check; absent when the flow does not ask it. */
+  postalCode?: string;
 }
 
 /**
@@ -21,8 +26,8 @@ export interface Vault {
   put(paymentId: string, field: SensitiveField, plaintext: string): Promise<string>;
   /** Whether a reference still points at a stored value. */
   has(paymentId: string, ref: string): Promise<boolean>;
-  /** Issues a single-use token that redeems the three fields together; it expires within minutes. */
-  issueToken(paymentId: string, refs: Required<CardRefs>): Promise<string>;
+  /** Issues a single-use token that redeems the fields together; it expires within minutes. */
+  issueToken(paymentId: string, refs: TokenRefs): Promise<string>;
   /** Redeems a token once; a second redemption, or an expired token, throws. */
   redeem(token: string): Promise<CardData>;
   /** Deletes the given references (missing ones are ignored). */

@@ -117,7 +117,7 @@ describe('the agent-guided capture model', () => {
 
   it('asks the card number again by forgetting it and its security code, keeping the expiry', () => {
     const run = play([ask('cardNumber'), keys(TYPED.visa), ask('expiry'), keys(TYPED.expiry), ask('securityCode'), keys(TYPED.code), ask('cardNumber')]);
-    expect(run.snapshot.context.captured).toEqual({ cardNumber: false, expiry: true, securityCode: false });
+    expect(run.snapshot.context.captured).toEqual({ cardNumber: false, expiry: true, securityCode: false, postalCode: false });
     expect(run.snapshot.context.card).toBeNull();
     expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'securityCode'] }]);
   });
@@ -127,7 +127,7 @@ describe('the agent-guided capture model', () => {
     expect(meaningOf(machine, stored(play(ready).snapshot))).toMatchObject({ needsCharge: true, status: 'processing' });
     expect(meaningOf(machine, stored(play([...ready, { type: 'processor.approved', reference: 'r' }]).snapshot))).toMatchObject({ final: true, status: 'succeeded' });
     const declined = play([...ready, { type: 'processor.declined', code: 'card_declined', message: 'no' }, { type: 'agent.retried' }]);
-    expect([declined.snapshot.value, declined.snapshot.context.captured, declined.snapshot.context.chargeAttempts]).toEqual([STATE.awaitingRequest, { cardNumber: false, expiry: false, securityCode: false }, 1]);
+    expect([declined.snapshot.value, declined.snapshot.context.captured, declined.snapshot.context.chargeAttempts]).toEqual([STATE.awaitingRequest, { cardNumber: false, expiry: false, securityCode: false, postalCode: false }, 1]);
   });
 
   it('ends a dropped line as caller_line_dropped, and lets a charge already sent stand', () => {

@@ -6,8 +6,8 @@ import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/core
 import { AGENT_EVENTS, meaningOf, type StateMeaning } from '../../src/core/capture/meaning';
 import type { CaptureEmitted, CaptureEvent, CaptureInput, PaymentSummary } from '../../src/core/capture/types';
 import { parseFlow } from '../../src/core/flows/loadFlows';
-import { PROMPT_KEYS, type PromptKey } from '../../src/core/flows/promptKeys';
-import { flowSchema, type CaptureField, type Flow } from '../../src/core/flows/schema';
+import { requiredPromptKeys, type PromptKey } from '../../src/core/flows/promptKeys';
+import { fieldsOf, flowSchema, type CaptureField, type Flow } from '../../src/core/flows/schema';
 import * as cardNumberRules from '../../src/core/domain/cardNumber';
 import * as expiryRules from '../../src/core/domain/expiry';
 import * as securityCodeRules from '../../src/core/domain/securityCode';
@@ -41,6 +41,8 @@ const CARD = {
 };
 const EXPIRY = { ok: '1130', month13: '1330', past: '0124', tooFar: '1250', tooShort: '12' };
 const SECURITY_CODE = { visa: '739', amex: '7391', wrongLength: '73' };
+/** Billing postal codes: a US ZIP code, and lengths a 5-digit or a 4-to-6-digit rule refuses. */
+const POSTAL_CODE = { zip: '94103', tooShort: '941', tooLong: '9410377' };
 
 const PAYMENT: PaymentSummary = { id: 'pay_model', amount: '42.00', currency: 'USD', description: 'Invoice for Ada' };
 const SELF_SERVICE: CaptureInput = { locale: 'en-US', payment: null };
@@ -60,6 +62,7 @@ const TYPED = [
   ...Object.values(CARD),
   ...Object.values(EXPIRY),
   ...Object.values(SECURITY_CODE),
+  ...Object.values(POSTAL_CODE),
   '',
   '*',
   '1',
@@ -85,19 +88,23 @@ const SAMPLE_EVENTS: CaptureEvent[] = [
 ];
 
 /** Card data the machine sees; none of it may ever sit in the context. Two-digit entries are too short to search for. */
-const SECRETS = [...Object.values(CARD), ...Object.values(EXPIRY), ...Object.values(SECURITY_CODE)].filter((s) => s.length >= 3);
+const SECRETS = [...Object.values(CARD), ...Object.values(EXPIRY), ...Object.values(SECURITY_CODE), ...Object.values(POSTAL_CODE)].filter((s) => s.length >= 3);
 
 /** A variant of the shipped flow, validated like a flow file so that every variant is one an operator could write. */
-function variant(change: (flow: Flow) => Partial<Flow>): Flow {
+function variant(change: (flow: Flow) => Record<string, unknown>): Flow {
   const copy = structuredClone(DEFAULT_FLOW);
   return flowSchema.parse({ ...copy, ...change(copy) });
 }
 
 const EXPIRY_FIRST = variant(() => ({ fieldOrder: ['expiry', 'cardNumber', 'securityCode'] }));
 const AGENT_CONFIRMS = variant(() => ({ agentConfirmsCardNumber: true }));
-const ONE_TRY = variant(() => ({ tries: { payCode: 1, cardNumber: 1, expiry: 1, securityCode: 1, choice: 1 } }));
+const ONE_TRY = variant(() => ({ tries: { payCode: 1, cardNumber: 1, expiry: 1, securityCode: 1, postalCode: 1, choice: 1 } }));
 const ONE_CARD = variant(() => ({ maxCardAttempts: 1 }));
 const NO_AMEX = variant((f) => ({ acceptedBrands: f.acceptedBrands.filter((b) => b !== 'american-express') }));
+// The shipped flows carry the postal code's prompts already: asking for it is the one option.
+const US_ZIP = variant(() => ({ postalCode: { country: 'US' } }));
+const POSTAL_RANGE = variant(() => ({ postalCode: { digits: [4, 6] }, fieldOrder: ['expiry', 'cardNumber', 'securityCode'] }));
+const ZIP_ONE_TRY = variant(() => ({ postalCode: { country: 'US' }, tries: { payCode: 1, cardNumber: 1, expiry: 1, securityCode: 1, postalCode: 1, choice: 1 } }));
 
 const FLOWS: Array<[string, Flow]> = [
   ['the default flow', DEFAULT_FLOW],
@@ -106,6 +113,9 @@ const FLOWS: Array<[string, Flow]> = [
   ['a flow with one try per step', ONE_TRY],
   ['a flow allowing one card per call', ONE_CARD],
   ['a flow not accepting American Express', NO_AMEX],
+  ['a flow asking the US ZIP code', US_ZIP],
+  ['a flow asking a 4-to-6-digit postal code after the expiry-first card fields', POSTAL_RANGE],
+  ['a flow asking the ZIP code with one try per step', ZIP_ONE_TRY],
 ];
 
 /**
@@ -168,8 +178,8 @@ const noticeKeys = (snapshot: Snapshot): PromptKey[] => snapshot.context.notices
 
 /** Keys that answer each field correctly for a Visa card, in the flow's order. */
 function visaAnswers(flow: Flow): CaptureEvent[] {
-  const answer: Record<CaptureField, string> = { cardNumber: CARD.visa, expiry: EXPIRY.ok, securityCode: SECURITY_CODE.visa };
-  return flow.fieldOrder.map((field) => keys(answer[field]));
+  const answer: Record<CaptureField, string> = { cardNumber: CARD.visa, expiry: EXPIRY.ok, securityCode: SECURITY_CODE.visa, postalCode: POSTAL_CODE.zip };
+  return fieldsOf(flow).map((field) => keys(answer[field]));
 }
 
 /** From a call with its payment to the charge: every field answered, then "press 1 to pay". */
@@ -210,7 +220,8 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
       const head = key.split('.')[0]!;
       return head === 'confirm' ? 'choice' : (head as keyof Flow['tries']);
     };
-    const errorKeys = PROMPT_KEYS.filter((k) => /\.error\./.test(k) || /\.timeout$/.test(k));
+    // A flow that asks no postal code has no words for it, and never needs them.
+    const errorKeys = requiredPromptKeys(flow).filter((k) => /\.error\./.test(k) || /\.timeout$/.test(k));
     const heard = new Set(reached.flatMap(noticeKeys));
     const expected = errorKeys.filter((k) => flow.tries[step(k)] > 1);
     expect(expected.filter((k) => !heard.has(k))).toEqual([]);
@@ -226,7 +237,8 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
   it('ends a hung-up call with the hang-up or with the decline the caller heard', () => {
     const codes = new Set(reached.filter((s) => s.value === STATE.hungUp).map((s) => s.context.failure?.code));
     // With one card per call a decline ends the capture at once, so no hang-up can follow one.
-    const declinesHeardBeforeHangUp = flow.maxCardAttempts > 1 ? DECLINE_CODES : [];
+    // A flow without a postal code says a plain decline for incorrect_zip, which the walk does not tell apart.
+    const declinesHeardBeforeHangUp = flow.maxCardAttempts > 1 ? DECLINE_CODES.filter((c) => c !== 'incorrect_zip' || flow.postalCode) : [];
     expect([...codes].sort()).toEqual(['caller_hung_up', ...declinesHeardBeforeHangUp].sort());
   });
 
@@ -323,7 +335,7 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
         if (!after.holdsCardData) vault.clear();
         if (after.needsCharge && !before.needsCharge) {
           charges += 1;
-          expect([...vault].sort()).toEqual([...flow.fieldOrder].sort());
+          expect([...vault].sort()).toEqual([...fieldsOf(flow)].sort());
         }
         snapshot = next;
       }
@@ -352,6 +364,7 @@ const EXPECTED_MEANING: Record<string, Omit<StateMeaning, 'agentMay'>> = {
   collectingCardNumber: { step: 'cardNumber', status: 'capturing', field: 'cardNumber', outcome: null, needsCharge: false, holdsCardData: true, final: false },
   collectingExpiry: { step: 'expiry', status: 'capturing', field: 'expiry', outcome: null, needsCharge: false, holdsCardData: true, final: false },
   collectingSecurityCode: { step: 'securityCode', status: 'capturing', field: 'securityCode', outcome: null, needsCharge: false, holdsCardData: true, final: false },
+  collectingPostalCode: { step: 'postalCode', status: 'capturing', field: 'postalCode', outcome: null, needsCharge: false, holdsCardData: true, final: false },
   awaitingAgent: { step: 'agentCheck', status: 'capturing', field: null, outcome: null, needsCharge: false, holdsCardData: true, final: false },
   confirming: { step: 'confirm', status: 'capturing', field: null, outcome: null, needsCharge: false, holdsCardData: true, final: false },
   processing: { step: 'charge', status: 'processing', field: null, outcome: null, needsCharge: true, holdsCardData: true, final: false },
@@ -512,6 +525,49 @@ describe('the security code length follows the brand', () => {
   });
 });
 
+describe('the billing postal code', () => {
+  const ZIP_ANSWERS = [keys(CARD.visa), keys(EXPIRY.ok), keys(SECURITY_CODE.visa)];
+
+  it('is asked after the security code, vaulted once valid, and then the caller confirms', () => {
+    const run = play(US_ZIP, [...ZIP_ANSWERS, keys(POSTAL_CODE.zip)]);
+    expect(run.snapshots[2]!.value).toBe(STATE.collectingPostalCode);
+    expect(run.snapshot.value).toBe(STATE.confirming);
+    expect(run.snapshot.context.captured).toEqual({ cardNumber: true, expiry: true, securityCode: true, postalCode: true });
+    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.put', field: 'postalCode', value: POSTAL_CODE.zip }]);
+    expect(JSON.stringify(run.snapshot.context)).not.toContain(POSTAL_CODE.zip);
+  });
+
+  it('names the problem of a wrong postal code in the re-prompt and fails after the tries', () => {
+    const run = play(US_ZIP, [...ZIP_ANSWERS, keys(POSTAL_CODE.tooShort), keys(''), TIMEOUT]);
+    expect(noticeKeys(run.snapshots[3]!)).toEqual(['postalCode.error.length']);
+    expect(noticeKeys(run.snapshots[4]!)).toEqual(['postalCode.error.format']);
+    expect(run.snapshot.value).toBe(STATE.failed);
+    expect(run.snapshot.context.failure?.code).toBe('too_many_attempts');
+  });
+
+  it('takes any length in a digits range: 4 and 6 digits, not 3 or 7', () => {
+    const answers = [keys(EXPIRY.ok), keys(CARD.visa), keys(SECURITY_CODE.visa)];
+    expect(play(POSTAL_RANGE, [...answers, keys('1234')]).snapshot.value).toBe(STATE.confirming);
+    expect(play(POSTAL_RANGE, [...answers, keys('123456')]).snapshot.value).toBe(STATE.confirming);
+    expect(noticeKeys(play(POSTAL_RANGE, [...answers, keys(POSTAL_CODE.tooShort)]).snapshot)).toEqual(['postalCode.error.length']);
+    expect(noticeKeys(play(POSTAL_RANGE, [...answers, keys(POSTAL_CODE.tooLong)]).snapshot)).toEqual(['postalCode.error.length']);
+  });
+
+  it('goes back to the security code on *, discarding it with the postal code', () => {
+    const run = play(US_ZIP, [...ZIP_ANSWERS, keys('*')]);
+    expect(run.snapshot.value).toBe(STATE.collectingSecurityCode);
+    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['securityCode', 'postalCode'] }]);
+  });
+
+  it('says its own prompt when the check fails, and another card forgets the postal code too', () => {
+    const run = play(US_ZIP, [...ZIP_ANSWERS, keys(POSTAL_CODE.zip), keys('1'), declined('incorrect_zip'), keys('1')]);
+    expect(noticeKeys(run.snapshots.at(-2)!)).toEqual(['declined.incorrect_zip']);
+    expect(run.snapshot.value).toBe(STATE.collectingCardNumber);
+    expect(run.snapshot.context.captured.postalCode).toBe(false);
+    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode', 'postalCode'] }]);
+  });
+});
+
 describe('declines', () => {
   it('when a charge is declined with cards left and the caller presses 1, the capture asks the first field again with the card forgotten', () => {
     const run = play(DEFAULT_FLOW, [...toProcessing(DEFAULT_FLOW), declined('card_declined'), keys('1')]);
@@ -523,9 +579,9 @@ describe('declines', () => {
     expect(run.snapshot.value).toBe(STATE.collectingCardNumber);
     expect(run.snapshot.context.card).toBeNull();
     expect(run.snapshot.context.securityCodeLength).toBe(0);
-    expect(run.snapshot.context.captured).toEqual({ cardNumber: false, expiry: false, securityCode: false });
+    expect(run.snapshot.context.captured).toEqual({ cardNumber: false, expiry: false, securityCode: false, postalCode: false });
     expect(run.snapshot.context.chargeAttempts).toBe(1);
-    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] }]);
+    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode', 'postalCode'] }]);
   });
 
   it('in a flow asking the expiry first, another card starts again at the expiry', () => {
@@ -550,7 +606,8 @@ describe('declines', () => {
     const { snapshot } = play(ONE_CARD, [...toProcessing(ONE_CARD), declined(code)]);
     expect(snapshot.value).toBe(STATE.failed);
     expect(snapshot.context.failure?.code).toBe(code);
-    expect(noticeKeys(snapshot)).toEqual([`declined.${code}`, 'declined.final']);
+    // This flow asks no postal code, so it has no words for a failed postal code check: a plain decline.
+    expect(noticeKeys(snapshot)).toEqual([code === 'incorrect_zip' ? 'declined.card_declined' : `declined.${code}`, 'declined.final']);
   });
 
   it('offers another card until the flow’s card limit, then fails with the last decline', () => {
@@ -615,7 +672,7 @@ describe('star to go back', () => {
     const run = play(DEFAULT_FLOW, [keys('*')]);
     expect(run.snapshot.value).toBe(STATE.canceled);
     expect(noticeKeys(run.snapshot)).toEqual(['canceled']);
-    expect(run.emitted[0]).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] }]);
+    expect(run.emitted[0]).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode', 'postalCode'] }]);
   });
 
   it('when the caller presses * during the expiry, the capture goes back to the card number', () => {
@@ -631,7 +688,7 @@ describe('star to go back', () => {
     const run = play(DEFAULT_FLOW, [keys(CARD.visa), keys(EXPIRY.ok), keys('*')]);
     expect(run.snapshot.value).toBe(STATE.collectingExpiry);
     expect(run.snapshot.context.card).toEqual({ brand: 'visa', last4: CARD.visa.slice(-4) });
-    expect(run.snapshot.context.captured).toEqual({ cardNumber: true, expiry: false, securityCode: false });
+    expect(run.snapshot.context.captured).toEqual({ cardNumber: true, expiry: false, securityCode: false, postalCode: false });
     expect(run.emitted[2]).toEqual([{ type: 'vault.discard', fields: ['expiry', 'securityCode'] }]);
   });
 
@@ -653,7 +710,7 @@ describe('the confirmation', () => {
     expect(run.snapshot.value).toBe(STATE.collectingCardNumber);
     expect(noticeKeys(run.snapshot)).toEqual(['confirm.reenter']);
     expect(run.snapshot.context.card).toBeNull();
-    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] }]);
+    expect(run.emitted.at(-1)).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode', 'postalCode'] }]);
   });
 
   it('when the caller presses 1, the capture asks for a charge and counts it', () => {
@@ -690,7 +747,7 @@ describe('an agent confirming the card number', () => {
   it('when the agent never answers, the capture is canceled', () => {
     const run = play(flow, [keys(CARD.visa), { type: 'agent.timedOut' }]);
     expect(run.snapshot.value).toBe(STATE.canceled);
-    expect(run.emitted[1]).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] }]);
+    expect(run.emitted[1]).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode', 'postalCode'] }]);
   });
 });
 
@@ -758,7 +815,7 @@ describe('card data never stays in the machine', () => {
     JSON.stringify([snapshot.value, snapshot.context.attempts, snapshot.context.chargeAttempts]);
 
   // Two tries and two cards keep the walk to thousands of paths; more multiply it beyond a test's budget.
-  const bounded = { tries: { payCode: 2, cardNumber: 2, expiry: 2, securityCode: 2, choice: 2 }, maxCardAttempts: 2 };
+  const bounded = { tries: { payCode: 2, cardNumber: 2, expiry: 2, securityCode: 2, postalCode: 2, choice: 2 }, maxCardAttempts: 2 };
   const walked: Array<[string, Flow]> = [
     ['the default flow', variant(() => bounded)],
     ['a flow asking the expiry first', variant(() => ({ ...bounded, fieldOrder: ['expiry', 'cardNumber', 'securityCode'] }))],

@@ -20,6 +20,10 @@ export interface RecordedRequest {
 
 /** Stripe's documented test card that always asks for 3-D Secure. */
 export const THREE_D_SECURE_CARD = '4000002760003184';
+/** Stripe's documented test card whose address (postal code) check fails, though the charge is approved. */
+export const POSTAL_CHECK_FAIL_CARD = '4000000000000036';
+/** A billing postal code whose check the fake fails on any card, as the sandbox does (test-cards.json). */
+export const FAILING_POSTAL_CODE = cards.postalCodes.fails;
 export const FAKE_STRIPE_KEY = 'sk_test_fakeStripeKey0123456789';
 
 const OUTCOMES = new Map(cards.cards.map((c) => [c.number, c.outcome]));
@@ -50,7 +54,7 @@ const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 export async function startFakeStripe(): Promise<FakeStripe> {
   const app = express();
   const requests: RecordedRequest[] = [];
-  const methods = new Map<string, { number: string; last4: string }>();
+  const methods = new Map<string, { number: string; last4: string; postalCode: string | null }>();
   const intents: FakeStripe['intents'] = new Map();
   /** Every PaymentIntent as Stripe would return it now, for retrieval and search. */
   const intentObjects = new Map<string, Record<string, unknown>>();
@@ -96,7 +100,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const form = Object.fromEntries(new URLSearchParams(req.body as string));
     const number = form['card[number]'] ?? '';
     const pm = id('pm');
-    methods.set(pm, { number, last4: number.slice(-4) });
+    const postalCode = form['billing_details[address][postal_code]'] ?? null;
+    methods.set(pm, { number, last4: number.slice(-4), postalCode });
     res.json({
       id: pm,
       object: 'payment_method',
@@ -137,9 +142,23 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return;
     }
     if (outcome === 'succeeded') {
-      intents.set(pi, { amount, currency, status: 'succeeded' });
-      intentObjects.set(pi, { ...base, status: 'succeeded', latest_charge: id('ch') });
-      res.json(intentObjects.get(pi));
+      // Approved even when the address check fails, as Stripe does without a Radar rule blocking it;
+      // `capture_method=manual` leaves the charge authorized (requires_capture).
+      const status = form.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
+      const postalCheck = method.postalCode === null ? null : method.number === POSTAL_CHECK_FAIL_CARD || method.postalCode === FAILING_POSTAL_CODE ? 'fail' : 'pass';
+      const charge = {
+        id: id('ch'),
+        object: 'charge',
+        amount,
+        currency,
+        captured: status === 'succeeded',
+        payment_intent: pi,
+        payment_method_details: { type: 'card', card: { last4: method.last4, checks: { address_line1_check: null, address_postal_code_check: postalCheck, cvc_check: 'pass' } } },
+      };
+      intents.set(pi, { amount, currency, status });
+      intentObjects.set(pi, { ...base, status, latest_charge: charge.id });
+      const expanded = Object.entries(form).some(([name, value]) => /^expand\[\d*\]$/.test(name) && value === 'latest_charge');
+      res.json(expanded ? { ...intentObjects.get(pi), latest_charge: charge } : intentObjects.get(pi));
       return;
     }
     intents.set(pi, { amount, currency, status: 'requires_payment_method' });

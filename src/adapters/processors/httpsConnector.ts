@@ -82,7 +82,14 @@ export class HttpsConnector implements Processor {
         callSid: request.callSid ?? null,
         capture: request.capture ?? 'automatic',
       },
-      card: { number: card.number, expMonth: expiry.month, expYear: expiry.year, securityCode: card.securityCode },
+      card: {
+        number: card.number,
+        expMonth: expiry.month,
+        expYear: expiry.year,
+        securityCode: card.securityCode,
+        // For the receiver's address check; a failed one is answered `declineCode: "incorrect_zip"`.
+        ...(card.postalCode ? { postalCode: card.postalCode } : {}),
+      },
       idempotencyKey: request.idempotencyKey,
     });
     const delivery = await this.deliver(body, request.idempotencyKey);

@@ -36,6 +36,15 @@ const OUTCOME_BY_NUMBER: ReadonlyMap<string, SandboxOutcome> = new Map(
   SANDBOX_CARDS.map((card) => [card.number, card.outcome]),
 );
 
+/**
+ * The sandbox's address check: a billing postal code made only of zeros (00000 for a US ZIP code)
+ * fails it, so an otherwise approved charge is canceled and declined with `incorrect_zip`; every
+ * other postal code passes.
+ */
+export function sandboxPostalCodeFails(postalCode: string): boolean {
+  return /^0+$/.test(postalCode);
+}
+
 /** The scripted outcome for a test number; any other number succeeds. */
 export function sandboxOutcomeFor(cardNumber: string): SandboxOutcome {
   return OUTCOME_BY_NUMBER.get(cardNumber) ?? 'succeeded';

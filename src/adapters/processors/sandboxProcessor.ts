@@ -6,7 +6,7 @@ import { isoUnits } from '../../core/domain/units';
 import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult, type SettleResult, type VoidRequest } from '../../ports/processor';
 import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
 import type { CardData, Vault } from '../../ports/vault';
-import { sandboxOutcomeFor } from './sandboxCards';
+import { sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
 
 export interface SandboxProcessorOptions {
   /** Simulated network and issuer time per charge. */
@@ -24,6 +24,7 @@ export const DECLINE_MESSAGES: Readonly<Record<DeclineCode, string>> = {
   incorrect_cvc: 'The security code is incorrect.',
   expired_card: 'The card has expired.',
   processing_error: 'The payment could not be processed.',
+  incorrect_zip: 'The postal code does not match the card billing address.',
 };
 
 type ChargeRecord = { state: 'pending' } | { state: 'done'; result: ChargeResult };
@@ -232,6 +233,9 @@ export class SandboxProcessor implements Processor {
 
     const outcome = sandboxOutcomeFor(card.number);
     if (outcome !== 'succeeded') return declined(outcome);
+    // The issuer would approve, but the address check failed: like a processor's authorization
+    // voided on a failed check, nothing is charged and the decline says why.
+    if (card.postalCode !== undefined && sandboxPostalCodeFails(card.postalCode)) return declined('incorrect_zip');
     return { outcome: 'approved', reference: newReference() };
   }
 }

@@ -14,6 +14,9 @@ export interface StripeProcessorOptions extends StripeSettings {
   maxNetworkRetries?: number;
 }
 
+const POSTAL_CODE_NOT_REVERSED_MESSAGE =
+  'The postal code failed the address check, and the charge could not be reversed automatically: refund or cancel it in the Stripe dashboard.';
+
 const REQUIRES_ACTION_MESSAGE =
   'The card needs the cardholder to authenticate (3-D Secure), which cannot be done over the phone.';
 
@@ -53,7 +56,12 @@ export class StripeProcessor implements Processor {
     let intent: Stripe.PaymentIntent;
     try {
       const method = await this.stripe.paymentMethods.create(
-        { type: 'card', card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode } },
+        {
+          type: 'card',
+          card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode },
+          // The issuer checks the billing postal code against the card's address (AVS).
+          ...(card.postalCode ? { billing_details: { address: { postal_code: card.postalCode } } } : {}),
+        },
         { idempotencyKey: `${request.idempotencyKey}-pm` },
       );
       intent = await this.stripe.paymentIntents.create(
@@ -69,6 +77,8 @@ export class StripeProcessor implements Processor {
           ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
           // charge_key names the attempt, so a charge whose answer was lost can be found again.
           metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) },
+          // The address check's result is on the charge: expanded, it comes back in this one answer.
+          ...(card.postalCode ? { expand: ['latest_charge'] } : {}),
         },
         { idempotencyKey: request.idempotencyKey },
       );
@@ -76,6 +86,9 @@ export class StripeProcessor implements Processor {
       return fromStripeError(error);
     }
 
+    if (card.postalCode && (intent.status === 'succeeded' || intent.status === 'requires_capture') && postalCodeCheckOf(intent) === 'fail') {
+      return this.reverseForPostalCode(intent, request);
+    }
     if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
     if (intent.status === 'requires_capture' && request.capture === 'manual') return { outcome: 'approved', reference: intent.id, authorized: true };
     if (intent.status === 'requires_action') {
@@ -167,6 +180,29 @@ export class StripeProcessor implements Processor {
     }
   }
 
+  /**
+   * The issuer approved, but the billing postal code failed the address check (Stripe approves such a
+   * charge unless a Radar rule blocks it). The money must not stay taken: an authorized intent
+   * (`requires_capture`) is canceled, which releases the hold; a captured one (`succeeded`) cannot be
+   * canceled, so it is refunded in full. Both under keys derived from the attempt's, so a retry
+   * reverses once. Declined `incorrect_zip` either way; the message says when the reversal failed.
+   */
+  private async reverseForPostalCode(intent: Stripe.PaymentIntent, request: ChargeRequest): Promise<ChargeResult> {
+    try {
+      if (intent.status === 'requires_capture') {
+        await this.stripe.paymentIntents.cancel(intent.id, {}, { idempotencyKey: `${request.idempotencyKey}-zip-cancel` });
+      } else {
+        await this.stripe.refunds.create(
+          { payment_intent: intent.id, metadata: { payment_id: request.paymentId, reason: 'postal_code_check_failed' } },
+          { idempotencyKey: `${request.idempotencyKey}-zip-refund` },
+        );
+      }
+      return declined('incorrect_zip');
+    } catch {
+      return declined('incorrect_zip', POSTAL_CODE_NOT_REVERSED_MESSAGE);
+    }
+  }
+
   /** A PaymentIntent left waiting for authentication would hold the amount; it is canceled, best effort. */
   private async cancel(intentId: string, idempotencyKey: string): Promise<void> {
     try {
@@ -175,6 +211,13 @@ export class StripeProcessor implements Processor {
       // Stripe cancels abandoned intents itself; the caller's answer does not depend on this.
     }
   }
+}
+
+/** The address check of the intent's charge (`pass`, `fail`, `unavailable`, `unchecked`), or null when not expanded or absent. */
+function postalCodeCheckOf(intent: Stripe.PaymentIntent): string | null {
+  const charge = intent.latest_charge;
+  if (!charge || typeof charge === 'string') return null;
+  return charge.payment_method_details?.card?.checks?.address_postal_code_check ?? null;
 }
 
 /** Host, port and protocol of STRIPE_API_URL, in the form the Stripe client takes them. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../../ports/keyValueStore';
-import type { CardData, CardRefs, SensitiveField, Vault } from '../../ports/vault';
+import type { CardData, SensitiveField, TokenRefs, Vault } from '../../ports/vault';
 import { KEY_BYTES, open, seal } from './gcmEnvelope';
 
 export type VaultErrorCode = 'token_invalid' | 'value_missing' | 'decrypt_failed';
@@ -24,13 +24,16 @@ export interface AesGcmVaultOptions {
   tokenTtlSeconds?: number;
 }
 
-const FIELDS: readonly SensitiveField[] = ['cardNumber', 'expiry', 'securityCode'];
-const REF_PATTERN = /^(cardNumber|expiry|securityCode)\.[0-9a-f]{16}$/;
+/** The card's fields, which every token redeems. */
+const FIELDS = ['cardNumber', 'expiry', 'securityCode'] as const;
+/** Every field the vault keeps: the card's, and the billing postal code a token redeems when it names one. */
+const ALL_FIELDS: readonly SensitiveField[] = [...FIELDS, 'postalCode'];
+const REF_PATTERN = /^(cardNumber|expiry|securityCode|postalCode)\.[0-9a-f]{16}$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 interface TokenRecord {
   paymentId: string;
-  refs: Required<CardRefs>;
+  refs: TokenRefs;
 }
 
 /** Decodes a base64 (or base64url) AES-256 key, refusing anything but exactly 32 bytes. */
@@ -76,7 +79,7 @@ export class AesGcmVault implements Vault {
   /** Encrypts and stores one field of one payment; returns its reference. */
   async put(paymentId: string, field: SensitiveField, plaintext: string): Promise<string> {
     assertPaymentId(paymentId);
-    if (!FIELDS.includes(field)) throw new Error(`Unknown sensitive field ${String(field)}`);
+    if (!ALL_FIELDS.includes(field)) throw new Error(`Unknown sensitive field ${String(field)}`);
     const ref = `${field}.${randomBytes(8).toString('hex')}`;
     await this.store.set(valueKey(paymentId, ref), this.encrypt(paymentId, ref, plaintext), this.ttlSeconds);
     return ref;
@@ -88,15 +91,21 @@ export class AesGcmVault implements Vault {
     return (await this.store.get(valueKey(paymentId, ref))) !== null;
   }
 
-  /** Issues a single-use token for the three fields of one payment. */
-  async issueToken(paymentId: string, refs: Required<CardRefs>): Promise<string> {
+  /** Issues a single-use token for the card's three fields of one payment, and its postal code when given. */
+  async issueToken(paymentId: string, refs: TokenRefs): Promise<string> {
     assertPaymentId(paymentId);
     for (const field of FIELDS) {
       if (!isRefFor(field, refs[field])) throw new Error(`Reference for ${field} is malformed`);
     }
+    if (refs.postalCode !== undefined && !isRefFor('postalCode', refs.postalCode)) throw new Error('Reference for postalCode is malformed');
     const record: TokenRecord = {
       paymentId,
-      refs: { cardNumber: refs.cardNumber, expiry: refs.expiry, securityCode: refs.securityCode },
+      refs: {
+        cardNumber: refs.cardNumber,
+        expiry: refs.expiry,
+        securityCode: refs.securityCode,
+        ...(refs.postalCode ? { postalCode: refs.postalCode } : {}),
+      },
     };
     const token = randomBytes(32).toString('base64url');
     const version = await this.store.compareAndSet(tokenKey(token), 0, JSON.stringify(record), this.tokenTtlSeconds);
@@ -105,7 +114,7 @@ export class AesGcmVault implements Vault {
     return token;
   }
 
-  /** Redeems a token once and decrypts its three fields. */
+  /** Redeems a token once and decrypts its fields. */
   async redeem(token: string): Promise<CardData> {
     if (!TOKEN_PATTERN.test(token)) throw tokenInvalid();
     const raw = await this.store.take(tokenKey(token));
@@ -113,10 +122,11 @@ export class AesGcmVault implements Vault {
     const record = parseTokenRecord(raw);
     if (!record) throw tokenInvalid();
 
-    const [number, expiry, securityCode] = await Promise.all(
-      FIELDS.map((field) => this.reveal(record.paymentId, field, record.refs[field])),
-    );
-    return { number: number!, expiry: expiry!, securityCode: securityCode! };
+    const [number, expiry, securityCode, postalCode] = await Promise.all([
+      ...FIELDS.map((field) => this.reveal(record.paymentId, field, record.refs[field])),
+      record.refs.postalCode ? this.reveal(record.paymentId, 'postalCode', record.refs.postalCode) : Promise.resolve(null),
+    ]);
+    return { number: number!, expiry: expiry!, securityCode: securityCode!, ...(postalCode ? { postalCode } : {}) };
   }
 
   /** Deletes the given references; missing or malformed ones are ignored. */
@@ -174,7 +184,8 @@ function parseTokenRecord(raw: string): TokenRecord | null {
     if (!parsed || typeof parsed.paymentId !== 'string' || !parsed.paymentId || !parsed.refs) return null;
     const refs = parsed.refs;
     if (!FIELDS.every((field) => isRefFor(field, refs[field]))) return null;
-    return { paymentId: parsed.paymentId, refs: refs as Required<CardRefs> };
+    if (refs.postalCode !== undefined && !isRefFor('postalCode', refs.postalCode)) return null;
+    return { paymentId: parsed.paymentId, refs: refs as TokenRefs };
   } catch {
     return null;
   }

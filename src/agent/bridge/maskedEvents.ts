@@ -30,6 +30,7 @@ export function paymentEvent(
   if (c.card) lines.push(`${maskedCard(c.card.brand, c.card.last4)} — ${meaning.step === 'agentCheck' ? 'valid, waiting for you' : 'valid'}`);
   if (c.captured.expiry) lines.push('Expiry ✓');
   if (c.captured.securityCode) lines.push('Security code ✓');
+  if (c.captured.postalCode) lines.push('Postal code ✓');
   if (guideMay) {
     // An agent-guided capture: the agent is told what to say about a mistake, and what is being typed.
     for (const n of c.notices) {
@@ -61,6 +62,7 @@ export function paymentEvent(
     card: c.card ? { brand: c.card.brand, last4: c.card.last4.slice(-4) } : null,
     expiryCaptured: c.captured.expiry,
     securityCodeCaptured: c.captured.securityCode,
+    postalCodeCaptured: c.captured.postalCode ?? false,
     reference: c.reference,
     declineCode: projected.status === 'succeeded' ? null : declineCode,
     lines,

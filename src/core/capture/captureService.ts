@@ -506,6 +506,7 @@ export class CaptureService {
         cardNumber: refs.cardNumber,
         expiry: refs.expiry,
         securityCode: refs.securityCode,
+        ...(refs.postalCode ? { postalCode: refs.postalCode } : {}),
       });
       result = await this.deps.processor.charge({
         token,
@@ -520,8 +521,9 @@ export class CaptureService {
     } finally {
       // PCI DSS 3.3.1: the security code goes as soon as the processor has answered, either way,
       // and also when the token or the processor failed: the processor may hold the charge already,
-      // and nothing may keep the code at rest while that is found out.
-      await this.deps.vault.discard(paymentId, [refs.securityCode]);
+      // and nothing may keep the code at rest while that is found out. The billing postal code goes
+      // with it: it was only ever wanted for this charge's address check.
+      await this.deps.vault.discard(paymentId, refs.postalCode ? [refs.securityCode, refs.postalCode] : [refs.securityCode]);
     }
     this.log(session).info('processor answered', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
     const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, result);

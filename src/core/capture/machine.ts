@@ -1,10 +1,11 @@
 import { and, assertEvent, assign, enqueueActions, setup } from 'xstate';
 import { checkCardNumber, securityCodeLength } from '../domain/cardNumber';
 import { checkExpiry } from '../domain/expiry';
+import { checkPostalCode } from '../domain/postalCode';
 import { checkSecurityCode } from '../domain/securityCode';
 import type { CardBrand } from '../domain/cardBrand';
 import type { PromptKey } from '../flows/promptKeys';
-import { CAPTURE_FIELDS, type CaptureField, type Flow } from '../flows/schema';
+import { ALL_CAPTURE_FIELDS, CAPTURE_FIELDS, fieldsOf, type CaptureField, type Flow } from '../flows/schema';
 import type { CaptureTag } from './meaning';
 import type { CaptureContext, CaptureEmitted, CaptureEvent, CaptureInput, Failure, Notice } from './types';
 
@@ -21,6 +22,8 @@ export const STATE = {
   collectingCardNumber: 'collectingCardNumber',
   collectingExpiry: 'collectingExpiry',
   collectingSecurityCode: 'collectingSecurityCode',
+  /** Flows with a `postalCode` rule: the billing postal code, after the card's fields. */
+  collectingPostalCode: 'collectingPostalCode',
   awaitingAgent: 'awaitingAgent',
   /** Agent-guided flows: no field is asked; the agent asks for one next, or charges. */
   awaitingRequest: 'awaitingRequest',
@@ -47,7 +50,9 @@ export function fieldState(field: CaptureField): CaptureStateName {
     ? STATE.collectingCardNumber
     : field === 'expiry'
       ? STATE.collectingExpiry
-      : STATE.collectingSecurityCode;
+      : field === 'securityCode'
+        ? STATE.collectingSecurityCode
+        : STATE.collectingPostalCode;
 }
 
 /**
@@ -74,7 +79,7 @@ function notice(key: PromptKey, brand?: CardBrand): Notice {
 }
 
 function noneCaptured(): CaptureContext['captured'] {
-  return { cardNumber: false, expiry: false, securityCode: false };
+  return { cardNumber: false, expiry: false, securityCode: false, postalCode: false };
 }
 
 /** Checks one typed field against the card rules; the problem names the re-prompt to play. */
@@ -99,6 +104,11 @@ function checkField(
       const check = checkSecurityCode(digits, context.card.brand);
       return check.ok ? { ok: true } : { ok: false, problem: check.problem };
     }
+    case 'postalCode': {
+      if (!flow.postalCode) return { ok: false, problem: 'format' };
+      const check = checkPostalCode(digits, flow.postalCode);
+      return check.ok ? { ok: true } : { ok: false, problem: check.problem };
+    }
   }
 }
 
@@ -109,7 +119,8 @@ function checkField(
  */
 export function createCaptureMachine(flow: Flow) {
   const guided = flow.guide === 'agent';
-  const order = flow.fieldOrder;
+  // The card's fields in the flow's order, then the billing postal code when the flow asks for it.
+  const order = fieldsOf(flow);
   const firstField = fieldState(order[0]!);
   const after = (index: number): CaptureStateName => {
     const next = order[index + 1];
@@ -188,7 +199,7 @@ export function createCaptureMachine(flow: Flow) {
           attempts: 0,
           notices: params.notice ? [notice(params.notice)] : [],
         });
-        enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
+        enqueue.emit({ type: 'vault.discard', fields: [...ALL_CAPTURE_FIELDS] });
       }),
       forgetCardNumber: enqueueActions(({ enqueue, context }) => {
         enqueue.assign({
@@ -215,7 +226,9 @@ export function createCaptureMachine(flow: Flow) {
       recordDecline: assign(({ event }, params: { final: boolean }) => {
         assertEvent(event, 'processor.declined');
         const decline: Failure = { code: event.code, message: event.message };
-        const declinedKey = `declined.${event.code}` as PromptKey;
+        // A flow that never asked for a postal code has no words for its check: a plain decline then.
+        const code = event.code === 'incorrect_zip' && !flow.postalCode ? 'card_declined' : event.code;
+        const declinedKey = `declined.${code}` as PromptKey;
         return {
           lastDecline: decline,
           failure: params.final ? decline : null,
@@ -226,7 +239,7 @@ export function createCaptureMachine(flow: Flow) {
       deferResult: enqueueActions(({ enqueue }) => {
         enqueue.assign({ notices: [notice('processing.later')] });
         // The processor already has the charge: a later answer needs no card data.
-        enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
+        enqueue.emit({ type: 'vault.discard', fields: [...ALL_CAPTURE_FIELDS] });
       }),
       /**
        * The agent asks for a field: whatever was kept for it goes, with the security code when the card
@@ -254,7 +267,7 @@ export function createCaptureMachine(flow: Flow) {
       }),
       cancel: enqueueActions(({ enqueue }) => {
         enqueue.assign({ notices: [notice('canceled')] });
-        enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] });
+        enqueue.emit({ type: 'vault.discard', fields: [...ALL_CAPTURE_FIELDS] });
       }),
       recordHangUp: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? HUNG_UP, notices: [] })),
       recordDrop: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? LINE_DROPPED, notices: [] })),

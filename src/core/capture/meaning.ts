@@ -1,4 +1,4 @@
-import { CAPTURE_FIELDS, type CaptureField } from '../flows/schema';
+import { ALL_CAPTURE_FIELDS, type CaptureField } from '../flows/schema';
 import type { Payment } from '../payments/payment';
 import type { StoredState } from './callSession';
 import type { CaptureMachine } from './machine';
@@ -88,7 +88,7 @@ export function meaningOf(machine: CaptureMachine, state: StoredState): StateMea
   return {
     step,
     status: statuses[0] as Payment['status'],
-    field: (CAPTURE_FIELDS as readonly string[]).includes(step ?? '') ? (step as CaptureField) : null,
+    field: (ALL_CAPTURE_FIELDS as readonly string[]).includes(step ?? '') ? (step as CaptureField) : null,
     outcome: (tagged('outcome')[0] ?? null) as CaptureOutcomeKind | null,
     needsCharge: snapshot.hasTag('needs.charge'),
     holdsCardData: snapshot.hasTag('holds.cardData'),

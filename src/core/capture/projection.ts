@@ -11,6 +11,7 @@ export function projectPayment(state: StoredState, meaning: StateMeaning): Parti
     card: c.card,
     expiryCaptured: c.captured.expiry,
     securityCodeCaptured: c.captured.securityCode,
+    postalCodeCaptured: c.captured.postalCode ?? false,
     reference: c.reference,
     // Sessions of earlier releases held the processor's id as their only reference.
     processorReference: c.processorReference ?? c.reference,

@@ -26,6 +26,11 @@ export const PROMPT_KEYS = [
   'securityCode.timeout',
   'securityCode.error.format',
   'securityCode.error.length',
+  /** Only flows that ask for the billing postal code (`postalCode`) define these, and `declined.incorrect_zip`. */
+  'postalCode.ask',
+  'postalCode.timeout',
+  'postalCode.error.format',
+  'postalCode.error.length',
   'goingBack',
   'confirm.ask',
   'confirm.invalid',
@@ -41,6 +46,7 @@ export const PROMPT_KEYS = [
   'declined.card_declined',
   'declined.insufficient_funds',
   'declined.incorrect_cvc',
+  'declined.incorrect_zip',
   'declined.expired_card',
   'declined.processing_error',
   'declined.retry',
@@ -63,6 +69,20 @@ export type PromptKey = (typeof PROMPT_KEYS)[number];
  * instead of `approved` when a `capture: "manual"` payment is authorised; a flow without it says `approved`.
  */
 export const OPTIONAL_PROMPT_KEYS = ['authorized'] as const;
+
+/** The prompts a flow needs only when it asks for the billing postal code. */
+export const POSTAL_CODE_PROMPT_KEYS: readonly PromptKey[] = [
+  'postalCode.ask',
+  'postalCode.timeout',
+  'postalCode.error.format',
+  'postalCode.error.length',
+  'declined.incorrect_zip',
+];
+
+/** The prompts a flow must define in every locale: all of them, less the postal code's when it asks none. */
+export function requiredPromptKeys(flow: { postalCode?: unknown }): readonly PromptKey[] {
+  return flow.postalCode ? PROMPT_KEYS : PROMPT_KEYS.filter((key) => !POSTAL_CODE_PROMPT_KEYS.includes(key));
+}
 
 /** Placeholders a prompt may use; the renderer fills them from the capture's masked context. */
 export const PROMPT_PLACEHOLDERS = ['amount', 'description', 'brand', 'last4', 'length', 'reference', 'digits'] as const;

@@ -1,9 +1,19 @@
 import { z } from 'zod';
 import { CARD_BRANDS } from '../domain/cardBrand';
-import { OPTIONAL_PROMPT_KEYS, PROMPT_KEYS, PROMPT_PLACEHOLDERS } from './promptKeys';
+import type { PostalCodeRule } from '../domain/postalCode';
+import { OPTIONAL_PROMPT_KEYS, PROMPT_KEYS, PROMPT_PLACEHOLDERS, requiredPromptKeys } from './promptKeys';
 
+/** The card's own fields: every capture asks for all three, in the flow's `fieldOrder`. */
 export const CAPTURE_FIELDS = ['cardNumber', 'expiry', 'securityCode'] as const;
-export type CaptureField = (typeof CAPTURE_FIELDS)[number];
+export type CardField = (typeof CAPTURE_FIELDS)[number];
+/** Every field a capture may ask for: the card's, and the billing postal code of flows that ask it. */
+export type CaptureField = CardField | 'postalCode';
+export const ALL_CAPTURE_FIELDS: readonly CaptureField[] = [...CAPTURE_FIELDS, 'postalCode'];
+
+/** The fields a flow asks for, in order: the card's in `fieldOrder`, then the postal code when it asks one. */
+export function fieldsOf(flow: Pick<Flow, 'fieldOrder' | 'postalCode'>): CaptureField[] {
+  return flow.postalCode ? [...flow.fieldOrder, 'postalCode'] : [...flow.fieldOrder];
+}
 
 const tries = z.number().int().min(1).max(5);
 const seconds = z.number().int().min(3).max(60);
@@ -22,6 +32,18 @@ const promptText = z
       }
     }
   });
+
+const postalCodeLength = z.number().int().min(2).max(10);
+const postalCodeRule: z.ZodType<PostalCodeRule> = z.union([
+  z.object({ country: z.literal('US') }).strict(),
+  z
+    .object({
+      digits: z
+        .tuple([postalCodeLength, postalCodeLength])
+        .refine(([min, max]) => min <= max, 'the shortest length comes first and may not exceed the longest'),
+    })
+    .strict(),
+]);
 
 /** Who leads a capture: the flow's own prompts (keypad calls, pay pages), or an agent on the line. */
 export const GUIDES = ['prompts', 'agent'] as const;
@@ -68,10 +90,18 @@ export const flowSchema = z
         (order) => order.indexOf('cardNumber') < order.indexOf('securityCode'),
         'cardNumber must come before securityCode (its length depends on the brand)',
       ),
-    tries: z.object({ payCode: tries, cardNumber: tries, expiry: tries, securityCode: tries, choice: tries }).strict(),
-    timeoutSeconds: z
-      .object({ payCode: seconds, cardNumber: seconds, expiry: seconds, securityCode: seconds, choice: seconds })
+    tries: z
+      .object({ payCode: tries, cardNumber: tries, expiry: tries, securityCode: tries, postalCode: tries.default(3), choice: tries })
       .strict(),
+    timeoutSeconds: z
+      .object({ payCode: seconds, cardNumber: seconds, expiry: seconds, securityCode: seconds, postalCode: seconds.default(10), choice: seconds })
+      .strict(),
+    /**
+     * The billing postal code, asked after the card's fields and passed to the processor for its
+     * address check: `{ "country": "US" }` (a 5-digit ZIP code) or `{ "digits": [min, max] }` (any
+     * country whose codes are digits only). Absent: not asked.
+     */
+    postalCode: postalCodeRule.optional(),
     acceptedBrands: z.array(z.enum(CARD_BRANDS as [string, ...string[]])).min(1),
     expiryMaxYearsAhead: z.number().int().min(1).max(30),
     /** How many cards a caller may try in one call: a decline with tries left offers another card. */
@@ -92,12 +122,15 @@ export const flowSchema = z
         if (given.length > 0) ctx.addIssue({ code: 'custom', path: ['locales', name, 'prompts'], message: 'an agent-guided flow speaks no prompts: leave them out' });
         continue;
       }
-      for (const key of PROMPT_KEYS) {
+      for (const key of requiredPromptKeys(flow)) {
         if (!given.includes(key)) ctx.addIssue({ code: 'custom', path: ['locales', name, 'prompts', key], message: 'prompt is missing' });
       }
     }
     if (flow.guide === 'agent' && flow.agentConfirmsCardNumber) {
       ctx.addIssue({ code: 'custom', path: ['agentConfirmsCardNumber'], message: 'an agent-guided flow has the agent on the line throughout: set it to false' });
+    }
+    if (flow.guide === 'agent' && flow.postalCode) {
+      ctx.addIssue({ code: 'custom', path: ['postalCode'], message: 'an agent-guided flow does not ask for the postal code: leave it out' });
     }
     if (flow.guide === 'agent' && flow.fieldOrder[0] !== 'cardNumber') {
       ctx.addIssue({ code: 'custom', path: ['fieldOrder'], message: 'an agent-guided flow asks the card number first (the security code length depends on its brand)' });

@@ -25,6 +25,8 @@ export interface Payment {
   card: { brand: CardBrand; last4: string } | null;
   expiryCaptured: boolean;
   securityCodeCaptured: boolean;
+  /** Whether the billing postal code was typed (flows that ask for it); absent on payments from before. */
+  postalCodeCaptured?: boolean;
   /**
    * The gateway's own short reference (8 digits), read to the caller and shown everywhere; set once
    * the processor approves. Records of earlier releases hold the processor's id here.

@@ -36,6 +36,7 @@ export const storedPaymentSchema: z.ZodType<Payment, unknown> = z
   card: storedCardSchema.nullable(),
   expiryCaptured: z.boolean(),
   securityCodeCaptured: z.boolean(),
+  postalCodeCaptured: z.boolean().optional(),
   reference: z.string().nullable(),
   processorReference: z.string().nullable().optional(),
   shortReference: z.string().optional(),

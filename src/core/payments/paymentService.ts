@@ -92,6 +92,7 @@ export class PaymentService {
       card: null,
       expiryCaptured: false,
       securityCodeCaptured: false,
+      postalCodeCaptured: false,
       reference: null,
       processorReference: null,
       shortReference,

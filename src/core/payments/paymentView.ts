@@ -50,6 +50,9 @@ export const paymentViewSchema = z
     card: z.object({ brand: z.enum(CARD_BRANDS as [CardBrand, ...CardBrand[]]), last4: z.string().regex(/^[0-9]{4}$/) }).nullable(),
     expiryCaptured: z.boolean(),
     securityCodeCaptured: z.boolean(),
+    postalCodeCaptured: z
+      .boolean()
+      .meta({ description: 'Whether the billing postal code was entered (flows that ask for it). The code itself is never shown.' }),
     reference: z
       .string()
       .meta({
@@ -118,6 +121,7 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): 
     card: p.card ? { brand: p.card.brand, last4: p.card.last4 } : null,
     expiryCaptured: p.expiryCaptured,
     securityCodeCaptured: p.securityCodeCaptured,
+    postalCodeCaptured: p.postalCodeCaptured ?? false,
     reference: p.reference,
     processorReference: p.processorReference ?? null,
     capture: p.capture ?? 'automatic',

@@ -5,7 +5,8 @@ import type { CardBrand } from '../../core/domain/cardBrand';
 import { securityCodeLength } from '../../core/domain/cardNumber';
 import { brandDisplayName } from '../../core/domain/masking';
 import type { PromptKey } from '../../core/flows/promptKeys';
-import type { CaptureField, Flow } from '../../core/flows/schema';
+import { postalCodeLengths } from '../../core/domain/postalCode';
+import { ALL_CAPTURE_FIELDS, type CaptureField, type Flow } from '../../core/flows/schema';
 import type { Payment } from '../../core/payments/payment';
 import { formatMoney } from '../../core/domain/formatMoney';
 
@@ -22,12 +23,14 @@ export interface PayPageModel {
   /** A message about the whole payment (a decline, a lock), or null. */
   alert: string | null;
   fieldErrors: Partial<Record<CaptureField, string>>;
+  /** The billing postal code field, when the link's flow asks for it: its longest length. */
+  postalCode: { maxLength: number } | null;
   /** Messages the script shows for mistakes it catches before sending, in the flow's words. */
   clientMessages: Record<string, string>;
   success: { brand: string; last4: string; reference: string; time: string; receipt: boolean } | null;
 }
 
-const FIELDS: CaptureField[] = ['cardNumber', 'expiry', 'securityCode'];
+const FIELDS: readonly CaptureField[] = ALL_CAPTURE_FIELDS;
 /** Notices that steer the keypad dialogue and mean nothing on a page. */
 const SILENT: ReadonlySet<string> = new Set(['goingBack', 'confirm.reenter', 'intro', 'agentCheck.reenter']);
 
@@ -84,6 +87,7 @@ export function payPageModel(input: PageInput): PayPageModel {
     csrf: input.csrf,
     alert: null,
     fieldErrors: {},
+    postalCode: flow.postalCode ? { maxLength: postalCodeLengths(flow.postalCode).max } : null,
     clientMessages: clientMessages(prompts),
     success: null,
   };

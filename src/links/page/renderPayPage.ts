@@ -97,6 +97,14 @@ function formBody(model: PayPageModel, s: PageStrings, alert: string): string {
     field(model, 'expiry', s.expiry, s.expiryHint, { autocomplete: 'cc-exp', maxlength: '7', placeholder: 'MM/YY' }),
     field(model, 'securityCode', s.securityCode, s.securityCodeHint, { autocomplete: 'cc-csc', maxlength: '4', placeholder: '123' }),
     '</div>',
+    model.postalCode
+      ? field(model, 'postalCode', s.postalCode, s.postalCodeHint, {
+          autocomplete: 'postal-code',
+          // Room for a space or dash typed inside the code; the gateway drops them.
+          maxlength: String(model.postalCode.maxLength + 2),
+          placeholder: '12345'.padEnd(model.postalCode.maxLength, '0').slice(0, model.postalCode.maxLength),
+        })
+      : '',
     `<p class="check">${e(s.checkAmount)}</p>`,
     `<button type="submit" id="pay-submit" data-busy="${e(s.submitting)}">${e(s.submit)} · ${e(model.amount)}</button>`,
     '</form>',

@@ -13,6 +13,9 @@ export interface PageStrings {
   expiryHint: string;
   securityCode: string;
   securityCodeHint: string;
+  /** Only on pages whose flow asks for the billing postal code. */
+  postalCode: string;
+  postalCodeHint: string;
   brandUnknown: string;
   checkAmount: string;
   submit: string;
@@ -43,6 +46,8 @@ const EN: PageStrings = {
   expiryHint: 'MM/YY, as printed on the card.',
   securityCode: 'Security code',
   securityCodeHint: '3 digits on the back, or 4 on the front for American Express.',
+  postalCode: 'Billing postal code',
+  postalCodeHint: 'The postal (ZIP) code of the address your card statement goes to, digits only.',
   brandUnknown: 'Card type appears as you type',
   checkAmount: 'Please check the amount and the details above before you pay.',
   submit: 'Process Card',
@@ -73,6 +78,8 @@ const ES: PageStrings = {
   expiryHint: 'MM/AA, como aparece en la tarjeta.',
   securityCode: 'Código de seguridad',
   securityCodeHint: '3 dígitos al reverso, o 4 al frente para American Express.',
+  postalCode: 'Código postal de facturación',
+  postalCodeHint: 'El código postal (ZIP) de la dirección donde recibe el estado de cuenta de la tarjeta, solo dígitos.',
   brandUnknown: 'El tipo de tarjeta aparece al escribir',
   checkAmount: 'Verifique el importe y los datos de arriba antes de pagar.',
   submit: 'Procesar tarjeta',

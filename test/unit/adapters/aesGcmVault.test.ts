@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CardRefs } from '../../../src/ports/vault';
+import type { TokenRefs } from '../../../src/ports/vault';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { AesGcmVault, VaultError, parseVaultKey } from '../../../src/adapters/vault/aesGcmVault';
 
@@ -20,7 +20,7 @@ describe('AesGcmVault', () => {
     await store.close();
   });
 
-  async function capture(paymentId: string, card = CARD): Promise<Required<CardRefs>> {
+  async function capture(paymentId: string, card = CARD): Promise<TokenRefs> {
     return {
       cardNumber: await vault.put(paymentId, 'cardNumber', card.number),
       expiry: await vault.put(paymentId, 'expiry', card.expiry),
@@ -41,6 +41,19 @@ describe('AesGcmVault', () => {
     const refs = await capture('pay_1');
     const token = await vault.issueToken('pay_1', refs);
     await expect(vault.redeem(token)).resolves.toEqual(CARD);
+  });
+
+  it('seals a billing postal code like a card field and redeems it with the card when the token names it', async () => {
+    const refs = { ...(await capture('pay_1')), postalCode: await vault.put('pay_1', 'postalCode', '94103') };
+    expect(refs.postalCode).toMatch(/^postalCode\.[0-9a-f]{16}$/);
+    const stored = store.snapshot().get(`vault:pay_1:${refs.postalCode}`)!;
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain('94103');
+    await expect(vault.redeem(await vault.issueToken('pay_1', refs))).resolves.toEqual({ ...CARD, postalCode: '94103' });
+    // A token without it redeems the card alone: a flow that asks no postal code sends none.
+    const { postalCode: _left, ...cardOnly } = refs;
+    await expect(vault.redeem(await vault.issueToken('pay_1', cardOnly))).resolves.toEqual(CARD);
+    await expect(vault.issueToken('pay_1', { ...cardOnly, postalCode: refs.cardNumber })).rejects.toThrow('postalCode');
   });
 
   it('hands out field-prefixed references that has() recognises', async () => {

@@ -33,7 +33,7 @@ describe("the agent's cancel in the capture machine", () => {
     const { snapshot, emitted } = play([...before, CANCEL]);
     expect(snapshot.value).toBe(STATE.canceled);
     expect(snapshot.status).toBe('done');
-    expect(emitted).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode'] }]);
+    expect(emitted).toEqual([{ type: 'vault.discard', fields: ['cardNumber', 'expiry', 'securityCode', 'postalCode'] }]);
   });
 
   it('does not cancel a charge already on its way, nor an approved payment', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlowError, loadFlows } from '../../../../src/core/flows/loadFlows';
-import { PROMPT_KEYS } from '../../../../src/core/flows/promptKeys';
+import { POSTAL_CODE_PROMPT_KEYS, requiredPromptKeys } from '../../../../src/core/flows/promptKeys';
 
 const SHIPPED_DIR = join(__dirname, '../../../../flows');
 const SHIPPED_DEFAULT = readFileSync(join(SHIPPED_DIR, 'default.json'), 'utf8');
@@ -56,10 +56,22 @@ describe('loadFlows', () => {
       expect(speaking.map((flow) => flow.id)).toContain('default');
       for (const flow of speaking) {
         for (const locale of Object.values(flow.locales)) {
-          expect(PROMPT_KEYS.filter((key) => !(key in locale.prompts))).toEqual([]);
+          expect(requiredPromptKeys(flow).filter((key) => !(key in locale.prompts))).toEqual([]);
+          // The shipped flows carry the postal code's words too, so asking for it is one line of JSON.
+          expect(POSTAL_CODE_PROMPT_KEYS.filter((key) => !(key in locale.prompts))).toEqual([]);
         }
       }
     });
+  });
+
+  it('takes a postal code rule, with the tries and timeout of the field defaulting to 3 and 10 seconds', () => {
+    const us = rawDefault();
+    us.postalCode = { country: 'US' };
+    const range: RawFlow = { ...rawDefault(), id: 'range', postalCode: { digits: [4, 6] } };
+    range.tries = { ...range.tries, postalCode: 2 };
+    const flows = loadFlows(flowsDir({ 'default.json': JSON.stringify(us), 'range.json': JSON.stringify(range) }));
+    expect(flows.get('default')).toMatchObject({ postalCode: { country: 'US' }, tries: { postalCode: 3 }, timeoutSeconds: { postalCode: 10 } });
+    expect(flows.get('range')).toMatchObject({ postalCode: { digits: [4, 6] }, tries: { postalCode: 2 } });
   });
 
   describe('refuses a broken flow, naming the file, the JSON path and the reason', () => {
@@ -106,6 +118,30 @@ describe('loadFlows', () => {
     it('when the default locale is not one of its locales', () => {
       const { message, file } = loadError((f) => (f.defaultLocale = 'fr-FR'));
       expect(message).toContain(`${file}: defaultLocale: no locale "fr-FR" in locales`);
+    });
+
+    it('when a postal code rule is malformed: an unknown country, lengths the wrong way round, or an extra key', () => {
+      expect(loadError((f) => (f.postalCode = { country: 'GB' })).message).toContain('postalCode');
+      expect(loadError((f) => (f.postalCode = { digits: [6, 4] })).message).toContain('postalCode.digits: the shortest length comes first');
+      expect(loadError((f) => (f.postalCode = { country: 'US', digits: [5, 5] })).message).toContain('postalCode');
+    });
+
+    it('when a flow asking for the postal code lacks its prompts, and not when one that skips it does', () => {
+      const { message, file } = loadError((f) => {
+        f.postalCode = { country: 'US' };
+        delete f.locales['es-US'].prompts['declined.incorrect_zip'];
+      });
+      expect(message).toContain(`${file}: locales.es-US.prompts.declined.incorrect_zip: prompt is missing`);
+      const skipping = rawDefault();
+      for (const locale of Object.values(skipping.locales) as RawFlow[]) for (const key of POSTAL_CODE_PROMPT_KEYS) delete locale.prompts[key];
+      expect(loadFlows(flowsDir({ 'default.json': JSON.stringify(skipping) })).get('default')!.postalCode).toBeUndefined();
+    });
+
+    it('when an agent-guided flow asks for the postal code', () => {
+      const relay = JSON.parse(readFileSync(join(SHIPPED_DIR, 'agent-relay.json'), 'utf8')) as RawFlow;
+      relay.postalCode = { country: 'US' };
+      const dir = flowsDir({ 'agent-relay.json': JSON.stringify(relay) });
+      expect(errorOf(() => loadFlows(dir))).toContain('postalCode: an agent-guided flow does not ask for the postal code');
     });
 
     it('when a prompt key is misspelt', () => {
