@@ -2,7 +2,7 @@
 import twilio from 'twilio';
 import type { CallSession } from '../../src/core/capture/callSession';
 import type { ChargeRequest, ChargeResult, Processor } from '../../src/ports/processor';
-import type { CardData, CardRefs, SensitiveField, Vault } from '../../src/ports/vault';
+import type { CardData, SensitiveField, TokenRefs, Vault } from '../../src/ports/vault';
 import { SandboxProcessor, type SandboxProcessorOptions } from '../../src/adapters/processors/sandboxProcessor';
 import type { GatewayOptions } from '../../src/app/server';
 import { MemoryStore } from '../../src/adapters/store/memoryStore';
@@ -105,7 +105,7 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
     const countingVault: Vault = {
       put: (paymentId: string, field: SensitiveField, plaintext: string) => vault.put(paymentId, field, plaintext),
       has: (paymentId: string, ref: string) => vault.has(paymentId, ref),
-      issueToken: (paymentId: string, refs: Required<CardRefs>) => vault.issueToken(paymentId, refs),
+      issueToken: (paymentId: string, refs: TokenRefs) => vault.issueToken(paymentId, refs),
       redeem: async (token: string): Promise<CardData> => {
         const card = await vault.redeem(token);
         log.redemptions += 1;
