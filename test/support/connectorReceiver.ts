@@ -110,7 +110,10 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       answer = { status: 'approved', reference };
     } else {
       const outcome = OUTCOMES.get(body.card.number) ?? 'succeeded';
-      if (outcome === 'succeeded' && body.payment.capture === 'manual') {
+      if (outcome === 'succeeded' && body.card.postalCode === cards.postalCodes.fails) {
+        // The address check failed: the receiver takes no money and says why.
+        answer = { status: 'declined', declineCode: 'incorrect_zip', message: 'Declined: incorrect_zip' };
+      } else if (outcome === 'succeeded' && body.payment.capture === 'manual') {
         const reference = `au_${randomBytes(6).toString('hex')}`;
         authorizations.set(reference, { amountMinor: body.payment.amountMinor, status: 'authorized', capturedMinor: 0 });
         answer = { status: 'authorized', reference };

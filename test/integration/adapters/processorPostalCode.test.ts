@@ -1,0 +1,92 @@
+import { startTestGateway, type TestCall, type TestGateway } from '../../support/harness';
+import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { leaksIn, postalCodeSecrets } from '../../support/leakScan';
+import { POSTAL_CODES, postalCodeFlowsDir } from '../../support/postalCodeFlows';
+import { enterPayCode, vaultKeys } from '../../support/voiceCalls';
+
+const VISA = '4242424242424242';
+const INCORRECT_ZIP_PROMPT = 'Sorry, the postal code did not match the billing address of your card';
+
+/** A whole call up to the processor's answer, with the given ZIP code; the caller then presses 2 on a decline. */
+async function payWithZip(tg: TestGateway, zip: string): Promise<{ id: string; call: TestCall }> {
+  const payment = await tg.createPayment();
+  const call = tg.call();
+  await enterPayCode(call, payment.payCode);
+  for (const keys of [`${VISA}#`, '1230', '123', zip, '1']) await call.press(keys);
+  return { id: payment.id, call };
+}
+
+describe('the billing ZIP code through the Stripe adapter, against the Stripe-shaped server', () => {
+  const flows = postalCodeFlowsDir({ country: 'US' });
+  let fake: FakeStripe;
+  let tg: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+    tg = await startTestGateway('memory', { env: { FLOWS_DIR: flows.dir, PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url } });
+  });
+  afterAll(async () => {
+    await tg.close();
+    await fake.close();
+    flows.remove();
+  });
+
+  it('puts the ZIP code on the PaymentMethod for the address check and reads the check from the expanded charge', async () => {
+    fake.requests.length = 0;
+    const { id } = await payWithZip(tg, POSTAL_CODES.passes);
+    expect((await tg.getPayment(id)).status).toBe('succeeded');
+    const [pm, pi] = fake.requests;
+    expect(pm!.form['billing_details[address][postal_code]']).toBe(POSTAL_CODES.passes);
+    expect(pi!.form['expand[0]']).toBe('latest_charge');
+    // The PaymentIntent carries no card data, the postal code included.
+    expect(pi!.raw).not.toContain(POSTAL_CODES.passes);
+  });
+
+  it('declines a charge Stripe approved but whose postal code check failed with incorrect_zip, and refunds it in full', async () => {
+    fake.requests.length = 0;
+    const { id, call } = await payWithZip(tg, POSTAL_CODES.fails);
+    expect(call.saysText()).toContain(INCORRECT_ZIP_PROMPT);
+    await call.press('2');
+    expect(await tg.getPayment(id)).toMatchObject({ status: 'failed', reference: null, failure: { code: 'incorrect_zip' } });
+
+    // A succeeded PaymentIntent cannot be canceled: the money goes back by a full refund, once.
+    const refundRequests = fake.requests.filter((r) => r.path === '/v1/refunds');
+    expect(refundRequests).toHaveLength(1);
+    const intentId = refundRequests[0]!.form.payment_intent!;
+    expect(refundRequests[0]!.form['metadata[payment_id]']).toBe(id);
+    expect(refundRequests[0]!.headers['idempotency-key']).toBe(`${id}-charge-1-zip-refund`);
+    expect(fake.intents.get(intentId)).toMatchObject({ amount: 1234, status: 'succeeded' });
+    expect([...fake.refunds.values()].filter((r) => r.payment_intent === intentId)).toEqual([{ amount: 1234, payment_intent: intentId }]);
+    expect(await vaultKeys(tg, id)).toEqual([]);
+    for (const text of [...tg.logLines, ...tg.responses]) expect(leaksIn(text, postalCodeSecrets(Object.values(POSTAL_CODES)))).toEqual([]);
+  });
+});
+
+describe('the billing ZIP code through the HTTPS connector', () => {
+  const flows = postalCodeFlowsDir({ country: 'US' });
+  let receiver: ConnectorReceiver;
+  let tg: TestGateway;
+  beforeAll(async () => {
+    receiver = await startConnectorReceiver();
+    tg = await startTestGateway('redis', { env: { FLOWS_DIR: flows.dir, PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET } });
+  });
+  afterAll(async () => {
+    await tg.close();
+    await receiver.close();
+    flows.remove();
+  });
+
+  it('sends the ZIP code as card.postalCode, and a receiver that fails the check is heard as incorrect_zip with nothing charged', async () => {
+    const good = await payWithZip(tg, POSTAL_CODES.passes);
+    expect((await tg.getPayment(good.id)).status).toBe('succeeded');
+    expect(receiver.received.at(-1)!.body.card).toEqual({ number: VISA, expMonth: 12, expYear: 2030, securityCode: '123', postalCode: POSTAL_CODES.passes });
+
+    const charged = receiver.charged.size;
+    const bad = await payWithZip(tg, POSTAL_CODES.fails);
+    expect(bad.call.saysText()).toContain(INCORRECT_ZIP_PROMPT);
+    expect(await bad.call.hangUp()).toBe(204);
+    expect(await tg.getPayment(bad.id)).toMatchObject({ status: 'failed', failure: { code: 'incorrect_zip' } });
+    expect(receiver.charged.size).toBe(charged);
+    expect(await vaultKeys(tg, bad.id)).toEqual([]);
+  });
+});
