@@ -77,7 +77,7 @@ export async function postForm(tg: TestGateway, payUrl: string, fields: Record<s
 export async function payWith(
   tg: TestGateway,
   payUrl: string,
-  card: { cardNumber: string; expiry?: string; securityCode?: string },
+  card: { cardNumber: string; expiry?: string; securityCode?: string; postalCode?: string },
   csrf?: string,
 ): Promise<PageAnswer> {
   const token = csrf ?? csrfOf((await openPage(tg, payUrl)).html);
