@@ -6,7 +6,7 @@ const CALL_SID = `CA${'0123456789abcdef'.repeat(2)}`;
 /** Fields `paymentView` answers with; the contract's plus the extras integrators already see. */
 const VIEW_FIELDS = [
   'id', 'status', 'amount', 'currency', 'channel', 'description', 'locale', 'flow', 'callSid', 'card', 'expiryCaptured',
-  'securityCodeCaptured', 'reference', 'processorReference', 'capture', 'failure', 'voiceUrl', 'expiresAt', 'createdAt', 'updatedAt',
+  'securityCodeCaptured', 'postalCodeCaptured', 'reference', 'processorReference', 'capture', 'failure', 'voiceUrl', 'expiresAt', 'createdAt', 'updatedAt',
 ].sort();
 
 describe.each(STORE_KINDS)('the payments API (%s store)', (kind) => {
