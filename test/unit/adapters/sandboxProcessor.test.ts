@@ -58,6 +58,25 @@ describe('SandboxProcessor', () => {
     expect(JSON.stringify(result)).not.toContain(number);
   });
 
+  it('fails the address check of the fixtures\' failing postal code (any code of zeros) with incorrect_zip, and passes any other', async () => {
+    const withPostalCode = async (number: string, postalCode: string): Promise<ChargeRequest> => {
+      const paymentId = `pay_${++paymentCounter}`;
+      const token = await vault.issueToken(paymentId, {
+        cardNumber: await vault.put(paymentId, 'cardNumber', number),
+        expiry: await vault.put(paymentId, 'expiry', '1230'),
+        securityCode: await vault.put(paymentId, 'securityCode', '123'),
+        postalCode: await vault.put(paymentId, 'postalCode', postalCode),
+      });
+      return { token, paymentId, amount: '12.34', currency: 'USD', idempotencyKey: `${paymentId}-charge-1` };
+    };
+    const sandbox = processor();
+    expect(await sandbox.charge(await withPostalCode('4242424242424242', testCards.postalCodes.fails))).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+    expect(await sandbox.charge(await withPostalCode('4242424242424242', '0000'))).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+    expect(await sandbox.charge(await withPostalCode('4242424242424242', testCards.postalCodes.passes))).toMatchObject({ outcome: 'approved' });
+    // A card the issuer declines is declined for its own reason first.
+    expect(await sandbox.charge(await withPostalCode('4000000000009995', testCards.postalCodes.fails))).toMatchObject({ outcome: 'declined', code: 'insufficient_funds' });
+  });
+
   it('approves any other number', async () => {
     const result = await processor().charge(await chargeRequest('4111111111111111'));
     expect(result.outcome).toBe('approved');
