@@ -23,6 +23,12 @@ const SENSITIVE_KEYS: readonly string[] = [
   'expyear',
   'exp_month',
   'exp_year',
+  // The billing postal code is card data here: a short, guessable number.
+  'postalcode',
+  'postal_code',
+  'zip',
+  'zipcode',
+  'zip_code',
   'password',
   'authorization',
   'cookie',
