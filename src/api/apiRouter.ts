@@ -23,6 +23,9 @@ import type { Payment } from '../core/payments/payment';
 import { bridgeOfCall, bridgeRefusal, moveCallToCapture, type LiveCallDeps } from './liveCalls';
 import type { AuthorizationService } from '../core/payments/authorizationService';
 import { authorizationRouter } from './authorizationRouter';
+import type { PaymentMethodService } from '../core/payments/paymentMethodService';
+import { PAYMENT_METHOD_ID } from '../core/payments/paymentMethod';
+import { paymentMethodView } from '../core/payments/paymentMethodView';
 
 export interface ApiRouterDeps {
   payments: PaymentService;
@@ -47,6 +50,8 @@ export interface ApiRouterDeps {
   links?: { service: PayLinkService; ttlSeconds: number };
   /** Payments on live calls (a `returnUrl`, or a call on the agent bridge); without them `returnUrl` is refused. */
   liveCalls?: LiveCallDeps;
+  /** Saved cards; without them (or with a processor that cannot save) `save_card` and `paymentMethod` answer intent_unavailable. */
+  paymentMethods?: PaymentMethodService;
 }
 
 
@@ -100,6 +105,14 @@ export function apiRouter(deps: ApiRouterDeps): Router {
         { status: 503 },
       );
     }
+    const savedCards = deps.paymentMethods?.supported ? deps.paymentMethods : null;
+    if ((body.intent === 'save_card' || body.paymentMethod !== undefined) && !savedCards) {
+      throw new GatewayError('intent_unavailable', `${body.paymentMethod !== undefined ? 'paymentMethod' : 'intent'}: the configured processor cannot save cards.`);
+    }
+    if (body.paymentMethod !== undefined) {
+      await chargeSavedCard(body.paymentMethod);
+      return;
+    }
     const linkFlow = body.channel === 'link' && deps.flows.has(WEB_FLOW) ? WEB_FLOW : deps.flows.defaultFlowId;
     const flowId = body.flow ?? (bridge ? deps.liveCalls?.bridges?.defaultFlowOf(bridge) : null) ?? linkFlow;
     if (!deps.flows.has(flowId)) throw new GatewayError('invalid_flow', 'flow: no such flow on this gateway.');
@@ -128,6 +141,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
           locale: body.locale ?? flow.defaultLocale,
           flowId,
           capture: body.capture,
+          intent: body.intent,
           ttlSeconds: body.channel === 'link' && deps.links ? (body.expiresInSeconds ?? deps.links.ttlSeconds) : deps.paymentTtlSeconds,
           returnUrl,
           // Any channel: the receipt goes out once the payment succeeds, however it was paid.
@@ -159,6 +173,56 @@ export function apiRouter(deps: ApiRouterDeps): Router {
         : null;
       return { status: 201, body: { ...createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }), ...(payUrl ? { payUrl } : {}) } };
     };
+    await answerOnce(create);
+
+    /**
+     * Charges a saved card at once, off-session: the payment is made, moved to processing by one
+     * compare-and-set (so a parallel or replayed request cannot charge twice), charged with the
+     * processor under the payment's own idempotency key, and answered with its outcome.
+     */
+    async function chargeSavedCard(methodId: string): Promise<void> {
+      const method = await savedCards!.get(methodId);
+      if (!method) throw new GatewayError('invalid_paymentMethod', 'paymentMethod: no such payment method on this gateway.');
+      const flowId = deps.flows.defaultFlowId;
+      await answerOnce(async (at) => {
+        const existing = at?.resumed ? await deps.payments.get(at.resourceId) : null;
+        const created =
+          existing ??
+          (await deps.payments.create({
+            ...(at ? { id: at.resourceId } : {}),
+            amount: body.amount,
+            amountMinor: body.amountMinor,
+            currency: body.currency,
+            description: body.description,
+            channel: 'phone',
+            callSid: null,
+            locale: body.locale ?? deps.flows.get(flowId).flow.defaultLocale,
+            flowId,
+            ttlSeconds: deps.paymentTtlSeconds,
+            paymentMethodId: method.id,
+          }));
+        const payment = await settleOffSession(created);
+        return { status: 201, body: createdPaymentView(payment, deps.clock.now(), { voiceUrl: urls.payment(payment.id) }) };
+      });
+    }
+
+    async function settleOffSession(created: Payment): Promise<Payment> {
+      const start = await deps.payments.startOffSession(created.id);
+      if (!start || start.payment.status !== 'processing') return start?.payment ?? created;
+      const charged = await savedCards!.charge(created.paymentMethodId!, {
+        paymentId: created.id,
+        amount: created.amount,
+        currency: created.currency,
+        description: created.description,
+        // One charge per payment: a resumed request repeats the key, and the processor replays its answer.
+        idempotencyKey: `${created.id}-charge-0`,
+      });
+      const result = charged.ok ? charged.result : { outcome: 'declined' as const, code: 'processing_error' as const, message: 'The saved card cannot be charged by this processor.' };
+      await deps.payments.settle(created.id, result);
+      return (await deps.payments.get(created.id)) ?? start.payment;
+    }
+
+    async function answerOnce(create: (at: { resourceId: string; resumed: boolean } | null) => Promise<StoredAnswer>): Promise<void> {
     const key = req.get('idempotency-key');
     if (key === undefined) {
       send(res, await create(null), false);
@@ -175,6 +239,18 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       throw new GatewayError('idempotency_key_in_progress', 'Idempotency-Key: the first request with this key is still being answered; retry shortly.', { status: 409 });
     }
     send(res, outcome.answer, outcome.replayed);
+    }
+  });
+
+  router.get('/payment-methods/:id', async (req, res) => {
+    const id = String(req.params.id);
+    const method = PAYMENT_METHOD_ID.test(id) && deps.paymentMethods ? await deps.paymentMethods.get(id) : null;
+    const token = method ? deps.paymentMethods!.tokenOf(method) : null;
+    if (!method || token === null) {
+      // The id is not echoed: whatever was put in the path (a card number by mistake) stays out of the answer.
+      throw new GatewayError('not_found', 'No such payment method.', { status: 404 });
+    }
+    res.json(paymentMethodView(method, token));
   });
 
   router.get('/payments', async (req, res) => {

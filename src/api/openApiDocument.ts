@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { createdPaymentFields, paymentViewSchema } from '../core/payments/paymentView';
+import { paymentMethodViewSchema } from '../core/payments/paymentMethodView';
 import { createPaymentSchema } from './paymentInput';
 import { listPaymentsQuerySchema, paymentListSchema } from './listQuery';
 import { idempotencyKeySchema } from './refundRouter';
@@ -31,6 +32,9 @@ const ERROR_CODES: Record<string, string> = {
   invalid_locale: '400: malformed, or a locale the flow does not speak',
   invalid_flow: '400: no such flow on this gateway',
   unknown_field: '400: an unknown field; the message lists the allowed ones',
+  invalid_intent: '400: intent is not "charge" or "save_card"',
+  invalid_paymentMethod: '400: not a payment method id, given with intent "save_card", or no such payment method',
+  intent_unavailable: '400: intent "save_card" or a paymentMethod on a gateway whose processor cannot save cards',
   channel_unavailable: '400: channel "link" on a gateway built without pay links',
   invalid_email: '400: not an email address',
   invalid_expiresInSeconds: '400: not 60 to 604800 seconds, or given for a phone payment',
@@ -143,6 +147,8 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
             minimal: { value: { amount: '1500', currency: 'JPY' } },
             spanish: { value: { amount: '20.00', currency: 'EUR', locale: 'es-US' } },
             liveCall: { value: { amount: '19.99', currency: 'USD', callSid: `CA${'0'.repeat(32)}`, returnUrl: 'https://merchant.example/twilio/after-payment?order=42' } },
+            saveCard: { value: { intent: 'save_card', description: 'Card on file for Ada' } },
+            chargeSavedCard: { value: { amount: '12.34', currency: 'USD', paymentMethod: 'pm_gw_012345678901' } },
           },
         }),
       },
@@ -223,6 +229,21 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
       200: { description: 'The payment.', content: json(paymentViewSchema) },
       401: shared.unauthorized,
       404: shared.error('No payment with that id (a malformed id included).', { example: { error: { code: 'not_found', message: 'No payment with id "pay_x".' } } }),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/payment-methods/{id}',
+    operationId: 'getPaymentMethod',
+    summary: 'Read a saved card: ids and masked facts',
+    description: 'A card saved by a payment with `intent: "save_card"`. Charge it with `POST /api/payments` and `paymentMethod`.',
+    tags: ['payments'],
+    request: { params: z.object({ id: paymentMethodViewSchema.shape.id.meta({ param: { description: 'The payment method id (`paymentMethod` of the save_card payment).' }, example: 'pm_gw_012345678901' }) }) },
+    responses: {
+      200: { description: 'The saved card.', content: json(paymentMethodViewSchema) },
+      401: shared.unauthorized,
+      404: shared.error('No payment method with that id.', { example: { error: { code: 'not_found', message: 'No such payment method.' } } }),
     },
   });
 

@@ -21,7 +21,7 @@ export const createPaymentSchema = z
       pattern: '^[0-9]+(\\.[0-9]+)?$',
       description: "Greater than zero, at most the currency's minor digits (2 for USD, 0 for JPY); no sign or exponent. Normalized: \"12.3\" becomes \"12.30\".",
       examples: ['12.34', '1500'],
-    }),
+    }).optional(),
     currency: z
       .string({ message: 'must be an ISO 4217 code such as "USD"' })
       .transform((c) => c.trim().toUpperCase())
@@ -29,7 +29,20 @@ export const createPaymentSchema = z
         if (!/^[A-Z]{3}$/.test(c) || currencyMinorDigits(c) === null) ctx.addIssue({ code: 'custom', message: 'must be an ISO 4217 code such as "USD"' });
         else if (!isPaymentCurrency(c)) ctx.addIssue({ code: 'custom', message: currencyRefusal(c) });
       })
-      .meta({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 code; case-insensitive, answered in upper case.', examples: ['USD', 'EUR', 'JPY'] }),
+      .meta({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 code; case-insensitive, answered in upper case. Optional with `intent: "save_card"` (USD).', examples: ['USD', 'EUR', 'JPY'] })
+      .optional(),
+    intent: z
+      .enum(['charge', 'save_card'], { message: 'must be "charge" or "save_card"' })
+      .meta({
+        description:
+          '"save_card": the capture ends with the card saved for later (no amount, nothing charged); the payment succeeds with `paymentMethod` set, which `POST /api/payments` with `paymentMethod` then charges without a call. Phone channel only.',
+      })
+      .default('charge'),
+    paymentMethod: z
+      .string({ message: 'must be a payment method id such as "pm_gw_012345678901"' })
+      .regex(/^pm_gw_[0-9]{12}$/, 'must be a payment method id such as "pm_gw_012345678901"')
+      .meta({ description: 'Charges this saved card at once, with no call (off-session); needs `amount` and `currency`.', examples: ['pm_gw_012345678901'] })
+      .optional(),
     description: z
       .string({ message: 'must be a string' })
       .trim()
@@ -90,6 +103,25 @@ export const createPaymentSchema = z
   })
   .strict()
   .superRefine((body, ctx) => {
+    if (body.intent === 'save_card') {
+      // Saving charges nothing: an amount would promise the caller a charge that never happens.
+      if (body.amount !== undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'must be left out when intent is "save_card"' });
+      else if (body.paymentMethod !== undefined) ctx.addIssue({ code: 'custom', path: ['paymentMethod'], message: 'must be left out when intent is "save_card"' });
+      else if (body.channel === 'link') ctx.addIssue({ code: 'custom', path: ['channel'], message: 'intent "save_card" is taken on a phone call only' });
+      return;
+    }
+    if (body.amount === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is required' });
+      return;
+    }
+    if (body.currency === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required' });
+      return;
+    }
+    if (body.paymentMethod !== undefined && body.channel === 'link') {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'a saved payment method is charged without a link or a call' });
+      return;
+    }
     const amount = parseAmount(body.amount, body.currency);
     if (!amount.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: amount.message.replace(/^amount /, '') });
   })
@@ -109,10 +141,11 @@ export function describeIssue(error: z.ZodError, body: Record<string, unknown>):
   return { code, field, message: issue.message };
 }
 
-const ALLOWED = ['amount', 'currency', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds', 'capture'];
+const ALLOWED = ['amount', 'currency', 'intent', 'paymentMethod', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds', 'capture'];
 
 /** A new payment's fields, checked and in canonical form. */
-export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'description'> & {
+export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'currency' | 'description'> & {
+  currency: string;
   /** Canonical decimal string ("12.30"). */
   amount: string;
   /** In the currency's CLDR minor units, for the gateway's own sums (refunds); processors use `units`. */
@@ -136,10 +169,17 @@ export function checkNewPayment(body: unknown, processor: Pick<Processor, 'units
     const { code, field, message } = describeIssue(parsed.error, body as Record<string, unknown>);
     return { ok: false, code, field, message: `${field}: ${message}` };
   }
-  const { amount: given, description, ...rest } = parsed.data;
-  const amount = parseAmount(given, rest.currency);
+  const { amount: given, currency: givenCurrency, description, ...rest } = parsed.data;
+  if (rest.intent === 'save_card') {
+    const currency = givenCurrency ?? 'USD';
+    const digits = currencyMinorDigits(currency) ?? 0;
+    // Nothing is charged: the amount is zero, written in the currency's own form ("0.00", "0").
+    return { ok: true, payment: { ...rest, currency, amount: digits > 0 ? `0.${'0'.repeat(digits)}` : '0', amountMinor: 0, description: description || null } };
+  }
+  const currency = givenCurrency!;
+  const amount = parseAmount(given!, currency);
   if (!amount.ok) return { ok: false, code: 'invalid_amount', field: 'amount', message: `amount: ${amount.message.replace(/^amount /, '')}` };
-  const units = processor.units(amount.normalized, rest.currency);
+  const units = processor.units(amount.normalized, currency);
   if (!units.ok) return { ok: false, code: 'invalid_amount', field: 'amount', message: `amount: ${units.message}` };
-  return { ok: true, payment: { ...rest, amount: amount.normalized, amountMinor: amount.minor, description: description || null } };
+  return { ok: true, payment: { ...rest, currency, amount: amount.normalized, amountMinor: amount.minor, description: description || null } };
 }

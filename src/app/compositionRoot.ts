@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { FakeCallControl } from '../adapters/callControl/fakeCallControl';
 import { MemoryEventBus } from '../adapters/eventBus/memoryEventBus';
 import { RedisEventBus } from '../adapters/eventBus/redisEventBus';
@@ -48,10 +49,10 @@ export function pickMailer(config: Config): Mailer | null {
 }
 
 /** The adapter PROCESSOR names, built from settings the configuration has already checked. */
-export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault; store: KeyValueStore }): Processor {
+export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault; store: KeyValueStore; vaultKey: Buffer }): Processor {
   switch (settings.kind) {
     case 'sandbox':
-      return new SandboxProcessor(parts.vault, parts.store, { latencyMs: settings.sandbox.latencyMs });
+      return new SandboxProcessor(parts.vault, parts.store, { latencyMs: settings.sandbox.latencyMs, tokenSecret: sandboxTokenSecret(settings, parts.vaultKey) });
     case 'stripe':
       if (!settings.stripe) throw new Error('STRIPE_SECRET_KEY: required when PROCESSOR=stripe');
       return new StripeProcessor(parts.vault, settings.stripe);
@@ -59,6 +60,15 @@ export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault
       if (!settings.connector) throw new Error('CONNECTOR_URL and CONNECTOR_SECRET: required when PROCESSOR=connector');
       return new HttpsConnector(parts.vault, settings.connector);
   }
+}
+
+/**
+ * The sandbox's saved-card token key: SANDBOX_TOKEN_SECRET, or one derived from VAULT_KEY (never the
+ * vault key itself), so saved tokens stay stable across restarts and processes without another setting.
+ */
+export function sandboxTokenSecret(settings: ProcessorSettings, vaultKey: Buffer): Buffer {
+  if (settings.sandbox.tokenSecret) return Buffer.from(settings.sandbox.tokenSecret, 'utf8');
+  return createHmac('sha256', vaultKey).update('sandbox saved-card tokens').digest();
 }
 
 /** Webhook deliveries survive restarts in BullMQ on the gateway's Redis; with the memory store they live in the process. */

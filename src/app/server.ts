@@ -34,6 +34,7 @@ import { createTwimlRenderer } from '../phone/renderTwiml';
 import { voiceUrls } from '../phone/voiceUrls';
 import { AesGcmVault } from '../adapters/vault/aesGcmVault';
 import { AesGcmSecretBox } from '../adapters/vault/aesGcmSecretBox';
+import { PaymentMethodService } from '../core/payments/paymentMethodService';
 import { renderStartPage } from './startPage';
 import { simulateCommand } from './startupBanner';
 import { composePayLinks } from '../links/composePayLinks';
@@ -70,7 +71,7 @@ export interface GatewayParts {
   logStream?: NodeJS.WritableStream;
   clock?: Clock;
   /** Swaps the processor adapter (tests of slow or failing processors). */
-  processor?: (parts: { vault: AesGcmVault; store: KeyValueStore }) => Processor;
+  processor?: (parts: { vault: AesGcmVault; store: KeyValueStore; vaultKey: Buffer }) => Processor;
   /** Swaps the call control of the agent bridge (tests, the simulator). */
   callControl?: CallControl;
   /**
@@ -110,6 +111,8 @@ export interface RunningGateway {
 
 /** Payment records outlive their pay code by this much, so a business can still read the result. */
 const PAYMENT_RETENTION_SECONDS = 30 * 86_400;
+/** Saved cards are kept this long after they were saved (a processor's token outlives most cards' expiry anyway). */
+const SAVED_CARD_RETENTION_SECONDS = 5 * 365 * 86_400;
 /** Twilio waits 15 s for a webhook; answering by 10 s leaves room for the network. */
 const WEBHOOK_DEADLINE_MS = 10_000;
 
@@ -149,8 +152,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const limiters = createLimiterFactory(redis, config.redis.keyPrefix);
   const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.ttl.vaultSeconds });
   const processor = options.processor
-    ? options.processor({ vault, store })
-    : pickProcessor(config.processor, { vault, store });
+    ? options.processor({ vault, store, vaultKey: config.vaultKey })
+    : pickProcessor(config.processor, { vault, store, vaultKey: config.vaultKey });
   // Every committed payment change passes its events to the merchants' webhooks, to receipts (any channel),
   // and (added below, once built) to the agent panel's chat links.
   const webhooks = composeWebhooks(config, { store, clock, logger, secrets: new AesGcmSecretBox(config.vaultKey), queue: pickWebhookQueue(config, logger, options.store ?? null) });
@@ -164,6 +167,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     expireAuthorization: (id) => authorizations.expire(id),
   });
   const payments = new PaymentService(paymentRepository, clock, expiry, { authorizationTtlSeconds: config.processor.authorizationTtlSeconds });
+  const paymentMethods = new PaymentMethodService(store, vault, instrumentProcessor(processor, metrics), clock, SAVED_CARD_RETENTION_SECONDS);
   const render = createTwimlRenderer(voiceUrls(config.http.publicBaseUrl), { holdMusicUrl: config.bridge.holdMusicUrl });
   // The bridge follows captures but needs the turn runner itself: it is attached once built.
   const captureObserver = new ObserverRelay();
@@ -186,6 +190,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pendingCharges,
     metrics,
     observer: captureObserver,
+    paymentMethods,
   });
   const checkPayment = (fields: Record<string, unknown>) => checkNewPayment(fields, processor);
   const reconciler = new ChargeReconciler({
@@ -239,6 +244,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       paymentTtlSeconds: config.ttl.paymentSeconds,
       processor,
       links: { service: payLinks.service, ttlSeconds: config.ttl.linkSeconds },
+      paymentMethods,
       refunds: new RefundService(paymentRepository, store, processor, clock),
       authorizations,
       listing: new PaymentListing(paymentRepository, clock),

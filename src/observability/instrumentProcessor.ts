@@ -24,5 +24,23 @@ export function instrumentProcessor(processor: Processor, metrics: GatewayMetric
     ...(processor.refund ? { refund: processor.refund.bind(processor) } : {}),
     ...(processor.captureAuthorization ? { captureAuthorization: processor.captureAuthorization.bind(processor) } : {}),
     ...(processor.voidAuthorization ? { voidAuthorization: processor.voidAuthorization.bind(processor) } : {}),
+    // Saving a card charges nothing: passed on uncounted. An off-session charge of a saved card is counted as a charge.
+    ...(processor.saveCard ? { saveCard: processor.saveCard.bind(processor) } : {}),
+    ...(processor.chargeSaved
+      ? {
+          async chargeSaved(request: Parameters<NonNullable<Processor['chargeSaved']>>[0]) {
+            const started = process.hrtime.bigint();
+            const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+            try {
+              const result = await processor.chargeSaved!(request);
+              metrics.processorAnswered(result.outcome, seconds(), result.outcome === 'declined' ? result.code : undefined);
+              return result;
+            } catch (error) {
+              metrics.processorAnswered('error', seconds());
+              throw error;
+            }
+          },
+        }
+      : {}),
   };
 }

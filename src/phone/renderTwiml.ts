@@ -90,6 +90,9 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
       case 'confirm':
         say(gather(flow.timeoutSeconds.choice, 1), 'confirm.ask');
         break;
+      case 'confirmSave':
+        say(gather(flow.timeoutSeconds.choice, 1), 'confirm.save');
+        break;
       case 'charge':
         hold(state.context.notices.length > 0 ? null : 'processing');
         break;

@@ -81,6 +81,37 @@ export interface ChargeLookUpRequest {
 /** What the processor says of an earlier charge: its answer, or `unknown` while it has none to give. */
 export type ChargeLookUp = ChargeResult | { outcome: 'unknown' };
 
+/** Saves a captured card for later charges instead of charging it (a payment of intent `save_card`). */
+export interface SaveCardRequest {
+  /** One-time vault token, as for a charge; the adapter redeems it and nothing else does. */
+  token: string;
+  paymentId: string;
+  /** Same key for every retry of one save, so a retry never makes a second customer or token. */
+  idempotencyKey: string;
+  callSid?: string;
+}
+
+/**
+ * The processor's reusable handle on a saved card: `paymentMethod` is its token (Stripe's
+ * PaymentMethod id, the connector's token, the sandbox's keyed HMAC), `customer` the customer it is
+ * attached to where the processor has one. The expiry is kept to show, never the number.
+ */
+export type SaveCardResult =
+  | { outcome: 'saved'; customer: string | null; paymentMethod: string; expiry: { month: number; year: number } }
+  | { outcome: 'declined'; code: DeclineCode; message: string };
+
+/** An off-session charge of a saved card: no card data, the processor's token instead. */
+export interface SavedChargeRequest {
+  paymentMethod: string;
+  customer: string | null;
+  paymentId: string;
+  /** Decimal string, converted by the adapter with `units`. */
+  amount: string;
+  currency: string;
+  idempotencyKey: string;
+  description?: string;
+}
+
 /** A payment processor adapter: receives a vault token, answers approved or declined. */
 export interface Processor {
   readonly name: string;
@@ -102,4 +133,8 @@ export interface Processor {
   captureAuthorization?(request: CaptureRequest): Promise<SettleResult>;
   /** Releases an authorisation. */
   voidAuthorization?(request: VoidRequest): Promise<SettleResult>;
+  /** Turns a captured card into a reusable token (see SaveCardResult); adapters that cannot save leave it out. */
+  saveCard?(request: SaveCardRequest): Promise<SaveCardResult>;
+  /** Charges a card saved by `saveCard`, with no caller present (off-session). Never throws. */
+  chargeSaved?(request: SavedChargeRequest): Promise<ChargeResult>;
 }

@@ -33,3 +33,14 @@ export interface Vault {
   /** Deletes the given references (missing ones are ignored). */
   discard(paymentId: string, refs: string[]): Promise<void>;
 }
+
+/**
+ * Seals values kept for longer than a call (a saved card's processor token) with the vault's key:
+ * `context` (the record's id) is authenticated with the ciphertext, so a sealed value copied onto
+ * another record no longer opens.
+ */
+export interface Sealer {
+  seal(context: string, plaintext: string): string;
+  /** Null when the envelope is malformed, tampered with, or sealed for another context. */
+  open(context: string, envelope: string): string | null;
+}

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../../config/processorConfig';
 import { isoUnits } from '../../core/domain/units';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
-import { declined, isDeclineCode, prepareCharge, safeProcessorMessage } from './cardFields';
+import { declined, isDeclineCode, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
 
@@ -36,6 +36,11 @@ const refundAnswer = z.discriminatedUnion('status', [
 const settleAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('approved') }),
   z.object({ status: z.literal('declined'), message: z.string().optional() }),
+]);
+
+const tokenizeAnswer = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('saved'), token: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/), customer: REFERENCE.optional() }),
+  z.object({ status: z.literal('declined'), declineCode: z.string().optional(), message: z.string().optional() }),
 ]);
 
 type Delivery = { ok: true; json: unknown } | { ok: false };
@@ -99,6 +104,58 @@ export class HttpsConnector implements Processor {
     if (!answer.success) return declined('processing_error');
     // An authorisation the gateway did not ask for would leave money uncaptured: it is not an approval.
     if (answer.data.status === 'authorized' && request.capture !== 'manual') return declined('processing_error');
+    return fromChargeAnswer(answer.data);
+  }
+
+  /**
+   * Asks the endpoint to keep the card and answer a token for it (`type: "tokenize"`): the card
+   * leaves the vault only inside this request's body, signed like a charge.
+   */
+  async saveCard(request: SaveCardRequest): Promise<SaveCardResult> {
+    let card;
+    try {
+      card = await this.vault.redeem(request.token);
+    } catch {
+      return declined('processing_error', 'The card details were no longer available.') as SaveCardResult;
+    }
+    const expiry = splitExpiry(card.expiry);
+    if (!expiry) return declined('card_declined') as SaveCardResult;
+    const body = JSON.stringify({
+      type: 'tokenize',
+      payment: { id: request.paymentId, callSid: request.callSid ?? null },
+      card: { number: card.number, expMonth: expiry.month, expYear: expiry.year, securityCode: card.securityCode },
+      idempotencyKey: request.idempotencyKey,
+    });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    const answer = delivery.ok ? tokenizeAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return declined('processing_error') as SaveCardResult;
+    if (answer.data.status === 'saved') return { outcome: 'saved', customer: answer.data.customer ?? null, paymentMethod: answer.data.token, expiry };
+    const code: DeclineCode = isDeclineCode(answer.data.declineCode) ? answer.data.declineCode : 'card_declined';
+    return declined(code, safeProcessorMessage(answer.data.message, DECLINE_MESSAGES[code])) as SaveCardResult;
+  }
+
+  /** Charges a saved card (`type: "charge"` with `paymentMethod` instead of `card`): no card data is sent. */
+  async chargeSaved(request: SavedChargeRequest): Promise<ChargeResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
+    const body = JSON.stringify({
+      type: 'charge',
+      payment: {
+        id: request.paymentId,
+        amount: request.amount,
+        ...unitsFields(amount),
+        currency: request.currency,
+        description: request.description ?? null,
+        callSid: null,
+      },
+      paymentMethod: { token: request.paymentMethod, customer: request.customer },
+      offSession: true,
+      idempotencyKey: request.idempotencyKey,
+    });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    if (!delivery.ok) return declined('processing_error');
+    const answer = chargeAnswer.safeParse(delivery.json);
+    if (!answer.success) return declined('processing_error');
     return fromChargeAnswer(answer.data);
   }
 

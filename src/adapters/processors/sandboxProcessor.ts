@@ -1,12 +1,12 @@
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../ports/keyValueStore';
 import { isoUnits } from '../../core/domain/units';
-import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult, type SettleResult, type VoidRequest } from '../../ports/processor';
+import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
 import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
 import type { CardData, Vault } from '../../ports/vault';
-import { sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
+import { SANDBOX_CARDS, sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
 
 export interface SandboxProcessorOptions {
   /** Simulated network and issuer time per charge. */
@@ -15,7 +15,25 @@ export interface SandboxProcessorOptions {
   recordTtlSeconds?: number;
   /** The date expiry is judged against; tests pin it. */
   now?: () => Date;
+  /**
+   * Key of the HMAC that makes a saved card's token: stable for one card, so a save is repeatable,
+   * yet never a plain hash of the number (which anyone could reverse over the card-number space).
+   */
+  tokenSecret?: Buffer;
 }
+
+/** Saved-card tokens: the prefix, then 32 hex digits of HMAC-SHA256(secret, number). */
+const SAVED_TOKEN = /^tok_sbx_[0-9a-f]{32}$/;
+
+const storedSaveResultSchema: z.ZodType<SaveCardResult> = z.union([
+  z.looseObject({
+    outcome: z.literal('saved'),
+    customer: z.string().nullable(),
+    paymentMethod: z.string(),
+    expiry: z.looseObject({ month: z.number(), year: z.number() }),
+  }),
+  z.looseObject({ outcome: z.literal('declined'), code: z.enum(DECLINE_CODES), message: z.string() }),
+]);
 
 /** Short sentences a caller can hear; they never mention the card itself. */
 export const DECLINE_MESSAGES: Readonly<Record<DeclineCode, string>> = {
@@ -78,6 +96,8 @@ export class SandboxProcessor implements Processor {
   private readonly chargeRecords: RecordStore<ChargeRecord>;
   private readonly refundRecords: RecordStore<RefundResult>;
   private readonly authorizations: RecordStore<Authorization>;
+  private readonly saveRecords: RecordStore<SaveCardResult>;
+  private readonly tokenSecret: Buffer | null;
 
   constructor(
     private readonly vault: Vault,
@@ -92,7 +112,9 @@ export class SandboxProcessor implements Processor {
     this.authorizations = new RecordStore(store, { prefix: 'sandbox:authorization:', schema: storedAuthorizationSchema, ttlSeconds: Math.max(this.recordTtlSeconds, 8 * 86_400) });
     // The claim must outlive the slowest charge, or a duplicate could take over mid-flight.
     this.claimTtlSeconds = 60 + Math.ceil(this.latencyMs / 1000);
+    this.saveRecords = new RecordStore(store, { prefix: 'sandbox:save:', schema: storedSaveResultSchema, ttlSeconds: this.recordTtlSeconds });
     this.now = options.now ?? (() => new Date());
+    this.tokenSecret = options.tokenSecret ? Buffer.from(options.tokenSecret) : null;
   }
 
   /** ISO 4217's minor units, as a processor without special cases of its own would take them. */
@@ -103,7 +125,68 @@ export class SandboxProcessor implements Processor {
   /** Charges once per idempotency key; every later call with that key gets the same result. */
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (!this.units(request.amount, request.currency).ok) return declined('processing_error');
-    const key = request.idempotencyKey;
+    return this.once(request.idempotencyKey, async () => {
+      const result = await this.decide(request.token);
+      if (result.outcome !== 'approved' || request.capture !== 'manual') return result;
+      const units = this.units(request.amount, request.currency);
+      if (!units.ok) return result;
+      await this.authorizations.create(result.reference, { amount: units.value, currency: request.currency, status: 'requires_capture', captured: 0 });
+      return { ...result, authorized: true };
+    });
+  }
+
+  /**
+   * Saves a card: a valid expiry is all the sandbox verifies (a declining test card saves, as with
+   * Stripe's cards that attach and then fail to charge); the token is the keyed HMAC of the number.
+   */
+  async saveCard(request: SaveCardRequest): Promise<SaveCardResult> {
+    const existing = await this.saveRecords.get(request.idempotencyKey).catch(() => null);
+    if (existing) return existing.value;
+    let result: SaveCardResult;
+    let card: CardData | null = null;
+    try {
+      card = await this.vault.redeem(request.token);
+    } catch {
+      result = declined('processing_error') as SaveCardResult;
+    }
+    if (card) {
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      const expiry = /^\d{4}$/.test(card.expiry) ? { month: Number(card.expiry.slice(0, 2)), year: 2000 + Number(card.expiry.slice(2)) } : null;
+      const state = expiryState(card.expiry, this.now());
+      if (!this.tokenSecret) result = declined('processing_error') as SaveCardResult;
+      else if (!expiry || state === 'malformed') result = declined('card_declined') as SaveCardResult;
+      else if (state === 'expired') result = declined('expired_card') as SaveCardResult;
+      else {
+        result = { outcome: 'saved', customer: `cus_sbx_${this.mac(`customer:${request.paymentId}`).slice(0, 24)}`, paymentMethod: this.tokenOf(card.number), expiry };
+      }
+    }
+    if ((await this.saveRecords.create(request.idempotencyKey, result!)) !== null) return result!;
+    return (await this.saveRecords.get(request.idempotencyKey))?.value ?? result!;
+  }
+
+  /** Charges a saved card: the outcome is the test card's behind the token, found by recomputing each card's HMAC. */
+  async chargeSaved(request: SavedChargeRequest): Promise<ChargeResult> {
+    if (!this.units(request.amount, request.currency).ok) return declined('processing_error');
+    return this.once(request.idempotencyKey, async () => {
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      if (!this.tokenSecret || !SAVED_TOKEN.test(request.paymentMethod)) return declined('processing_error');
+      const given = Buffer.from(request.paymentMethod);
+      const card = SANDBOX_CARDS.find((c) => timingSafeEqual(Buffer.from(this.tokenOf(c.number)), given));
+      const outcome = card ? card.outcome : 'succeeded';
+      return outcome === 'succeeded' ? { outcome: 'approved', reference: newReference() } : declined(outcome);
+    });
+  }
+
+  private tokenOf(cardNumber: string): string {
+    return `tok_sbx_${this.mac(`card:${cardNumber}`).slice(0, 32)}`;
+  }
+
+  private mac(text: string): string {
+    return createHmac('sha256', this.tokenSecret!).update(text).digest('hex');
+  }
+
+  /** Runs `decide` once per idempotency key; a retry with the key gets the first answer. */
+  private async once(key: string, decide: () => Promise<ChargeResult>): Promise<ChargeResult> {
     const deadline = Date.now() + this.latencyMs + IN_FLIGHT_WAIT_MS;
 
     for (;;) {
@@ -126,14 +209,7 @@ export class SandboxProcessor implements Processor {
         continue;
       }
 
-      let result = await this.decide(request.token);
-      if (result.outcome === 'approved' && request.capture === 'manual') {
-        const units = this.units(request.amount, request.currency);
-        if (units.ok) {
-          await this.authorizations.create(result.reference, { amount: units.value, currency: request.currency, status: 'requires_capture', captured: 0 });
-          result = { ...result, authorized: true };
-        }
-      }
+      const result = await decide();
       const record: ChargeRecord = { state: 'done', result };
       const saved = await this.chargeRecords.compareAndSet(key, claim, record);
       if (saved !== null) return result;

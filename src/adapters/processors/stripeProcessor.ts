@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../../config/processorConfig';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
-import { declined, prepareCharge, safeProcessorMessage } from './cardFields';
+import { declined, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
 import { mapStripeDecline } from './stripeDeclines';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
@@ -91,6 +91,78 @@ export class StripeProcessor implements Processor {
     }
     if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
     if (intent.status === 'requires_capture' && request.capture === 'manual') return { outcome: 'approved', reference: intent.id, authorized: true };
+    if (intent.status === 'requires_action') {
+      await this.cancel(intent.id, request.idempotencyKey);
+      return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+    }
+    return declined('processing_error', `The payment ended in status ${intent.status}.`);
+  }
+
+  /**
+   * Saves the card for off-session charges: a Customer, a PaymentMethod, and a SetupIntent with
+   * `usage: off_session` confirmed at once, which attaches the PaymentMethod to the Customer once
+   * the card is verified. Each request's key derives from the save's, so a retry makes nothing twice.
+   */
+  async saveCard(request: SaveCardRequest): Promise<SaveCardResult> {
+    let card;
+    try {
+      card = await this.vault.redeem(request.token);
+    } catch {
+      return declined('processing_error', 'The card details were no longer available.') as SaveCardResult;
+    }
+    const expiry = splitExpiry(card.expiry);
+    if (!expiry) return declined('card_declined') as SaveCardResult;
+    const metadata = { payment_id: request.paymentId, ...(request.callSid ? { call_sid: request.callSid } : {}) };
+    let intent: Stripe.SetupIntent;
+    let customer: Stripe.Customer;
+    try {
+      customer = await this.stripe.customers.create({ metadata }, { idempotencyKey: `${request.idempotencyKey}-customer` });
+      const method = await this.stripe.paymentMethods.create(
+        { type: 'card', card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode } },
+        { idempotencyKey: `${request.idempotencyKey}-pm` },
+      );
+      intent = await this.stripe.setupIntents.create(
+        { customer: customer.id, payment_method: method.id, usage: 'off_session', confirm: true, metadata },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      return fromStripeError(error) as SaveCardResult;
+    }
+    if (intent.status === 'succeeded') {
+      const paymentMethod = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+      if (!paymentMethod) return declined('processing_error') as SaveCardResult;
+      return { outcome: 'saved', customer: customer.id, paymentMethod, expiry };
+    }
+    if (intent.status === 'requires_action') {
+      return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+    }
+    return declined('processing_error', `The card could not be saved (status ${intent.status}).`) as SaveCardResult;
+  }
+
+  /** Charges a saved card with no cardholder present: `off_session` and `confirm` with its Customer. */
+  async chargeSaved(request: SavedChargeRequest): Promise<ChargeResult> {
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
+    let intent: Stripe.PaymentIntent;
+    try {
+      intent = await this.stripe.paymentIntents.create(
+        {
+          amount: amount.value,
+          currency: request.currency.toLowerCase(),
+          payment_method: request.paymentMethod,
+          ...(request.customer ? { customer: request.customer } : {}),
+          off_session: true,
+          confirm: true,
+          ...(request.description ? { description: request.description } : {}),
+          ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
+          metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey },
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      return fromStripeError(error);
+    }
+    if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
     if (intent.status === 'requires_action') {
       await this.cancel(intent.id, request.idempotencyKey);
       return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };

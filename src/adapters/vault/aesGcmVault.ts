@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../../ports/keyValueStore';
-import type { CardData, SensitiveField, TokenRefs, Vault } from '../../ports/vault';
+import type { CardData, CardRefs, Sealer, SensitiveField, TokenRefs, Vault } from '../../ports/vault';
 import { KEY_BYTES, open, seal } from './gcmEnvelope';
 
 export type VaultErrorCode = 'token_invalid' | 'value_missing' | 'decrypt_failed';
@@ -24,6 +24,8 @@ export interface AesGcmVaultOptions {
   tokenTtlSeconds?: number;
 }
 
+/** Stands where a payment id goes in the AAD of sealed values; payment ids start with "pay_". */
+const SEALED = 'sealed';
 /** The card's fields, which every token redeems. */
 const FIELDS = ['cardNumber', 'expiry', 'securityCode'] as const;
 /** Every field the vault keeps: the card's, and the billing postal code a token redeems when it names one. */
@@ -57,7 +59,7 @@ export function parseVaultKey(base64: string): Buffer {
  * reference are authenticated with each ciphertext, so a value copied under another payment or
  * field no longer decrypts.
  */
-export class AesGcmVault implements Vault {
+export class AesGcmVault implements Vault, Sealer {
   private readonly key: Buffer;
   private readonly ttlSeconds: number;
   private readonly tokenTtlSeconds: number;
@@ -134,6 +136,17 @@ export class AesGcmVault implements Vault {
     if (!paymentId) return;
     const keys = refs.filter((ref) => REF_PATTERN.test(ref)).map((ref) => valueKey(paymentId, ref));
     if (keys.length > 0) await this.store.delete(...keys);
+  }
+
+  /** Seals a long-lived value; its AAD ("sealed:<context>") can never be a vaulted field's ("<paymentId>:<ref>"). */
+  seal(context: string, plaintext: string): string {
+    assertPaymentId(context);
+    return this.encrypt(SEALED, context, plaintext);
+  }
+
+  open(context: string, envelope: string): string | null {
+    if (!context) return null;
+    return this.decrypt(SEALED, context, envelope);
   }
 
   private async reveal(paymentId: string, field: SensitiveField, ref: string): Promise<string> {

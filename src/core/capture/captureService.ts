@@ -5,6 +5,7 @@ import type { ChargeResult, Processor } from '../../ports/processor';
 import type { CardRefs, Vault } from '../../ports/vault';
 import type { CaptureField, Flow } from '../flows/schema';
 import type { PaymentService, ProjectionRead } from '../payments/paymentService';
+import type { PaymentMethodService } from '../payments/paymentMethodService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
 import type { CaptureObserver } from './captureObserver';
@@ -63,6 +64,8 @@ export interface CaptureServiceDeps {
   metrics?: Pick<GatewayMetrics, 'captureTransition'>;
   /** Follows committed turns (agent bridge, live events); optional. */
   observer?: CaptureObserver;
+  /** Saves the card of a `save_card` payment instead of charging it; without it such a capture is declined. */
+  paymentMethods?: Pick<PaymentMethodService, 'saveFromCapture'>;
 }
 
 /**
@@ -481,6 +484,7 @@ export class CaptureService {
       });
     }
     const idempotencyKey = `${paymentId}-charge-${attempt}`;
+    if (payment.intent === 'save_card') return this.saveCard(session, attempt, replyTurn, idempotencyKey);
     // Recorded before the card leaves, so that a crash or a hang at any point leaves a trace
     // that some process will follow up.
     const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
@@ -529,6 +533,32 @@ export class CaptureService {
     const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, result);
     await this.forgetPending(session, attempt);
     return answer;
+  }
+
+  /**
+   * A `save_card` payment's "charge": the card becomes a processor token and a saved payment method,
+   * and the machine hears an approval whose reference names it. The security code goes once the
+   * processor has answered, as for a charge. A save is not put on the pending-charge ledger: nothing
+   * is charged, and a save whose answer was lost is declined as a processing error for the caller to retry.
+   */
+  private async saveCard(session: CallSession, attempt: number, replyTurn: number, idempotencyKey: string): Promise<string> {
+    const paymentId = session.paymentId!;
+    const refs = session.vaultRefs;
+    const card = session.state.context.card;
+    let result: ChargeResult;
+    if (!this.deps.paymentMethods || !card || !refs.cardNumber || !refs.expiry || !refs.securityCode || !(await this.deps.vault.has(paymentId, refs.securityCode))) {
+      result = { outcome: 'declined', code: 'processing_error', message: 'The card could not be saved.' };
+    } else {
+      try {
+        const token = await this.deps.vault.issueToken(paymentId, { cardNumber: refs.cardNumber, expiry: refs.expiry, securityCode: refs.securityCode });
+        result = await this.deps.paymentMethods.saveFromCapture({ token, paymentId, callSid: session.callSid, card, idempotencyKey });
+      } finally {
+        // PCI DSS 3.3.1, as for a charge: the security code is not kept once the processor has it.
+        await this.deps.vault.discard(paymentId, [refs.securityCode]);
+      }
+    }
+    this.log(session).info('processor answered a save', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
+    return this.applyChargeResult(session.callSid, attempt, replyTurn, result);
   }
 
   /** Strikes an answered charge off the ledger; should that fail, a sweeper finds the answer already recorded. */

@@ -28,6 +28,8 @@ export const STATE = {
   /** Agent-guided flows: no field is asked; the agent asks for one next, or charges. */
   awaitingRequest: 'awaitingRequest',
   confirming: 'confirming',
+  /** A `save_card` payment: the caller is asked to save the card; there is no amount to confirm. */
+  confirmingSave: 'confirmingSave',
   processing: 'processing',
   /** The call ended before the processor answered; the result is recorded when it arrives. */
   deferred: 'deferred',
@@ -76,6 +78,16 @@ const LINE_DROPPED: Failure = { code: 'caller_line_dropped', message: "The calle
 
 function notice(key: PromptKey, brand?: CardBrand): Notice {
   return brand ? { key, brand } : { key };
+}
+
+/** The opening words: a payment's amount, or (saving a card) no amount at all. */
+function introKey(payment: CaptureContext['payment']): PromptKey {
+  return payment?.intent === 'save_card' ? 'intro.save' : 'intro';
+}
+
+/** What the caller hears on approval: the charge's reference, or that the card was saved and its reference. */
+function approvedKey(payment: CaptureContext['payment']): PromptKey {
+  return payment?.intent === 'save_card' ? 'saved' : 'approved';
 }
 
 function noneCaptured(): CaptureContext['captured'] {
@@ -127,6 +139,14 @@ export function createCaptureMachine(flow: Flow) {
     return next ? fieldState(next) : STATE.confirming;
   };
   const cardIndex = order.indexOf('cardNumber');
+  /**
+   * A move to `target`; a move to the confirmation goes to the save question instead when the
+   * payment saves the card, so an amount is never confirmed when there is none.
+   */
+  const moveTo = <A>(target: CaptureStateName, actions: A) =>
+    target === STATE.confirming
+      ? [{ guard: 'savesCard' as const, target: STATE.confirmingSave, actions }, { target, actions }]
+      : { target, actions };
 
   const machine = setup({
     types: {
@@ -152,13 +172,14 @@ export function createCaptureMachine(flow: Flow) {
       asksFor: ({ context, event }, params: { field: CaptureField }) =>
         event.type === 'agent.requested' && event.field === params.field && (params.field === 'cardNumber' || context.card !== null),
       allCaptured: ({ context }) => CAPTURE_FIELDS.every((field) => context.captured[field]),
+      savesCard: ({ context }) => context.payment?.intent === 'save_card',
     },
     actions: {
       bindPayment: assign(({ event }) => {
         assertEvent(event, 'payCode.entered');
         return { payment: event.payment, attempts: 0, ...(event.locale ? { locale: event.locale } : {}) };
       }),
-      introduce: assign({ notices: [notice('intro')], attempts: 0 }),
+      introduce: assign(({ context }) => ({ notices: [notice(introKey(context.payment))], attempts: 0 })),
       clearNotices: assign({ notices: [] }),
       countMistake: assign(({ context }, params: { notice: PromptKey }) => ({ attempts: context.attempts + 1, notices: [notice(params.notice)] })),
       /** Checks the typed entry once; a valid one goes to the vault, and the verdict decides the move. */
@@ -212,14 +233,14 @@ export function createCaptureMachine(flow: Flow) {
         enqueue.emit({ type: 'vault.discard', fields: ['cardNumber', 'securityCode'] });
       }),
       startCharge: assign(({ context }) => ({ chargeAttempts: context.chargeAttempts + 1, attempts: 0, notices: [] })),
-      recordApproval: assign(({ event }) => {
+      recordApproval: assign(({ context, event }) => {
         assertEvent(event, 'processor.approved');
         return {
           reference: event.reference,
           processorReference: event.processorReference ?? event.reference,
           authorized: event.authorized === true,
           failure: null,
-          notices: [notice('approved')],
+          notices: [notice(approvedKey(context.payment))],
           attempts: 0,
         };
       }),
@@ -256,7 +277,7 @@ export function createCaptureMachine(flow: Flow) {
       /** Nothing typed within the field's timeout: the field is no longer asked, and no try is spent. */
       closeField: assign((_, params: { field: CaptureField }) => ({ attempts: 0, notices: [notice(`${params.field}.timeout` as PromptKey)] })),
       markCallEnded: assign({ callEnded: true }),
-      repeatReference: assign(({ context }) => ({ referenceRepeats: context.referenceRepeats + 1, notices: [notice('approved')] })),
+      repeatReference: assign(({ context }) => ({ referenceRepeats: context.referenceRepeats + 1, notices: [notice(approvedKey(context.payment))] })),
       sayGoodbye: assign({ notices: [notice('goodbye')] }),
       failTooManyAttempts: assign(({ context }) => ({ failure: context.lastDecline ?? TOO_MANY_ATTEMPTS, notices: [notice('tooManyAttempts')] })),
       failAfterDecline: assign(({ context }) => ({ failure: context.lastDecline ?? TOO_MANY_ATTEMPTS, notices: [notice('declined.final')] })),
@@ -286,7 +307,7 @@ export function createCaptureMachine(flow: Flow) {
       processorReference: null,
       authorized: false,
       failure: null,
-      notices: input.payment ? [notice('intro')] : [],
+      notices: input.payment ? [notice(introKey(input.payment))] : [],
       securityCodeLength: 0,
       referenceRepeats: 0,
       waitingSince: null,
@@ -331,7 +352,7 @@ export function createCaptureMachine(flow: Flow) {
       [STATE.awaitingAgent]: {
         tags: ['step.agentCheck', 'status.capturing', 'holds.cardData'],
         on: {
-          'agent.confirmed': { target: after(cardIndex), actions: 'clearNotices' },
+          'agent.confirmed': moveTo(after(cardIndex), 'clearNotices' as const),
           'agent.reenter': { target: STATE.collectingCardNumber, actions: 'forgetCardNumber' },
           'agent.timedOut': { target: STATE.canceled, actions: 'cancel' },
           // Keys typed while the agent checks are ignored: the caller was asked to hold.
@@ -339,27 +360,8 @@ export function createCaptureMachine(flow: Flow) {
           'dtmf.timedOut': { actions: 'clearNotices' },
         },
       },
-      [STATE.confirming]: {
-        tags: ['step.confirm', 'status.capturing', 'holds.cardData'],
-        on: {
-          'dtmf.entered': [
-            { guard: { type: 'pressed', params: { key: '1' } }, target: STATE.processing, actions: 'startCharge' },
-            { guard: { type: 'pressed', params: { key: '2' } }, target: firstField, actions: { type: 'forgetCard', params: { notice: 'confirm.reenter' } } },
-            {
-              guard: { type: 'hasTriesLeft', params: { step: 'choice' } },
-              actions: { type: 'countMistake', params: { notice: 'confirm.invalid' } },
-            },
-            { target: STATE.failed, actions: 'failTooManyAttempts' },
-          ],
-          'dtmf.timedOut': [
-            {
-              guard: { type: 'hasTriesLeft', params: { step: 'choice' } },
-              actions: { type: 'countMistake', params: { notice: 'confirm.timeout' } },
-            },
-            { target: STATE.failed, actions: 'failTooManyAttempts' },
-          ],
-        },
-      },
+      [STATE.confirming]: confirmNode('confirm'),
+      [STATE.confirmingSave]: confirmNode('confirmSave'),
       [STATE.processing]: {
         tags: ['step.charge', 'status.processing', 'needs.charge', 'holds.cardData'],
         on: {
@@ -504,6 +506,32 @@ export function createCaptureMachine(flow: Flow) {
     } as const;
   }
 
+  /** "Press 1 to go ahead, 2 for another card": the charge's or (saving a card) the save's question. */
+  function confirmNode(step: 'confirm' | 'confirmSave') {
+    const tags: CaptureTag[] = [`step.${step}`, 'status.capturing', 'holds.cardData'];
+    return {
+      tags,
+      on: {
+        'dtmf.entered': [
+          { guard: { type: 'pressed', params: { key: '1' } }, target: STATE.processing, actions: 'startCharge' },
+          { guard: { type: 'pressed', params: { key: '2' } }, target: firstField, actions: { type: 'forgetCard', params: { notice: 'confirm.reenter' } } },
+          {
+            guard: { type: 'hasTriesLeft', params: { step: 'choice' } },
+            actions: { type: 'countMistake', params: { notice: 'confirm.invalid' } },
+          },
+          { target: STATE.failed, actions: 'failTooManyAttempts' },
+        ],
+        'dtmf.timedOut': [
+          {
+            guard: { type: 'hasTriesLeft', params: { step: 'choice' } },
+            actions: { type: 'countMistake', params: { notice: 'confirm.timeout' } },
+          },
+          { target: STATE.failed, actions: 'failTooManyAttempts' },
+        ],
+      },
+    } as const;
+  }
+
   function fieldNode(field: CaptureField, index: number) {
     const previous = index > 0 ? order[index - 1]! : null;
     const next = field === 'cardNumber' && flow.agentConfirmsCardNumber ? STATE.awaitingAgent : after(index);
@@ -517,7 +545,7 @@ export function createCaptureMachine(flow: Flow) {
             : { guard: 'pressedStar', target: STATE.canceled, actions: 'cancel' },
           { actions: { type: 'checkField', params: { field } } },
         ],
-        'field.accepted': { target: next, actions: { type: 'acceptField', params: { field } } },
+        'field.accepted': moveTo(next, { type: 'acceptField', params: { field } } as const),
         'field.rejected': [
           { guard: { type: 'hasTriesLeft', params: { step: field } }, actions: { type: 'rejectField', params: { field } } },
           { target: STATE.failed, actions: 'failTooManyAttempts' },

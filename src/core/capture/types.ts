@@ -9,6 +9,8 @@ export interface PaymentSummary {
   amount: string;
   currency: string;
   description: string | null;
+  /** `save_card`: the capture saves the card instead of charging; no amount is spoken or confirmed. */
+  intent?: 'save_card';
 }
 
 /** A prompt to say before the state's own prompt, with what it needs beyond the context. */

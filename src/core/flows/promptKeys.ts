@@ -9,6 +9,8 @@ export const PROMPT_KEYS = [
   'payCode.tooManyAttempts',
   'payment.unavailable',
   'intro',
+  /** Opens a `save_card` capture: no amount. */
+  'intro.save',
   'cardNumber.ask',
   'cardNumber.timeout',
   'cardNumber.error.format',
@@ -33,6 +35,8 @@ export const PROMPT_KEYS = [
   'postalCode.error.length',
   'goingBack',
   'confirm.ask',
+  /** A `save_card` capture's question once every field is valid. */
+  'confirm.save',
   'confirm.invalid',
   'confirm.timeout',
   'confirm.reenter',
@@ -43,6 +47,8 @@ export const PROMPT_KEYS = [
   'processing.later',
   'approved',
   'approved.repeat',
+  /** The card was saved; {reference} names the saved card. */
+  'saved',
   'declined.card_declined',
   'declined.insufficient_funds',
   'declined.incorrect_cvc',

@@ -65,7 +65,13 @@ export interface Payment {
   returnUrl?: string | null;
   /** Where the receipt goes once the payment succeeds (any channel); absent when nobody asked for one. */
   receiptEmail?: string;
+  /** `save_card`: the capture saves the card instead of charging (see paymentMethod.ts); absent for a charge. */
+  intent?: PaymentIntent;
+  /** The saved card this payment charged off-session, or (intent `save_card`) the one it saved. */
+  paymentMethodId?: string;
 }
+
+export type PaymentIntent = 'charge' | 'save_card';
 
 /** A payment's status as readers see it: a pending payment past its expiry is `expired`. */
 export function effectiveStatus(payment: Payment, now: Date): PaymentStatus {

@@ -25,6 +25,10 @@ export interface NewPayment {
   id?: string;
   /** `manual`: the call authorises only; absent: `automatic`. */
   capture?: CaptureMode;
+  /** `save_card`: the capture saves the card (amount zero); a charge otherwise. */
+  intent?: 'charge' | 'save_card';
+  /** A saved card to charge off-session, with no call. */
+  paymentMethodId?: string;
 }
 
 const PAY_CODE_TRIES = 20;
@@ -104,6 +108,8 @@ export class PaymentService {
       projectedVersion: 0,
       ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
       ...(input.receiptEmail ? { receiptEmail: input.receiptEmail } : {}),
+      ...(input.intent === 'save_card' ? { intent: 'save_card' as const } : {}),
+      ...(input.paymentMethodId ? { paymentMethodId: input.paymentMethodId } : {}),
     };
     await this.payments.create(payment);
     await this.expiry?.track(payment);
@@ -159,6 +165,26 @@ export class PaymentService {
     if (!result || !canceled) return null;
     await this.payments.releasePayCode(result.payCode);
     return result;
+  }
+
+  /**
+   * Starts the off-session charge of a payment made for a saved card: pending to processing in one
+   * compare-and-set, so of two parallel requests only one sends the charge. Its pay code stops
+   * working (no call takes it). The payment as it is now, and whether this call started it.
+   */
+  async startOffSession(paymentId: string): Promise<{ payment: Payment; started: boolean } | null> {
+    const now = this.clock.now();
+    let started = false;
+    const result = await this.payments.update(paymentId, (p) => {
+      started = false;
+      if (!p.paymentMethodId || effectiveStatus(p, now) !== 'pending') return null;
+      started = true;
+      return { ...p, status: 'processing', updatedAt: now.toISOString() };
+    });
+    const payment = result ?? (await this.payments.get(paymentId));
+    if (!payment) return null;
+    if (started) await this.payments.releasePayCode(payment.payCode);
+    return { payment, started };
   }
 
   /**
@@ -246,5 +272,5 @@ function isLinkSession(id: string): boolean {
 }
 
 export function summarize(p: Payment): PaymentSummary {
-  return { id: p.id, amount: p.amount, currency: p.currency, description: p.description };
+  return { id: p.id, amount: p.amount, currency: p.currency, description: p.description, ...(p.intent === 'save_card' ? { intent: 'save_card' as const } : {}) };
 }

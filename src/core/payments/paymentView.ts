@@ -4,6 +4,7 @@ import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
 import { DECLINE_CODES } from '../../ports/processor';
 import { effectiveStatus, type Payment, type PaymentStatus } from './payment';
 import { refundFieldsOf, refundFieldsSchema } from './refund';
+import { paymentMethodIdOf } from './paymentMethod';
 
 // Records keyed by the union make the compiler insist that every status and failure code is described.
 const STATUSES: Record<PaymentStatus, string> = {
@@ -78,6 +79,12 @@ export const paymentViewSchema = z
         message: z.string(),
       })
       .nullable(),
+    intent: z.enum(['charge', 'save_card']).meta({ description: '`save_card`: the capture saves the card instead of charging it; `amount` is zero and `succeeded` means saved.' }),
+    paymentMethod: z
+      .string()
+      .regex(/^pm_gw_[0-9]{12}$/)
+      .meta({ description: 'The saved card (see `GET /api/payment-methods/{id}`): the one a `save_card` payment saved, or the one an off-session charge charged.' })
+      .nullable(),
     voiceUrl: z.url().meta({ description: 'Absolute URL to send a live call to (e.g. with <Redirect> or a call update) to pay this payment.' }),
     payUrl: z
       .url()
@@ -128,6 +135,8 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): 
     ...(p.amountCaptured !== undefined ? { amountCaptured: p.amountCaptured } : {}),
     ...(p.status === 'authorized' && p.authorizationExpiresAt ? { authorizationExpiresAt: p.authorizationExpiresAt } : {}),
     failure: p.failure,
+    intent: p.intent ?? 'charge',
+    paymentMethod: paymentMethodOf(p),
     voiceUrl: urls.voiceUrl,
     ...(p.returnUrl ? { returnUrl: p.returnUrl } : {}),
     expiresAt: p.expiresAt,
@@ -135,6 +144,12 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): 
     updatedAt: p.updatedAt,
     ...refundFieldsOf(p),
   };
+}
+
+/** A save_card payment names the card it saved once it succeeded (its reference is the method's digits). */
+function paymentMethodOf(p: Payment): string | null {
+  if (p.paymentMethodId) return p.paymentMethodId;
+  return p.intent === 'save_card' && p.status === 'succeeded' && p.reference ? paymentMethodIdOf(p.reference) : null;
 }
 
 /** What `POST /api/payments` answers: the view plus the pay code the caller will type. */

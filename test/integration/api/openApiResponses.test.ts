@@ -99,6 +99,20 @@ describe.each(STORE_KINDS)('the served OpenAPI document against actual API answe
     expect((await call('POST', '/api/payments/{id}/void', `/api/payments/${released}/void`)).status).toBe(200);
     expect((await call('POST', '/api/payments/{id}/capture', `/api/payments/${released}/capture`)).status).toBe(409);
     expect((await call('POST', '/api/payments/{id}/capture', '/api/payments/pay_aaaaaaaaaaaaaaaaaaaaaaaa/capture')).status).toBe(404);
+    // A card saved on a call, read as a payment method, then charged off-session.
+    const save = await call('POST', '/api/payments', '/api/payments', { intent: 'save_card' });
+    const saver = tg.call();
+    await enterPayCode(saver, save.body.payCode);
+    await enterCard(saver, '5555555555554444', 'mastercard');
+    await saver.press('1');
+    const saved = await call('GET', '/api/payments/{id}', `/api/payments/${save.body.id}`);
+    expect(saved.body).toMatchObject({ status: 'succeeded', intent: 'save_card', paymentMethod: expect.stringMatching(/^pm_gw_/) });
+    const method = await call('GET', '/api/payment-methods/{id}', `/api/payment-methods/${saved.body.paymentMethod}`);
+    expect(method.body.card).toEqual({ brand: 'mastercard', last4: '4444' });
+    expect((await call('GET', '/api/payment-methods/{id}', '/api/payment-methods/pm_gw_000000000000')).status).toBe(404);
+    const offSession = await call('POST', '/api/payments', '/api/payments', { amount: '3.00', currency: 'USD', paymentMethod: saved.body.paymentMethod });
+    expect(offSession.body).toMatchObject({ status: 'succeeded', paymentMethod: saved.body.paymentMethod });
+    expect((await call('POST', '/api/payments', '/api/payments', { intent: 'save_card', amount: '1.00' })).status).toBe(400);
 
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${created.body.id}/cancel`)).status).toBe(200);
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${paid.body.id}/cancel`)).status).toBe(409);

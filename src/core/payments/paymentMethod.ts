@@ -1,0 +1,52 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import type { CardBrand } from '../domain/cardBrand';
+import { storedCardSchema } from '../records/recordSchemas';
+
+/**
+ * A card saved for later charges: the gateway's own id, the processor's ids, and masked facts. The
+ * number and the security code are never in it; the processor's token is sealed with the vault key.
+ */
+export interface PaymentMethod {
+  /** `pm_gw_` and the twelve digits the caller heard as the reference. */
+  id: string;
+  /** The processor that holds the card (`sandbox`, `stripe`, `connector`): only it can charge the token. */
+  processor: string;
+  /** The processor's customer the card is attached to, where it has one. */
+  customer: string | null;
+  /** The processor's token (Stripe PaymentMethod id, connector token), sealed (`Sealer`) under this record's id. */
+  sealedToken: string;
+  card: { brand: CardBrand; last4: string };
+  expMonth: number;
+  expYear: number;
+  /** The save_card payment whose call captured the card. */
+  paymentId: string;
+  createdAt: string;
+}
+
+export const storedPaymentMethodSchema: z.ZodType<PaymentMethod> = z.looseObject({
+  id: z.string(),
+  processor: z.string(),
+  customer: z.string().nullable(),
+  sealedToken: z.string(),
+  card: storedCardSchema,
+  expMonth: z.number(),
+  expYear: z.number(),
+  paymentId: z.string(),
+  createdAt: z.string(),
+});
+
+const REFERENCE_DIGITS = 12;
+export const PAYMENT_METHOD_ID = /^pm_gw_[0-9]{12}$/;
+
+/** A fresh reference for a saved card: digits, because the caller hears it read one digit at a time. */
+export function newSavedCardReference(): string {
+  return String(randomInt(0, 10 ** 6)).padStart(6, '0') + String(randomInt(0, 10 ** 6)).padStart(6, '0');
+}
+
+/** The payment method a save_card payment's reference names. */
+export function paymentMethodIdOf(reference: string): string {
+  return `pm_gw_${reference}`;
+}
+
+export { REFERENCE_DIGITS };

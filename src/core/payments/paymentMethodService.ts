@@ -1,0 +1,126 @@
+import type { Clock } from '../../ports/clock';
+import type { KeyValueStore } from '../../ports/keyValueStore';
+import type { ChargeResult, Processor, SaveCardResult } from '../../ports/processor';
+import type { Sealer } from '../../ports/vault';
+import type { CardBrand } from '../domain/cardBrand';
+import { RecordStore } from '../records/recordStore';
+import { newSavedCardReference, paymentMethodIdOf, storedPaymentMethodSchema, type PaymentMethod } from './paymentMethod';
+import { z } from 'zod';
+
+export interface SaveFromCapture {
+  /** One-time vault token of the captured card. */
+  token: string;
+  paymentId: string;
+  callSid: string;
+  card: { brand: CardBrand; last4: string };
+  /** The attempt's key: a retry of the same save reuses the reference and the processor's answer. */
+  idempotencyKey: string;
+}
+
+export type SavedChargeOutcome = { ok: true; result: ChargeResult; method: PaymentMethod } | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' };
+
+/**
+ * Saved cards: turns a captured card into a processor token (answered to the capture as an approval
+ * whose reference names the new payment method) and charges saved cards off-session.
+ */
+export class PaymentMethodService {
+  private readonly records: RecordStore<PaymentMethod>;
+  /** The reference each save attempt took, so a retry names the same payment method. */
+  private readonly references: RecordStore<string>;
+
+  constructor(
+    store: KeyValueStore,
+    private readonly sealer: Sealer,
+    private readonly processor: Pick<Processor, 'name' | 'saveCard' | 'chargeSaved'>,
+    private readonly clock: Clock,
+    /** How long a saved card is kept after it is saved. */
+    retentionSeconds: number,
+  ) {
+    this.records = new RecordStore(store, { prefix: 'payment-method:', schema: storedPaymentMethodSchema, ttlSeconds: retentionSeconds });
+    this.references = new RecordStore(store, { prefix: 'payment-method-save:', schema: z.string(), ttlSeconds: 86_400 });
+  }
+
+  /** Whether the configured processor can save cards and charge them later. */
+  get supported(): boolean {
+    return typeof this.processor.saveCard === 'function' && typeof this.processor.chargeSaved === 'function';
+  }
+
+  async get(id: string): Promise<PaymentMethod | null> {
+    return (await this.records.get(id))?.value ?? null;
+  }
+
+  /**
+   * Saves the captured card with the processor. Approved: the reference is the new payment method's
+   * digits; declined: the processor's reason, as for a charge. Never throws for a processor failure.
+   */
+  async saveFromCapture(request: SaveFromCapture): Promise<ChargeResult> {
+    if (!this.processor.saveCard) return { outcome: 'declined', code: 'processing_error', message: 'This processor cannot save cards.' };
+    const reference = await this.referenceFor(request.idempotencyKey);
+    let result: SaveCardResult;
+    try {
+      result = await this.processor.saveCard({ token: request.token, paymentId: request.paymentId, idempotencyKey: request.idempotencyKey, callSid: request.callSid });
+    } catch {
+      result = { outcome: 'declined', code: 'processing_error', message: 'The card could not be saved.' };
+    }
+    if (result.outcome === 'declined') return result;
+    const id = paymentMethodIdOf(reference);
+    const method: PaymentMethod = {
+      id,
+      processor: this.processor.name,
+      customer: result.customer,
+      sealedToken: this.sealer.seal(id, result.paymentMethod),
+      card: { brand: request.card.brand, last4: request.card.last4 },
+      expMonth: result.expiry.month,
+      expYear: result.expiry.year,
+      paymentId: request.paymentId,
+      createdAt: this.clock.now().toISOString(),
+    };
+    // A retry of the same save finds the record already there and leaves it as first written.
+    if ((await this.records.create(id, method)) === null && !(await this.records.get(id))) throw new Error('payment method could not be stored');
+    return { outcome: 'approved', reference };
+  }
+
+  /** The processor's token of a saved card, opened for its one use (a charge) or for the API's owner. */
+  tokenOf(method: PaymentMethod): string | null {
+    return this.sealer.open(method.id, method.sealedToken);
+  }
+
+  /** Charges a saved card with no caller present; the idempotency key makes a retry charge once. */
+  async charge(id: string, charge: { paymentId: string; amount: string; currency: string; idempotencyKey: string; description: string | null }): Promise<SavedChargeOutcome> {
+    const method = await this.get(id);
+    if (!method) return { ok: false, reason: 'not_found' };
+    if (method.processor !== this.processor.name) return { ok: false, reason: 'other_processor' };
+    if (!this.processor.chargeSaved) return { ok: false, reason: 'unsupported' };
+    const token = this.tokenOf(method);
+    let result: ChargeResult;
+    if (token === null) {
+      result = { outcome: 'declined', code: 'processing_error', message: 'The saved card could not be read.' };
+    } else {
+      try {
+        result = await this.processor.chargeSaved({
+          paymentMethod: token,
+          customer: method.customer,
+          paymentId: charge.paymentId,
+          amount: charge.amount,
+          currency: charge.currency,
+          idempotencyKey: charge.idempotencyKey,
+          ...(charge.description ? { description: charge.description } : {}),
+        });
+      } catch {
+        result = { outcome: 'declined', code: 'processing_error', message: 'The payment could not be processed.' };
+      }
+    }
+    return { ok: true, result, method };
+  }
+
+  private async referenceFor(idempotencyKey: string): Promise<string> {
+    for (let i = 0; i < 5; i += 1) {
+      const existing = await this.references.get(idempotencyKey);
+      if (existing) return existing.value;
+      const fresh = newSavedCardReference();
+      if ((await this.records.get(paymentMethodIdOf(fresh))) !== null) continue;
+      if ((await this.references.create(idempotencyKey, fresh)) !== null) return fresh;
+    }
+    throw new Error('could not allocate a saved card reference');
+  }
+}
