@@ -209,6 +209,8 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
     const unreachable: string[] = [STATE.start];
     if (!flow.agentConfirmsCardNumber) unreachable.push(STATE.awaitingAgent);
     if (flow.maxCardAttempts === 1) unreachable.push(STATE.declined);
+    // The walk's pay code finds a payment to charge; the save question has a walk of its own below.
+    unreachable.push(STATE.confirmingSave);
     const expected = stateKeys.filter((key) => !unreachable.includes(key));
     const values = new Set(reached.map((s) => String(s.value)));
     expect([...values].sort()).toEqual([...expected].sort());
@@ -873,5 +875,46 @@ describe('card data never stays in the machine', () => {
     expect(leaks).toEqual([]);
     expect(checked).toBeGreaterThan(5000);
     expect(puts).toBeGreaterThan(0);
+  });
+});
+
+describe.each([
+  ['the default flow', DEFAULT_FLOW],
+  ['a flow where an agent confirms the card number', AGENT_CONFIRMS],
+] as Array<[string, Flow]>)('the model of a save_card capture in %s', (_name, flow) => {
+  const SAVE: CaptureInput = { locale: 'en-US', payment: { ...PAYMENT, amount: '0.00', description: null, intent: 'save_card' } };
+  const SAVE_EVENTS: CaptureEvent[] = [...TYPED.map(keys), TIMEOUT, APPROVED, ...DECLINE_CODES.map(declined), { type: 'agent.confirmed' }, HANG_UP];
+  let reached: Snapshot[];
+
+  beforeAll(() => {
+    reached = getShortestPaths(machineFor(flow), { input: SAVE, events: SAVE_EVENTS, serializeState: serializeForCoverage }).map((p) => p.state);
+  });
+
+  it('asks to save the card and never to confirm an amount', () => {
+    const values = new Set(reached.map((s) => String(s.value)));
+    expect(values.has(STATE.confirmingSave)).toBe(true);
+    expect(values.has(STATE.confirming)).toBe(false);
+    const meanings = reached.map((s) => meaningOf(machineFor(flow), { value: String(s.value), context: s.context }).step);
+    expect(meanings).toContain('confirmSave');
+    expect(meanings).not.toContain('confirm');
+  });
+
+  it('never says the amount prompts, and says "saved" where a charge says "approved"', () => {
+    const heard = new Set(reached.flatMap(noticeKeys));
+    expect(heard.has('intro')).toBe(false);
+    expect(heard.has('approved')).toBe(false);
+    expect(heard.has('intro.save')).toBe(true);
+    expect(heard.has('saved')).toBe(true);
+  });
+
+  it('saves from the question with 1, like a charge: the approval succeeds with the reference', () => {
+    const agentCheck: CaptureEvent[] = flow.agentConfirmsCardNumber ? [{ type: 'agent.confirmed' }] : [];
+    const [cardNumber, ...rest] = visaAnswers(flow);
+    const run = play(flow, [cardNumber!, ...agentCheck, ...rest, keys('1')], SAVE);
+    expect(run.snapshot.value).toBe(STATE.processing);
+    const approved = transition(machineFor(flow), run.snapshot, APPROVED)[0];
+    expect(approved.value).toBe(STATE.succeeded);
+    expect(approved.context.reference).toBe(REFERENCE);
+    expect(noticeKeys(approved)).toEqual(['saved']);
   });
 });

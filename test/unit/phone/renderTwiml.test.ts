@@ -30,6 +30,8 @@ const AMEX = '378282246310005';
 const REFERENCE = '48213';
 const PAYMENT: PaymentSummary = { id: 'pay_twiml', amount: '12.50', currency: 'USD', description: 'Garden service' };
 
+/** A payment that saves the card: nothing to pay. */
+const SAVE: PaymentSummary = { id: 'pay_save', amount: '0.00', currency: 'USD', description: null, intent: 'save_card' };
 const keys = (digits: string): CaptureEvent => ({ type: 'dtmf.entered', digits, at: AT });
 const TIMEOUT: CaptureEvent = { type: 'dtmf.timedOut' };
 const visaCard = [keys(VISA), keys('1130'), keys('739')];
@@ -92,9 +94,21 @@ describe('renderTwiml', () => {
       ['the security code of a Visa card', stateAfter([keys(VISA), keys('1130')]), 14, '3'],
       ['the security code of an American Express card', stateAfter([keys(AMEX), keys('1130')]), 14, '4'],
       ['the confirmation menu', stateAfter(visaCard), 9, '1'],
+      ['the save question', stateAfter(visaCard, { input: { payment: SAVE } }), 9, '1'],
       ['the decline menu', stateAfter([...toProcessing, { type: 'processor.declined', code: 'card_declined', message: 'no' }]), 9, '1'],
       ['the reference menu', stateAfter([...toProcessing, { type: 'processor.approved', reference: REFERENCE }]), 9, '1'],
     ];
+
+    it('a save_card capture asks to save the card and never speaks an amount', () => {
+      const intro = spoken(parse(twimlFor(stateAfter([], { input: { payment: SAVE } })))).join(' ');
+      expect(intro).toContain('saving a card');
+      const question = spoken(parse(twimlFor(stateAfter(visaCard, { input: { payment: SAVE } })))).join(' ');
+      expect(question).toContain('To save it, press 1');
+      expect(question).not.toMatch(/dollar|Paying|\$/i);
+      const saved = spoken(parse(twimlFor(stateAfter([...visaCard, keys('1'), { type: 'processor.approved', reference: '012345678901' }], { input: { payment: SAVE } })))).join(' ');
+      expect(saved).toContain('Your card has been saved');
+      expect(saved).not.toContain('Payment approved');
+    });
 
     it('cover every state that is neither final nor on hold', () => {
       const machine = createCaptureMachine(FLOW);
