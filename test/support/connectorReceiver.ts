@@ -30,6 +30,8 @@ export interface ConnectorReceiver {
   refunded: Map<string, { amountMinor: number; paymentReference: string; reference: string }>;
   /** Authorisations (`capture: "manual"` charges) by reference, and what became of them. */
   authorizations: Map<string, { amountMinor: number; status: 'authorized' | 'captured' | 'voided'; capturedMinor: number }>;
+  /** Cards kept for `tokenize` requests, by the token answered (the receiver plays the business's processor). */
+  tokens: Map<string, { number: string }>;
   /** The next n requests answer this HTTP status before being handled (e.g. 503, 400). */
   failNext(n: number, status: number): void;
   /** The next request is held this long before it is answered. */
@@ -47,6 +49,7 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
   const refunded: ConnectorReceiver['refunded'] = new Map();
   const authorizations: ConnectorReceiver['authorizations'] = new Map();
   const answers = new Map<string, unknown>();
+  const tokens: ConnectorReceiver['tokens'] = new Map();
   let failures: { n: number; status: number } = { n: 0, status: 500 };
   let delayMs = 0;
   let canned: unknown;
@@ -108,6 +111,21 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       const reference = `rf_${randomBytes(6).toString('hex')}`;
       refunded.set(key, { amountMinor: body.refund.amountMinor, paymentReference: body.refund.paymentReference, reference });
       answer = { status: 'approved', reference };
+    } else if (body.type === 'tokenize') {
+      const token = `tok_${randomBytes(8).toString('hex')}`;
+      tokens.set(token, { number: body.card.number });
+      answer = { status: 'saved', token, customer: `cust_${randomBytes(4).toString('hex')}` };
+    } else if (body.paymentMethod) {
+      // A charge of a saved card: the token names the card, and no card data comes with it.
+      const saved = tokens.get(String(body.paymentMethod.token));
+      const outcome = saved ? (OUTCOMES.get(saved.number) ?? 'succeeded') : 'card_declined';
+      if (outcome === 'succeeded') {
+        const reference = `ch_${randomBytes(6).toString('hex')}`;
+        charged.set(key, { amountMinor: body.payment.amountMinor, reference });
+        answer = { status: 'approved', reference };
+      } else {
+        answer = { status: 'declined', declineCode: outcome, message: `Declined: ${outcome}` };
+      }
     } else {
       const outcome = OUTCOMES.get(body.card.number) ?? 'succeeded';
       if (outcome === 'succeeded' && body.card.postalCode === cards.postalCodes.fails) {
@@ -139,6 +157,7 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
     charged,
     refunded,
     authorizations,
+    tokens,
     failNext(n, status) {
       failures = { n, status };
     },

@@ -43,9 +43,22 @@ export interface FakeStripe {
   /** PaymentIntents created (not replays), by id. */
   intents: Map<string, { amount: number; currency: string; status: string; amount_received?: number }>;
   refunds: Map<string, { amount: number; payment_intent: string }>;
+  /** Customers created (not replays), by id. */
+  customers: Map<string, { metadata: Record<string, string> }>;
+  /** SetupIntents created, by id: the card saved for off-session use, attached to the customer. */
+  setupIntents: Map<string, { customer: string; payment_method: string; usage: string; status: string }>;
   /** The next n requests answer 500 (Stripe's api_error) before being handled. */
   failNext(n: number): void;
   close(): Promise<void>;
+}
+
+/** `metadata[key]` form fields as an object. */
+function metadataOf(form: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(form)
+      .map(([name, value]) => [/^metadata\[(.+)\]$/.exec(name)?.[1], value] as const)
+      .filter((entry): entry is readonly [string, string] => entry[0] !== undefined),
+  );
 }
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
@@ -54,7 +67,9 @@ const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 export async function startFakeStripe(): Promise<FakeStripe> {
   const app = express();
   const requests: RecordedRequest[] = [];
-  const methods = new Map<string, { number: string; last4: string; postalCode: string | null }>();
+  const methods = new Map<string, { number: string; last4: string; postalCode: string | null; customer?: string }>();
+  const customers: FakeStripe['customers'] = new Map();
+  const setupIntents: FakeStripe['setupIntents'] = new Map();
   const intents: FakeStripe['intents'] = new Map();
   /** Every PaymentIntent as Stripe would return it now, for retrieval and search. */
   const intentObjects = new Map<string, Record<string, unknown>>();
@@ -111,11 +126,68 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     });
   });
 
+  app.post('/v1/customers', (req, res) => {
+    const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    const cus = id('cus');
+    customers.set(cus, { metadata: metadataOf(form) });
+    res.json({ id: cus, object: 'customer', metadata: metadataOf(form), livemode: false });
+  });
+
+  // A SetupIntent confirmed at once: the card is checked as a charge would check it (a card declining
+  // every charge is refused; one short of funds still saves), then attached to the customer.
+  app.post('/v1/setup_intents', (req, res) => {
+    const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    const method = methods.get(form.payment_method ?? '');
+    if (!method) {
+      res.status(400).json({ error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: 'No such PaymentMethod.' } });
+      return;
+    }
+    if (!form.customer || !customers.has(form.customer)) {
+      res.status(400).json({ error: { type: 'invalid_request_error', code: 'resource_missing', param: 'customer', message: 'No such customer.' } });
+      return;
+    }
+    if (form.usage !== undefined && form.usage !== 'off_session' && form.usage !== 'on_session') {
+      res.status(400).json({ error: { type: 'invalid_request_error', param: 'usage', message: 'Invalid usage.' } });
+      return;
+    }
+    const seti = id('seti');
+    const base = { id: seti, object: 'setup_intent', customer: form.customer, payment_method: form.payment_method, usage: form.usage ?? 'off_session', metadata: metadataOf(form), livemode: false };
+    const outcome = OUTCOMES.get(method.number) ?? 'succeeded';
+    if (method.number === THREE_D_SECURE_CARD) {
+      setupIntents.set(seti, { customer: form.customer, payment_method: form.payment_method!, usage: base.usage, status: 'requires_action' });
+      res.json({ ...base, status: 'requires_action' });
+      return;
+    }
+    if (outcome !== 'succeeded' && outcome !== 'insufficient_funds') {
+      const error = STRIPE_ERRORS[outcome]!;
+      res.status(402).json({ error: { type: 'card_error', ...error, setup_intent: { ...base, status: 'requires_payment_method' } } });
+      return;
+    }
+    if (form.confirm === 'true') method.customer = form.customer;
+    const status = form.confirm === 'true' ? 'succeeded' : 'requires_confirmation';
+    setupIntents.set(seti, { customer: form.customer, payment_method: form.payment_method!, usage: base.usage, status });
+    res.json({ ...base, status });
+  });
+
   app.post('/v1/payment_intents', (req, res) => {
     const form = Object.fromEntries(new URLSearchParams(req.body as string));
     const method = methods.get(form.payment_method ?? '');
     if (!method) {
       res.status(400).json({ error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: 'No such PaymentMethod.' } });
+      return;
+    }
+    // Stripe's refusals of an off-session charge: a PaymentMethod must belong to the customer named,
+    // and one attached to a customer cannot be charged without that customer.
+    if (form.customer !== undefined && method.customer !== form.customer) {
+      res.status(400).json({ error: { type: 'invalid_request_error', param: 'payment_method', message: `The provided PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.` } });
+      return;
+    }
+    if (form.off_session === 'true' && (!form.customer || form.confirm !== 'true')) {
+      res.status(400).json({ error: { type: 'invalid_request_error', param: form.customer ? 'confirm' : 'customer', message: 'off_session charges need a customer with an attached PaymentMethod, and confirm=true.' } });
+      return;
+    }
+    if (method.customer !== undefined && form.customer === undefined) {
+      res.status(400).json({ error: { type: 'invalid_request_error', param: 'customer', message: 'The PaymentMethod is attached to a Customer: pass the customer too.' } });
       return;
     }
     const pi = id('pi');
@@ -271,6 +343,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     requests,
     intents,
     refunds,
+    customers,
+    setupIntents,
     failNext(n) {
       failures = n;
     },
