@@ -148,7 +148,6 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
             spanish: { value: { amount: '20.00', currency: 'EUR', locale: 'es-US' } },
             liveCall: { value: { amount: '19.99', currency: 'USD', callSid: `CA${'0'.repeat(32)}`, returnUrl: 'https://merchant.example/twilio/after-payment?order=42' } },
             saveCard: { value: { intent: 'save_card', description: 'Card on file for Ada' } },
-            chargeSavedCard: { value: { amount: '12.34', currency: 'USD', paymentMethod: 'pm_gw_012345678901' } },
           },
         }),
       },

@@ -19,7 +19,7 @@ export const createPaymentSchema = z
     // The amount's rules depend on the currency, so the object's refinement checks them; the pattern documents their gist.
     amount: z.string({ message: 'must be a decimal string such as "12.34"' }).meta({
       pattern: '^[0-9]+(\\.[0-9]+)?$',
-      description: "Greater than zero, at most the currency's minor digits (2 for USD, 0 for JPY); no sign or exponent. Normalized: \"12.3\" becomes \"12.30\".",
+      description: "Required for a charge; left out with `intent: \"save_card\"`. Greater than zero, at most the currency's minor digits (2 for USD, 0 for JPY); no sign or exponent. Normalized: \"12.3\" becomes \"12.30\".",
       examples: ['12.34', '1500'],
     }).optional(),
     currency: z
