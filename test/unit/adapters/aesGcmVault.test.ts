@@ -199,3 +199,31 @@ describe('parseVaultKey', () => {
     expect(() => parseVaultKey('')).toThrow(/not valid base64/);
   });
 });
+
+describe('AesGcmVault as a sealer of saved-card tokens', () => {
+  const vault = new AesGcmVault(new MemoryStore(), randomBytes(32));
+
+  it('opens a sealed value only under the context it was sealed for', () => {
+    const sealed = vault.seal('pm_gw_012345678901', 'pm_1Abc');
+    expect(sealed).not.toContain('pm_1Abc');
+    expect(vault.open('pm_gw_012345678901', sealed)).toBe('pm_1Abc');
+    expect(vault.open('pm_gw_999999999999', sealed)).toBeNull();
+  });
+
+  it('refuses a tampered envelope and one sealed with another key', () => {
+    const sealed = vault.seal('pm_gw_012345678901', 'tok_secret');
+    const parts = sealed.split('.');
+    const ciphertext = Buffer.from(parts[3]!, 'base64');
+    ciphertext[0] = ciphertext[0]! ^ 1;
+    expect(vault.open('pm_gw_012345678901', [...parts.slice(0, 3), ciphertext.toString('base64')].join('.'))).toBeNull();
+    expect(new AesGcmVault(new MemoryStore(), randomBytes(32)).open('pm_gw_012345678901', sealed)).toBeNull();
+  });
+
+  it('never opens a sealed value as a vaulted card field (the AAD differs)', async () => {
+    const store = new MemoryStore();
+    const own = new AesGcmVault(store, randomBytes(32));
+    const ref = await own.put('pay_abc', 'cardNumber', '4242424242424242');
+    const stored = (await store.get(`vault:pay_abc:${ref}`))!.value;
+    expect(own.open(`pay_abc:${ref}`, stored)).toBeNull();
+  });
+});
