@@ -33,7 +33,6 @@ import { instrumentStore } from '../observability/instrumentStore';
 import { createTwimlRenderer } from '../phone/renderTwiml';
 import { voiceUrls } from '../phone/voiceUrls';
 import { AesGcmVault } from '../adapters/vault/aesGcmVault';
-import { AesGcmSecretBox } from '../adapters/vault/aesGcmSecretBox';
 import { PaymentMethodService } from '../core/payments/paymentMethodService';
 import { renderStartPage } from './startPage';
 import { simulateCommand } from './startupBanner';
@@ -156,7 +155,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     : pickProcessor(config.processor, { vault, store, vaultKey: config.vaultKey });
   // Every committed payment change passes its events to the merchants' webhooks, to receipts (any channel),
   // and (added below, once built) to the agent panel's chat links.
-  const webhooks = composeWebhooks(config, { store, clock, logger, secrets: new AesGcmSecretBox(config.vaultKey), queue: pickWebhookQueue(config, logger, options.store ?? null) });
+  const webhooks = composeWebhooks(config, { store, clock, logger, secrets: vault, queue: pickWebhookQueue(config, logger, options.store ?? null) });
   const mailer = pickMailer(config);
   const receipts = new PaymentReceipts(store, logger, { mailer, merchantName: config.links.merchantName, markSeconds: PAYMENT_RETENTION_SECONDS });
   const paymentEvents = new PaymentEventSinks([webhooks.events, receipts]);

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../ports/clock';
 import type { JobQueue } from '../ports/jobQueue';
 import type { KeyValueStore } from '../ports/keyValueStore';
-import type { SecretBox } from '../ports/secretBox';
+import type { Sealer } from '../ports/vault';
 import type { Router } from 'express';
 import { Delivery } from './delivery';
 import { EndpointRepository } from './endpointRepository';
@@ -19,8 +19,8 @@ export interface WebhookParts {
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
-  /** Seals the endpoints' signing secrets at rest. */
-  secrets: SecretBox;
+  /** Seals the endpoints' signing secrets at rest (the vault's key). */
+  secrets: Sealer;
   /** How endpoint host names are resolved for the production address rules; DNS by default. */
   resolve?: ResolveHost;
 }

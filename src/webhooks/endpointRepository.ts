@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PAYMENT_EVENT_TYPES, type PaymentEventType } from '../core/payments/paymentEvents';
 import { RecordStore } from '../core/records/recordStore';
 import type { KeyValueStore } from '../ports/keyValueStore';
-import type { SecretBox } from '../ports/secretBox';
+import type { Sealer } from '../ports/vault';
 
 /** A merchant's endpoint as stored; its secret signs every delivery and is shown only at creation. */
 export interface Endpoint {
@@ -76,7 +76,7 @@ export class EndpointRepository {
     private readonly store: KeyValueStore,
     /** How long an attempt is listed: longer than the retries of a delivery last. */
     private readonly attemptRetentionSeconds: number,
-    private readonly secrets: SecretBox,
+    private readonly secrets: Sealer,
   ) {
     this.lists = new RecordStore(store, { prefix: 'webhooks:', schema: storedEndpointsSchema, ttlSeconds: ENDPOINTS_TTL_SECONDS });
   }
@@ -128,15 +128,28 @@ export class EndpointRepository {
 
   /** The endpoint as stored: its secret sealed (a secret already sealed stays as it is). */
   private sealed(endpoint: Endpoint): Endpoint {
-    if (this.secrets.isSealed(endpoint.secret)) return endpoint;
-    return { ...endpoint, secret: this.secrets.seal(endpoint.id, endpoint.secret) };
+    if (!isClear(endpoint.secret)) return endpoint;
+    return { ...endpoint, secret: this.secrets.seal(sealContext(endpoint.id), endpoint.secret) };
   }
 
   /** The endpoint as used: its secret opened (one stored in the clear by an earlier release as it is). */
   private opened(endpoint: Endpoint): Endpoint {
-    if (!this.secrets.isSealed(endpoint.secret)) return endpoint;
-    return { ...endpoint, secret: this.secrets.open(endpoint.id, endpoint.secret) };
+    if (isClear(endpoint.secret)) return endpoint;
+    const secret = this.secrets.open(sealContext(endpoint.id), endpoint.secret);
+    // Never says more: the stored value and the key stay out of messages.
+    if (secret === null) throw new Error(`the signing secret of webhook endpoint ${endpoint.id} does not open with this VAULT_KEY (was it changed?)`);
+    return { ...endpoint, secret };
   }
+}
+
+/** Secrets are issued as `whsec_…`; earlier releases stored them so, sealed ones never start so. */
+function isClear(secret: string): boolean {
+  return secret.startsWith('whsec_');
+}
+
+/** Where a sealed secret belongs: its endpoint, in a namespace no other sealed value uses. */
+function sealContext(endpointId: string): string {
+  return `webhook-endpoint:${endpointId}`;
 }
 
 function attemptsKey(endpointId: string): string {

@@ -1,4 +1,5 @@
-import { AesGcmSecretBox } from '../../../src/adapters/vault/aesGcmSecretBox';
+import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
 import { STORE_KINDS, VAULT_KEY, startTestGateway, type TestGateway } from '../../support/harness';
 import { eventually } from '../../support/eventually';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
@@ -79,9 +80,9 @@ describe.each(STORE_KINDS)('event webhooks (%s store)', (kind) => {
     const record = JSON.parse(stored);
     const [first] = record.endpoints;
     const copy = { ...first, id: 'we_000000000000000000000000' };
-    const box = new AesGcmSecretBox(Buffer.from(VAULT_KEY, 'base64'));
-    expect(box.open(first.id, first.secret)).toBe(receiver.secret);
-    expect(() => box.open(copy.id, copy.secret)).toThrow(/does not open/);
+    const sealer = new AesGcmVault(new MemoryStore(), Buffer.from(VAULT_KEY, 'base64'));
+    expect(sealer.open(`webhook-endpoint:${first.id}`, first.secret)).toBe(receiver.secret);
+    expect(sealer.open(`webhook-endpoint:${copy.id}`, copy.secret)).toBeNull();
   });
 
   it('still signs with a secret an earlier release stored in the clear, and seals it at the next change', async () => {
