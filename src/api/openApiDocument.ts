@@ -238,7 +238,7 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
     summary: 'Read a saved card: ids and masked facts',
     description: 'A card saved by a payment with `intent: "save_card"`. Charge it with `POST /api/payments` and `paymentMethod`.',
     tags: ['payments'],
-    request: { params: z.object({ id: paymentMethodViewSchema.shape.id.meta({ param: { description: 'The payment method id (`paymentMethod` of the save_card payment).' }, example: 'pm_gw_012345678901' }) }) },
+    request: { params: z.object({ id: paymentMethodViewSchema.shape.id.meta({ param: { description: 'The payment method id (`paymentMethod` of the save_card payment).' }, example: 'pm_gw_40718263' }) }) },
     responses: {
       200: { description: 'The saved card.', content: json(paymentMethodViewSchema) },
       401: shared.unauthorized,

@@ -3,6 +3,7 @@ import { currencyRefusal, isPaymentCurrency } from '../core/domain/currencies';
 import { currencyMinorDigits, parseAmount } from '../core/domain/money';
 import { redact } from '../observability/redact';
 import type { Processor } from '../ports/processor';
+import { PAYMENT_METHOD_ID } from '../core/payments/paymentMethod';
 
 /**
  * Twelve or more digits in a row, however grouped: a card number even when mistyped (a failed Luhn
@@ -39,9 +40,9 @@ export const createPaymentSchema = z
       })
       .default('charge'),
     paymentMethod: z
-      .string({ message: 'must be a payment method id such as "pm_gw_012345678901"' })
-      .regex(/^pm_gw_[0-9]{12}$/, 'must be a payment method id such as "pm_gw_012345678901"')
-      .meta({ description: 'Charges this saved card at once, with no call (off-session); needs `amount` and `currency`.', examples: ['pm_gw_012345678901'] })
+      .string({ message: 'must be a payment method id such as "pm_gw_40718263"' })
+      .regex(PAYMENT_METHOD_ID, 'must be a payment method id such as "pm_gw_40718263"')
+      .meta({ description: 'Charges this saved card at once, with no call (off-session); needs `amount` and `currency`.', examples: ['pm_gw_40718263'] })
       .optional(),
     description: z
       .string({ message: 'must be a string' })

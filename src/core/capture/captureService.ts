@@ -551,7 +551,9 @@ export class CaptureService {
     } else {
       try {
         const token = await this.deps.vault.issueToken(paymentId, { cardNumber: refs.cardNumber, expiry: refs.expiry, securityCode: refs.securityCode });
-        result = await this.deps.paymentMethods.saveFromCapture({ token, paymentId, callSid: session.callSid, card, idempotencyKey });
+        // The saved card is named by the reference the caller hears: the payment's own short reference.
+        const reference = (await this.deps.payments.get(paymentId))?.shortReference;
+        result = await this.deps.paymentMethods.saveFromCapture({ token, paymentId, callSid: session.callSid, card, idempotencyKey, ...(reference ? { reference } : {}) });
       } finally {
         // PCI DSS 3.3.1, as for a charge: the security code is not kept once the processor has it.
         await this.deps.vault.discard(paymentId, [refs.securityCode]);

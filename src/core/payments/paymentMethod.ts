@@ -8,7 +8,7 @@ import { storedCardSchema } from '../records/recordSchemas';
  * number and the security code are never in it; the processor's token is sealed with the vault key.
  */
 export interface PaymentMethod {
-  /** `pm_gw_` and the twelve digits the caller heard as the reference. */
+  /** `pm_gw_` and the digits the caller heard as the reference (8; 12 for payments of an earlier release). */
   id: string;
   /** The processor that holds the card (`sandbox`, `stripe`, `connector`): only it can charge the token. */
   processor: string;
@@ -37,7 +37,7 @@ export const storedPaymentMethodSchema: z.ZodType<PaymentMethod> = z.looseObject
 });
 
 const REFERENCE_DIGITS = 12;
-export const PAYMENT_METHOD_ID = /^pm_gw_[0-9]{12}$/;
+export const PAYMENT_METHOD_ID = /^pm_gw_(?:[0-9]{8}|[0-9]{12})$/;
 
 /** A fresh reference for a saved card: digits, because the caller hears it read one digit at a time. */
 export function newSavedCardReference(): string {

@@ -15,6 +15,11 @@ export interface SaveFromCapture {
   card: { brand: CardBrand; last4: string };
   /** The attempt's key: a retry of the same save reuses the reference and the processor's answer. */
   idempotencyKey: string;
+  /**
+   * The payment's short reference (unique, reserved at its creation), which names the saved card;
+   * a payment of an earlier release has none, and gets a fresh 12-digit one.
+   */
+  reference?: string;
 }
 
 export type SavedChargeOutcome = { ok: true; result: ChargeResult; method: PaymentMethod } | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' };
@@ -55,7 +60,7 @@ export class PaymentMethodService {
    */
   async saveFromCapture(request: SaveFromCapture): Promise<ChargeResult> {
     if (!this.processor.saveCard) return { outcome: 'declined', code: 'processing_error', message: 'This processor cannot save cards.' };
-    const reference = await this.referenceFor(request.idempotencyKey);
+    const reference = request.reference ?? (await this.referenceFor(request.idempotencyKey));
     let result: SaveCardResult;
     try {
       result = await this.processor.saveCard({ token: request.token, paymentId: request.paymentId, idempotencyKey: request.idempotencyKey, callSid: request.callSid });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
-import type { PaymentMethod } from './paymentMethod';
+import { PAYMENT_METHOD_ID, type PaymentMethod } from './paymentMethod';
 
 /**
  * A saved card as `GET /api/payment-methods/{id}` answers it; the OpenAPI document's `PaymentMethod`.
@@ -8,7 +8,7 @@ import type { PaymentMethod } from './paymentMethod';
  */
 export const paymentMethodViewSchema = z
   .object({
-    id: z.string().regex(/^pm_gw_[0-9]{12}$/).meta({ description: "The gateway's id; its digits are the reference the caller heard." }),
+    id: z.string().regex(PAYMENT_METHOD_ID).meta({ description: "The gateway's id; its digits are the reference the caller heard." }),
     processor: z.string().meta({ description: 'The processor holding the card; only it can charge it.', examples: ['stripe', 'connector', 'sandbox'] }),
     processorIds: z.object({
       customer: z.string().nullable().meta({ description: "The processor's customer the card is attached to (Stripe `cus_…`), where it has one." }),

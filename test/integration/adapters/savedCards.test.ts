@@ -42,7 +42,7 @@ describe('saving a card with Stripe (fake Stripe), then charging it off-session'
     expect(setup).toEqual([{ customer: method.processorIds.customer, payment_method: method.processorIds.paymentMethod, usage: 'off_session', status: 'succeeded' }]);
 
     const charged = await tg.api('POST', '/api/payments', { amount: '12.34', currency: 'USD', paymentMethod: payment.paymentMethod });
-    expect(charged.body).toMatchObject({ status: 'succeeded', reference: expect.stringMatching(/^pi_/) });
+    expect(charged.body).toMatchObject({ status: 'succeeded', reference: expect.stringMatching(/^\d{8}$/), processorReference: expect.stringMatching(/^pi_/) });
     const request = fake.requests.filter((r) => r.path === '/v1/payment_intents').at(-1)!;
     expect(request.form).toMatchObject({ amount: '1234', currency: 'usd', off_session: 'true', confirm: 'true', customer: method.processorIds.customer, payment_method: method.processorIds.paymentMethod });
     // No card data travels with an off-session charge.
@@ -94,7 +94,7 @@ describe('saving a card with the HTTPS connector, then charging its token', () =
     expect(method).toMatchObject({ processor: 'connector', card: { last4: '4242' }, processorIds: { paymentMethod: expect.stringMatching(/^tok_/) } });
 
     const charged = await tg.api('POST', '/api/payments', { amount: '7.50', currency: 'USD', paymentMethod: payment.paymentMethod });
-    expect(charged.body).toMatchObject({ status: 'succeeded', reference: expect.stringMatching(/^ch_/) });
+    expect(charged.body).toMatchObject({ status: 'succeeded', reference: expect.stringMatching(/^\d{8}$/), processorReference: expect.stringMatching(/^ch_/) });
     const charge = receiver.received.at(-1)!;
     expect(charge.body).toMatchObject({ type: 'charge', offSession: true, paymentMethod: { token: method.processorIds.paymentMethod }, payment: { amountMinor: 750 } });
     expect(charge.body.card).toBeUndefined();

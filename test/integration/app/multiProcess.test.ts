@@ -170,8 +170,9 @@ describe('two gateway processes sharing one Redis', () => {
       const records = await chargeRecords(prefix, payment.id);
       const approvals = records.filter((r) => r.state === 'done' && r.result?.outcome === 'approved');
       if (card.outcome === 'succeeded') {
-        const { reference } = (await fleetApi(survivor.localUrl, 'GET', `/api/payments/${payment.id}`)).body;
-        expect(approvals).toEqual([{ state: 'done', result: { outcome: 'approved', reference } }]);
+        // The processor's record holds its own id; the caller heard the gateway's short reference.
+        const { processorReference } = (await fleetApi(survivor.localUrl, 'GET', `/api/payments/${payment.id}`)).body;
+        expect(approvals).toEqual([{ state: 'done', result: { outcome: 'approved', reference: processorReference } }]);
       } else {
         expect(approvals).toEqual([]);
       }

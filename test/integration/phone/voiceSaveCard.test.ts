@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
-import { enterPayCode, vaultKeys } from '../../support/voiceCalls';
+import { enterPayCode, spokenReference, vaultKeys } from '../../support/voiceCalls';
 import { leaksIn } from '../../support/leakScan';
 
 const APPROVED_CARD = '4242424242424242';
@@ -39,8 +39,8 @@ describe.each(STORE_KINDS)('saving a card on a call, then charging it without on
     expect(said).toContain('Your card has been saved');
     expect(payment).toMatchObject({ status: 'succeeded', intent: 'save_card', amount: '0.00', card: { brand: 'visa', last4: '4242' } });
     expect(payment.paymentMethod).toBe(`pm_gw_${payment.reference}`);
-    // The reference is read one digit at a time.
-    expect(said).toContain(payment.reference.split('').join(', '));
+    // The reference is read one digit at a time, in two groups of four.
+    expect(said).toContain(spokenReference(payment.reference));
     // The security code went once the processor answered; nothing of the card is left in the vault.
     expect(await vaultKeys(tg, payment.id)).toEqual([]);
   });
@@ -72,7 +72,7 @@ describe.each(STORE_KINDS)('saving a card on a call, then charging it without on
 
     const charged = await tg.api('POST', '/api/payments', { amount: '25.00', currency: 'USD', paymentMethod: good.paymentMethod });
     expect(charged.status).toBe(201);
-    expect(charged.body).toMatchObject({ status: 'succeeded', amount: '25.00', intent: 'charge', paymentMethod: good.paymentMethod, reference: expect.stringMatching(/^\d{10}$/) });
+    expect(charged.body).toMatchObject({ status: 'succeeded', amount: '25.00', intent: 'charge', paymentMethod: good.paymentMethod, reference: expect.stringMatching(/^\d{8}$/), processorReference: expect.stringMatching(/^\d{10}$/) });
     const refused = await tg.api('POST', '/api/payments', { amount: '25.00', currency: 'USD', paymentMethod: poor.paymentMethod });
     expect(refused.status).toBe(201);
     expect(refused.body).toMatchObject({ status: 'failed', failure: { code: 'insufficient_funds' } });
