@@ -4,7 +4,7 @@ import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
 import { DECLINE_CODES } from '../../ports/processor';
 import { effectiveStatus, type Payment, type PaymentStatus } from './payment';
 import { refundFieldsOf, refundFieldsSchema } from './refund';
-import { paymentMethodIdOf } from './paymentMethod';
+import { PAYMENT_METHOD_ID, paymentMethodIdOf } from './paymentMethod';
 
 // Records keyed by the union make the compiler insist that every status and failure code is described.
 const STATUSES: Record<PaymentStatus, string> = {
@@ -82,7 +82,7 @@ export const paymentViewSchema = z
     intent: z.enum(['charge', 'save_card']).meta({ description: '`save_card`: the capture saves the card instead of charging it; `amount` is zero and `succeeded` means saved.' }),
     paymentMethod: z
       .string()
-      .regex(/^pm_gw_[0-9]{12}$/)
+      .regex(PAYMENT_METHOD_ID)
       .meta({ description: 'The saved card (see `GET /api/payment-methods/{id}`): the one a `save_card` payment saved, or the one an off-session charge charged.' })
       .nullable(),
     voiceUrl: z.url().meta({ description: 'Absolute URL to send a live call to (e.g. with <Redirect> or a call update) to pay this payment.' }),
