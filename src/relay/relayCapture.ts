@@ -3,6 +3,7 @@ import type { Flow } from '../core/flows/schema';
 import type { Logger } from '../observability/logger';
 import type { Timers } from '../ports/clock';
 import { FieldCollector } from './fieldCollector';
+import { HeldKeys } from './heldKeys';
 
 /** What of the capture service the relay drives. */
 export type GuidedCapture = Pick<CaptureService, 'submitField' | 'fieldTimedOut' | 'keysTyped' | 'streamEnded' | 'guidedState'>;
@@ -25,8 +26,13 @@ export class RelayCapture {
   private readonly collector: FieldCollector;
   /** The newest capture turn seen: an older state, arriving late, changes nothing. */
   private turn = 0;
+  /** Whether the newest state seen is a capture under way: only then are keys held while no field is open. */
+  private running = false;
+  /** Keys typed during the capture before this process saw the field asked (see HeldKeys). */
+  private readonly held: HeldKeys;
 
   constructor(private readonly deps: RelayCaptureDeps) {
+    this.held = new HeldKeys(deps.timers);
     this.collector = new FieldCollector({
       timers: deps.timers,
       timeoutMs: (field) => deps.flow.timeoutSeconds[field] * 1000,
@@ -44,15 +50,23 @@ export class RelayCapture {
   }
 
   key(key: string): void {
-    this.collector.key(key);
+    if (this.collector.asking) this.collector.key(key);
+    // The agent may have asked already, in the store, unseen here yet: the key waits a moment for the field.
+    else if (this.running) this.held.hold(key);
   }
 
   /** The capture changed: collect for the field it asks now (afresh), or for none. */
   follow(state: GuidedState | null): void {
     if (!state || state.turn <= this.turn) return;
     this.turn = state.turn;
-    if (state.field && !state.final) this.collector.open(state.field);
-    else this.collector.close();
+    this.running = !state.final;
+    if (state.field && !state.final) {
+      this.collector.open(state.field);
+      this.held.handTo((key) => this.collector.key(key));
+    } else {
+      this.collector.close();
+      if (!this.running) this.held.wipe();
+    }
   }
 
   /** Reads where the capture stands, for a change made elsewhere (the agent's request on another process). */
@@ -62,13 +76,19 @@ export class RelayCapture {
 
   /** The call ended cleanly (Twilio's `stop`): the keys held are wiped; the hang-up itself ends the capture. */
   close(): void {
-    this.collector.stop();
+    this.stop();
   }
 
   /** The caller's stream ended: the keys held are wiped and the capture ends as the line dropped. */
   async streamEnded(): Promise<void> {
-    this.collector.stop();
+    this.stop();
     await this.deps.capture.streamEnded(this.deps.callSid);
+  }
+
+  private stop(): void {
+    this.running = false;
+    this.held.wipe();
+    this.collector.stop();
   }
 
   /** A field handed over: what the capture asks next (the same field again after a mistake) is followed. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlow } from '../../../src/core/flows/loadFlows';
 import type { PaymentEvent, TypingEvent } from '../../../src/ports/eventBus';
+import { HOLD_MS } from '../../../src/relay/heldKeys';
 import { RelayCapture } from '../../../src/relay/relayCapture';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { ManualTimers } from '../../support/manualTimers';
@@ -157,6 +158,57 @@ describe.each(STORE_KINDS)('an agent-guided relay capture on the %s store', (kin
     expect(await vaultEntries(rig, call.paymentId)).toEqual([]);
     // Keys after the drop go nowhere.
     call.type('30#');
+    expect(call.relay.asking).toBeNull();
+  });
+
+  it('keeps the keys typed between the agent’s request being stored and the relay reading it (issue 11)', async () => {
+    const call = await relayedCall(rig);
+    // The relay has seen the capture start, with no field asked yet.
+    await call.relay.sync();
+    expect(call.relay.asking).toBeNull();
+    // The panel's request is committed in the store; the caller types at once, before the relay reads it.
+    await expect(rig.tg.gateway.bridges.agentAction(call.bridgeId, 'askCardNumber')).resolves.toMatchObject({ ok: true });
+    call.type(VISA.slice(0, 3));
+    expect(call.relay.asking).toBeNull();
+    await call.relay.sync();
+    expect(call.relay.asking).toBe('cardNumber');
+    call.type(`${VISA.slice(3)}#`);
+    await call.shows('Visa •••• 4242 — valid');
+    // The expiry finished by a pause, its first key typed before the relay saw the request: all four keys count.
+    await rig.tg.gateway.bridges.agentAction(call.bridgeId, 'askExpiry');
+    call.type(EXPIRY.slice(0, 1));
+    await call.relay.sync();
+    call.type(EXPIRY.slice(1));
+    await eventually(async () => rig.events.some((e) => e.type === 'typing' && e.paymentId === call.paymentId && e.field === 'expiry' && e.keys === 4), 5000, 'four keys of the expiry');
+    call.timers.advance(RELAY_FLOW.timeoutSeconds.expiry * 1000);
+    await call.shows('Expiry ✓');
+    await expect(call.agent('cancel')).resolves.toMatchObject({ ok: true });
+  });
+
+  it('holds keys typed while no field is open for a few seconds only, and never when no capture runs', async () => {
+    const call = await relayedCall(rig);
+    // Before the relay knows of a capture under way, keys are dropped, not held for the first field.
+    call.type('55');
+    await call.relay.sync();
+    await call.agent('askCardNumber');
+    call.type(`${VISA}#`);
+    await call.shows('Visa •••• 4242 — valid');
+    const cardKeys = rig.events.filter((e): e is TypingEvent => e.type === 'typing' && e.paymentId === call.paymentId && e.field === 'cardNumber');
+    expect(cardKeys.map((e) => e.keys)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    // A key held longer than a few seconds is gone, and a lone # (a second press) finishes nothing:
+    // handed over, either would end the expiry at once.
+    call.type('9');
+    call.timers.advance(HOLD_MS);
+    call.type('#');
+    await call.agent('askExpiry');
+    expect(call.relay.asking).toBe('expiry');
+    call.type(`${EXPIRY}#`);
+    await call.shows('Expiry ✓');
+    const expiryKeys = rig.events.filter((e): e is TypingEvent => e.type === 'typing' && e.paymentId === call.paymentId && e.field === 'expiry');
+    expect(expiryKeys.map((e) => e.keys)).toEqual([1, 2, 3, 4]);
+    // Once the capture has ended, nothing is held.
+    await expect(call.agent('cancel')).resolves.toMatchObject({ ok: true });
+    call.type('4');
     expect(call.relay.asking).toBeNull();
   });
 
