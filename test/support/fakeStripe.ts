@@ -49,6 +49,11 @@ export interface FakeStripe {
   setupIntents: Map<string, { customer: string; payment_method: string; usage: string; status: string }>;
   /** The next n requests answer 500 (Stripe's api_error) before being handled. */
   failNext(n: number): void;
+  /**
+   * The next n requests to `path` are handled (and their answers kept for their idempotency keys)
+   * but never answered: the answer is lost on the way, as on a time-out. Held until `close`.
+   */
+  loseAnswers(path: string, n: number): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const refunds: FakeStripe['refunds'] = new Map();
   const idempotent = new Map<string, { path: string; raw: string; status: number; body: unknown }>();
   let failures = 0;
+  const lost = { path: '', n: 0 };
+  /** Charges by id, as a PaymentIntent's `latest_charge` expands to. */
+  const charges = new Map<string, Record<string, unknown>>();
 
   app.use(express.text({ type: '*/*' }));
   app.use((req, res, next) => {
@@ -89,6 +97,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       failures -= 1;
       res.status(500).json({ error: { type: 'api_error', message: 'Something went wrong on our end.' } });
       return;
+    }
+    const loses = lost.n > 0 && req.path === lost.path;
+    if (loses) {
+      lost.n -= 1;
+      // Handled in full, then the answer never leaves: the client sees only its own time-out.
+      res.json = () => res;
     }
     // Stripe replays the first answer for a key and refuses the key for different parameters.
     const key = req.get('idempotency-key');
@@ -105,7 +119,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const json = res.json.bind(res);
       res.json = (body: unknown) => {
         idempotent.set(key, { path: req.path, raw, status: res.statusCode, body });
-        return json(body);
+        return loses ? res : json(body);
       };
     }
     next();
@@ -206,13 +220,6 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return;
     }
     const outcome = OUTCOMES.get(method.number) ?? 'succeeded';
-    if (outcome === 'succeeded' && form.capture_method === 'manual') {
-      // Authorised only: the amount is held until captured or canceled.
-      intents.set(pi, { amount, currency, status: 'requires_capture' });
-      intentObjects.set(pi, { ...base, status: 'requires_capture', capture_method: 'manual', amount_capturable: amount, amount_received: 0, latest_charge: id('ch') });
-      res.json(intentObjects.get(pi));
-      return;
-    }
     if (outcome === 'succeeded') {
       // Approved even when the address check fails, as Stripe does without a Radar rule blocking it;
       // `capture_method=manual` leaves the charge authorized (requires_capture).
@@ -227,8 +234,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         payment_intent: pi,
         payment_method_details: { type: 'card', card: { last4: method.last4, checks: { address_line1_check: null, address_postal_code_check: postalCheck, cvc_check: 'pass' } } },
       };
+      charges.set(charge.id, charge);
       intents.set(pi, { amount, currency, status });
-      intentObjects.set(pi, { ...base, status, latest_charge: charge.id });
+      // Authorised only (manual): the amount is held until captured or canceled.
+      const manual = status === 'requires_capture' ? { capture_method: 'manual', amount_capturable: amount, amount_received: 0 } : {};
+      intentObjects.set(pi, { ...base, status, ...manual, latest_charge: charge.id });
       const expanded = Object.entries(form).some(([name, value]) => /^expand\[\d*\]$/.test(name) && value === 'latest_charge');
       res.json(expanded ? { ...intentObjects.get(pi), latest_charge: charge } : intentObjects.get(pi));
       return;
@@ -257,7 +267,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
     const [, key, value] = clause;
     const wanted = value!.replace(/\\(.)/g, '$1');
-    const data = [...intentObjects.values()].filter((pi) => (pi.metadata as Record<string, string>)[key!] === wanted);
+    const found = [...intentObjects.values()].filter((pi) => (pi.metadata as Record<string, string>)[key!] === wanted);
+    // `expand[]=data.latest_charge` puts each intent's charge (with its address check) in place of its id.
+    const expandCharges = Object.entries(req.query).some(([name, value]) => /^expand/.test(name) && [value].flat().includes('data.latest_charge'));
+    const data = expandCharges ? found.map((pi) => ({ ...pi, latest_charge: charges.get(pi.latest_charge as string) ?? pi.latest_charge ?? null })) : found;
     res.json({ object: 'search_result', url: '/v1/payment_intents/search', data, has_more: false, next_page: null });
   });
 
@@ -347,6 +360,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     setupIntents,
     failNext(n) {
       failures = n;
+    },
+    loseAnswers(path, n) {
+      lost.path = path;
+      lost.n = n;
     },
     async close() {
       await new Promise<void>((resolve) => {

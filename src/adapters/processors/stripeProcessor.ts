@@ -173,17 +173,31 @@ export class StripeProcessor implements Processor {
   /**
    * Finds the attempt's PaymentIntent by its metadata and reads its outcome. Stripe's search index
    * lags writes by up to a minute, so "not found" is `unknown`, to be asked again later.
+   * The charge's address check comes expanded with it: an approval whose postal code failed is
+   * reversed and declined exactly as the charge's own answer would have been (same keys, so a
+   * charge answer and any number of look-ups reverse it once).
    */
   async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
     let intents: Stripe.PaymentIntent[];
     try {
-      const found = await this.stripe.paymentIntents.search({ query: `metadata['payment_id']:'${searchValue(request.paymentId)}'`, limit: 100 });
+      const found = await this.stripe.paymentIntents.search({
+        query: `metadata['payment_id']:'${searchValue(request.paymentId)}'`,
+        limit: 100,
+        expand: ['data.latest_charge'],
+      });
       intents = found.data.filter((intent) => intent.metadata?.charge_key === request.idempotencyKey);
     } catch {
       return { outcome: 'unknown' };
     }
     const intent = intents.find((i) => i.status === 'succeeded') ?? intents[0];
     if (!intent) return { outcome: 'unknown' };
+    if (postalCodeCheckOf(intent) === 'fail') {
+      if (intent.status === 'succeeded' || intent.status === 'requires_capture') {
+        return this.reverseForPostalCode(intent, request);
+      }
+      // Canceled by the charge's answer or an earlier look-up: the hold is released already.
+      if (intent.status === 'canceled') return declined('incorrect_zip');
+    }
     switch (intent.status) {
       case 'succeeded':
         return { outcome: 'approved', reference: intent.id };
@@ -257,9 +271,10 @@ export class StripeProcessor implements Processor {
    * charge unless a Radar rule blocks it). The money must not stay taken: an authorized intent
    * (`requires_capture`) is canceled, which releases the hold; a captured one (`succeeded`) cannot be
    * canceled, so it is refunded in full. Both under keys derived from the attempt's, so a retry
-   * reverses once. Declined `incorrect_zip` either way; the message says when the reversal failed.
+   * reverses once, and so does a look-up of an attempt whose answer was lost (`lookUp`). Declined
+   * `incorrect_zip` either way; the message says when the reversal failed.
    */
-  private async reverseForPostalCode(intent: Stripe.PaymentIntent, request: ChargeRequest): Promise<ChargeResult> {
+  private async reverseForPostalCode(intent: Stripe.PaymentIntent, request: Pick<ChargeRequest, 'paymentId' | 'idempotencyKey'>): Promise<ChargeResult> {
     try {
       if (intent.status === 'requires_capture') {
         await this.stripe.paymentIntents.cancel(intent.id, {}, { idempotencyKey: `${request.idempotencyKey}-zip-cancel` });

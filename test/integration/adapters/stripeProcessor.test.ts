@@ -144,6 +144,55 @@ describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
       });
     });
 
+    describe('an approval whose billing postal code failed the address check', () => {
+      /** A charge Stripe approves with a failing postal check, whose answer never comes back to the adapter. */
+      async function chargeWithLostAnswer(overrides: Partial<Parameters<typeof vaultedChargeRequest>[2]> = {}) {
+        const request = await vaultedChargeRequest(vault, { number: '4242424242424242', postalCode: cards.postalCodes.fails }, overrides);
+        const impatient = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, timeoutMs: 1000, maxNetworkRetries: 0 });
+        fake.loseAnswers('/v1/payment_intents', 1);
+        expect(await impatient.charge(request)).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+        const [intentId, intent] = [...fake.intents.entries()].at(-1)!;
+        fake.requests.length = 0;
+        return { request, intentId, intent };
+      }
+
+      it('is refunded in full and declined incorrect_zip by the look-up, under the key the charge path uses, once however often it is asked', async () => {
+        const { request, intentId, intent } = await chargeWithLostAnswer();
+        expect(intent).toMatchObject({ amount: 1234, status: 'succeeded' });
+
+        const ask = { paymentId: request.paymentId, idempotencyKey: request.idempotencyKey };
+        expect(await stripe.lookUp(ask)).toEqual({ outcome: 'declined', code: 'incorrect_zip', message: expect.any(String) });
+        expect(await stripe.lookUp(ask)).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+        const refundRequests = fake.requests.filter((r) => r.path === '/v1/refunds');
+        expect(refundRequests.map((r) => r.headers['idempotency-key'])).toEqual([`${request.idempotencyKey}-zip-refund`, `${request.idempotencyKey}-zip-refund`]);
+        expect(refundRequests[0]!.form).toEqual({ payment_intent: intentId, 'metadata[payment_id]': request.paymentId, 'metadata[reason]': 'postal_code_check_failed' });
+        // The second was Stripe's replay: the money went back once, in full.
+        expect([...fake.refunds.values()].filter((r) => r.payment_intent === intentId)).toEqual([{ amount: 1234, payment_intent: intentId }]);
+      });
+
+      it('releases a manual-capture hold by canceling it, and a later look-up still answers incorrect_zip', async () => {
+        const { request, intentId, intent } = await chargeWithLostAnswer({ capture: 'manual' });
+        expect(intent).toMatchObject({ status: 'requires_capture' });
+
+        const ask = { paymentId: request.paymentId, idempotencyKey: request.idempotencyKey };
+        expect(await stripe.lookUp(ask)).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+        expect(fake.intents.get(intentId)).toMatchObject({ status: 'canceled' });
+        const cancels = fake.requests.filter((r) => r.path === `/v1/payment_intents/${intentId}/cancel`);
+        expect(cancels.map((r) => r.headers['idempotency-key'])).toEqual([`${request.idempotencyKey}-zip-cancel`]);
+        expect(await stripe.lookUp(ask)).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+        // A held amount is released, never refunded.
+        expect([...fake.refunds.values()].filter((r) => r.payment_intent === intentId)).toEqual([]);
+      });
+
+      it('is reversed once when the charge answered first and the look-up asks after it', async () => {
+        const request = await vaultedChargeRequest(vault, { number: '4242424242424242', postalCode: cards.postalCodes.fails });
+        expect(await stripe.charge(request)).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+        expect(await stripe.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+        const intentId = fake.requests.find((r) => r.path === '/v1/refunds')!.form.payment_intent!;
+        expect([...fake.refunds.values()].filter((r) => r.payment_intent === intentId)).toEqual([{ amount: 1234, payment_intent: intentId }]);
+      });
+    });
+
     it('answers unknown for an attempt Stripe has no PaymentIntent for, and when Stripe cannot be reached', async () => {
       expect(await stripe.lookUp({ paymentId: 'pay_neverCharged', idempotencyKey: 'pay_neverCharged-charge-1' })).toEqual({ outcome: 'unknown' });
       fake.failNext(5);
