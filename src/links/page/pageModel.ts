@@ -27,7 +27,8 @@ export interface PayPageModel {
   postalCode: { maxLength: number } | null;
   /** Messages the script shows for mistakes it catches before sending, in the flow's words. */
   clientMessages: Record<string, string>;
-  success: { brand: string; last4: string; reference: string; time: string; receipt: boolean } | null;
+  /** `authorized`: a manual-capture payment, approved but only held, not yet taken. */
+  success: { brand: string; last4: string; reference: string; time: string; receipt: boolean; authorized: boolean } | null;
 }
 
 const FIELDS: readonly CaptureField[] = ALL_CAPTURE_FIELDS;
@@ -105,6 +106,7 @@ export function payPageModel(input: PageInput): PayPageModel {
         reference: state.context.reference ?? '',
         time: formatTime(payment.updatedAt, locale),
         receipt: input.receipt,
+        authorized: payment.status === 'authorized',
       },
     };
   }

@@ -27,8 +27,10 @@ export function pageShell(lang: string, title: string, body: string, withScript:
 export function renderPayPage(model: PayPageModel): string {
   const s = pageStrings(model.locale);
   const paid = model.kind === 'success';
+  const authorized = model.success?.authorized === true;
+  const eyebrow = paid ? (authorized ? s.authorized : s.paid) : s.asks;
   const header = [
-    `<p class="eyebrow" id="pay-request">${e((paid ? s.paid : s.asks).replace('{merchant}', model.merchantName))}</p>`,
+    `<p class="eyebrow" id="pay-request">${e(eyebrow.replace('{merchant}', model.merchantName))}</p>`,
     `<p class="amount" id="pay-amount">${e(model.amount)}</p>`,
     model.description ? `<p class="description"><span class="label">${e(s.forWhat)}:</span> ${e(model.description)}</p>` : '',
   ].join('\n');
@@ -47,7 +49,8 @@ export function renderPayPage(model: PayPageModel): string {
     default:
       body = formBody(model, s, alert);
   }
-  return pageShell(model.locale, paid ? s.paidTitle : s.title, `${header}\n${body}`, model.kind === 'form');
+  const title = paid ? (authorized ? s.authorizedTitle : s.paidTitle) : s.title;
+  return pageShell(model.locale, title, `${header}\n${body}`, model.kind === 'form');
 }
 
 function successBody(model: PayPageModel, s: PageStrings): string {
@@ -59,10 +62,11 @@ function successBody(model: PayPageModel, s: PageStrings): string {
     [s.time, ok.time],
   ];
   return [
-    `<h1 class="success" id="pay-result">${e(s.success)}</h1>`,
+    `<h1 class="success" id="pay-result">${e(ok.authorized ? s.authorizedHeading : s.success)}</h1>`,
     '<dl class="receipt">',
     ...rows.map(([k, v]) => `<div><dt>${e(k)}</dt><dd${k === s.reference ? ' id="pay-reference"' : ''}>${e(v)}</dd></div>`),
     '</dl>',
+    ok.authorized ? `<p class="note" id="pay-held">${e(s.authorizedHeld)}</p>` : '',
     `<p class="note" id="pay-receipt">${e(ok.receipt ? s.receiptSent : s.keepReference)}</p>`,
   ].join('\n');
 }

@@ -5,6 +5,14 @@ export interface PageStrings {
   /** The request once it is paid: past tense, so the page never reads as still asking for money. */
   paid: string;
   paidTitle: string;
+  /**
+   * A manual-capture payment once approved: only authorised (the amount held, taken later), so the
+   * page must not say it was paid.
+   */
+  authorized: string;
+  authorizedTitle: string;
+  authorizedHeading: string;
+  authorizedHeld: string;
   amount: string;
   forWhat: string;
   cardNumber: string;
@@ -38,6 +46,10 @@ const EN: PageStrings = {
   asks: '{merchant} asks you to pay',
   paid: 'You paid {merchant}',
   paidTitle: 'Payment made',
+  authorized: 'You authorised a payment to {merchant}',
+  authorizedTitle: 'Payment authorised',
+  authorizedHeading: 'Payment authorised',
+  authorizedHeld: 'The amount is held on your card until it is taken.',
   amount: 'Amount',
   forWhat: 'For',
   cardNumber: 'Card number',
@@ -70,6 +82,10 @@ const ES: PageStrings = {
   asks: '{merchant} le solicita un pago',
   paid: 'Usted pagó a {merchant}',
   paidTitle: 'Pago realizado',
+  authorized: 'Usted autorizó un pago a {merchant}',
+  authorizedTitle: 'Pago autorizado',
+  authorizedHeading: 'Pago autorizado',
+  authorizedHeld: 'El importe queda retenido en su tarjeta hasta que se cobre.',
   amount: 'Importe',
   forWhat: 'Concepto',
   cardNumber: 'Número de tarjeta',

@@ -186,6 +186,26 @@ describe.each(STORE_KINDS)('pay links on the %s store', (kind) => {
       expect(spanish).not.toContain('le solicita un pago');
     });
 
+    it('says a manual-capture payment is authorised, not paid, in English and in Spanish', async () => {
+      const created = await newLink({ capture: 'manual' });
+      const csrf = csrfOf((await openPage(tg, created.payUrl)).html);
+      const held = await payWith(tg, created.payUrl, { cardNumber: APPROVED }, csrf);
+      expect((await tg.getPayment(created.id)).status).toBe('authorized');
+      const text = textOf(held.html);
+      expect(text).toMatch(/^Payment authorised You authorised a payment to .+ \$12\.34 For: Invoice 1042 Payment authorised /);
+      expect(text).toContain('The amount is held on your card until it is taken.');
+      expect(text).not.toMatch(/Success|You paid|Payment made/);
+      expect(held.html).toContain('<title>Payment authorised</title>');
+      expect(text).toContain('Visa •••• 4242');
+      // Posted again, the finished link shows its result again: still authorised.
+      expect(textOf((await payWith(tg, created.payUrl, { cardNumber: APPROVED }, csrf)).html)).toContain('You authorised a payment to');
+
+      const spanish = await payWith(tg, (await newLink({ capture: 'manual', locale: 'es-US' })).payUrl, { cardNumber: APPROVED });
+      expect(textOf(spanish.html)).toMatch(/^Pago autorizado Usted autorizó un pago a .+ \$12\.34 .*Pago autorizado /);
+      expect(textOf(spanish.html)).toContain('El importe queda retenido en su tarjeta hasta que se cobre.');
+      expect(textOf(spanish.html)).not.toMatch(/Usted pagó|Pago realizado/);
+    });
+
     it('promises no receipt when no mail server is configured, even with an email on the payment', async () => {
       const created = await newLink({ email: 'customer@example.com' });
       const csrf = csrfOf((await openPage(tg, created.payUrl)).html);
