@@ -4,8 +4,11 @@ import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support
 import { leaksIn, postalCodeSecrets } from '../../support/leakScan';
 import { POSTAL_CODES, postalCodeFlowsDir } from '../../support/postalCodeFlows';
 import { enterPayCode, vaultKeys } from '../../support/voiceCalls';
+import { ManualClock } from '../../support/payLinks';
 
 const VISA = '4242424242424242';
+/** The gateway's hold limit for a charge without an answer. */
+const HOLD_LIMIT_SECONDS = 45;
 const INCORRECT_ZIP_PROMPT = 'Sorry, the postal code did not match the billing address of your card';
 
 /** A whole call up to the processor's answer, with the given ZIP code; the caller then presses 2 on a decline. */
@@ -88,5 +91,48 @@ describe('the billing ZIP code through the HTTPS connector', () => {
     expect(await tg.getPayment(bad.id)).toMatchObject({ status: 'failed', failure: { code: 'incorrect_zip' } });
     expect(receiver.charged.size).toBe(charged);
     expect(await vaultKeys(tg, bad.id)).toEqual([]);
+  });
+});
+
+describe('the billing ZIP code of a Stripe charge whose answer was lost, settled by the pending-charge look-up', () => {
+  const flows = postalCodeFlowsDir({ country: 'US' });
+  const clock = new ManualClock();
+  let fake: FakeStripe;
+  let tg: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+    tg = await startTestGateway('memory', {
+      clock,
+      env: { FLOWS_DIR: flows.dir, PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await tg.close();
+    await fake.close();
+    flows.remove();
+  });
+
+  it('refunds the approved charge in full, and the caller hears incorrect_zip and the payment fails with it, not succeeded', async () => {
+    fake.requests.length = 0;
+    // Stripe approves the charge (its postal check failing) but the answer never reaches the gateway.
+    fake.loseAnswers('/v1/payment_intents', 1);
+    const { id, call } = await payWithZip(tg, POSTAL_CODES.fails);
+    await call.followRedirect();
+    expect(call.saysText()).toContain('still being processed');
+    // Past the hold limit the gateway asks Stripe what became of the charge: found approved with the
+    // postal check failed, it is reversed, and the caller hears the decline as from a charge's answer.
+    clock.advance(HOLD_LIMIT_SECONDS);
+    await call.followRedirect();
+    expect(call.saysText()).toContain(INCORRECT_ZIP_PROMPT);
+    await call.press('2');
+    expect(await tg.getPayment(id)).toMatchObject({ status: 'failed', reference: null, failure: { code: 'incorrect_zip' } });
+    const searches = fake.requests.filter((r) => r.path === '/v1/payment_intents/search');
+    expect(searches.length).toBeGreaterThan(0);
+    const refundRequests = fake.requests.filter((r) => r.path === '/v1/refunds');
+    expect(refundRequests.map((r) => r.headers['idempotency-key'])).toEqual([`${id}-charge-1-zip-refund`]);
+    const intentId = refundRequests[0]!.form.payment_intent!;
+    expect([...fake.refunds.values()].filter((r) => r.payment_intent === intentId)).toEqual([{ amount: 1234, payment_intent: intentId }]);
+    expect(await vaultKeys(tg, id)).toEqual([]);
+    for (const text of [...tg.logLines, ...tg.responses]) expect(leaksIn(text, postalCodeSecrets(Object.values(POSTAL_CODES)))).toEqual([]);
   });
 });
