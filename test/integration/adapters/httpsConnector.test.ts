@@ -138,6 +138,16 @@ describe('HttpsConnector against a receiver on loopback', () => {
     receiver.failNext(0, 503);
   });
 
+  it('looks up a charge the receiver declined for its postal code as incorrect_zip, never as approved', async () => {
+    // The receiver decides the address check itself and declines: a look-up replays that decision,
+    // so the connector has nothing to reverse (unlike Stripe, which approves and leaves it to us).
+    const request = await vaultedChargeRequest(vault, { number: '4242424242424242', postalCode: cards.postalCodes.fails });
+    const charged = receiver.charged.size;
+    expect(await connector.charge(request)).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+    expect(await connector.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toMatchObject({ outcome: 'declined', code: 'incorrect_zip' });
+    expect(receiver.charged.size).toBe(charged);
+  });
+
   it('asks for a refund with type "refund" and no card data', async () => {
     const result = await connector.refund({ paymentId: 'pay_r', paymentReference: 'ch_1', amount: '5.00', currency: 'USD', idempotencyKey: 'pay_r-re_1' });
     expect(result).toEqual({ outcome: 'approved', reference: expect.stringMatching(/^rf_/), status: 'succeeded' });
