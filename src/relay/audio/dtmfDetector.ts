@@ -45,10 +45,13 @@ const RELATIVE_PEAK = 6.31;
  */
 const STRICT_SHARE = 0.7;
 /**
- * Samples at each end of a block that must carry at least half the block's mean energy: a block the
- * tone only partly fills is not a hit, so two hits always mean 24 ms or more of tone.
+ * Share of the block's mean energy each end of the block must carry: a block the tone only partly fills
+ * is not a hit, so two hits always mean a tone of more than 20 ms (23 ms or more for most keys). Each end is one period of the
+ * pair's beat (8.5 to 30 samples): an energy test over a fixed 12 samples failed whenever a block's edge
+ * fell in a beat's trough, for some keys ("0", "7") on every block of an 80 ms tone at some alignments,
+ * so the key was never found.
  */
-const EDGE_SAMPLES = 12;
+const EDGE_SHARE = 0.7;
 /** Peak amplitude of each tone for a hit: about -42 dBm0 in 16-bit mu-law terms. */
 const STRICT_AMPLITUDE = 180;
 /** The frequency-tolerance guard filters sit this far above and below each nominal frequency. */
@@ -185,15 +188,20 @@ export function createDtmfDetector(listener: DtmfDetectorListener = {}): DtmfDet
     return next === 0 ? Infinity : powers[best]! / next;
   }
 
-  /** Neither end of the block is much quieter than the whole: the tone fills it. */
-  function fillsBlock(energy: number, length: number): boolean {
+  /**
+   * Neither end of the block is much quieter than the whole: the tone fills it. Each end is read over
+   * one period of the pair's beat (two tones beat at their difference frequency), so a steady tone gives
+   * each end the block's mean energy wherever the beat's troughs fall.
+   */
+  function fillsBlock(energy: number, length: number, rowHz: number, columnHz: number): boolean {
+    const edge = Math.min(length >> 1, Math.ceil(SAMPLE_RATE / (columnHz - rowHz)));
     let head = 0;
     let tail = 0;
-    for (let index = 0; index < EDGE_SAMPLES; index += 1) {
+    for (let index = 0; index < edge; index += 1) {
       head += buffer[index]! * buffer[index]!;
       tail += buffer[length - 1 - index]! * buffer[length - 1 - index]!;
     }
-    const floor = (0.5 * energy * EDGE_SAMPLES) / length;
+    const floor = (EDGE_SHARE * energy * edge) / length;
     return head >= floor && tail >= floor;
   }
 
@@ -245,7 +253,7 @@ export function createDtmfDetector(listener: DtmfDetectorListener = {}): DtmfDet
       twist * REVERSE_TWIST >= 1 &&
       rowMargin >= RELATIVE_PEAK &&
       columnMargin >= RELATIVE_PEAK &&
-      fillsBlock(energy, length) &&
+      fillsBlock(energy, length, ROW_HZ[row]!, COLUMN_HZ[column]!) &&
       withinTolerance(ROW_HZ[row]!, rowPower, length) &&
       withinTolerance(COLUMN_HZ[column]!, columnPower, length) &&
       goertzelPower(buffer, length, coefficient(COLUMN_HZ[column]! * 2)) * COLUMN_SECOND_HARMONIC < columnPower

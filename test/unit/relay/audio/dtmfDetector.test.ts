@@ -71,6 +71,18 @@ describe('keypad tone detector', () => {
     }
   });
 
+  it('reports every key’s 40 ms tone wherever it falls against the blocks, and never a 20 ms one', () => {
+    // Two tones beat at their difference frequency; an edge test that read the energy of a few samples
+    // failed on every block of some keys' tones ("0") at some alignments, and the key was never found.
+    for (const key of ALL_KEYS) {
+      for (let shift = 0; shift < DTMF_BLOCK_SAMPLES; shift += 3) {
+        const startMs = 100 + (shift * 1000) / 8000;
+        expect(`${key}@${shift}: ${listen(tone(key, { durationMs: 40, startMs })).keys}`).toBe(`${key}@${shift}: ${key}`);
+        expect(`${key}@${shift}: ${listen(tone(key, { durationMs: 20, startMs })).keys}`).toBe(`${key}@${shift}: `);
+      }
+    }
+  });
+
   it('flags even a 20 ms tone, too short to report, as a possible tone', () => {
     for (let shift = 0; shift < DTMF_BLOCK_SAMPLES; shift += 17) {
       const heard = listen(tone('9', { durationMs: 20, startMs: 100 + (shift * 1000) / 8000 }));
