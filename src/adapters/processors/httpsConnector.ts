@@ -173,17 +173,7 @@ export class HttpsConnector implements Processor {
   async refund(request: RefundRequest): Promise<RefundResult> {
     const amount = this.units(request.amount, request.currency);
     if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
-    const body = JSON.stringify({
-      type: 'refund',
-      refund: {
-        paymentId: request.paymentId,
-        paymentReference: request.paymentReference,
-        amount: request.amount,
-        ...unitsFields(amount),
-        currency: request.currency,
-      },
-      idempotencyKey: request.idempotencyKey,
-    });
+    const body = movementBody('refund', request, amount);
     const delivery = await this.deliver(body, request.idempotencyKey);
     const answer = delivery.ok ? refundAnswer.safeParse(delivery.json) : null;
     if (!answer?.success) return { outcome: 'failed', code: 'processing_error', message: 'The refund could not be processed.' };
@@ -195,17 +185,7 @@ export class HttpsConnector implements Processor {
   async captureAuthorization(request: CaptureRequest): Promise<SettleResult> {
     const amount = this.units(request.amount, request.currency);
     if (!amount.ok) return { outcome: 'failed', code: 'invalid_amount', message: `amount: ${amount.message}` };
-    const body = JSON.stringify({
-      type: 'capture',
-      capture: {
-        paymentId: request.paymentId,
-        paymentReference: request.paymentReference,
-        amount: request.amount,
-        ...unitsFields(amount),
-        currency: request.currency,
-      },
-      idempotencyKey: request.idempotencyKey,
-    });
+    const body = movementBody('capture', request, amount);
     return this.settle(body, request.idempotencyKey, 'capture');
   }
 
@@ -268,6 +248,25 @@ export class HttpsConnector implements Processor {
 }
 
 /** `amountMinor` is `amount` × 10^`amountExponent`, in ISO 4217's minor unit of the currency. */
+/** A request that moves money already agreed for a payment (`refund`, `capture`): no card data, the amount in both forms. */
+function movementBody(
+  type: 'refund' | 'capture',
+  request: { paymentId: string; paymentReference: string; amount: string; currency: string; idempotencyKey: string },
+  amount: Extract<AmountInUnits, { ok: true }>,
+): string {
+  return JSON.stringify({
+    type,
+    [type]: {
+      paymentId: request.paymentId,
+      paymentReference: request.paymentReference,
+      amount: request.amount,
+      ...unitsFields(amount),
+      currency: request.currency,
+    },
+    idempotencyKey: request.idempotencyKey,
+  });
+}
+
 function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
   return { amountMinor: amount.value, amountExponent: amount.exponent, amountUnit: 'iso4217' };
 }
