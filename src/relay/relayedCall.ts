@@ -39,6 +39,7 @@ interface Leg {
 }
 
 const FRAME_BYTES = 160;
+const EMPTY = Buffer.alloc(0);
 /** A mark goes with every 25th frame sent (half a second), to learn how far behind the leg's playback is. */
 const MARK_EVERY_FRAMES = 25;
 /** More than a second of audio queued at Twilio for a leg: it is cleared, so the conversation stays live. */
@@ -54,7 +55,7 @@ const OTHER: Record<StreamLeg, StreamLeg> = { caller: 'agent', agent: 'caller' }
 export class RelayedCall {
   private readonly legs: Record<StreamLeg, Leg | null> = { caller: null, agent: null };
   /** Caller bytes not yet making a whole 20 ms frame. */
-  private partial: Buffer = Buffer.alloc(0);
+  private partial: Buffer = EMPTY;
   private finished = false;
 
   constructor(private readonly deps: RelayedCallDeps) {
@@ -114,13 +115,22 @@ export class RelayedCall {
   }
 
   private fromCaller(bytes: Buffer): void {
+    // Twilio's usual message is one whole frame with nothing pending: pushed as it is, with no slicing or copying.
+    if (this.partial.length === 0 && bytes.length === FRAME_BYTES) {
+      this.pushCaller(bytes);
+      return;
+    }
     let data = this.partial.length > 0 ? Buffer.concat([this.partial, bytes]) : bytes;
     while (data.length >= FRAME_BYTES) {
-      const out = this.deps.filter.push(data.subarray(0, FRAME_BYTES));
-      if (out) this.toAgent(out);
+      this.pushCaller(data.subarray(0, FRAME_BYTES));
       data = data.subarray(FRAME_BYTES);
     }
-    this.partial = Buffer.from(data);
+    this.partial = data.length === 0 ? EMPTY : Buffer.from(data);
+  }
+
+  private pushCaller(frame: Buffer): void {
+    const out = this.deps.filter.push(frame);
+    if (out) this.toAgent(out);
   }
 
   /** A masked caller frame: what the agent hears is what the recording keeps. */

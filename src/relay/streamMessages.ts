@@ -64,10 +64,11 @@ export function mediaMessage(streamSid: string, payload: string): string {
   return `{"event":"media","streamSid":"${streamSid}","media":{"payload":"${payload}"}}`;
 }
 
+/** A `mark` to a leg; `name` is the relay's own (`f` and a number), so it needs no escaping. */
 export function markMessage(streamSid: string, name: string): string {
-  return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
+  return `{"event":"mark","streamSid":"${streamSid}","mark":{"name":"${name}"}}`;
 }
 
 export function clearMessage(streamSid: string): string {
-  return JSON.stringify({ event: 'clear', streamSid });
+  return `{"event":"clear","streamSid":"${streamSid}"}`;
 }

@@ -26,6 +26,8 @@
  * too short or too twisted to report, so a masker can hide them before anything reaches a listener.
  */
 
+import { MU_LAW_TO_LINEAR } from './muLaw';
+
 export const SAMPLE_RATE = 8000;
 export const DTMF_BLOCK_SAMPLES = 102;
 
@@ -125,6 +127,8 @@ export interface DtmfDetectorListener {
 export interface DtmfDetector {
   /** Feeds PCM samples (any count); calls the listener for every block they complete. */
   process(samples: Int16Array): void;
+  /** Feeds mu-law codes (any count), decoded straight into the block: the relay's path, one pass per frame. */
+  processMuLaw(codes: Uint8Array): void;
   /** At the end of the stream: analyses the last, partial block loosely and ends a held key. */
   finish(): void;
 }
@@ -317,6 +321,13 @@ export function createDtmfDetector(listener: DtmfDetectorListener = {}): DtmfDet
     process(samples) {
       for (let index = 0; index < samples.length; index += 1) {
         buffer[filled] = samples[index]!;
+        filled += 1;
+        if (filled === DTMF_BLOCK_SAMPLES) completeBlock(DTMF_BLOCK_SAMPLES, true);
+      }
+    },
+    processMuLaw(codes) {
+      for (let index = 0; index < codes.length; index += 1) {
+        buffer[filled] = MU_LAW_TO_LINEAR[codes[index]!]!;
         filled += 1;
         if (filled === DTMF_BLOCK_SAMPLES) completeBlock(DTMF_BLOCK_SAMPLES, true);
       }

@@ -37,6 +37,9 @@ for (let code = 0; code < 256; code += 1) DECODE[code] = decodeSample(code);
 const ENCODE = new Uint8Array(1 << 14);
 for (let index = 0; index < ENCODE.length; index += 1) ENCODE[index] = encodeSample((index - (1 << 13)) << 2);
 
+/** The linear sample of each mu-law code, for a caller that decodes into its own buffer. */
+export const MU_LAW_TO_LINEAR: Readonly<Int16Array> = DECODE;
+
 /** The mu-law code of digital silence (linear 0). */
 export const MU_LAW_SILENCE = ENCODE[1 << 13]!;
 

@@ -18,7 +18,7 @@
  */
 import { createDtmfDetector } from './dtmfDetector';
 import { createKeyMerger } from './keyMerger';
-import { MU_LAW_SILENCE, muLawToPcm, pcmToMuLaw } from './muLaw';
+import { MU_LAW_SILENCE, pcmToMuLaw } from './muLaw';
 
 export interface CallerAudioFilter {
   /** One 20 ms mu-law frame (160 bytes) from the caller; returns the frame to send on now (the one that entered
@@ -115,7 +115,6 @@ export function createToneMasker(options: ToneMaskerOptions = {}): CallerAudioFi
   /** Frames up to this index are masked when they arrive (a mask reaching into the future). */
   let maskThroughFrame = -1;
   let ended = false;
-  const pcm = new Int16Array(FRAME_BYTES);
   /** Keys Twilio reported, watched for until the sample given. */
   const watched = new Map<string, number>();
 
@@ -166,7 +165,7 @@ export function createToneMasker(options: ToneMaskerOptions = {}): CallerAudioFi
       nextFrame += 1;
       held[index % size] = frame;
       masked[index % size] = index <= maskThroughFrame ? 1 : 0;
-      detector.process(muLawToPcm(frame, pcm));
+      detector.processMuLaw(frame);
       return nextFrame - oldestHeld > delayFrames ? leave(oldestHeld) : null;
     },
     noteDtmfEvent(digit) {

@@ -133,4 +133,25 @@ describe('keypad tone detector', () => {
     }
     expect(listen(vowel)).toMatchObject({ keys: '', hitBlocks: 0 });
   });
+
+  it('reads mu-law codes exactly as it reads the same codes decoded to PCM, block by block', () => {
+    const signal = new Float64Array(msToSamples(1000));
+    addNoise(signal, -30, 11);
+    const pressed = toneClip({ key: '7', durationMs: 60, startMs: 300, totalMs: 1000 });
+    for (let index = 0; index < signal.length; index += 1) signal[index]! += pressed[index]!;
+    const codes = pcmToMuLaw(toPcm16(signal));
+    const record = (feed: (detector: ReturnType<typeof createDtmfDetector>, frame: Uint8Array) => void) => {
+      const seen: string[] = [];
+      const detector = createDtmfDetector({
+        onBlock: (block) => seen.push(`${block.startSample} ${block.hit} ${block.maybeTone} ${block.strongestPair} ${block.pairShare}`),
+        onKeyDown: (key, start) => seen.push(`down ${key} ${start}`),
+      });
+      for (let offset = 0; offset < codes.length; offset += 160) feed(detector, codes.subarray(offset, offset + 160));
+      detector.finish();
+      return seen;
+    };
+    const viaPcm = record((detector, frame) => detector.process(muLawToPcm(frame)));
+    expect(viaPcm).toContain('down 7 2448');
+    expect(record((detector, frame) => detector.processMuLaw(frame))).toEqual(viaPcm);
+  });
 });
