@@ -21,9 +21,14 @@
  *
  *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--warmup-calls 50] [--think-ms 1000]
  *                    [--loads throughput,paced,relay] [--live-calls 1000 (0: skip)] [--cpu-prof DIR]
- *                    [--relay-calls 100] [--relay-seconds 20] [--relay-late-ms 20]
+ *                    [--relay-calls 100] [--relay-seconds 20] [--relay-late-ms 20] [--relay-phases 20]
+ *                    [--relay-other-gateway DIR]
  *
- * --cpu-prof DIR runs the gateway under `node --cpu-prof` and leaves its profile in DIR when it stops.
+ * --cpu-prof DIR runs the gateway under `node --cpu-prof` and leaves its profile in DIR when it stops
+ * (for the relay load, every server: the bare relay's profile too, named by its process id).
+ * --relay-phases N spreads the calls' frames over N instants within each 20 ms (1: all at once).
+ * --relay-other-gateway DIR runs a second gateway from another checkout (its dist/ built, e.g. the
+ * commit before a change) in the same relay rounds, and prints the two builds' CPU ratio by round.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -46,6 +51,8 @@ const { values: args } = parseArgs({
     'relay-calls': { type: 'string', default: '100' },
     'relay-seconds': { type: 'string', default: '20' },
     'relay-late-ms': { type: 'string', default: '20' },
+    'relay-phases': { type: 'string', default: '20' },
+    'relay-other-gateway': { type: 'string' },
     'cpu-prof': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
@@ -77,6 +84,8 @@ async function main(): Promise<void> {
         seconds: Number(args['relay-seconds']),
         rounds: ROUNDS,
         lateMs: Number(args['relay-late-ms']),
+        phases: Number(args['relay-phases']),
+        ...(args['relay-other-gateway'] !== undefined && { otherGatewayDir: args['relay-other-gateway'] }),
         redisUrl: args.redis,
         keyPrefix: PREFIX,
         ...(args['cpu-prof'] !== undefined && { cpuProfileDir: args['cpu-prof'] }),

@@ -2,9 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Starts a script under Node (a .ts one through ts-node); its stderr shows in the benchmark's. */
-export function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+export function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = [], cwd?: string): ChildProcess {
   const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
   const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
+    ...(cwd !== undefined && { cwd }),
     env: { ...process.env, NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

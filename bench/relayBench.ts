@@ -27,8 +27,15 @@ export interface RelayBenchOptions {
   lateMs: number;
   redisUrl: string;
   keyPrefix: string;
-  /** `node --cpu-prof` directory for the gateway, if any. */
+  /** `node --cpu-prof` directory for every server (gateways and bare relay), if any. */
   cpuProfileDir?: string;
+  /** Phase groups the calls' frames are spread over within each 20 ms (1: all at once). */
+  phases: number;
+  /**
+   * Another checkout of the gateway (its `dist/` built) run as a third server in the same rounds, e.g.
+   * the commit before a change: same machine, same minutes, so the two builds' figures compare.
+   */
+  otherGatewayDir?: string;
 }
 
 /** The gateway's caller → agent look-ahead (toneMasker.ts: four frames): subtracted from its frames' delay. */
@@ -48,36 +55,49 @@ interface RelayTarget {
 export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
   const gatewayPort = 43000 + Math.floor(Math.random() * 1000);
   const barePort = gatewayPort + 1000;
+  const otherPort = gatewayPort + 2000;
   const twilio = await startTwilioServer();
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const gateway = startChild('dist/src/main.js', {
-    PORT: String(gatewayPort),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+  const gatewayEnv = (port: number, instance: string) => ({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
     TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
     TWILIO_API_URL: twilio.url,
     CALL_CONTROL: 'twilio',
     BRIDGE_MEDIA: 'relay',
-    RELAY_INSTANCE_ID: INSTANCE_ID,
-    AGENT_DIAL: AGENT,
+    RELAY_INSTANCE_ID: instance,
+    // Each gateway dials its own agent, so each one's agent calls are told apart.
+    AGENT_DIAL: `${AGENT}-${instance}`,
     API_KEY: randomBytes(24).toString('hex'),
     VAULT_KEY: randomBytes(32).toString('base64'),
     REDIS_URL: options.redisUrl,
-    REDIS_KEY_PREFIX: options.keyPrefix,
+    REDIS_KEY_PREFIX: `${options.keyPrefix}${instance}:`,
     LOG_LEVEL: 'warn',
-  }, profile);
-  const bare = startChild('bench/bareMediaRelay.ts', { PORT: String(barePort) });
+  });
+  const gateway = startChild('dist/src/main.js', gatewayEnv(gatewayPort, INSTANCE_ID), profile);
+  const other = options.otherGatewayDir
+    ? startChild('dist/src/main.js', gatewayEnv(otherPort, `${INSTANCE_ID}-other`), profile, options.otherGatewayDir)
+    : null;
+  const bare = startChild('bench/bareMediaRelay.ts', { PORT: String(barePort) }, profile);
   const targets: RelayTarget[] = [];
   try {
     await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
+    if (other) await waitForHealth(`http://127.0.0.1:${otherPort}/healthz`);
     await waitForHealth(`http://127.0.0.1:${barePort}/healthz`);
-    console.log(`\nrelay: ${options.calls} calls at once, both legs streaming 20 ms frames in real time, ${options.seconds} s per round, ${options.rounds} rounds`);
+    console.log(`\nrelay: ${options.calls} calls at once, both legs streaming 20 ms frames in real time (spread over ${options.phases} phase(s) per 20 ms), ${options.seconds} s per round, ${options.rounds} rounds`);
     const setupStarted = performance.now();
-    targets.push({ name: 'gateway', pid: gateway.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, pairs: await gatewayCalls(twilio, `http://127.0.0.1:${gatewayPort}`, options.calls) });
+    targets.push({ name: 'gateway', pid: gateway.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, pairs: await gatewayCalls(twilio, `http://127.0.0.1:${gatewayPort}`, `${AGENT}-${INSTANCE_ID}`, options.calls) });
+    if (other) {
+      console.log(`other gateway: ${options.otherGatewayDir}`);
+      targets.push({ name: 'other gateway', pid: other.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, pairs: await gatewayCalls(twilio, `http://127.0.0.1:${otherPort}`, `${AGENT}-${INSTANCE_ID}-other`, options.calls) });
+    }
     targets.push({ name: 'bare ws relay', pid: bare.pid!, lookAheadMs: 0, pairs: await bareCalls(`ws://127.0.0.1:${barePort}/stream`, options.calls) });
-    console.log(`calls set up on both servers in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
+    console.log(`calls set up on every server in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
+    const round = (target: RelayTarget, seconds: number) =>
+      runRelayRound({ pairs: target.pairs, seconds, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs, phases: options.phases });
     // Warm-up: JIT and socket buffers, not counted.
-    for (const target of targets) await runRelayRound({ pairs: target.pairs, seconds: 2, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs });
+    for (const target of targets) await round(target, 2);
 
     // What each server burns with its calls open and silent (timers, GC, Redis): part of every round's figure,
     // so fewer calls cost more per call-second.
@@ -87,28 +107,34 @@ export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
       console.log(`${target.name} idle with its calls open: ${((processCpuMicros(target.pid) - before) / IDLE_SAMPLE_MS).toFixed(2)} ms CPU per second`);
     }
     const results: Record<string, RelayRoundResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
-    for (let round = 0; round < options.rounds; round += 1) {
-      // Alternate the order so drift on a shared machine falls on both sides alike.
-      const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (let index = 0; index < options.rounds; index += 1) {
+      // Alternate the order so drift on a shared machine falls on every side alike.
+      const order = index % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
         const load = loadavg()[0]!;
         const cpuBefore = processCpuMicros(target.pid);
-        const result = await runRelayRound({ pairs: target.pairs, seconds: options.seconds, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs });
+        const result = await round(target, options.seconds);
         result.cpuMsPerCallSecond = (processCpuMicros(target.pid) - cpuBefore) / 1000 / result.callSeconds;
         results[target.name]!.push(result);
-        console.log(`round ${round + 1} ${target.name.padEnd(13)} ${fmt(result)}   load average ${load.toFixed(2)}`);
+        console.log(`round ${index + 1} ${target.name.padEnd(13)} ${fmt(result)}   load average ${load.toFixed(2)}`);
       }
     }
     const medians = targets.map((t) => ({ name: t.name, result: medianOf(results[t.name]!) }));
     for (const { name, result } of medians) console.log(`median ${name.padEnd(13)} ${fmt(result)}`);
-    const [g, b] = [medians[0]!.result, medians[1]!.result];
-    console.log(`capacity per core (1000 ms / CPU per call-second): gateway ${(1000 / g.cpuMsPerCallSecond).toFixed(0)} calls, bare ${(1000 / b.cpuMsPerCallSecond).toFixed(0)} calls`);
+    const g = medians[0]!.result;
+    const b = medians[medians.length - 1]!.result;
+    console.log(`capacity per core (1000 ms / CPU per call-second): ${medians.map(({ name, result }) => `${name} ${(1000 / result.cpuMsPerCallSecond).toFixed(0)} calls`).join(', ')}`);
     console.log(`ratio gateway/bare (capacity): ${(b.cpuMsPerCallSecond / g.cpuMsPerCallSecond).toFixed(2)}`);
+    if (other) {
+      // Round by round, both builds measured minutes apart under the same load: the ratio is steadier than either figure.
+      const ratios = results.gateway!.map((r, index) => results['other gateway']![index]!.cpuMsPerCallSecond / r.cpuMsPerCallSecond);
+      console.log(`CPU per call-second, other gateway / gateway, by round: ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)})`);
+    }
     console.log(`load average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   } finally {
     for (const target of targets) for (const pair of target.pairs) pair.close();
     await twilio.close();
-    await Promise.all([stop(gateway), stop(bare)]);
+    await Promise.all([stop(gateway), stop(bare), ...(other ? [stop(other)] : [])]);
   }
 }
 
@@ -116,13 +142,13 @@ export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
  * Rings the gateway's bridge number `count` times, one call after the other (so each agent call is
  * known to belong to the caller just rung), and takes both legs' sockets once they stream.
  */
-async function gatewayCalls(twilio: TwilioServer, base: string, count: number): Promise<LegPair[]> {
+async function gatewayCalls(twilio: TwilioServer, base: string, agent: string, count: number): Promise<LegPair[]> {
   const pairs: LegPair[] = [];
   const taken = new Set<SimulatedCall>();
   for (let index = 0; index < count; index += 1) {
     const caller = twilio.incomingCall({ url: `${base}/voice/bridge`, from: '+15005550006', to: '+15005550001' });
     const callerLeg = await caller.waitForStream(SETUP_DEADLINE_MS);
-    const agentCall = await twilio.waitForCall((call) => call.setup.to === AGENT && !taken.has(call), SETUP_DEADLINE_MS, 'the agent leg');
+    const agentCall = await twilio.waitForCall((call) => call.setup.to === agent && !taken.has(call), SETUP_DEADLINE_MS, 'the agent leg');
     taken.add(agentCall);
     const agentLeg = await agentCall.waitForStream(SETUP_DEADLINE_MS);
     pairs.push({
@@ -164,6 +190,7 @@ function medianOf(rounds: RelayRoundResult[]): RelayRoundResult {
     lost: pick('lost'),
     replaced: pick('replaced'),
     generatorLagMs: pick('generatorLagMs'),
+    generatorLateSlots: pick('generatorLateSlots'),
     generatorCpuMsPerCallSecond: pick('generatorCpuMsPerCallSecond'),
   };
 }
@@ -173,6 +200,6 @@ function fmt(r: RelayRoundResult): string {
     `CPU ${r.cpuMsPerCallSecond.toFixed(2).padStart(5)} ms/call-s`,
     `added delay p50 ${r.p50.toFixed(1).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms max ${r.max.toFixed(0).padStart(4)} ms`,
     `frames ${r.framesSent} late ${r.late} lost ${r.lost} replaced ${r.replaced}`,
-    `generator lag max ${r.generatorLagMs.toFixed(0)} ms, CPU ${r.generatorCpuMsPerCallSecond.toFixed(2)} ms/call-s`,
+    `generator lag max ${r.generatorLagMs.toFixed(0)} ms (${r.generatorLateSlots} sends > late limit), CPU ${r.generatorCpuMsPerCallSecond.toFixed(2)} ms/call-s`,
   ].join('   ');
 }

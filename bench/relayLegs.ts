@@ -1,9 +1,13 @@
 /**
  * The relay benchmark's leg driver: plays Twilio's side of many bidirectional Media Streams at once,
- * cheaply enough that the load generator keeps real time. One timer paces every call: on each 20 ms
- * tick each call's caller and agent legs send one `media` message each (Twilio's shape, prebuilt noise
- * at a speech-like level), with any tick the event loop missed caught up at once, as a phone network
- * would deliver it. `mark`s are answered at once (the audio before them is played in real time).
+ * cheaply enough that the load generator keeps real time. One timer paces every call: every 20 ms
+ * each call's caller and agent legs send one `media` message each (Twilio's shape, prebuilt noise at a
+ * speech-like level), the calls spread over `phases` evenly spaced instants within the 20 ms (as calls
+ * that began at random moments are), with any send the event loop missed caught up at once, as a phone
+ * network would deliver it. `mark`s are answered at once (the audio before them is played in real time).
+ * The per-frame work is kept small (templates, not JSON.stringify; each frame number's text made once
+ * and read back by a look-up) so that the generator, which shares the machine's cores, stalls as little
+ * as it can: its arrival times are read on its own event loop, so its stalls count as the relay's delay.
  *
  * Each caller frame carries its sequence number in its first six bytes, one nibble per byte as a quiet
  * mu-law sample (0xF0–0xFF), five nibbles and a fixed check nibble that mu-law silence (0xFF) does not
@@ -41,6 +45,8 @@ export interface RelayRoundResult {
   replaced: number;
   /** How far behind its schedule the generator's worst tick started. */
   generatorLagMs: number;
+  /** The generator's sends that started more than the late limit behind their schedule (its own stalls). */
+  generatorLateSlots: number;
   /** The load generator's own CPU (this process: driving both legs, reading what arrives) per call-second. */
   generatorCpuMsPerCallSecond: number;
 }
@@ -70,6 +76,8 @@ const NOISE = (() => {
   }
   return frames;
 })();
+/** Each noise frame without its first eight characters, where a caller frame's number goes. */
+const NOISE_TAILS = NOISE.map((frame) => frame.slice(ID_CHARS));
 
 /** The first eight base64 characters of a caller frame numbered `sequence` (modulo ID_MODULO). */
 export function encodeId(sequence: number): string {
@@ -78,8 +86,27 @@ export function encodeId(sequence: number): string {
   return bytes.toString('base64');
 }
 
+/**
+ * Each sequence number's first eight characters, made once and shared by every leg (the calls run in
+ * step, so a hundred legs send the same numbers), and the way back from them to the number: the agent
+ * leg reads a frame's number with one look-up instead of a base64 decode.
+ */
+const idChars: string[] = [];
+const sequenceOfId = new Map<string, number>();
+function idOf(sequence: number): string {
+  let id = idChars[sequence];
+  if (id === undefined) {
+    id = encodeId(sequence);
+    idChars[sequence] = id;
+    sequenceOfId.set(id, sequence);
+  }
+  return id;
+}
+
 /** The sequence number in a payload's first eight characters, or -1 when they do not hold one (a replaced frame). */
 export function decodeId(payload: string): number {
+  const known = sequenceOfId.get(payload.slice(0, ID_CHARS));
+  if (known !== undefined) return known;
   const bytes = Buffer.from(payload.slice(0, ID_CHARS), 'base64');
   if (bytes[ID_BYTES - 1] !== CHECK_BYTE) return -1;
   let sequence = 0;
@@ -98,8 +125,9 @@ function mediaPayload(text: string): string | null {
   return at < 0 ? null : text.slice(at + 11, text.indexOf('"', at + 11));
 }
 
-function mediaMessage(leg: Leg, sequence: number, timestamp: number, payload: string): string {
-  return `{"event":"media","sequenceNumber":"${sequence + 3}","media":{"track":"inbound","chunk":"${sequence + 1}","timestamp":"${timestamp}","payload":"${payload}"},"streamSid":"${leg.streamSid}"}`;
+/** Twilio's `media` message, as text: the same shape for every frame, so it is a template, not JSON.stringify. */
+function mediaMessage(leg: Leg, sequence: number, payload: string): string {
+  return `{"event":"media","sequenceNumber":"${sequence + 3}","media":{"track":"inbound","chunk":"${sequence + 1}","timestamp":"${sequence * FRAME_MS}","payload":"${payload}"},"streamSid":"${leg.streamSid}"}`;
 }
 
 /** A `mark` the server sent is answered at once, as Twilio does once the audio before it has played. */
@@ -119,14 +147,23 @@ export interface RoundOptions {
   lookAheadMs: number;
   /** A frame whose added delay is over this is late. */
   lateMs: number;
+  /**
+   * Phase groups the calls are spread over within each 20 ms frame (1: every call sends at the same
+   * instant, as the first version of this benchmark did). Real calls start at random moments, so their
+   * frames are spread over the 20 ms; spreading also keeps each of the generator's timer callbacks short,
+   * so its event loop is free to note arrivals as they come.
+   */
+  phases: number;
 }
 
 export async function runRelayRound(options: RoundOptions): Promise<RelayRoundResult> {
   const { pairs, lookAheadMs } = options;
+  const phases = Math.max(1, Math.min(Math.floor(options.phases), pairs.length || 1));
   const measured = Math.round((options.seconds * 1000) / FRAME_MS);
   // The relay holds its look-ahead until more audio comes: frames after the measured ones push them out.
   const total = measured + Math.ceil(lookAheadMs / FRAME_MS);
-  const delays: number[] = [];
+  const delays = new Float64Array(pairs.length * measured);
+  let arrived = 0;
   let replaced = 0;
   let outstanding = 0;
   let drained: (() => void) | null = null;
@@ -135,7 +172,8 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
   const listeners = pairs.map((pair, index) => {
     const sent = inFlight[index]!;
     const atAgent = (data: WebSocket.RawData) => {
-      const arrived = performance.now();
+      // Read first: everything after this is the generator's own time, not the relay's.
+      const at = performance.now();
       const text = data.toString();
       const payload = mediaPayload(text);
       if (payload === null) return answerMark(pair.agent, text);
@@ -144,7 +182,8 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
       if (sequence < 0) replaced += 1;
       else if (sentAt !== undefined) {
         sent.delete(sequence);
-        delays.push(arrived - sentAt - lookAheadMs);
+        delays[arrived] = at - sentAt - lookAheadMs;
+        arrived += 1;
         outstanding -= 1;
       }
       if (outstanding - replaced <= 0) drained?.();
@@ -161,36 +200,52 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
     };
   });
 
+  // Per leg, where its numbering stands (carried over from earlier rounds) and its phase group.
+  const legs = pairs.flatMap((pair, index) => [
+    { leg: pair.caller, call: index, caller: true, next: framesSentByLeg.get(pair.caller) ?? 0 },
+    { leg: pair.agent, call: index, caller: false, next: framesSentByLeg.get(pair.agent) ?? 0 },
+  ]);
+  const groups = Array.from({ length: phases }, (_, group) => legs.filter((entry) => entry.call % phases === group));
+  const slotMs = FRAME_MS / phases;
+  const slots = total * phases;
+
   let generatorLagMs = 0;
+  let lateSlots = 0;
   const generatorCpuBefore = process.cpuUsage();
   await new Promise<void>((resolve) => {
     const start = performance.now();
-    let frame = 0;
+    let slot = 0;
     const tick = () => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor((now - start) / FRAME_MS) + 1);
-      if (due > frame) generatorLagMs = Math.max(generatorLagMs, now - (start + frame * FRAME_MS));
-      for (; frame < due; frame += 1) {
-        const noise = NOISE[frame % NOISE.length]!;
-        pairs.forEach((pair, index) => {
-          for (const leg of [pair.caller, pair.agent]) {
-            if (leg.socket.readyState !== WebSocket.OPEN) continue;
-            const sequence = framesSentByLeg.get(leg) ?? 0;
-            framesSentByLeg.set(leg, (sequence + 1) % ID_MODULO);
-            const payload = leg === pair.caller ? encodeId(sequence) + noise.slice(ID_CHARS) : noise;
-            if (leg === pair.caller && frame < measured) {
-              inFlight[index]!.set(sequence, performance.now());
-              outstanding += 1;
-            }
-            leg.socket.send(mediaMessage(leg, sequence, sequence * FRAME_MS, payload));
-          }
-        });
+      const due = Math.min(slots, Math.floor((now - start) / slotMs) + 1);
+      if (due > slot) {
+        const lag = now - (start + slot * slotMs);
+        generatorLagMs = Math.max(generatorLagMs, lag);
+        if (lag > options.lateMs) lateSlots += 1;
       }
-      if (frame < total) setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
+      // Slots the event loop missed are caught up at once, as a phone network would deliver them.
+      for (; slot < due; slot += 1) {
+        const frame = Math.floor(slot / phases);
+        const noise = NOISE[frame % NOISE.length]!;
+        const tail = NOISE_TAILS[frame % NOISE.length]!;
+        for (const entry of groups[slot % phases]!) {
+          const { leg } = entry;
+          if (leg.socket.readyState !== WebSocket.OPEN) continue;
+          const sequence = entry.next;
+          entry.next = (sequence + 1) % ID_MODULO;
+          if (entry.caller && frame < measured) {
+            inFlight[entry.call]!.set(sequence, performance.now());
+            outstanding += 1;
+          }
+          leg.socket.send(mediaMessage(leg, sequence, entry.caller ? idOf(sequence) + tail : noise));
+        }
+      }
+      if (slot < slots) setTimeout(tick, Math.max(0, start + slot * slotMs - performance.now()));
       else resolve();
     };
     tick();
   });
+  for (const entry of legs) framesSentByLeg.set(entry.leg, entry.next);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, DRAIN_MS);
     drained = () => {
@@ -203,19 +258,22 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
   const callSeconds = (pairs.length * total * FRAME_MS) / 1000;
 
-  delays.sort((a, b) => a - b);
-  const at = (p: number) => (delays.length === 0 ? NaN : delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!);
+  const measuredDelays = delays.subarray(0, arrived).sort();
+  const at = (p: number) => (arrived === 0 ? NaN : measuredDelays[Math.min(arrived - 1, Math.floor(p * arrived))]!);
+  let late = 0;
+  for (const delay of measuredDelays) if (delay > options.lateMs) late += 1;
   return {
     cpuMsPerCallSecond: NaN,
     callSeconds,
     framesSent: pairs.length * measured,
     p50: at(0.5),
     p99: at(0.99),
-    max: delays.length === 0 ? NaN : delays[delays.length - 1]!,
-    late: delays.filter((delay) => delay > options.lateMs).length,
+    max: arrived === 0 ? NaN : measuredDelays[arrived - 1]!,
+    late,
     lost: Math.max(0, outstanding - replaced),
     replaced,
     generatorLagMs,
+    generatorLateSlots: lateSlots,
     generatorCpuMsPerCallSecond: (generatorCpu.user + generatorCpu.system) / 1000 / callSeconds,
   };
 }
