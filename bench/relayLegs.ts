@@ -45,7 +45,7 @@ export interface RelayRoundResult {
   replaced: number;
   /** How far behind its schedule the generator's worst tick started. */
   generatorLagMs: number;
-  /** The generator's sends that started more than the late limit behind their schedule (its own stalls). */
+  /** The generator's timer callbacks that started more than the late limit behind their schedule (its own stalls). */
   generatorLateSlots: number;
   /** The load generator's own CPU (this process: driving both legs, reading what arrives) per call-second. */
   generatorCpuMsPerCallSecond: number;
