@@ -191,6 +191,8 @@ function medianOf(rounds: RelayRoundResult[]): RelayRoundResult {
     replaced: pick('replaced'),
     generatorLagMs: pick('generatorLagMs'),
     generatorLateSlots: pick('generatorLateSlots'),
+    generatorLoopDelayP99Ms: pick('generatorLoopDelayP99Ms'),
+    generatorLoopDelayMaxMs: pick('generatorLoopDelayMaxMs'),
     generatorCpuMsPerCallSecond: pick('generatorCpuMsPerCallSecond'),
   };
 }
@@ -200,6 +202,6 @@ function fmt(r: RelayRoundResult): string {
     `CPU ${r.cpuMsPerCallSecond.toFixed(2).padStart(5)} ms/call-s`,
     `added delay p50 ${r.p50.toFixed(1).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms max ${r.max.toFixed(0).padStart(4)} ms`,
     `frames ${r.framesSent} late ${r.late} lost ${r.lost} replaced ${r.replaced}`,
-    `generator lag max ${r.generatorLagMs.toFixed(0)} ms (${r.generatorLateSlots} ticks started > late limit behind), CPU ${r.generatorCpuMsPerCallSecond.toFixed(2)} ms/call-s`,
+    `generator lag max ${r.generatorLagMs.toFixed(0)} ms (${r.generatorLateSlots} ticks started > late limit behind), loop delay p99 ${r.generatorLoopDelayP99Ms.toFixed(1)} ms max ${r.generatorLoopDelayMaxMs.toFixed(0)} ms, CPU ${r.generatorCpuMsPerCallSecond.toFixed(2)} ms/call-s`,
   ].join('   ');
 }

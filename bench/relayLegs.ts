@@ -16,6 +16,7 @@
  * number was replaced (masked) by the relay; one that never arrives is lost.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { pcmToMuLaw } from '../src/relay/audio/muLaw';
 
@@ -47,6 +48,9 @@ export interface RelayRoundResult {
   generatorLagMs: number;
   /** The generator's timer callbacks that started more than the late limit behind their schedule (its own stalls). */
   generatorLateSlots: number;
+  /** The generator's event-loop delay over the round (Node's sampler, 1 ms resolution), p99 and max in ms: how long an arrival could wait to be timestamped. */
+  generatorLoopDelayP99Ms: number;
+  generatorLoopDelayMaxMs: number;
   /** The load generator's own CPU (this process: driving both legs, reading what arrives) per call-second. */
   generatorCpuMsPerCallSecond: number;
 }
@@ -212,6 +216,8 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
   let generatorLagMs = 0;
   let lateSlots = 0;
   const generatorCpuBefore = process.cpuUsage();
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   await new Promise<void>((resolve) => {
     const start = performance.now();
     let slot = 0;
@@ -255,6 +261,7 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
     if (outstanding - replaced <= 0) drained();
   });
   for (const stopListening of listeners) stopListening();
+  loopDelay.disable();
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
   const callSeconds = (pairs.length * total * FRAME_MS) / 1000;
 
@@ -274,6 +281,8 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
     replaced,
     generatorLagMs,
     generatorLateSlots: lateSlots,
+    generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    generatorLoopDelayMaxMs: loopDelay.max / 1e6,
     generatorCpuMsPerCallSecond: (generatorCpu.user + generatorCpu.system) / 1000 / callSeconds,
   };
 }
