@@ -36,6 +36,11 @@ export interface ProcessorSettings {
   readonly stripe: StripeSettings | null;
   /** What the connector needs; null unless both CONNECTOR_URL and CONNECTOR_SECRET are set. */
   readonly connector: ConnectorSettings | null;
+  /**
+   * The signing secret (`whsec_…`) of the Stripe webhook endpoint that posts to `/webhooks/stripe`;
+   * null: that route answers 503 (refused at start in production with PROCESSOR=stripe).
+   */
+  readonly stripeWebhookSecret: string | null;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -85,6 +90,7 @@ export const processorSchema = z
       z.string().regex(/^(sk|rk)_(live|test)_[A-Za-z0-9]{10,}$/, 'must be a Stripe secret or restricted key (sk_live_…, sk_test_…, rk_…)'),
     ),
     STRIPE_STATEMENT_DESCRIPTOR: optional(statementDescriptor),
+    STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_[A-Za-z0-9+/=_-]{16,}$/, "must be the endpoint's signing secret from Stripe's dashboard (whsec_…)")),
     // Whether a processor URL is acceptable depends on NODE_ENV: the rules below check them.
     STRIPE_API_URL: optionalText,
     CONNECTOR_URL: optionalText,
@@ -99,6 +105,11 @@ export const processorSchema = z
     // A padded name is refused as no adapter, yet its adapter's variables are still checked as meant.
     const kind = v.PROCESSOR?.trim() ?? 'sandbox';
     if (kind === 'stripe' && v.STRIPE_SECRET_KEY === undefined) problem(ctx, 'STRIPE_SECRET_KEY', 'required when PROCESSOR=stripe');
+    // Without it Stripe's own word on charges (settled bank debits, expired authorisations) could not be
+    // checked: production refuses to start rather than ignore it or take it unsigned.
+    if (production && kind === 'stripe' && v.STRIPE_WEBHOOK_SECRET === undefined) {
+      problem(ctx, 'STRIPE_WEBHOOK_SECRET', 'required when PROCESSOR=stripe and NODE_ENV=production (the signing secret whsec_… of the webhook endpoint)');
+    }
     const stripeUrl = v.STRIPE_API_URL;
     if (stripeUrl !== undefined && !isAcceptableProcessorUrl(stripeUrl, production)) {
       problem(ctx, 'STRIPE_API_URL', 'must be an https:// URL (http:// only to a loopback address outside production)');
@@ -133,5 +144,6 @@ export const processorSchema = z
           v.CONNECTOR_URL && v.CONNECTOR_SECRET
             ? Object.freeze({ url: v.CONNECTOR_URL, secret: v.CONNECTOR_SECRET, timeoutMs: Number(v.CONNECTOR_TIMEOUT_MS ?? 5000) })
             : null,
+        stripeWebhookSecret: v.STRIPE_WEBHOOK_SECRET ?? null,
       }),
   );

@@ -58,4 +58,31 @@ describe('choosing the processor', () => {
     };
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^CONNECTOR_URL: must be an https:\/\/ URL/)]);
   });
+
+  describe('STRIPE_WEBHOOK_SECRET', () => {
+    const WEBHOOK_SECRET = 'whsec_0123456789abcdefABCDEF0123456789';
+    const productionStripe = { ...GOOD_PRODUCTION_ENV, PROCESSOR: 'stripe', STRIPE_SECRET_KEY: STRIPE_KEY };
+
+    it('is taken when set, and null (the route answers 503) when not, outside production', () => {
+      expect(loadConfig({ PROCESSOR: 'stripe', STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }).processor.stripeWebhookSecret).toBe(WEBHOOK_SECRET);
+      expect(loadConfig({ PROCESSOR: 'stripe', STRIPE_SECRET_KEY: STRIPE_KEY }).processor.stripeWebhookSecret).toBeNull();
+    });
+
+    it('production with PROCESSOR=stripe refuses to start without it, in one line', () => {
+      expect(problemsOf(productionStripe)).toEqual([
+        'STRIPE_WEBHOOK_SECRET: required when PROCESSOR=stripe and NODE_ENV=production (the signing secret whsec_… of the webhook endpoint)',
+      ]);
+      expect(loadConfig({ ...productionStripe, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }).processor.stripeWebhookSecret).toBe(WEBHOOK_SECRET);
+    });
+
+    it('production with another processor does not ask for it', () => {
+      expect(loadConfig(GOOD_PRODUCTION_ENV).processor.stripeWebhookSecret).toBeNull();
+    });
+
+    it('refuses a value that is not a signing secret (an API key pasted by mistake)', () => {
+      expect(problemsOf({ PROCESSOR: 'stripe', STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: STRIPE_KEY })).toEqual([
+        "STRIPE_WEBHOOK_SECRET: must be the endpoint's signing secret from Stripe's dashboard (whsec_…)",
+      ]);
+    });
+  });
 });
