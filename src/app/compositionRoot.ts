@@ -15,6 +15,8 @@ import type { Vault } from '../ports/vault';
 import { HttpsConnector } from '../adapters/processors/httpsConnector';
 import { SandboxProcessor } from '../adapters/processors/sandboxProcessor';
 import { StripeProcessor } from '../adapters/processors/stripeProcessor';
+import { StripeEvents } from '../adapters/processors/stripeEvents';
+import type { ProcessorEvents } from '../ports/processorEvents';
 import { connectRedisTopology } from '../adapters/store/redisClient';
 import { TwilioCallControl } from '../adapters/callControl/twilioCallControl';
 import { BullmqJobQueue } from '../adapters/queue/bullmqJobQueue';
@@ -60,6 +62,17 @@ export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault
       if (!settings.connector) throw new Error('CONNECTOR_URL and CONNECTOR_SECRET: required when PROCESSOR=connector');
       return new HttpsConnector(parts.vault, settings.connector);
   }
+}
+
+/**
+ * The reader of Stripe's signed events (`/webhooks/stripe`): with PROCESSOR=stripe and
+ * STRIPE_WEBHOOK_SECRET only; null otherwise, and the route answers 503. It confirms each event with
+ * the gateway's own Stripe adapter (or, when a test swapped the processor, one built from the settings).
+ */
+export function pickProcessorEvents(settings: ProcessorSettings, processor: Processor, vault: Vault): ProcessorEvents | null {
+  if (settings.kind !== 'stripe' || !settings.stripeWebhookSecret || !settings.stripe) return null;
+  const stripe = processor instanceof StripeProcessor ? processor : new StripeProcessor(vault, settings.stripe);
+  return new StripeEvents(settings.stripeWebhookSecret, stripe);
 }
 
 /**

@@ -30,6 +30,8 @@ export interface AppDeps {
   panel?: express.Router;
   /** The embeddable status view: its token minting (under `/api`) and its script and stream (`/embed`). */
   embed?: { api: express.Router; page: express.Router };
+  /** The processor's own signed events (`POST /webhooks/stripe`); not served without it. */
+  processorEvents?: express.Router;
   /** Merchant webhook endpoints (`/api/webhooks`); not served without them. */
   webhooks?: express.Router;
   /** The page served at `/` (development only); without it `/` is an unknown path like any other. */
@@ -75,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
       res.type('html').send(startPage);
     });
   }
+  if (deps.processorEvents) app.use('/webhooks/stripe', deps.processorEvents);
   if (deps.webhooks) app.use('/api/webhooks', deps.webhooks);
   if (deps.embed) app.use('/api', deps.embed.api);
   app.use('/api', apiRouter(deps.api));

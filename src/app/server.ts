@@ -48,13 +48,14 @@ import type { CallControl } from '../ports/callControl';
 import type { EventBus } from '../ports/eventBus';
 import { panelRouter } from '../agent/panel/panelRouter';
 import { composeRecordings } from '../relay/recording';
-import { connectEventBus, pickCallControl, pickMailer, pickProcessor, pickWebhookQueue } from './compositionRoot';
+import { connectEventBus, pickCallControl, pickMailer, pickProcessor, pickProcessorEvents, pickWebhookQueue } from './compositionRoot';
+import { ProcessorEventHandler } from '../core/capture/processorEventHandler';
 import { PaymentEventSinks } from '../core/payments/paymentEvents';
 import { PaymentReceipts } from '../core/payments/paymentReceipts';
 import { PaymentExpiry } from '../core/payments/paymentExpiry';
 import { composeWebhooks } from '../webhooks/composeWebhooks';
 import { composeEmbed } from '../embed/composeEmbed';
-import { endpointUrlProblem, resolveHost } from '../webhooks';
+import { endpointUrlProblem, processorEventsRouter, resolveHost } from '../webhooks';
 
 /**
  * Where the configuration comes from: one already loaded (the process loads it once, before anything
@@ -200,6 +201,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     intervalMs: config.processor.reconcileIntervalMs,
   });
+  // Stripe's own events settle pending charges sooner than the reconciler's look-ups, by the same path.
+  const processorEvents = pickProcessorEvents(config.processor, processor, vault);
+  const processorEventHandler = new ProcessorEventHandler({
+    store,
+    pendingCharges,
+    getPayment: (id) => paymentRepository.get(id),
+    settle: (charge, result) => capture.settleCharge(charge, result),
+    canceledAtProcessor: (id, reference) => authorizations.canceledAtProcessor(id, reference),
+    capturedAtProcessor: (id, reference, units) => authorizations.capturedAtProcessor(id, reference, units),
+    clock,
+    logger,
+  });
   const callControl = options.callControl ?? pickCallControl(config, logger);
   const events = await connectEventBus(config);
   const shared: SharedServices = { store, payments, capture, sessions, flows, callFlows, clock, logger, limiters };
@@ -283,6 +296,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     bridge: { ...bridge.webhooks, apology: () => capture.apology() },
     panel: panel.router,
     webhooks: webhooks.router,
+    processorEvents: processorEventsRouter({ events: processorEvents, handle: (event) => processorEventHandler.handle(event), clock, logger }),
     embed,
     https: config.http.publicBaseUrl.startsWith('https://'),
     // Production shows nothing at `/`: the address faces Twilio and the internet.
@@ -300,6 +314,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   if (!config.twilio.authToken) {
     logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only)');
+  }
+  if (config.processor.kind === 'stripe' && !processorEvents) {
+    logger.warn('STRIPE_WEBHOOK_SECRET is not set: /webhooks/stripe answers 503, and charges are followed up only by asking Stripe');
   }
   logger.info('gateway listening', {
     port,

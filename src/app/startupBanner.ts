@@ -22,6 +22,13 @@ export function nextSteps(config: Config): string[] {
       : 'API key:      the API_KEY you set; export it in the shell you run the simulator or curl from',
     `Try a call:   ${simulateCommand(base, config.twilio.authToken !== null)}`,
   ];
+  if (config.processor.kind === 'stripe') {
+    lines.push(
+      config.processor.stripeWebhookSecret
+        ? `Stripe events: add the endpoint ${base}/webhooks/stripe in Stripe's dashboard (payment_intent.succeeded, .payment_failed, .canceled, .processing)`
+        : `Stripe events: STRIPE_WEBHOOK_SECRET not set: ${base}/webhooks/stripe answers 503 (not configured)`,
+    );
+  }
   if (config.generated.vaultKey) {
     lines.push('VAULT_KEY not set: generated a key for this run; stored card data will not survive a restart');
   }

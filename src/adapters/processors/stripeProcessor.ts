@@ -191,6 +191,27 @@ export class StripeProcessor implements Processor {
     }
     const intent = intents.find((i) => i.status === 'succeeded') ?? intents[0];
     if (!intent) return { outcome: 'unknown' };
+    return this.outcomeOf(intent, request);
+  }
+
+  /**
+   * One PaymentIntent read by id (Stripe's own record, not its lagging search index), with the
+   * outcome a look-up would give of it, address check and reversal included: what a Stripe event
+   * about a charge is checked against. `missing` when Stripe has no such intent; null when Stripe
+   * cannot be asked now.
+   */
+  async lookUpIntent(intentId: string, request: ChargeLookUpRequest): Promise<{ intent: Stripe.PaymentIntent; outcome: ChargeLookUp } | 'missing' | null> {
+    let intent: Stripe.PaymentIntent;
+    try {
+      intent = await this.stripe.paymentIntents.retrieve(intentId, { expand: ['latest_charge'] });
+    } catch (error) {
+      return (error as { statusCode?: number })?.statusCode === 404 ? 'missing' : null;
+    }
+    return { intent, outcome: await this.outcomeOf(intent, request) };
+  }
+
+  /** What an attempt's PaymentIntent (its latest charge expanded) says of the charge, reversing an approval whose postal code failed. */
+  private async outcomeOf(intent: Stripe.PaymentIntent, request: ChargeLookUpRequest): Promise<ChargeLookUp> {
     if (postalCodeCheckOf(intent) === 'fail') {
       if (intent.status === 'succeeded' || intent.status === 'requires_capture') {
         return this.reverseForPostalCode(intent, request);

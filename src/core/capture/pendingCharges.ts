@@ -63,6 +63,12 @@ export class PendingCharges {
     await this.store.mapCompareAndSet(LEDGER_KEY, entryId(charge.paymentId, charge.attempt), null, JSON.stringify(entry), LEDGER_TTL_SECONDS);
   }
 
+  /** The entry of one charge attempt, or null when none waits. */
+  async get(paymentId: string, attempt: number): Promise<PendingCharge | null> {
+    const raw = await this.store.mapField(LEDGER_KEY, entryId(paymentId, attempt));
+    return raw === null ? null : decodeEntry(raw);
+  }
+
   /** Forgets a charge whose answer has been recorded. */
   async drop(paymentId: string, attempt: number): Promise<void> {
     await this.store.mapDelete(LEDGER_KEY, entryId(paymentId, attempt));

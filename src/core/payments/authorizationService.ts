@@ -12,6 +12,9 @@ export type SettleOutcome =
 
 type Kind = 'capture' | 'void';
 
+/** What a change the processor made on its own did to the payment; `busy`: a capture or void of the gateway's is in flight. */
+export type ProcessorChange = 'changed' | 'unchanged' | 'busy';
+
 /**
  * Finishes `capture: "manual"` payments: takes all or part of the authorised amount, or releases it.
  * The operation is reserved on the payment with compare-and-set (`settling`) before the processor is
@@ -77,6 +80,52 @@ export class AuthorizationService {
       return { ...rest, status: 'canceled', updatedAt: now.toISOString() };
     });
     return changed;
+  }
+
+  /**
+   * The processor canceled the authorisation itself (Stripe lets it go after 7 days, or someone
+   * canceled it in the dashboard): the payment is `canceled`. Only an `authorized` payment whose
+   * authorisation is `reference`, with no capture or void of the gateway's own in flight (that one
+   * records its own answer): `busy` then.
+   */
+  async canceledAtProcessor(paymentId: string, reference: string): Promise<ProcessorChange> {
+    return this.changedAtProcessor(paymentId, reference, (p, at) => {
+      const { settling: _settling, ...rest } = p;
+      return { ...rest, status: 'canceled', updatedAt: at };
+    });
+  }
+
+  /**
+   * The processor took the authorised amount without the gateway (a capture in the dashboard): the
+   * payment is `succeeded`, with what was taken. `capturedUnits` is in the processor's units: the
+   * same share of the authorised amount is recorded in the payment's own minor units.
+   */
+  async capturedAtProcessor(paymentId: string, reference: string, capturedUnits: number | undefined): Promise<ProcessorChange> {
+    return this.changedAtProcessor(paymentId, reference, (p, at) => {
+      const authorized = this.processor.units(p.amount, p.currency);
+      const minor =
+        authorized.ok && capturedUnits !== undefined && capturedUnits > 0 && capturedUnits < authorized.value
+          ? Math.round((p.amountMinor * capturedUnits) / authorized.value)
+          : p.amountMinor;
+      const { settling: _settling, ...rest } = p;
+      return { ...rest, status: 'succeeded', amountCaptured: formatMinor(minor, p.currency), amountCapturedMinor: minor, updatedAt: at };
+    });
+  }
+
+  private async changedAtProcessor(paymentId: string, reference: string, change: (p: Payment, at: string) => Payment): Promise<ProcessorChange> {
+    const at = this.clock.now().toISOString();
+    let outcome: ProcessorChange = 'unchanged';
+    await this.payments.update(paymentId, (p) => {
+      outcome = 'unchanged';
+      if (p.status !== 'authorized' || p.processorReference !== reference) return null;
+      if (p.settling) {
+        outcome = 'busy';
+        return null;
+      }
+      outcome = 'changed';
+      return change(p, at);
+    });
+    return outcome;
   }
 
   private async settle(paymentId: string, kind: Kind, amountMinor: number): Promise<SettleOutcome> {
