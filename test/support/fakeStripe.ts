@@ -3,7 +3,7 @@
  * Stripe adapter calls, deciding outcomes the way Stripe's test cards do. It records every request
  * exactly as received so tests can check form fields and headers.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -54,7 +54,57 @@ export interface FakeStripe {
    * but never answered: the answer is lost on the way, as on a time-out. Held until `close`.
    */
   loseAnswers(path: string, n: number): void;
+  /** The next n PaymentIntents that would succeed answer `processing` instead, as a bank debit does (settled later with `settle`). */
+  processNext(n: number): void;
+  /** Stripe's webhook deliveries (see FakeStripeEvents). */
+  events: FakeStripeEvents;
   close(): Promise<void>;
+}
+
+/** One event the fake sent, with the answer it got. */
+export interface SentEvent {
+  id: string;
+  type: string;
+  payload: string;
+  signature: string | null;
+  status: number;
+  body: string;
+}
+
+export interface SendOptions {
+  /** Another event id (a fresh one by default); an earlier event's id makes a replay. */
+  id?: string;
+  /** The signed timestamp (seconds); now by default. */
+  timestamp?: number;
+  /** Signs with this secret instead of the endpoint's. */
+  secret?: string;
+  /** This header instead of the computed one; null sends none. */
+  signature?: string | null;
+  /** Sends this body instead of the event signed (a body changed after signing). */
+  tamper?: (payload: string) => string;
+}
+
+/**
+ * Stripe's side of webhooks: events about PaymentIntents, signed as Stripe signs them
+ * (`Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the endpoint's secret>`,
+ * computed here by hand, not with the library the gateway checks it with), posted to one endpoint.
+ */
+export interface FakeStripeEvents {
+  /**
+   * Where events go and the endpoint's signing secret; nothing is sent before. `now` is Stripe's
+   * clock for the signed timestamps (the wall clock by default; a test that moves the gateway's
+   * clock moves Stripe's with it, as both would be on real time).
+   */
+  endpoint(url: string, secret: string, now?: () => Date): void;
+  sent: SentEvent[];
+  /** Sends `type` about the intent as it stands now. */
+  send(type: string, intentId: string, options?: SendOptions): Promise<SentEvent>;
+  /** Sends one event as it was sent before (same id, body and signature), as Stripe's retries do. */
+  resend(event: SentEvent): Promise<SentEvent>;
+  /** A `processing` intent is decided: succeeded, or failed (`requires_payment_method` with the error); the event follows. */
+  settle(intentId: string, outcome: 'succeeded' | 'failed', error?: { code: string; decline_code?: string; message: string }): Promise<SentEvent>;
+  /** An authorisation runs out (Stripe's 7 days): `requires_capture` becomes `canceled`, reason `automatic`; the event follows. */
+  expireAuthorization(intentId: string): Promise<SentEvent>;
 }
 
 /** `metadata[key]` form fields as an object. */
@@ -82,6 +132,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const idempotent = new Map<string, { path: string; raw: string; status: number; body: unknown }>();
   let failures = 0;
   const lost = { path: '', n: 0 };
+  const processing = { n: 0 };
   /** Charges by id, as a PaymentIntent's `latest_charge` expands to. */
   const charges = new Map<string, Record<string, unknown>>();
 
@@ -223,7 +274,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     if (outcome === 'succeeded') {
       // Approved even when the address check fails, as Stripe does without a Radar rule blocking it;
       // `capture_method=manual` leaves the charge authorized (requires_capture).
-      const status = form.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
+      const held = processing.n > 0;
+      if (held) processing.n -= 1;
+      const status = held ? 'processing' : form.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
       const postalCheck = method.postalCode === null ? null : method.number === POSTAL_CHECK_FAIL_CARD || method.postalCode === FAILING_POSTAL_CODE ? 'fail' : 'pass';
       const charge = {
         id: id('ch'),
@@ -343,6 +396,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     res.json({ id: re, object: 'refund', amount, currency: intent.currency, payment_intent: form.payment_intent, status: 'succeeded' });
   });
 
+  serveIntentRetrieval(app, intentObjects, charges);
+
   app.use((req, res) => {
     res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}).` } });
   });
@@ -365,6 +420,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       lost.path = path;
       lost.n = n;
     },
+    processNext(n) {
+      processing.n = n;
+    },
+    events: fakeStripeEvents(intents, intentObjects),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -372,4 +431,100 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       });
     },
   };
+}
+
+/** `GET /v1/payment_intents/:id`: the intent as it stands, its latest charge expanded on `expand[]=latest_charge`. */
+function serveIntentRetrieval(app: express.Express, intentObjects: Map<string, Record<string, unknown>>, charges: Map<string, Record<string, unknown>>): void {
+  app.get('/v1/payment_intents/:id', (req, res) => {
+    const object = intentObjects.get(req.params.id);
+    if (!object) {
+      res.status(404).json({ error: { type: 'invalid_request_error', code: 'resource_missing', param: 'intent', message: `No such payment_intent: '${req.params.id}'` } });
+      return;
+    }
+    const expand = Object.entries(req.query).some(([name, value]) => /^expand/.test(name) && [value].flat().includes('latest_charge'));
+    res.json(expand ? { ...object, latest_charge: charges.get(object.latest_charge as string) ?? object.latest_charge ?? null } : object);
+  });
+}
+
+/** Stripe's signature of `payload` at `timestamp` under `secret`. */
+export function stripeSignature(payload: string, secret: string, timestamp: number): string {
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex')}`;
+}
+
+function fakeStripeEvents(intents: FakeStripe['intents'], intentObjects: Map<string, Record<string, unknown>>): FakeStripeEvents {
+  let target: { url: string; secret: string; now: () => Date } | null = null;
+  const sent: SentEvent[] = [];
+
+  const post = async (event: Omit<SentEvent, 'status' | 'body'>, body: string): Promise<SentEvent> => {
+    if (!target) throw new Error('fake Stripe: no webhook endpoint set (events.endpoint)');
+    const res = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', ...(event.signature === null ? {} : { 'stripe-signature': event.signature }) },
+      body,
+    });
+    const delivered: SentEvent = { ...event, payload: body, status: res.status, body: await res.text() };
+    sent.push(delivered);
+    return delivered;
+  };
+
+  const intentOf = (intentId: string) => {
+    const intent = intents.get(intentId);
+    const object = intentObjects.get(intentId);
+    if (!intent || !object) throw new Error(`fake Stripe: no PaymentIntent ${intentId}`);
+    return { intent, object };
+  };
+
+  const events: FakeStripeEvents = {
+    sent,
+    endpoint(url, secret, now = () => new Date()) {
+      target = { url, secret, now };
+    },
+    async send(type, intentId, options = {}) {
+      if (!target) throw new Error('fake Stripe: no webhook endpoint set (events.endpoint)');
+      const { object } = intentOf(intentId);
+      const timestamp = options.timestamp ?? Math.floor(target.now().getTime() / 1000);
+      const eventId = options.id ?? id('evt');
+      const payload = JSON.stringify(
+        {
+          id: eventId,
+          object: 'event',
+          api_version: '2025-01-27.acacia',
+          created: timestamp,
+          type,
+          livemode: false,
+          pending_webhooks: 1,
+          request: { id: null, idempotency_key: null },
+          data: { object: { ...object } },
+        },
+        null,
+        2,
+      );
+      const signature = options.signature !== undefined ? options.signature : stripeSignature(payload, options.secret ?? target.secret, timestamp);
+      return post({ id: eventId, type, payload, signature }, options.tamper ? options.tamper(payload) : payload);
+    },
+    resend(event) {
+      return post(event, event.payload);
+    },
+    async settle(intentId, outcome, error = { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' }) {
+      const { intent, object } = intentOf(intentId);
+      if (intent.status !== 'processing') throw new Error(`fake Stripe: ${intentId} is ${intent.status}, not processing`);
+      if (outcome === 'succeeded') {
+        intent.status = 'succeeded';
+        intent.amount_received = intent.amount;
+        Object.assign(object, { status: 'succeeded', amount_received: intent.amount });
+        return events.send('payment_intent.succeeded', intentId);
+      }
+      intent.status = 'requires_payment_method';
+      Object.assign(object, { status: 'requires_payment_method', last_payment_error: { type: 'card_error', ...error } });
+      return events.send('payment_intent.payment_failed', intentId);
+    },
+    async expireAuthorization(intentId) {
+      const { intent, object } = intentOf(intentId);
+      if (intent.status !== 'requires_capture') throw new Error(`fake Stripe: ${intentId} is ${intent.status}, not requires_capture`);
+      intent.status = 'canceled';
+      Object.assign(object, { status: 'canceled', cancellation_reason: 'automatic', canceled_at: Math.floor(Date.now() / 1000), amount_capturable: 0 });
+      return events.send('payment_intent.canceled', intentId);
+    },
+  };
+  return events;
 }
