@@ -5,7 +5,7 @@ import { eventually } from '../../support/eventually';
 import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
 import { leaksIn } from '../../support/leakScan';
-import { enterCard, enterPayCode } from '../../support/voiceCalls';
+import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
@@ -115,6 +115,25 @@ describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s 
     expect(lookUps().length).toBe(asked);
     // The merchant hears of it as of any other change.
     await eventually(() => merchantEvents(paymentId).includes('payment.succeeded'), 10_000, 'the merchant’s payment.succeeded');
+  });
+
+  it('a caller still holding for a lost answer hears the approval Stripe’s event brought, at the next redirect', async () => {
+    const payment = await tg.createPayment();
+    const call = tg.call();
+    await enterPayCode(call, payment.payCode);
+    await enterCard(call, '4242424242424242', 'visa');
+    fake.loseAnswers('/v1/payment_intents', 1);
+    await call.press('1');
+    await call.followRedirect();
+    expect(call.saysText()).toContain('still being processed');
+    const intentId = intentOf(payment.id);
+
+    expect(JSON.parse((await fake.events.send('payment_intent.succeeded', intentId)).body).outcome).toBe('settled');
+    await call.followRedirect();
+    const view = await tg.getPayment(payment.id);
+    expect(view).toMatchObject({ status: 'succeeded', processorReference: intentId });
+    expect(call.saysText()).toContain(`Payment approved. Your reference number is ${spokenReference(view.reference)}`);
+    expect((await ledger()).map((e) => e.paymentId)).not.toContain(payment.id);
   });
 
   it('a declined charge whose answer was lost becomes failed with the decline’s code', async () => {
