@@ -236,6 +236,20 @@ describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s 
     expect(merchantEvents(paymentId).filter((t) => t === 'payment.succeeded')).toHaveLength(1);
   });
 
+  it('an event Stripe cannot be asked to confirm answers 503 and changes nothing; Stripe’s retry of it then settles the charge', async () => {
+    const { paymentId, intentId } = await chargeWithLostAnswer();
+    fake.failNext(1);
+    const first = await fake.events.send('payment_intent.succeeded', intentId);
+    expect(first.status).toBe(503);
+    expect(JSON.parse(first.body).error.code).toBe('processor_unavailable');
+    expect((await tg.getPayment(paymentId)).status).toBe('processing');
+
+    const retried = await fake.events.resend(first);
+    expect(retried.status).toBe(200);
+    expect(JSON.parse(retried.body).outcome).toBe('settled');
+    expect((await tg.getPayment(paymentId)).status).toBe('succeeded');
+  });
+
   it('parallel deliveries of one event settle the charge once', async () => {
     const { paymentId, intentId } = await chargeWithLostAnswer();
     const timestamp = Math.floor(clock.now().getTime() / 1000);
