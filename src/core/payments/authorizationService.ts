@@ -15,6 +15,9 @@ type Kind = 'capture' | 'void';
 /** What a change the processor made on its own did to the payment; `busy`: a capture or void of the gateway's is in flight. */
 export type ProcessorChange = 'changed' | 'unchanged' | 'busy';
 
+/** Longer than any capture or void takes, its client's retries included. */
+const STALE_SETTLING_MS = 10 * 60_000;
+
 /**
  * Finishes `capture: "manual"` payments: takes all or part of the authorised amount, or releases it.
  * The operation is reserved on the payment with compare-and-set (`settling`) before the processor is
@@ -118,7 +121,9 @@ export class AuthorizationService {
     await this.payments.update(paymentId, (p) => {
       outcome = 'unchanged';
       if (p.status !== 'authorized' || p.processorReference !== reference) return null;
-      if (p.settling) {
+      // A capture or void of the gateway's own in flight records its own outcome; one whose process
+      // died long ago would otherwise keep every event waiting: the processor's word wins over it.
+      if (p.settling && Date.parse(at) - Date.parse(p.settling.startedAt) < STALE_SETTLING_MS) {
         outcome = 'busy';
         return null;
       }
