@@ -36,7 +36,7 @@ export const createPaymentSchema = z
       .enum(['charge', 'save_card'], { message: 'must be "charge" or "save_card"' })
       .meta({
         description:
-          '"save_card": the capture ends with the card saved for later (no amount, nothing charged); the payment succeeds with `paymentMethod` set, which `POST /api/payments` with `paymentMethod` then charges without a call. Phone channel only.',
+          '"save_card": the capture ends with the card saved for later (no amount, nothing charged); the payment succeeds with `paymentMethod` set, which `POST /api/payments` with `paymentMethod` then charges without a call. On a call, or with `channel: "link"` on the pay page (a "Save Card" button, no amount).',
       })
       .default('charge'),
     paymentMethod: z
@@ -108,7 +108,6 @@ export const createPaymentSchema = z
       // Saving charges nothing: an amount would promise the caller a charge that never happens.
       if (body.amount !== undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'must be left out when intent is "save_card"' });
       else if (body.paymentMethod !== undefined) ctx.addIssue({ code: 'custom', path: ['paymentMethod'], message: 'must be left out when intent is "save_card"' });
-      else if (body.channel === 'link') ctx.addIssue({ code: 'custom', path: ['channel'], message: 'intent "save_card" is taken on a phone call only' });
       return;
     }
     if (body.amount === undefined) {

@@ -244,7 +244,8 @@ export class PayLinkService {
       } else if (meaning.step === 'retry') {
         if (fed.size > 0) break;
         await this.press(sessionId, turn, '1');
-      } else if (meaning.step === 'confirm') {
+      } else if (meaning.step === 'confirm' || meaning.step === 'confirmSave') {
+        // The page's one button answers the capture's question, whether it charges or saves the card.
         if (fed.size === fieldsOf(flow).length && !confirmed) {
           confirmed = true;
           await this.press(sessionId, turn, '1');

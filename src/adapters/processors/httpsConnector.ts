@@ -123,7 +123,7 @@ export class HttpsConnector implements Processor {
     const body = JSON.stringify({
       type: 'tokenize',
       payment: { id: request.paymentId, callSid: request.callSid ?? null },
-      card: { number: card.number, expMonth: expiry.month, expYear: expiry.year, securityCode: card.securityCode },
+      card: { number: card.number, expMonth: expiry.month, expYear: expiry.year, securityCode: card.securityCode, ...(card.postalCode ? { postalCode: card.postalCode } : {}) },
       idempotencyKey: request.idempotencyKey,
     });
     const delivery = await this.deliver(body, request.idempotencyKey);

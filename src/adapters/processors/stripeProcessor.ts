@@ -118,7 +118,12 @@ export class StripeProcessor implements Processor {
     try {
       customer = await this.stripe.customers.create({ metadata }, { idempotencyKey: `${request.idempotencyKey}-customer` });
       const method = await this.stripe.paymentMethods.create(
-        { type: 'card', card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode } },
+        {
+          type: 'card',
+          card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode },
+          // Kept with the card, so the issuer checks it (AVS) on the later off-session charges.
+          ...(card.postalCode ? { billing_details: { address: { postal_code: card.postalCode } } } : {}),
+        },
         { idempotencyKey: `${request.idempotencyKey}-pm` },
       );
       intent = await this.stripe.setupIntents.create(

@@ -550,13 +550,19 @@ export class CaptureService {
       result = { outcome: 'declined', code: 'processing_error', message: 'The card could not be saved.' };
     } else {
       try {
-        const token = await this.deps.vault.issueToken(paymentId, { cardNumber: refs.cardNumber, expiry: refs.expiry, securityCode: refs.securityCode });
+        const token = await this.deps.vault.issueToken(paymentId, {
+          cardNumber: refs.cardNumber,
+          expiry: refs.expiry,
+          securityCode: refs.securityCode,
+          // A flow that asks for the billing postal code saves it with the card, for the processor's address check.
+          ...(refs.postalCode ? { postalCode: refs.postalCode } : {}),
+        });
         // The saved card is named by the reference the caller hears: the payment's own short reference.
         const reference = (await this.deps.payments.get(paymentId))?.shortReference;
         result = await this.deps.paymentMethods.saveFromCapture({ token, paymentId, callSid: session.callSid, card, idempotencyKey, ...(reference ? { reference } : {}) });
       } finally {
-        // PCI DSS 3.3.1, as for a charge: the security code is not kept once the processor has it.
-        await this.deps.vault.discard(paymentId, [refs.securityCode]);
+        // PCI DSS 3.3.1, as for a charge: the security code (and the postal code) is not kept once the processor has it.
+        await this.deps.vault.discard(paymentId, refs.postalCode ? [refs.securityCode, refs.postalCode] : [refs.securityCode]);
       }
     }
     this.log(session).info('processor answered a save', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });

@@ -13,6 +13,8 @@ import { formatMoney } from '../../core/domain/formatMoney';
 /** Everything the payment page shows, worked out from the payment and the capture's masked state. */
 export interface PayPageModel {
   kind: 'form' | 'processing' | 'success' | 'failed';
+  /** A `save_card` payment: the page saves the card for later, shows no amount and charges nothing. */
+  saveCard: boolean;
   locale: string;
   merchantName: string;
   amount: string;
@@ -80,6 +82,7 @@ export function payPageModel(input: PageInput): PayPageModel {
 
   const model: PayPageModel = {
     kind: 'form',
+    saveCard: payment.intent === 'save_card',
     locale,
     merchantName: input.merchantName,
     amount,

@@ -28,10 +28,12 @@ export function renderPayPage(model: PayPageModel): string {
   const s = pageStrings(model.locale);
   const paid = model.kind === 'success';
   const authorized = model.success?.authorized === true;
-  const eyebrow = paid ? (authorized ? s.authorized : s.paid) : s.asks;
+  const save = model.saveCard;
+  const eyebrow = save ? (paid ? s.save.savedFor : s.save.asks) : paid ? (authorized ? s.authorized : s.paid) : s.asks;
   const header = [
     `<p class="eyebrow" id="pay-request">${e(eyebrow.replace('{merchant}', model.merchantName))}</p>`,
-    `<p class="amount" id="pay-amount">${e(model.amount)}</p>`,
+    // Saving a card charges nothing: no amount is shown, so none can be mistaken for a charge.
+    save ? (paid ? '' : `<p class="note" id="pay-nothing-charged">${e(s.save.nothingCharged)}</p>`) : `<p class="amount" id="pay-amount">${e(model.amount)}</p>`,
     model.description ? `<p class="description"><span class="label">${e(s.forWhat)}:</span> ${e(model.description)}</p>` : '',
   ].join('\n');
   const alert = model.alert ? `<div class="alert${model.kind === 'failed' ? ' alert-final' : ''}" role="alert" id="pay-alert">${e(model.alert)}</div>` : '';
@@ -41,33 +43,35 @@ export function renderPayPage(model: PayPageModel): string {
       body = successBody(model, s);
       break;
     case 'failed':
-      body = `<h1>${e(s.notPaid)}</h1>${alert}`;
+      body = `<h1>${e(save ? s.save.notSaved : s.notPaid)}</h1>${alert}`;
       break;
     case 'processing':
-      body = `<h1>${e(s.processing)}</h1>${alert}${checkForm(model, s)}`;
+      body = `<h1>${e(save ? s.save.processing : s.processing)}</h1>${alert}${checkForm(model, s)}`;
       break;
     default:
       body = formBody(model, s, alert);
   }
-  const title = paid ? (authorized ? s.authorizedTitle : s.paidTitle) : s.title;
+  const title = save ? (paid ? s.save.savedTitle : s.save.title) : paid ? (authorized ? s.authorizedTitle : s.paidTitle) : s.title;
   return pageShell(model.locale, title, `${header}\n${body}`, model.kind === 'form');
 }
 
 function successBody(model: PayPageModel, s: PageStrings): string {
   const ok = model.success!;
   const rows: Array<[string, string]> = [
-    [s.amount, model.amount],
+    ...(model.saveCard ? [] : [[s.amount, model.amount] as [string, string]]),
     [s.card, `${ok.brand} •••• ${ok.last4}`],
     [s.reference, ok.reference],
     [s.time, ok.time],
   ];
+  const heading = model.saveCard ? s.save.heading : ok.authorized ? s.authorizedHeading : s.success;
+  const keep = model.saveCard ? s.save.keepReference : s.keepReference;
   return [
-    `<h1 class="success" id="pay-result">${e(ok.authorized ? s.authorizedHeading : s.success)}</h1>`,
+    `<h1 class="success" id="pay-result">${e(heading)}</h1>`,
     '<dl class="receipt">',
-    ...rows.map(([k, v]) => `<div><dt>${e(k)}</dt><dd${k === s.reference ? ' id="pay-reference"' : ''}>${e(v)}</dd></div>`),
+    ...rows.map(([k, v]) => `<div><dt>${e(k)}</dt><dd${k === s.reference ? ' id="pay-reference"' : k === s.card ? ' id="pay-card"' : ''}>${e(v)}</dd></div>`),
     '</dl>',
     ok.authorized ? `<p class="note" id="pay-held">${e(s.authorizedHeld)}</p>` : '',
-    `<p class="note" id="pay-receipt">${e(ok.receipt ? s.receiptSent : s.keepReference)}</p>`,
+    `<p class="note" id="pay-receipt">${e(ok.receipt ? s.receiptSent : keep)}</p>`,
   ].join('\n');
 }
 
@@ -109,8 +113,10 @@ function formBody(model: PayPageModel, s: PageStrings, alert: string): string {
           placeholder: '12345'.padEnd(model.postalCode.maxLength, '0').slice(0, model.postalCode.maxLength),
         })
       : '',
-    `<p class="check">${e(s.checkAmount)}</p>`,
-    `<button type="submit" id="pay-submit" data-busy="${e(s.submitting)}">${e(s.submit)} · ${e(model.amount)}</button>`,
+    `<p class="check">${e(model.saveCard ? s.save.check : s.checkAmount)}</p>`,
+    model.saveCard
+      ? `<button type="submit" id="pay-submit" data-busy="${e(s.save.submitting)}">${e(s.save.submit)}</button>`
+      : `<button type="submit" id="pay-submit" data-busy="${e(s.submitting)}">${e(s.submit)} · ${e(model.amount)}</button>`,
     '</form>',
     `<p class="note">${e(s.safety)}</p>`,
   ].join('\n');

@@ -39,6 +39,21 @@ export interface PageStrings {
   notPaid: string;
   processing: string;
   checkResult: string;
+  /** A `save_card` link's page: the card is saved for later payments, nothing is charged now. */
+  save: {
+    title: string;
+    asks: string;
+    savedFor: string;
+    savedTitle: string;
+    heading: string;
+    nothingCharged: string;
+    check: string;
+    submit: string;
+    submitting: string;
+    notSaved: string;
+    processing: string;
+    keepReference: string;
+  };
 }
 
 const EN: PageStrings = {
@@ -75,6 +90,20 @@ const EN: PageStrings = {
   notPaid: 'Payment not taken',
   processing: 'Processing your payment',
   checkResult: 'Check the result',
+  save: {
+    title: 'Save your card',
+    asks: '{merchant} asks you to save a card for later payments',
+    savedFor: 'You saved a card with {merchant}',
+    savedTitle: 'Card saved',
+    heading: 'Card saved',
+    nothingCharged: 'Nothing is charged now.',
+    check: 'Please check the details above before you save the card.',
+    submit: 'Save Card',
+    submitting: 'Saving…',
+    notSaved: 'Card not saved',
+    processing: 'Saving your card',
+    keepReference: 'Please keep the reference number: it names the saved card.',
+  },
 };
 
 const ES: PageStrings = {
@@ -111,6 +140,20 @@ const ES: PageStrings = {
   notPaid: 'No se realizó el pago',
   processing: 'Procesando su pago',
   checkResult: 'Ver el resultado',
+  save: {
+    title: 'Guardar su tarjeta',
+    asks: '{merchant} le pide guardar una tarjeta para pagos futuros',
+    savedFor: 'Usted guardó una tarjeta con {merchant}',
+    savedTitle: 'Tarjeta guardada',
+    heading: 'Tarjeta guardada',
+    nothingCharged: 'No se cobra nada ahora.',
+    check: 'Verifique los datos de arriba antes de guardar la tarjeta.',
+    submit: 'Guardar tarjeta',
+    submitting: 'Guardando…',
+    notSaved: 'No se guardó la tarjeta',
+    processing: 'Guardando su tarjeta',
+    keepReference: 'Guarde el número de referencia: identifica la tarjeta guardada.',
+  },
 };
 
 /** The page's words in a locale, English when the locale has none. */

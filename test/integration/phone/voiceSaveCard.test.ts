@@ -95,7 +95,6 @@ describe.each(STORE_KINDS)('saving a card on a call, then charging it without on
   it('refuses what makes no sense, with a clear field', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ intent: 'save_card', amount: '1.00' }, 'invalid_amount'],
-      [{ intent: 'save_card', channel: 'link' }, 'invalid_channel'],
       [{ intent: 'keep', amount: '1.00', currency: 'USD' }, 'invalid_intent'],
       [{ amount: '1.00', currency: 'USD', paymentMethod: '4242424242424242' }, 'invalid_paymentMethod'],
       [{ amount: '1.00', currency: 'USD', paymentMethod: 'pm_gw_000000000000' }, 'invalid_paymentMethod'],
