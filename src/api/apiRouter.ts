@@ -24,8 +24,7 @@ import { bridgeOfCall, bridgeRefusal, moveCallToCapture, type LiveCallDeps } fro
 import type { AuthorizationService } from '../core/payments/authorizationService';
 import { authorizationRouter } from './authorizationRouter';
 import type { PaymentMethodService } from '../core/payments/paymentMethodService';
-import { PAYMENT_METHOD_ID } from '../core/payments/paymentMethod';
-import { paymentMethodView } from '../core/payments/paymentMethodView';
+import { paymentMethodRouter } from './paymentMethodRouter';
 
 export interface ApiRouterDeps {
   payments: PaymentService;
@@ -73,6 +72,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.use(requireJsonBody());
   router.use(express.json({ limit: '16kb', strict: true }));
   if (deps.refunds) router.use(refundRouter(deps.refunds));
+  if (deps.paymentMethods) router.use(paymentMethodRouter({ paymentMethods: deps.paymentMethods }));
   if (deps.authorizations) {
     router.use(authorizationRouter({ authorizations: deps.authorizations, idempotency: deps.idempotency, callerScope, clock: deps.clock, voiceUrl: (id) => urls.payment(id) }));
   }
@@ -183,6 +183,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     async function chargeSavedCard(methodId: string): Promise<void> {
       const method = await savedCards!.get(methodId);
       if (!method) throw new GatewayError('invalid_paymentMethod', 'paymentMethod: no such payment method on this gateway.');
+      if (method.deletedAt) throw new GatewayError('payment_method_deleted', 'paymentMethod: this saved card was deleted and cannot be charged; save the card again.', { status: 409 });
       const flowId = deps.flows.defaultFlowId;
       await answerOnce(async (at) => {
         const existing = at?.resumed ? await deps.payments.get(at.resourceId) : null;
@@ -240,17 +241,6 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     }
     send(res, outcome.answer, outcome.replayed);
     }
-  });
-
-  router.get('/payment-methods/:id', async (req, res) => {
-    const id = String(req.params.id);
-    const method = PAYMENT_METHOD_ID.test(id) && deps.paymentMethods ? await deps.paymentMethods.get(id) : null;
-    const token = method ? deps.paymentMethods!.tokenOf(method) : null;
-    if (!method || token === null) {
-      // The id is not echoed: whatever was put in the path (a card number by mistake) stays out of the answer.
-      throw new GatewayError('not_found', 'No such payment method.', { status: 404 });
-    }
-    res.json(paymentMethodView(method, token));
   });
 
   router.get('/payments', async (req, res) => {

@@ -1,11 +1,11 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { createdPaymentFields, paymentViewSchema } from '../core/payments/paymentView';
-import { paymentMethodViewSchema } from '../core/payments/paymentMethodView';
 import { createPaymentSchema } from './paymentInput';
 import { listPaymentsQuerySchema, paymentListSchema } from './listQuery';
 import { idempotencyKeySchema } from './refundRouter';
 import { REFUND_ERROR_CODES, registerRefundPath } from './refundOpenApi';
+import { PAYMENT_METHOD_ERROR_CODES, registerPaymentMethodPaths } from './paymentMethodOpenApi';
 import { AUTHORIZATION_ERROR_CODES, registerAuthorizationPaths } from './authorizationOpenApi';
 import { registerVoicePaths } from '../phone';
 import { registerWebhookPaths, WEBHOOK_ERROR_CODES } from '../webhooks';
@@ -57,6 +57,7 @@ const ERROR_CODES: Record<string, string> = {
   bad_request: '4xx: the request could not be read',
   internal: '500: unexpected failure; nothing about it is disclosed',
   ...REFUND_ERROR_CODES,
+  ...PAYMENT_METHOD_ERROR_CODES,
   ...AUTHORIZATION_ERROR_CODES,
   invalid_capture: '400: capture is not "automatic" or "manual"',
   ...WEBHOOK_ERROR_CODES,
@@ -231,22 +232,8 @@ function registerPaymentPaths(registry: OpenAPIRegistry): void {
     },
   });
 
-  registry.registerPath({
-    method: 'get',
-    path: '/api/payment-methods/{id}',
-    operationId: 'getPaymentMethod',
-    summary: 'Read a saved card: ids and masked facts',
-    description: 'A card saved by a payment with `intent: "save_card"`. Charge it with `POST /api/payments` and `paymentMethod`.',
-    tags: ['payments'],
-    request: { params: z.object({ id: paymentMethodViewSchema.shape.id.meta({ param: { description: 'The payment method id (`paymentMethod` of the save_card payment).' }, example: 'pm_gw_40718263' }) }) },
-    responses: {
-      200: { description: 'The saved card.', content: json(paymentMethodViewSchema) },
-      401: shared.unauthorized,
-      404: shared.error('No payment method with that id.', { example: { error: { code: 'not_found', message: 'No such payment method.' } } }),
-    },
-  });
-
   registerRefundPath(registry, shared);
+  registerPaymentMethodPaths(registry, shared);
   registerEmbedPaths(registry, shared);
   registerAuthorizationPaths(registry, shared);
 

@@ -112,6 +112,17 @@ export interface SavedChargeRequest {
   description?: string;
 }
 
+/** Removes a saved card at the processor (Stripe: detaches the PaymentMethod), so its token charges nothing more. */
+export interface DeleteSavedRequest {
+  paymentMethod: string;
+  customer: string | null;
+  /** Same key for every retry of one deletion. */
+  idempotencyKey: string;
+}
+
+/** `deleted` also when the processor no longer had the card: deleting is idempotent. `failed` changed nothing. */
+export type DeleteSavedResult = { outcome: 'deleted' } | { outcome: 'failed'; message: string };
+
 /** A payment processor adapter: receives a vault token, answers approved or declined. */
 export interface Processor {
   readonly name: string;
@@ -137,4 +148,6 @@ export interface Processor {
   saveCard?(request: SaveCardRequest): Promise<SaveCardResult>;
   /** Charges a card saved by `saveCard`, with no caller present (off-session). Never throws. */
   chargeSaved?(request: SavedChargeRequest): Promise<ChargeResult>;
+  /** Removes a card saved by `saveCard`. Never throws. */
+  deleteSaved?(request: DeleteSavedRequest): Promise<DeleteSavedResult>;
 }

@@ -111,6 +111,10 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       const reference = `rf_${randomBytes(6).toString('hex')}`;
       refunded.set(key, { amountMinor: body.refund.amountMinor, paymentReference: body.refund.paymentReference, reference });
       answer = { status: 'approved', reference };
+    } else if (body.type === 'detokenize') {
+      // The business's processor forgets the card: a later charge of the token is declined.
+      tokens.delete(String(body.paymentMethod.token));
+      answer = { status: 'deleted' };
     } else if (body.type === 'tokenize') {
       const token = `tok_${randomBytes(8).toString('hex')}`;
       tokens.set(token, { number: body.card.number });

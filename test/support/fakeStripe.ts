@@ -191,6 +191,21 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     });
   });
 
+  // Detaching ends a saved card: its customer lets go of it, and Stripe refuses any later charge of it.
+  app.post('/v1/payment_methods/:id/detach', (req, res) => {
+    const method = methods.get(req.params.id);
+    if (!method) {
+      res.status(404).json({ error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: `No such PaymentMethod: '${req.params.id}'` } });
+      return;
+    }
+    if (method.customer === undefined) {
+      res.status(400).json({ error: { type: 'invalid_request_error', message: 'The payment method you provided is not attached to a customer so detachment is impossible.' } });
+      return;
+    }
+    delete method.customer;
+    res.json({ id: req.params.id, object: 'payment_method', type: 'card', customer: null, livemode: false });
+  });
+
   app.post('/v1/customers', (req, res) => {
     const form = Object.fromEntries(new URLSearchParams(req.body as string));
     const cus = id('cus');

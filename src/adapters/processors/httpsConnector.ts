@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../../config/processorConfig';
 import { isoUnits } from '../../core/domain/units';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, DeleteSavedRequest, DeleteSavedResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, isDeclineCode, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
@@ -42,6 +42,9 @@ const tokenizeAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('saved'), token: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/), customer: REFERENCE.optional() }),
   z.object({ status: z.literal('declined'), declineCode: z.string().optional(), message: z.string().optional() }),
 ]);
+
+/** `not_found`: the endpoint no longer holds the token, which is what a deletion asks for. */
+const detokenizeAnswer = z.object({ status: z.enum(['deleted', 'not_found']) });
 
 type Delivery = { ok: true; json: unknown } | { ok: false };
 
@@ -157,6 +160,15 @@ export class HttpsConnector implements Processor {
     const answer = chargeAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
     return fromChargeAnswer(answer.data);
+  }
+
+  /** Asks the endpoint to forget a saved card (`type: "detokenize"`): the token, no card data. */
+  async deleteSaved(request: DeleteSavedRequest): Promise<DeleteSavedResult> {
+    const body = JSON.stringify({ type: 'detokenize', paymentMethod: { token: request.paymentMethod, customer: request.customer }, idempotencyKey: request.idempotencyKey });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    const answer = delivery.ok ? detokenizeAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return { outcome: 'failed', message: 'The connector endpoint did not confirm the deletion.' };
+    return { outcome: 'deleted' };
   }
 
   /** Asks the endpoint what became of a charge (`type: "status"`, no card data); anything unclear is `unknown`. */

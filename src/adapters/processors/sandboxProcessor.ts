@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../ports/keyValueStore';
 import { isoUnits } from '../../core/domain/units';
-import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
+import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type DeleteSavedRequest, type DeleteSavedResult, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
 import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
 import type { CardData, Vault } from '../../ports/vault';
 import { SANDBOX_CARDS, sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
@@ -175,6 +175,14 @@ export class SandboxProcessor implements Processor {
       const outcome = card ? card.outcome : 'succeeded';
       return outcome === 'succeeded' ? { outcome: 'approved', reference: newReference() } : declined(outcome);
     });
+  }
+
+  /**
+   * Deletes a saved card: the sandbox keeps nothing per card (its token is an HMAC of the number), so
+   * there is nothing to forget; a malformed token is refused as a real processor would.
+   */
+  async deleteSaved(request: DeleteSavedRequest): Promise<DeleteSavedResult> {
+    return SAVED_TOKEN.test(request.paymentMethod) ? { outcome: 'deleted' } : { outcome: 'failed', message: 'Not a sandbox token.' };
   }
 
   private tokenOf(cardNumber: string): string {

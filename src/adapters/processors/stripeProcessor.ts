@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../../config/processorConfig';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, DeleteSavedRequest, DeleteSavedResult, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
@@ -173,6 +173,21 @@ export class StripeProcessor implements Processor {
       return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
     }
     return declined('processing_error', `The payment ended in status ${intent.status}.`);
+  }
+
+  /**
+   * Detaches the saved PaymentMethod from its Customer: Stripe then refuses every charge of it.
+   * A PaymentMethod already detached or gone counts as deleted, so a repeated deletion succeeds.
+   */
+  async deleteSaved(request: DeleteSavedRequest): Promise<DeleteSavedResult> {
+    try {
+      await this.stripe.paymentMethods.detach(request.paymentMethod, {}, { idempotencyKey: request.idempotencyKey });
+      return { outcome: 'deleted' };
+    } catch (error) {
+      const e = error as { code?: string; message?: string; statusCode?: number };
+      if (e?.code === 'resource_missing' || /not attached to a customer/i.test(e?.message ?? '')) return { outcome: 'deleted' };
+      return { outcome: 'failed', message: `Stripe did not detach the card${e?.statusCode ? ` (HTTP ${e.statusCode})` : ''}.` };
+    }
   }
 
   /**

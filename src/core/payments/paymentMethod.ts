@@ -22,6 +22,8 @@ export interface PaymentMethod {
   /** The save_card payment whose call captured the card. */
   paymentId: string;
   createdAt: string;
+  /** Set once deleted through the API: the processor has let go of the card and `sealedToken` is wiped. */
+  deletedAt?: string;
 }
 
 export const storedPaymentMethodSchema: z.ZodType<PaymentMethod> = z.looseObject({
@@ -34,6 +36,7 @@ export const storedPaymentMethodSchema: z.ZodType<PaymentMethod> = z.looseObject
   expYear: z.number(),
   paymentId: z.string(),
   createdAt: z.string(),
+  deletedAt: z.string().optional(),
 });
 
 const REFERENCE_DIGITS = 12;
@@ -50,3 +53,24 @@ export function paymentMethodIdOf(reference: string): string {
 }
 
 export { REFERENCE_DIGITS };
+
+/** Digits of a creation time in an index member: milliseconds, zero-padded so members sort by time. */
+const TIME_DIGITS = 15;
+
+/** The ordered index of saved cards by creation time (one store key, so cluster-safe). */
+export const PAYMENT_METHOD_INDEX_KEY = 'payment-methods:index';
+
+export const PAYMENT_METHOD_INDEX_MEMBER = /^[0-9]{15}:pm_gw_(?:[0-9]{8}|[0-9]{12})$/;
+
+/** The bound sorting just before every member created at `ms` or later. */
+export function paymentMethodIndexBound(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(TIME_DIGITS, '0');
+}
+
+export function paymentMethodIndexMember(createdMs: number, id: string): string {
+  return `${paymentMethodIndexBound(createdMs)}:${id}`;
+}
+
+export function paymentMethodIdOfMember(member: string): string {
+  return member.slice(TIME_DIGITS + 1);
+}

@@ -4,8 +4,17 @@ import type { ChargeResult, Processor, SaveCardResult } from '../../ports/proces
 import type { Sealer } from '../../ports/vault';
 import type { CardBrand } from '../domain/cardBrand';
 import { RecordStore } from '../records/recordStore';
-import { newSavedCardReference, paymentMethodIdOf, storedPaymentMethodSchema, type PaymentMethod } from './paymentMethod';
+import {
+  newSavedCardReference,
+  PAYMENT_METHOD_INDEX_KEY,
+  paymentMethodIdOf,
+  paymentMethodIndexBound,
+  paymentMethodIndexMember,
+  storedPaymentMethodSchema,
+  type PaymentMethod,
+} from './paymentMethod';
 import { z } from 'zod';
+import { PaymentMethodListing } from './paymentMethodListing';
 
 export interface SaveFromCapture {
   /** One-time vault token of the captured card. */
@@ -22,7 +31,13 @@ export interface SaveFromCapture {
   reference?: string;
 }
 
-export type SavedChargeOutcome = { ok: true; result: ChargeResult; method: PaymentMethod } | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' };
+export type SavedChargeOutcome = { ok: true; result: ChargeResult; method: PaymentMethod } | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' | 'deleted' };
+
+/** What a deletion came to: the record as marked deleted (the same for a repeated deletion), or why not. */
+export type DeleteOutcome =
+  | { ok: true; method: PaymentMethod }
+  | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' }
+  | { ok: false; reason: 'processor_failed'; message: string };
 
 /**
  * Saved cards: turns a captured card into a processor token (answered to the capture as an approval
@@ -32,15 +47,21 @@ export class PaymentMethodService {
   private readonly records: RecordStore<PaymentMethod>;
   /** The reference each save attempt took, so a retry names the same payment method. */
   private readonly references: RecordStore<string>;
+  /** For the creation-time index that `GET /api/payment-methods` pages through. */
+  private readonly store: KeyValueStore;
+  /** Saved cards newest first, for `GET /api/payment-methods`. */
+  readonly listing: PaymentMethodListing;
 
   constructor(
     store: KeyValueStore,
     private readonly sealer: Sealer,
-    private readonly processor: Pick<Processor, 'name' | 'saveCard' | 'chargeSaved'>,
+    private readonly processor: Pick<Processor, 'name' | 'saveCard' | 'chargeSaved' | 'deleteSaved'>,
     private readonly clock: Clock,
     /** How long a saved card is kept after it is saved. */
-    retentionSeconds: number,
+    private readonly retentionSeconds: number,
   ) {
+    this.store = store;
+    this.listing = new PaymentMethodListing(store, (id) => this.get(id));
     this.records = new RecordStore(store, { prefix: 'payment-method:', schema: storedPaymentMethodSchema, ttlSeconds: retentionSeconds });
     this.references = new RecordStore(store, { prefix: 'payment-method-save:', schema: z.string(), ttlSeconds: 86_400 });
   }
@@ -82,6 +103,9 @@ export class PaymentMethodService {
     };
     // A retry of the same save finds the record already there and leaves it as first written.
     if ((await this.records.create(id, method)) === null && !(await this.records.get(id))) throw new Error('payment method could not be stored');
+    const createdMs = Date.parse((await this.get(id))?.createdAt ?? method.createdAt);
+    // Listed from the index; re-adding the member of a retried save changes nothing.
+    await this.store.indexAdd(PAYMENT_METHOD_INDEX_KEY, paymentMethodIndexMember(createdMs, id), this.retentionSeconds, paymentMethodIndexBound(this.clock.now().getTime() - this.retentionSeconds * 1000));
     return { outcome: 'approved', reference };
   }
 
@@ -94,6 +118,7 @@ export class PaymentMethodService {
   async charge(id: string, charge: { paymentId: string; amount: string; currency: string; idempotencyKey: string; description: string | null }): Promise<SavedChargeOutcome> {
     const method = await this.get(id);
     if (!method) return { ok: false, reason: 'not_found' };
+    if (method.deletedAt) return { ok: false, reason: 'deleted' };
     if (method.processor !== this.processor.name) return { ok: false, reason: 'other_processor' };
     if (!this.processor.chargeSaved) return { ok: false, reason: 'unsupported' };
     const token = this.tokenOf(method);
@@ -116,6 +141,34 @@ export class PaymentMethodService {
       }
     }
     return { ok: true, result, method };
+  }
+
+  /**
+   * Deletes a saved card: the processor lets go of it first (Stripe detaches it from its customer),
+   * then the record is marked deleted and its sealed token wiped, so nothing can charge it again.
+   * A processor that fails leaves the record as it was, to be deleted again. A deleted card answers
+   * its deletion again without asking the processor.
+   */
+  async delete(id: string): Promise<DeleteOutcome> {
+    const method = await this.get(id);
+    if (!method) return { ok: false, reason: 'not_found' };
+    if (method.deletedAt) return { ok: true, method };
+    if (method.processor !== this.processor.name) return { ok: false, reason: 'other_processor' };
+    if (!this.processor.deleteSaved) return { ok: false, reason: 'unsupported' };
+    const token = this.tokenOf(method);
+    if (token !== null) {
+      let answer;
+      try {
+        answer = await this.processor.deleteSaved({ paymentMethod: token, customer: method.customer, idempotencyKey: `${id}-delete` });
+      } catch {
+        answer = { outcome: 'failed' as const, message: 'The processor could not be reached.' };
+      }
+      if (answer.outcome === 'failed') return { ok: false, reason: 'processor_failed', message: answer.message };
+    }
+    // A token the vault key can no longer open can charge nothing here either: it is wiped all the same.
+    const deletedAt = this.clock.now().toISOString();
+    const stored = await this.records.update(id, (current) => (current === null || current.deletedAt ? null : { ...current, sealedToken: '', deletedAt }));
+    return stored ? { ok: true, method: stored.value } : { ok: false, reason: 'not_found' };
   }
 
   private async referenceFor(idempotencyKey: string): Promise<string> {

@@ -113,6 +113,14 @@ describe.each(STORE_KINDS)('the served OpenAPI document against actual API answe
     const offSession = await call('POST', '/api/payments', '/api/payments', { amount: '3.00', currency: 'USD', paymentMethod: saved.body.paymentMethod });
     expect(offSession.body).toMatchObject({ status: 'succeeded', paymentMethod: saved.body.paymentMethod });
     expect((await call('POST', '/api/payments', '/api/payments', { intent: 'save_card', amount: '1.00' })).status).toBe(400);
+    const listed = await call('GET', '/api/payment-methods', '/api/payment-methods?limit=1');
+    expect(listed.body.data.map((m: Json) => m.id)).toEqual([saved.body.paymentMethod]);
+    expect((await call('GET', '/api/payment-methods', '/api/payment-methods?limit=0')).status).toBe(400);
+    const deleted = await call('DELETE', '/api/payment-methods/{id}', `/api/payment-methods/${saved.body.paymentMethod}`);
+    expect(deleted.body).toMatchObject({ deletedAt: expect.any(String), processorIds: { paymentMethod: null } });
+    await call('GET', '/api/payment-methods/{id}', `/api/payment-methods/${saved.body.paymentMethod}`);
+    expect((await call('DELETE', '/api/payment-methods/{id}', '/api/payment-methods/pm_gw_000000000000')).status).toBe(404);
+    expect((await call('POST', '/api/payments', '/api/payments', { amount: '3.00', currency: 'USD', paymentMethod: saved.body.paymentMethod })).status).toBe(409);
 
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${created.body.id}/cancel`)).status).toBe(200);
     expect((await call('POST', '/api/payments/{id}/cancel', `/api/payments/${paid.body.id}/cancel`)).status).toBe(409);
