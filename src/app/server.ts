@@ -197,6 +197,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pendingCharges,
     processor,
     settle: (charge, result) => capture.settleCharge(charge, result),
+    lookUpSave: (charge) => capture.lookUpSave(charge),
     clock,
     logger,
     intervalMs: config.processor.reconcileIntervalMs,

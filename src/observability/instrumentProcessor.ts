@@ -26,6 +26,7 @@ export function instrumentProcessor(processor: Processor, metrics: GatewayMetric
     ...(processor.voidAuthorization ? { voidAuthorization: processor.voidAuthorization.bind(processor) } : {}),
     // Saving a card charges nothing: passed on uncounted. An off-session charge of a saved card is counted as a charge.
     ...(processor.saveCard ? { saveCard: processor.saveCard.bind(processor) } : {}),
+    ...(processor.lookUpSave ? { lookUpSave: processor.lookUpSave.bind(processor) } : {}),
     ...(processor.deleteSaved ? { deleteSaved: processor.deleteSaved.bind(processor) } : {}),
     ...(processor.chargeSaved
       ? {

@@ -100,6 +100,16 @@ export type SaveCardResult =
   | { outcome: 'saved'; customer: string | null; paymentMethod: string; expiry: { month: number; year: number } }
   | { outcome: 'declined'; code: DeclineCode; message: string };
 
+/**
+ * What the processor says of an earlier save whose answer never reached the gateway (named by the
+ * save's idempotency key, as a charge look-up is). The expiry is the processor's record of it, null
+ * when the processor does not say. `unknown` while it has no definite answer: asked again later.
+ */
+export type SaveLookUp =
+  | { outcome: 'saved'; customer: string | null; paymentMethod: string; expiry: { month: number; year: number } | null }
+  | { outcome: 'declined'; code: DeclineCode; message: string }
+  | { outcome: 'unknown' };
+
 /** An off-session charge of a saved card: no card data, the processor's token instead. */
 export interface SavedChargeRequest {
   paymentMethod: string;
@@ -146,6 +156,8 @@ export interface Processor {
   voidAuthorization?(request: VoidRequest): Promise<SettleResult>;
   /** Turns a captured card into a reusable token (see SaveCardResult); adapters that cannot save leave it out. */
   saveCard?(request: SaveCardRequest): Promise<SaveCardResult>;
+  /** The outcome of a save whose answer was lost (see SaveLookUp). Never throws. */
+  lookUpSave?(request: ChargeLookUpRequest): Promise<SaveLookUp>;
   /** Charges a card saved by `saveCard`, with no caller present (off-session). Never throws. */
   chargeSaved?(request: SavedChargeRequest): Promise<ChargeResult>;
   /** Removes a card saved by `saveCard`. Never throws. */

@@ -118,7 +118,7 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
     } else if (body.type === 'tokenize') {
       const token = `tok_${randomBytes(8).toString('hex')}`;
       tokens.set(token, { number: body.card.number });
-      answer = { status: 'saved', token, customer: `cust_${randomBytes(4).toString('hex')}` };
+      answer = { status: 'saved', token, customer: `cust_${randomBytes(4).toString('hex')}`, expMonth: body.card.expMonth, expYear: body.card.expYear };
     } else if (body.paymentMethod) {
       // A charge of a saved card: the token names the card, and no card data comes with it.
       const saved = tokens.get(String(body.paymentMethod.token));

@@ -118,13 +118,53 @@ function metadataOf(form: Record<string, string>): Record<string, string> {
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
+/**
+ * What the look-up of a lost save reads: customers found by one `metadata['key']:'value'` search clause
+ * (as for PaymentIntents), and a customer's SetupIntents, `data.payment_method` expandable.
+ */
+function registerSaveLookUpRoutes(
+  app: express.Express,
+  state: {
+    customers: Map<string, { metadata: Record<string, string> }>;
+    methods: Map<string, { number: string; last4: string; customer?: string; expMonth?: number; expYear?: number }>;
+    setupIntentObjects: Map<string, Record<string, unknown>>;
+  },
+): void {
+  app.get('/v1/customers/search', (req, res) => {
+    const clause = /^metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'$/.exec(String(req.query.query ?? ''));
+    if (!clause) {
+      res.status(400).json({ error: { type: 'invalid_request_error', message: 'Unsupported search query.' } });
+      return;
+    }
+    const wanted = clause[2]!.replace(/\\(.)/g, '$1');
+    const data = [...state.customers.entries()].filter(([, c]) => c.metadata[clause[1]!] === wanted).map(([id, c]) => ({ id, object: 'customer', metadata: c.metadata }));
+    res.json({ object: 'search_result', url: '/v1/customers/search', data, has_more: false, next_page: null });
+  });
+
+  app.get('/v1/setup_intents', (req, res) => {
+    const customer = String(req.query.customer ?? '');
+    const expandMethod = Object.entries(req.query).some(([name, value]) => /^expand/.test(name) && [value].flat().includes('data.payment_method'));
+    const data = [...state.setupIntentObjects.values()]
+      .filter((si) => si.customer === customer)
+      .map((si) => {
+        const method = state.methods.get(String(si.payment_method));
+        return expandMethod && method
+          ? { ...si, payment_method: { id: si.payment_method, object: 'payment_method', type: 'card', card: { brand: 'visa', last4: method.last4, exp_month: method.expMonth, exp_year: method.expYear } } }
+          : si;
+      });
+    res.json({ object: 'list', url: '/v1/setup_intents', data, has_more: false });
+  });
+}
+
 /** Starts the fake on 127.0.0.1 and a free port. */
 export async function startFakeStripe(): Promise<FakeStripe> {
   const app = express();
   const requests: RecordedRequest[] = [];
-  const methods = new Map<string, { number: string; last4: string; postalCode: string | null; customer?: string }>();
+  const methods = new Map<string, { number: string; last4: string; postalCode: string | null; customer?: string; expMonth?: number; expYear?: number }>();
   const customers: FakeStripe['customers'] = new Map();
   const setupIntents: FakeStripe['setupIntents'] = new Map();
+  /** Every SetupIntent as Stripe would list it now (declined ones too), for the look-up of a lost save. */
+  const setupIntentObjects = new Map<string, Record<string, unknown>>();
   const intents: FakeStripe['intents'] = new Map();
   /** Every PaymentIntent as Stripe would return it now, for retrieval and search. */
   const intentObjects = new Map<string, Record<string, unknown>>();
@@ -181,7 +221,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const number = form['card[number]'] ?? '';
     const pm = id('pm');
     const postalCode = form['billing_details[address][postal_code]'] ?? null;
-    methods.set(pm, { number, last4: number.slice(-4), postalCode });
+    methods.set(pm, { number, last4: number.slice(-4), postalCode, expMonth: Number(form['card[exp_month]']), expYear: Number(form['card[exp_year]']) });
     res.json({
       id: pm,
       object: 'payment_method',
@@ -240,14 +280,18 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
     if (outcome !== 'succeeded' && outcome !== 'insufficient_funds') {
       const error = STRIPE_ERRORS[outcome]!;
+      setupIntentObjects.set(seti, { ...base, status: 'requires_payment_method', last_setup_error: { type: 'card_error', ...error } });
       res.status(402).json({ error: { type: 'card_error', ...error, setup_intent: { ...base, status: 'requires_payment_method' } } });
       return;
     }
     if (form.confirm === 'true') method.customer = form.customer;
     const status = form.confirm === 'true' ? 'succeeded' : 'requires_confirmation';
     setupIntents.set(seti, { customer: form.customer, payment_method: form.payment_method!, usage: base.usage, status });
+    setupIntentObjects.set(seti, { ...base, status });
     res.json({ ...base, status });
   });
+
+  registerSaveLookUpRoutes(app, { customers, methods, setupIntentObjects });
 
   app.post('/v1/payment_intents', (req, res) => {
     const form = Object.fromEntries(new URLSearchParams(req.body as string));

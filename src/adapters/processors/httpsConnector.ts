@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../../config/processorConfig';
 import { isoUnits } from '../../core/domain/units';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, DeleteSavedRequest, DeleteSavedResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, DeleteSavedRequest, DeleteSavedResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SaveLookUp, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, isDeclineCode, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
@@ -39,9 +39,19 @@ const settleAnswer = z.discriminatedUnion('status', [
 ]);
 
 const tokenizeAnswer = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('saved'), token: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/), customer: REFERENCE.optional() }),
+  z.object({
+    status: z.literal('saved'),
+    token: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/),
+    customer: REFERENCE.optional(),
+    // Optional echo of the card's expiry: a look-up of a lost save has no card to read it from.
+    expMonth: z.number().int().min(1).max(12).optional(),
+    expYear: z.number().int().min(2000).max(2100).optional(),
+  }),
   z.object({ status: z.literal('declined'), declineCode: z.string().optional(), message: z.string().optional() }),
 ]);
+
+/** A look-up of a save: the tokenize answer replayed for its idempotency key, or none yet. */
+const saveStatusAnswer = z.union([tokenizeAnswer, z.object({ status: z.enum(['unknown', 'pending']) })]);
 
 /** `not_found`: the endpoint no longer holds the token, which is what a deletion asks for. */
 const detokenizeAnswer = z.object({ status: z.enum(['deleted', 'not_found']) });
@@ -160,6 +170,27 @@ export class HttpsConnector implements Processor {
     const answer = chargeAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
     return fromChargeAnswer(answer.data);
+  }
+
+  /**
+   * Asks the endpoint what became of a save whose answer was lost: the same `type: "status"` request
+   * as a charge's look-up (no card data), answered with the tokenize answer kept for the key.
+   */
+  async lookUpSave(request: ChargeLookUpRequest): Promise<SaveLookUp> {
+    const body = JSON.stringify({ type: 'status', payment: { id: request.paymentId }, idempotencyKey: request.idempotencyKey });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    const answer = delivery.ok ? saveStatusAnswer.safeParse(delivery.json) : null;
+    if (!answer?.success) return { outcome: 'unknown' };
+    const data = answer.data;
+    if (data.status === 'saved') {
+      const expiry = data.expMonth !== undefined && data.expYear !== undefined ? { month: data.expMonth, year: data.expYear } : null;
+      return { outcome: 'saved', customer: data.customer ?? null, paymentMethod: data.token, expiry };
+    }
+    if (data.status === 'declined') {
+      const code: DeclineCode = isDeclineCode(data.declineCode) ? data.declineCode : 'card_declined';
+      return declined(code, safeProcessorMessage(data.message, DECLINE_MESSAGES[code])) as SaveLookUp;
+    }
+    return { outcome: 'unknown' };
   }
 
   /** Asks the endpoint to forget a saved card (`type: "detokenize"`): the token, no card data. */

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../ports/keyValueStore';
 import { isoUnits } from '../../core/domain/units';
-import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type DeleteSavedRequest, type DeleteSavedResult, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
+import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type DeleteSavedRequest, type DeleteSavedResult, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SaveLookUp, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
 import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
 import type { CardData, Vault } from '../../ports/vault';
 import { SANDBOX_CARDS, sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
@@ -162,6 +162,12 @@ export class SandboxProcessor implements Processor {
     }
     if ((await this.saveRecords.create(request.idempotencyKey, result!)) !== null) return result!;
     return (await this.saveRecords.get(request.idempotencyKey))?.value ?? result!;
+  }
+
+  /** The answer a save gave (kept per idempotency key), or `unknown` when the sandbox never took it. */
+  async lookUpSave(request: ChargeLookUpRequest): Promise<SaveLookUp> {
+    const found = await this.saveRecords.get(request.idempotencyKey).catch(() => null);
+    return found ? found.value : { outcome: 'unknown' };
   }
 
   /** Charges a saved card: the outcome is the test card's behind the token, found by recomputing each card's HMAC. */

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../../config/processorConfig';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, DeleteSavedRequest, DeleteSavedResult, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeLookUp, DeleteSavedRequest, DeleteSavedResult, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SaveLookUp, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
@@ -112,7 +112,8 @@ export class StripeProcessor implements Processor {
     }
     const expiry = splitExpiry(card.expiry);
     if (!expiry) return declined('card_declined') as SaveCardResult;
-    const metadata = { payment_id: request.paymentId, ...(request.callSid ? { call_sid: request.callSid } : {}) };
+    // save_key names the attempt, so a save whose answer was lost can be found again (lookUpSave).
+    const metadata = { payment_id: request.paymentId, save_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) };
     let intent: Stripe.SetupIntent;
     let customer: Stripe.Customer;
     try {
@@ -142,6 +143,48 @@ export class StripeProcessor implements Processor {
       return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
     }
     return declined('processing_error', `The card could not be saved (status ${intent.status}).`) as SaveCardResult;
+  }
+
+  /**
+   * Finds a save whose answer was lost: the attempt's Customer by its `save_key` metadata (Stripe's
+   * search lags writes by up to a minute, so none found is `unknown`), then that Customer's
+   * SetupIntent of the attempt, with its PaymentMethod expanded for the expiry. Nothing is created.
+   */
+  async lookUpSave(request: ChargeLookUpRequest): Promise<SaveLookUp> {
+    let intent: Stripe.SetupIntent | undefined;
+    let customer: string;
+    try {
+      const customers = await this.stripe.customers.search({ query: `metadata['save_key']:'${searchValue(request.idempotencyKey)}'`, limit: 10 });
+      const found = customers.data.find((c) => c.metadata?.save_key === request.idempotencyKey);
+      if (!found) return { outcome: 'unknown' };
+      customer = found.id;
+      const intents = await this.stripe.setupIntents.list({ customer, limit: 100, expand: ['data.payment_method'] });
+      intent = intents.data.find((i) => i.metadata?.save_key === request.idempotencyKey);
+    } catch {
+      return { outcome: 'unknown' };
+    }
+    if (!intent) return { outcome: 'unknown' };
+    switch (intent.status) {
+      case 'succeeded': {
+        const method = typeof intent.payment_method === 'string' || !intent.payment_method ? null : intent.payment_method;
+        const paymentMethod = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+        if (!paymentMethod) return { outcome: 'unknown' };
+        const card = method?.card;
+        return { outcome: 'saved', customer, paymentMethod, expiry: card ? { month: card.exp_month, year: card.exp_year } : null };
+      }
+      case 'requires_action':
+        return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
+      case 'requires_payment_method': {
+        const error = intent.last_setup_error;
+        if (!error) return { outcome: 'unknown' };
+        const code = mapStripeDecline({ code: error.code, decline_code: error.decline_code, message: error.message });
+        return declined(code, safeProcessorMessage(error.message, DECLINE_MESSAGES[code])) as SaveLookUp;
+      }
+      case 'canceled':
+        return declined('card_declined') as SaveLookUp;
+      default:
+        return { outcome: 'unknown' };
+    }
   }
 
   /** Charges a saved card with no cardholder present: `off_session` and `confirm` with its Customer. */

@@ -1,7 +1,8 @@
 import type { Logger } from '../../observability/logger';
 import type { GatewayMetrics } from '../../observability/metrics';
 import type { Clock } from '../../ports/clock';
-import type { ChargeResult, Processor } from '../../ports/processor';
+import type { ChargeLookUp, ChargeResult, Processor } from '../../ports/processor';
+import type { CardBrand } from '../domain/cardBrand';
 import type { CardRefs, Vault } from '../../ports/vault';
 import type { CaptureField, Flow } from '../flows/schema';
 import type { PaymentService, ProjectionRead } from '../payments/paymentService';
@@ -65,7 +66,7 @@ export interface CaptureServiceDeps {
   /** Follows committed turns (agent bridge, live events); optional. */
   observer?: CaptureObserver;
   /** Saves the card of a `save_card` payment instead of charging it; without it such a capture is declined. */
-  paymentMethods?: Pick<PaymentMethodService, 'saveFromCapture'>;
+  paymentMethods?: Pick<PaymentMethodService, 'saveFromCapture' | 'lookUpSave'>;
 }
 
 /**
@@ -484,9 +485,9 @@ export class CaptureService {
       });
     }
     const idempotencyKey = `${paymentId}-charge-${attempt}`;
-    if (payment.intent === 'save_card') return this.saveCard(session, attempt, replyTurn, idempotencyKey);
+    const saves = payment.intent === 'save_card';
     // Recorded before the card leaves, so that a crash or a hang at any point leaves a trace
-    // that some process will follow up.
+    // that some process will follow up. A save is followed up the same way, looked up as a save.
     const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
     await this.deps.pendingCharges.record({
       paymentId,
@@ -495,12 +496,19 @@ export class CaptureService {
       idempotencyKey,
       since,
       dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
+      ...(saves ? { kind: 'save' as const } : {}),
     });
     if (!(await this.deps.vault.has(paymentId, refs.securityCode))) {
-      const known = await this.lookUp(paymentId, idempotencyKey);
+      // An earlier try of this attempt already sent the card: ask what became of it, never send it again.
+      const known = saves ? await this.knownSave(paymentId, idempotencyKey, session.state.context.card) : await this.lookUp(paymentId, idempotencyKey);
       if (!known) return null;
       this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
       const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
+      await this.forgetPending(session, attempt);
+      return answer;
+    }
+    if (saves) {
+      const answer = await this.saveCard(session, attempt, replyTurn, idempotencyKey);
       await this.forgetPending(session, attempt);
       return answer;
     }
@@ -538,15 +546,15 @@ export class CaptureService {
   /**
    * A `save_card` payment's "charge": the card becomes a processor token and a saved payment method,
    * and the machine hears an approval whose reference names it. The security code goes once the
-   * processor has answered, as for a charge. A save is not put on the pending-charge ledger: nothing
-   * is charged, and a save whose answer was lost is declined as a processing error for the caller to retry.
+   * processor has answered, as for a charge. Like a charge, the save is on the pending-charge ledger
+   * while it waits for the processor: a save whose answer never came is looked up (`lookUpSave`).
    */
   private async saveCard(session: CallSession, attempt: number, replyTurn: number, idempotencyKey: string): Promise<string> {
     const paymentId = session.paymentId!;
     const refs = session.vaultRefs;
     const card = session.state.context.card;
     let result: ChargeResult;
-    if (!this.deps.paymentMethods || !card || !refs.cardNumber || !refs.expiry || !refs.securityCode || !(await this.deps.vault.has(paymentId, refs.securityCode))) {
+    if (!this.deps.paymentMethods || !card || !refs.cardNumber || !refs.expiry || !refs.securityCode) {
       result = { outcome: 'declined', code: 'processing_error', message: 'The card could not be saved.' };
     } else {
       try {
@@ -576,6 +584,25 @@ export class CaptureService {
     } catch (error) {
       this.log(session).warn('answered charge left on the pending ledger', { attempt, error: errorName(error) });
     }
+  }
+
+  /**
+   * The processor's word on a save of a pending entry whose answer was lost (the reconciler's
+   * follow-up): a card found saved is kept under the payment's reference, as the answer would have kept it.
+   */
+  async lookUpSave(charge: PendingCharge): Promise<ChargeLookUp> {
+    const payment = await this.deps.payments.get(charge.paymentId);
+    const session = (await this.deps.sessions.get(charge.callSid))?.value;
+    const card = payment?.card ?? session?.state.context.card ?? null;
+    return (await this.knownSave(charge.paymentId, charge.idempotencyKey, card)) ?? { outcome: 'unknown' };
+  }
+
+  /** The processor's word on an earlier save, or null when it has none (or cannot be asked). */
+  private async knownSave(paymentId: string, idempotencyKey: string, card: { brand: CardBrand; last4: string } | null): Promise<ChargeResult | null> {
+    if (!this.deps.paymentMethods || !card) return null;
+    const reference = (await this.deps.payments.get(paymentId))?.shortReference;
+    const found = await this.deps.paymentMethods.lookUpSave({ paymentId, idempotencyKey, card, ...(reference ? { reference } : {}) });
+    return found.outcome === 'unknown' ? null : found;
   }
 
   /** The processor's word on an earlier charge, or null when it has none (or cannot be asked). */

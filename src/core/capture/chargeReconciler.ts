@@ -1,7 +1,7 @@
 import type { Logger } from '../../observability/logger';
 import type { Clock } from '../../ports/clock';
 import type { Processor } from '../../ports/processor';
-import type { ChargeResult } from '../../ports/processor';
+import type { ChargeLookUp, ChargeResult } from '../../ports/processor';
 import type { PendingCharge, PendingCharges } from './pendingCharges';
 
 export interface ChargeReconcilerDeps {
@@ -9,6 +9,8 @@ export interface ChargeReconcilerDeps {
   processor: Processor;
   /** Records a definite answer on the capture or the payment (CaptureService.settleCharge). */
   settle(charge: PendingCharge, result: ChargeResult): Promise<void>;
+  /** Looks up a save (`kind: 'save'`) and keeps the card it finds saved (CaptureService.lookUpSave); without it saves stay unknown. */
+  lookUpSave?(charge: PendingCharge): Promise<ChargeLookUp>;
   clock: Clock;
   logger: Logger;
   /** How often this process looks for due entries. */
@@ -63,7 +65,12 @@ export class ChargeReconciler {
     for (const charge of due) {
       const log = this.deps.logger.child({ paymentId: charge.paymentId, callSid: charge.callSid });
       try {
-        const found = lookUp ? await lookUp({ paymentId: charge.paymentId, idempotencyKey: charge.idempotencyKey }) : { outcome: 'unknown' as const };
+        const found: ChargeLookUp =
+          charge.kind === 'save'
+            ? ((await this.deps.lookUpSave?.(charge)) ?? { outcome: 'unknown' })
+            : lookUp
+              ? await lookUp({ paymentId: charge.paymentId, idempotencyKey: charge.idempotencyKey })
+              : { outcome: 'unknown' };
         if (found.outcome === 'unknown') {
           const waitMs = Math.min(FIRST_BACKOFF_MS * 2 ** charge.asked, MAX_BACKOFF_MS);
           await this.deps.pendingCharges.release(charge, new Date(this.deps.clock.now().getTime() + waitMs));

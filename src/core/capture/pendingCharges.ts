@@ -17,6 +17,8 @@ export interface PendingCharge {
   asked: number;
   /** Until when a sweeper holds the entry (ISO); null when nobody does. */
   leaseUntil: string | null;
+  /** `save`: a `save_card` payment's save, looked up as a save (`lookUpSave`); absent for a charge. */
+  kind?: 'save';
 }
 
 interface Ledger {
@@ -32,6 +34,7 @@ const storedPendingChargeSchema: z.ZodType<PendingCharge> = z.looseObject({
   dueAt: z.string(),
   asked: z.number(),
   leaseUntil: z.string().nullable(),
+  kind: z.literal('save').optional(),
 });
 
 const storedLedgerSchema: z.ZodType<Ledger> = z.looseObject({ entries: z.record(z.string(), storedPendingChargeSchema) });

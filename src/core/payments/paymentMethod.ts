@@ -17,8 +17,9 @@ export interface PaymentMethod {
   /** The processor's token (Stripe PaymentMethod id, connector token), sealed (`Sealer`) under this record's id. */
   sealedToken: string;
   card: { brand: CardBrand; last4: string };
-  expMonth: number;
-  expYear: number;
+  /** Null only for a card whose save was found by a look-up that did not give the expiry. */
+  expMonth: number | null;
+  expYear: number | null;
   /** The save_card payment whose call captured the card. */
   paymentId: string;
   createdAt: string;
@@ -32,8 +33,8 @@ export const storedPaymentMethodSchema: z.ZodType<PaymentMethod> = z.looseObject
   customer: z.string().nullable(),
   sealedToken: z.string(),
   card: storedCardSchema,
-  expMonth: z.number(),
-  expYear: z.number(),
+  expMonth: z.number().nullable(),
+  expYear: z.number().nullable(),
   paymentId: z.string(),
   createdAt: z.string(),
   deletedAt: z.string().optional(),

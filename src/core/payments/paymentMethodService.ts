@@ -1,6 +1,6 @@
 import type { Clock } from '../../ports/clock';
 import type { KeyValueStore } from '../../ports/keyValueStore';
-import type { ChargeResult, Processor, SaveCardResult } from '../../ports/processor';
+import type { ChargeLookUp, ChargeResult, Processor, SaveCardResult, SaveLookUp } from '../../ports/processor';
 import type { Sealer } from '../../ports/vault';
 import type { CardBrand } from '../domain/cardBrand';
 import { RecordStore } from '../records/recordStore';
@@ -55,7 +55,7 @@ export class PaymentMethodService {
   constructor(
     store: KeyValueStore,
     private readonly sealer: Sealer,
-    private readonly processor: Pick<Processor, 'name' | 'saveCard' | 'chargeSaved' | 'deleteSaved'>,
+    private readonly processor: Pick<Processor, 'name' | 'saveCard' | 'chargeSaved' | 'deleteSaved' | 'lookUpSave'>,
     private readonly clock: Clock,
     /** How long a saved card is kept after it is saved. */
     private readonly retentionSeconds: number,
@@ -89,24 +89,51 @@ export class PaymentMethodService {
       result = { outcome: 'declined', code: 'processing_error', message: 'The card could not be saved.' };
     }
     if (result.outcome === 'declined') return result;
+    await this.keep(reference, request, result);
+    return { outcome: 'approved', reference };
+  }
+
+  /**
+   * Asks the processor what became of a save whose answer was lost (the pending-charge ledger's
+   * follow-up): a save it holds is kept as the answer would have kept it, under the same reference;
+   * `unknown` is asked again later. Never throws for a processor failure.
+   */
+  async lookUpSave(request: Omit<SaveFromCapture, 'token' | 'callSid'>): Promise<ChargeLookUp> {
+    if (!this.processor.lookUpSave) return { outcome: 'unknown' };
+    let found: SaveLookUp;
+    try {
+      found = await this.processor.lookUpSave({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey });
+    } catch {
+      return { outcome: 'unknown' };
+    }
+    if (found.outcome !== 'saved') return found;
+    const reference = request.reference ?? (await this.referenceFor(request.idempotencyKey));
+    await this.keep(reference, request, found);
+    return { outcome: 'approved', reference };
+  }
+
+  /** Stores the saved card under its reference and indexes it; a retry finds it there and leaves it as first written. */
+  private async keep(
+    reference: string,
+    request: Pick<SaveFromCapture, 'paymentId' | 'card'>,
+    saved: { customer: string | null; paymentMethod: string; expiry: { month: number; year: number } | null },
+  ): Promise<void> {
     const id = paymentMethodIdOf(reference);
     const method: PaymentMethod = {
       id,
       processor: this.processor.name,
-      customer: result.customer,
-      sealedToken: this.sealer.seal(id, result.paymentMethod),
+      customer: saved.customer,
+      sealedToken: this.sealer.seal(id, saved.paymentMethod),
       card: { brand: request.card.brand, last4: request.card.last4 },
-      expMonth: result.expiry.month,
-      expYear: result.expiry.year,
+      expMonth: saved.expiry?.month ?? null,
+      expYear: saved.expiry?.year ?? null,
       paymentId: request.paymentId,
       createdAt: this.clock.now().toISOString(),
     };
-    // A retry of the same save finds the record already there and leaves it as first written.
     if ((await this.records.create(id, method)) === null && !(await this.records.get(id))) throw new Error('payment method could not be stored');
     const createdMs = Date.parse((await this.get(id))?.createdAt ?? method.createdAt);
     // Listed from the index; re-adding the member of a retried save changes nothing.
     await this.store.indexAdd(PAYMENT_METHOD_INDEX_KEY, paymentMethodIndexMember(createdMs, id), this.retentionSeconds, paymentMethodIndexBound(this.clock.now().getTime() - this.retentionSeconds * 1000));
-    return { outcome: 'approved', reference };
   }
 
   /** The processor's token of a saved card, opened for its one use (a charge) or for the API's owner. */
