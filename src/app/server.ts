@@ -192,7 +192,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     observer: captureObserver,
     paymentMethods,
   });
-  const checkPayment = (fields: Record<string, unknown>) => checkNewPayment(fields, processor);
+  // The panel's links are checked as the API checks them, a save_card link on a processor that cannot save included.
+  const checkPayment = (fields: Record<string, unknown>) =>
+    fields.intent === 'save_card' && !paymentMethods.supported
+      ? { ok: false as const, code: 'intent_unavailable', field: 'intent', message: 'intent: the configured processor cannot save cards.' }
+      : checkNewPayment(fields, processor);
   const reconciler = new ChargeReconciler({
     pendingCharges,
     processor,

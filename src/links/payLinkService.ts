@@ -55,6 +55,8 @@ export interface ChatLinkRequest {
   currency: string;
   description: string | null;
   email: string | null;
+  /** `save_card`: the page saves the card for later instead of charging (the amount is zero). */
+  intent?: 'save_card';
 }
 
 /** Link payments use the web flow when the gateway has one: its messages are written for a page. */
@@ -115,6 +117,7 @@ export class PayLinkService {
       flowId,
       ttlSeconds: this.deps.linkTtlSeconds,
       receiptEmail: request.email,
+      ...(request.intent ? { intent: request.intent } : {}),
     });
     return { payment, payUrl: await this.issue(payment, { email: request.email }) };
   }

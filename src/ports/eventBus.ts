@@ -75,6 +75,8 @@ export interface LinkEvent {
   status: string;
   amount: string;
   currency: string;
+  /** `save_card`: the link saves the card for later; there is no amount to show. */
+  intent?: 'save_card';
   description: string | null;
   card: { brand: CardBrand; last4: string } | null;
   reference: string | null;

@@ -90,4 +90,40 @@ describe("the chat agent's pay link in a browser", () => {
     ]);
     expect(errors).toEqual([]);
   });
+
+  it('the agent makes a link that saves the card: no amount asked, the customer saves it, and the panel shows Card saved', async () => {
+    const agentContext = await browser.newContext();
+    contexts.push(agentContext);
+    const panel = await agentContext.newPage();
+    const errors: string[] = [];
+    panel.on('pageerror', (e) => errors.push(e.message));
+    await panel.goto(`${rig.tg.baseUrl}/panel`);
+    await panel.getByLabel('Agent key').fill(await addAgent(rig, 'dave'));
+    await panel.getByRole('button', { name: 'Sign in' }).click();
+    await panel.locator('#connection', { hasText: 'Live' }).waitFor();
+
+    const form = panel.locator('#chat-link');
+    await form.getByLabel(/Save the card for later/).check();
+    expect(await form.getByLabel('Amount').isDisabled()).toBe(true);
+    await form.getByLabel('Description').fill('Card on file');
+    await form.getByRole('button', { name: 'Create pay link' }).click();
+    const card = panel.locator('li.link', { hasText: 'Card on file' });
+    await card.getByRole('heading', { name: /Card to save — Card on file/ }).waitFor();
+    const payUrl = await card.getByLabel('Pay link').inputValue();
+
+    const customerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    contexts.push(customerContext);
+    const customer = await customerContext.newPage();
+    await customer.goto(payUrl);
+    await customer.getByLabel('Card number').pressSequentially('4242424242424242');
+    await customer.getByLabel('Expiry date').pressSequentially('1230');
+    await customer.getByLabel('Security code').pressSequentially('123');
+    await customer.getByRole('button', { name: 'Save Card' }).click();
+    await customer.getByRole('heading', { name: 'Card saved' }).waitFor();
+
+    const payment = await rig.tg.getPayment((await card.getAttribute('data-payment'))!);
+    expect(payment).toMatchObject({ status: 'succeeded', intent: 'save_card', paymentMethod: `pm_gw_${payment.reference}` });
+    await card.locator('.link-status', { hasText: `Card saved, reference ${payment.reference}` }).waitFor();
+    expect(errors).toEqual([]);
+  });
 });

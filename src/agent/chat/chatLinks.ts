@@ -11,7 +11,7 @@ import { reasonOf } from '../../core/payments/failureWords';
 
 /** A new payment's fields as the payments API checks them: canonical when accepted, a field-level refusal when not. */
 export type LinkPaymentCheck =
-  | { ok: true; payment: Pick<NewPayment, 'amount' | 'amountMinor' | 'currency' | 'description'> & { email?: string } }
+  | { ok: true; payment: Pick<NewPayment, 'amount' | 'amountMinor' | 'currency' | 'description'> & { email?: string; intent?: 'charge' | 'save_card' } }
   | { ok: false; code: string; field: string; message: string };
 
 export interface ChatLinksDeps {
@@ -43,15 +43,18 @@ const ownerKey = (paymentId: string) => `chat-link:${paymentId}`;
 export class ChatLinks implements PaymentEventSink {
   constructor(private readonly deps: ChatLinksDeps) {}
 
-  async create(fields: { amount: unknown; currency: unknown; description: unknown; email: unknown }, agent: string): Promise<ChatLinkResult> {
+  async create(fields: { amount: unknown; currency: unknown; description: unknown; email: unknown; intent?: unknown }, agent: string): Promise<ChatLinkResult> {
     // Passed on as typed (an empty optional field is none): the API's check judges them, nothing is cut to fit.
-    const given: Record<string, unknown> = { channel: 'link', amount: fields.amount, currency: fields.currency };
+    // A link that saves the card for later takes no amount (the API's rule), whatever the form still holds.
+    const saves = fields.intent === 'save_card';
+    const given: Record<string, unknown> = saves ? { channel: 'link', intent: 'save_card' } : { channel: 'link', amount: fields.amount, currency: fields.currency };
+    if (fields.intent !== undefined && !saves) given.intent = fields.intent;
     if (fields.description !== undefined && fields.description !== '') given.description = fields.description;
     if (fields.email !== undefined && fields.email !== '') given.email = typeof fields.email === 'string' ? fields.email.trim() : fields.email;
     const checked = this.deps.checkPayment(given);
     if (!checked.ok) return { ok: false, code: checked.code, field: checked.field, message: checked.message };
-    const { amount, amountMinor, currency, description, email } = checked.payment;
-    const made = await this.deps.links.createForChat({ amount, amountMinor, currency, description, email: email ?? null });
+    const { amount, amountMinor, currency, description, email, intent } = checked.payment;
+    const made = await this.deps.links.createForChat({ amount, amountMinor, currency, description, email: email ?? null, ...(intent === 'save_card' ? { intent } : {}) });
     if (!made) return { ok: false, code: 'links_unavailable', message: 'Pay links cannot be made on this gateway: its web flow cannot serve a page.' };
     await this.deps.store.set(ownerKey(made.payment.id), agent, this.deps.retentionSeconds);
     const link = this.linkEvent(made.payment, agent, []);
@@ -83,6 +86,7 @@ export class ChatLinks implements PaymentEventSink {
       status,
       amount: payment.amount,
       currency: payment.currency,
+      ...(payment.intent === 'save_card' ? { intent: 'save_card' as const } : {}),
       description: payment.description,
       card: payment.card ? { brand: payment.card.brand, last4: payment.card.last4.slice(-4) } : null,
       reference: payment.reference,
@@ -109,6 +113,7 @@ function summaryOf(status: PaymentStatus, payment: Payment): string {
     case 'authorized':
       return payment.reference ? `Authorised, reference ${payment.reference}: to be captured` : 'Authorised: to be captured';
     case 'succeeded':
+      if (payment.intent === 'save_card') return payment.reference ? `Card saved, reference ${payment.reference}` : 'Card saved';
       return payment.reference ? `Success, reference ${payment.reference}` : 'Success';
     case 'failed':
       return payment.failure ? `Failed — ${reasonOf(payment.failure.code)}` : 'Failed';

@@ -41,6 +41,7 @@ const chatSection = `<section aria-labelledby="chat-heading">
 <form id="chat-link" class="chat-link" method="post" action="/panel/links">
 <fieldset>
 <legend>Create a pay link for a chat customer</legend>
+<label><input type="checkbox" name="saveCard" value="1"> Save the card for later, charge nothing now</label>
 <label>Amount <input name="amount" inputmode="decimal" required size="8"></label>
 <label>Currency <input name="currency" value="USD" required size="4"></label>
 <label>Description <input name="description" maxlength="200" size="20"></label>

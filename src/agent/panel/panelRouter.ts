@@ -230,7 +230,7 @@ export function panelRouter(deps: PanelRouterDeps): { router: Router; closeStrea
     if (!current) return;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const result = await deps.chatLinks.create(
-      { amount: body.amount, currency: body.currency, description: body.description, email: body.email },
+      { amount: body.amount, currency: body.currency, description: body.description, email: body.email, intent: body.intent },
       current.viewer.name,
     );
     await audit(req, current.session, 'create-link', result.ok ? result.paymentId : null, result.ok ? 'ok' : result.code);

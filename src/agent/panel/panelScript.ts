@@ -180,7 +180,7 @@ export const PANEL_JS = `'use strict';
     if (known && known.at > event.at) return;
     links[event.paymentId] = event;
     var node = linkCardFor(event.paymentId);
-    node.querySelector('.link-amount').textContent = event.amount + ' ' + event.currency;
+    node.querySelector('.link-amount').textContent = event.intent === 'save_card' ? 'Card to save' : event.amount + ' ' + event.currency;
     node.querySelector('.link-description').textContent = event.description ? '— ' + event.description : '';
     node.querySelector('.link-status').textContent = event.summary;
     node.classList.toggle('final', event.final);
@@ -194,15 +194,22 @@ export const PANEL_JS = `'use strict';
     });
   }
 
+  // A link that saves the card takes no amount: the field is set aside while the box is ticked.
+  chatForm.saveCard.addEventListener('change', function () {
+    chatForm.amount.disabled = chatForm.saveCard.checked;
+    chatForm.amount.required = !chatForm.saveCard.checked;
+    chatForm.currency.disabled = chatForm.saveCard.checked;
+  });
+
   chatForm.addEventListener('submit', function (event) {
     event.preventDefault();
     var button = chatForm.querySelector('button[type="submit"]');
     var error = chatForm.querySelector('.error');
     button.disabled = true;
-    post('/panel/links', {
-      amount: chatForm.amount.value.trim(), currency: chatForm.currency.value.trim().toUpperCase(),
-      description: chatForm.description.value, email: chatForm.email.value.trim()
-    }).then(function (answer) {
+    var fields = chatForm.saveCard.checked
+      ? { intent: 'save_card', description: chatForm.description.value, email: chatForm.email.value.trim() }
+      : { amount: chatForm.amount.value.trim(), currency: chatForm.currency.value.trim().toUpperCase(), description: chatForm.description.value, email: chatForm.email.value.trim() };
+    post('/panel/links', fields).then(function (answer) {
       button.disabled = false;
       if (!answer || answer.ok !== true) {
         error.textContent = answer && answer.message ? answer.message : 'The link could not be made. Try again.';

@@ -79,6 +79,30 @@ describe.each(STORE_KINDS)('the panel makes pay links for chat customers (%s sto
     expect(refused.every((e) => e.resource === null)).toBe(true);
   });
 
+  it('makes a link that saves the card for later: no amount, and "Card saved" with the reference on the panel', async () => {
+    const { name, panel } = await newAgent();
+    const stream = await openPanelStream(rig, panel.cookie);
+    try {
+      await eventually(() => stream.events.some((e) => e.name === 'snapshot'), 5000, 'the snapshot');
+      // An amount still in the form is set aside: a save takes none.
+      const res = await create(panel, { intent: 'save_card', amount: '5.00', currency: 'USD', description: 'Card on file' });
+      expect(res.status).toBe(201);
+      expect(res.body.link).toMatchObject({ agent: name, intent: 'save_card', amount: '0.00', summary: 'Waiting for the customer' });
+      const id = res.body.paymentId as string;
+      expect(await rig.tg.getPayment(id)).toMatchObject({ channel: 'link', intent: 'save_card', amount: '0.00', status: 'pending' });
+      const page = await openPage(rig.tg, res.body.payUrl);
+      expect(page.html).toContain('>Save Card</button>');
+      await payWith(rig.tg, res.body.payUrl, { cardNumber: '4242424242424242', expiry: '1230', securityCode: '123' }, csrfOf(page.html));
+      const payment = await rig.tg.getPayment(id);
+      expect(payment).toMatchObject({ status: 'succeeded', paymentMethod: `pm_gw_${payment.reference}` });
+      const last = await eventually(() => stream.events.find((e) => e.name === 'link' && e.data.paymentId === id && e.data.final)?.data, 5000, 'the final link event');
+      expect(last).toMatchObject({ status: 'succeeded', intent: 'save_card', summary: `Card saved, reference ${payment.reference}`, card: { brand: 'visa', last4: '4242' } });
+      expect(stream.raw.join('\n')).not.toMatch(/4242424242424242|\b1230\b/);
+    } finally {
+      stream.close();
+    }
+  });
+
   it("shows the payment's masked progress live to its agent (and supervisors), until Success with the reference", async () => {
     const { name, panel } = await newAgent();
     const other = await newAgent();
