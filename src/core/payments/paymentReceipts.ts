@@ -70,6 +70,7 @@ export class PaymentReceipts implements PaymentEventSink {
 
 /** The receipt's subject and text: masked facts only. */
 export function receiptOf(payment: Payment, merchantName: string): { subject: string; text: string } {
+  if (payment.intent === 'save_card') return savedCardNoticeOf(payment, merchantName);
   const amount = formatMoney(payment.amount, payment.currency, payment.locale);
   const lines = [
     merchantName,
@@ -81,4 +82,18 @@ export function receiptOf(payment: Payment, merchantName: string): { subject: st
     `Time: ${payment.updatedAt}`,
   ];
   return { subject: `Receipt ${payment.reference ?? ''} – ${amount}`, text: `${lines.join('\n')}\n` };
+}
+
+/** A saved card's confirmation: nothing was charged, so it names no amount and says no payment was received. */
+function savedCardNoticeOf(payment: Payment, merchantName: string): { subject: string; text: string } {
+  const lines = [
+    merchantName,
+    '',
+    'Card saved for later payments. Nothing was charged.',
+    ...(payment.description ? [`For: ${payment.description}`] : []),
+    ...(payment.card ? [`Card: ${maskedCard(payment.card.brand, payment.card.last4)}`] : []),
+    `Reference: ${payment.reference ?? ''}`,
+    `Time: ${payment.updatedAt}`,
+  ];
+  return { subject: `Card saved ${payment.reference ?? ''}`, text: `${lines.join('\n')}\n` };
 }

@@ -52,6 +52,18 @@ describe('receipts of succeeded payments', () => {
     await store.close();
   });
 
+  it('confirms a saved card without an amount or a payment received, since nothing was charged', async () => {
+    const { sent, receipts, store } = rig();
+    await receipts.committed({ ...paid, intent: 'save_card', amount: '0.00', amountMinor: 0 }, SUCCEEDED);
+    await receipts.settled();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.subject).toBe('Card saved REF-778899');
+    expect(sent[0]!.text).toContain('Card saved for later payments. Nothing was charged.');
+    expect(sent[0]!.text).toContain('Card: Visa •••• 4242');
+    expect(sent[0]!.text).not.toMatch(/\$|Payment received|USD/);
+    await store.close();
+  });
+
   it('sends nothing for other transitions, without an email, or without a mail server', async () => {
     const a = rig();
     await a.receipts.committed({ ...paid, status: 'processing', reference: null }, [{ type: 'payment.processing', sequence: 2, refundId: null }]);
