@@ -16,6 +16,11 @@ const STREAM_SID = /^MZ[0-9a-fA-F]{32}$/;
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
 /** Twilio's media payloads are 20 ms (160 bytes) of mu-law; a few frames at most is plenty. */
 const MAX_PAYLOAD_CHARS = 4096;
+/**
+ * Base64's alphabet: an agent's payload is forwarded to the caller as it came, inside a message built
+ * as text, so a quote or backslash in it would change that message's structure.
+ */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function object(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
@@ -35,7 +40,7 @@ export function readMessage(text: string): IncomingMessage | null {
       return { event: 'connected' };
     case 'media': {
       const payload = object(parsed.media)?.payload;
-      return typeof payload === 'string' && payload.length <= MAX_PAYLOAD_CHARS ? { event: 'media', payload } : null;
+      return typeof payload === 'string' && payload.length <= MAX_PAYLOAD_CHARS && BASE64.test(payload) ? { event: 'media', payload } : null;
     }
     case 'dtmf': {
       const digit = object(parsed.dtmf)?.digit;
