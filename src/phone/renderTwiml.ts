@@ -1,7 +1,7 @@
 import { brandDisplayName, speakDigits, speakReference } from '../core/domain/masking';
 import { speakAmount } from '../core/domain/money';
 import type { StoredState } from '../core/capture/callSession';
-import type { StateMeaning } from '../core/capture/meaning';
+import type { RenderInput, Renderer } from '../core/capture/captureService';
 import type { Notice } from '../core/capture/types';
 import type { PromptKey } from '../core/flows/promptKeys';
 import type { CaptureField, Flow } from '../core/flows/schema';
@@ -23,26 +23,12 @@ export interface RenderOptions {
   holdMusicUrl?: string | null;
 }
 
-export interface RenderInput {
-  flow: Flow;
-  state: StoredState;
-  /** What the state means: the step decides what the caller is asked, or whether the call ends. */
-  meaning: StateMeaning;
-  turn: number;
-  /** The caller's own check coming back while nothing changed: they already heard why they hold. */
-  polled?: boolean;
-  /** A capture that ends sends the caller here (back to their agent) instead of hanging up. */
-  returnTo?: string;
-  /** The caller goes back to the merchant's own TwiML, which speaks for itself: no "returning you to your agent". */
-  returnQuietly?: boolean;
-}
-
 /**
  * TwiML as a view of the capture state: what to say, what to gather, where to go next. Written by
  * `TwimlResponse`, which writes what the twilio library's VoiceResponse writes (with xmlbuilder's
  * escaping) at a fraction of its cost per webhook.
  */
-export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}) {
+export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}): Renderer {
   return function renderTwiml({ flow, state, meaning, turn, polled = false, returnTo, returnQuietly = false }: RenderInput): string {
     const locale = flow.locales[state.context.locale] ?? flow.locales[flow.defaultLocale]!;
     const response = new TwimlResponse();

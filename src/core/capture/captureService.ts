@@ -20,21 +20,23 @@ import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 import { UPDATE_ATTEMPTS } from '../records/recordStore';
 import { returnUrlFor } from '../payments/returnUrl';
 
-/**
- * Renders a state as the caller's next instructions (TwiML); `turn` goes into every URL it holds.
- * `polled`: the caller's check came back and nothing changed; `returnTo`: where an ending capture
- * sends the caller instead of hanging up.
- */
-export type Renderer = (input: {
+/** What a state is rendered from; `turn` goes into every URL the rendering holds. */
+export interface RenderInput {
   flow: Flow;
   state: StoredState;
+  /** What the state means: the step decides what the caller is asked, or whether the call ends. */
   meaning: StateMeaning;
   turn: number;
+  /** The caller's own check coming back while nothing changed: they already heard why they hold. */
   polled?: boolean;
+  /** A capture that ends sends the caller here (back to their agent) instead of hanging up. */
   returnTo?: string;
-  /** `returnTo` is the merchant's own TwiML (a payment's return URL), not the caller's agent. */
+  /** The caller goes back to the merchant's own TwiML (a payment's return URL), which speaks for itself: no "returning you to your agent". */
   returnQuietly?: boolean;
-}) => string;
+}
+
+/** Renders a state as the caller's next instructions (TwiML). */
+export type Renderer = (input: RenderInput) => string;
 
 /** What a webhook brought: keys from a `<Gather>`, or a `<Redirect>` coming back to check progress. */
 export type TurnInput = { kind: 'keys'; digits: string; finishedOnKey: string } | { kind: 'poll' };
@@ -740,7 +742,7 @@ export class CaptureService {
   }
 
   /** The caller's next instructions; an agent-guided capture speaks none (the caller is on the media relay). */
-  private say(input: Parameters<Renderer>[0]): string {
+  private say(input: RenderInput): string {
     return input.flow.guide === 'agent' ? '' : this.deps.render(input);
   }
 
