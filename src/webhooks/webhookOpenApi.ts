@@ -55,32 +55,25 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, parts: WebhookDo
     tags,
     responses: { 200: { description: 'The endpoints.', content: json(endpointListSchema) }, 401: parts.unauthorized },
   });
-  registry.registerPath({
-    method: 'get',
-    path: '/api/webhooks/{id}',
-    operationId: 'getWebhookEndpoint',
-    summary: 'Read an endpoint (without its secret)',
-    tags,
-    request: { params: id },
-    responses: { 200: { description: 'The endpoint.', content: json(endpointViewSchema) }, 401: parts.unauthorized, 404: notFound },
+  // Every path below an endpoint takes its id and answers 404 when no endpoint has it.
+  const endpointPath = (method: 'get' | 'delete', below: string, operationId: string, summary: string, answer: Record<number, ResponseConfig>) =>
+    registry.registerPath({
+      method,
+      path: `/api/webhooks/{id}${below}`,
+      operationId,
+      summary,
+      tags,
+      request: { params: id },
+      responses: { ...answer, 401: parts.unauthorized, 404: notFound },
+    });
+  endpointPath('get', '', 'getWebhookEndpoint', 'Read an endpoint (without its secret)', {
+    200: { description: 'The endpoint.', content: json(endpointViewSchema) },
   });
-  registry.registerPath({
-    method: 'delete',
-    path: '/api/webhooks/{id}',
-    operationId: 'deleteWebhookEndpoint',
-    summary: 'Delete an endpoint; deliveries still queued for it are dropped',
-    tags,
-    request: { params: id },
-    responses: { 204: { description: 'Deleted.' }, 401: parts.unauthorized, 404: notFound },
+  endpointPath('delete', '', 'deleteWebhookEndpoint', 'Delete an endpoint; deliveries still queued for it are dropped', {
+    204: { description: 'Deleted.' },
   });
-  registry.registerPath({
-    method: 'get',
-    path: '/api/webhooks/{id}/deliveries',
-    operationId: 'listWebhookDeliveries',
-    summary: "An endpoint's delivery attempts and its answers (status, duration, error; never bodies)",
-    tags,
-    request: { params: id },
-    responses: { 200: { description: 'The latest attempts.', content: json(deliveryListSchema) }, 401: parts.unauthorized, 404: notFound },
+  endpointPath('get', '/deliveries', 'listWebhookDeliveries', "An endpoint's delivery attempts and its answers (status, duration, error; never bodies)", {
+    200: { description: 'The latest attempts.', content: json(deliveryListSchema) },
   });
 
   registry.registerWebhook({
