@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import WebSocket from 'ws';
+import { ChangeWaiters } from './changeWaiters';
 
 /** 20 ms of 8 kHz mu-law. */
 export const FRAME_BYTES = 160;
@@ -78,7 +79,7 @@ export class MediaStreamLeg {
   private playedUntil = 0;
   private readonly pendingMarks = new Map<NodeJS.Timeout, string>();
   private stopped = false;
-  private readonly listeners = new Set<() => void>();
+  private readonly waiters = new ChangeWaiters();
   private readonly audioListeners = new Set<(frame: Buffer) => void>();
 
   private constructor(
@@ -89,7 +90,7 @@ export class MediaStreamLeg {
       socket.once('close', (code, reason) => {
         this.cancelMarks();
         resolve({ code, reason: reason.toString() });
-        this.notify();
+        this.waiters.changed();
       });
     });
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
@@ -207,20 +208,7 @@ export class MediaStreamLeg {
 
   /** Resolves once `condition` holds (checked on every message and on close); rejects after `timeoutMs`. */
   async waitFor(condition: (leg: MediaStreamLeg) => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (condition(this)) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition(this)) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`stream ${this.streamSid}: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      this.listeners.add(check);
-    });
+    await this.waiters.until(() => condition(this), timeoutMs, () => new Error(`stream ${this.streamSid}: timed out after ${timeoutMs} ms waiting for ${what}`));
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -242,7 +230,7 @@ export class MediaStreamLeg {
     }
     else if (message.event === 'mark') this.answerMarkAfterPlayback((message as { mark: { name: string } }).mark.name);
     else if (message.event === 'clear') this.clearPlayback();
-    this.notify();
+    this.waiters.changed();
   }
 
   private queuePlayback(payload: string): void {
@@ -270,7 +258,7 @@ export class MediaStreamLeg {
     if (!this.isOpen) return;
     this.marksAnswered.push(name);
     await this.send({ event: 'mark', sequenceNumber: this.nextSequence(), streamSid: this.streamSid, mark: { name } });
-    this.notify();
+    this.waiters.changed();
   }
 
   private cancelMarks(): void {
@@ -302,9 +290,5 @@ export class MediaStreamLeg {
     if (!this.isOpen || (this.stopped && message.event !== 'stop')) return Promise.resolve();
     this.sent.push(message);
     return new Promise((resolve) => this.socket.send(JSON.stringify(message), () => resolve()));
-  }
-
-  private notify(): void {
-    for (const listener of [...this.listeners]) listener();
   }
 }

@@ -1,14 +1,8 @@
-import { attributesOf, elementsOf, methodAttr, numberAttr, responseVerbs, tagOf, textOf, type OrderedNode } from './twimlTree';
+import { attributesOf, elementsOf, gatherAttributes, methodAttr, numberAttr, responseVerbs, tagOf, textOf, type GatherAttributes, type OrderedNode } from './twimlTree';
 
-/** A `<Gather>` with Twilio's defaults filled in; `action` is empty when the document gave none. */
-export interface GatherVerb {
+/** A `<Gather>` with Twilio's defaults filled in, and the `<Say>`s nested in it as its prompts. */
+export interface GatherVerb extends GatherAttributes {
   verb: 'gather';
-  action: string;
-  method: 'GET' | 'POST';
-  finishOnKey: string;
-  timeout: number;
-  numDigits?: number;
-  actionOnEmptyResult: boolean;
   prompts: string[];
 }
 
@@ -47,22 +41,14 @@ function toVerb(node: OrderedNode): TwimlVerb {
       };
     case 'Pause':
       return { verb: 'pause', seconds: numberAttr(attrs.length) ?? 1 };
-    case 'Gather': {
-      const numDigits = numberAttr(attrs.numDigits);
+    case 'Gather':
       return {
         verb: 'gather',
-        action: attrs.action?.trim() ?? '',
-        method: methodAttr(attrs.method),
-        // An explicit empty finishOnKey disables finishing by key, so only a missing attribute takes the default.
-        finishOnKey: attrs.finishOnKey ?? '#',
-        timeout: numberAttr(attrs.timeout) ?? 5,
-        ...(numDigits !== undefined && { numDigits }),
-        actionOnEmptyResult: attrs.actionOnEmptyResult === 'true',
+        ...gatherAttributes(node),
         prompts: elementsOf(node)
           .filter((child) => tagOf(child) === 'Say')
           .map(textOf),
       };
-    }
     case 'Redirect':
       return { verb: 'redirect', url: textOf(node), method: methodAttr(attrs.method) };
     case 'Hangup':

@@ -69,3 +69,28 @@ export function numberAttr(value: string | undefined): number | undefined {
 export function methodAttr(value: string | undefined): 'GET' | 'POST' {
   return value?.trim().toUpperCase() === 'GET' ? 'GET' : 'POST';
 }
+
+/** A `<Gather>`'s attributes with Twilio's defaults filled in; `action` is empty when the document gave none. */
+export interface GatherAttributes {
+  action: string;
+  method: 'GET' | 'POST';
+  finishOnKey: string;
+  /** Seconds of silence before the gather ends. */
+  timeout: number;
+  numDigits?: number;
+  actionOnEmptyResult: boolean;
+}
+
+export function gatherAttributes(node: OrderedNode): GatherAttributes {
+  const attrs = attributesOf(node);
+  const numDigits = numberAttr(attrs.numDigits);
+  return {
+    action: attrs.action?.trim() ?? '',
+    method: methodAttr(attrs.method),
+    // An explicit empty finishOnKey disables finishing by key, so only a missing attribute takes the default.
+    finishOnKey: attrs.finishOnKey ?? '#',
+    timeout: numberAttr(attrs.timeout) ?? 5,
+    ...(numDigits !== undefined && { numDigits }),
+    actionOnEmptyResult: attrs.actionOnEmptyResult === 'true',
+  };
+}

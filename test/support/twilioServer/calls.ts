@@ -3,6 +3,7 @@
  * callbacks, opens Media Streams, sits in conferences, and moves when the REST API updates it.
  */
 import { randomBytes } from 'node:crypto';
+import { ChangeWaiters } from '../../../src/cli/changeWaiters';
 import { MediaStreamLeg } from './mediaStream';
 import { readTwiml, type ConferenceVerb, type GatherVerb, type Heard, type Method, type StreamVerb, type TwimlVerb } from './twiml';
 import { callWebhook } from './webhooks';
@@ -68,7 +69,7 @@ export class SimulatedCall {
   private readonly startedAt = Date.now();
   private pendingDialAction: { url: string; method: Method } | null = null;
   private releaseConference: (() => void) | null = null;
-  private readonly listeners = new Set<() => void>();
+  private readonly waiters = new ChangeWaiters();
   private endCall!: () => void;
 
   constructor(
@@ -90,7 +91,7 @@ export class SimulatedCall {
   /** Queues keypad presses for the coming `<Gather>`s (a `w` is not supported: tests pass digits, `*` and `#`). */
   press(keys: string): void {
     this.keys.push(...keys.split(''));
-    this.notify();
+    this.waiters.changed();
   }
 
   /** Rings and answers, then runs the TwiML. `ringing` and `answered` callbacks are posted as configured. */
@@ -143,20 +144,11 @@ export class SimulatedCall {
 
   /** Resolves once `condition` holds; rejects after `timeoutMs` naming `what`. */
   async waitFor(condition: (call: SimulatedCall) => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (condition(this)) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition(this)) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`call ${this.sid}: timed out after ${timeoutMs} ms waiting for ${what}; events: ${JSON.stringify(this.events)}`));
-      }, timeoutMs);
-      this.listeners.add(check);
-    });
+    await this.waiters.until(
+      () => condition(this),
+      timeoutMs,
+      () => new Error(`call ${this.sid}: timed out after ${timeoutMs} ms waiting for ${what}; events: ${JSON.stringify(this.events)}`),
+    );
   }
 
   /** Waits for the call's next stream (or its current one when `index` names it) to be open. */
@@ -267,7 +259,7 @@ export class SimulatedCall {
     for (;;) {
       if (this.keys.length === 0) {
         // Waits up to `timeout` seconds for the next key, as Twilio waits between keys.
-        const pressed = await this.waitForKey(verb.timeoutSeconds * 1000, signal);
+        const pressed = await this.waitForKey(verb.timeout * 1000, signal);
         if (!pressed) break;
       }
       const key = this.keys.shift()!;
@@ -349,7 +341,7 @@ export class SimulatedCall {
   /** Posts a progress callback when the call asked for that event; the call's status moves either way. */
   private async progress(event: ProgressEvent, status: CallStatus): Promise<void> {
     this.status = status;
-    this.notify();
+    this.waiters.changed();
     const { statusCallback, statusCallbackEvents = ['completed'], statusCallbackMethod = 'POST' } = this.setup;
     if (!statusCallback || !statusCallbackEvents.includes(event)) return;
     this.callbackSequence += 1;
@@ -404,20 +396,19 @@ export class SimulatedCall {
     return new Promise<boolean>((resolve, reject) => {
       const done = (pressed: boolean): void => {
         clearTimeout(timer);
-        this.listeners.delete(onKey);
+        unwatch();
         signal.removeEventListener('abort', onAbort);
         resolve(pressed);
       };
-      const onKey = (): void => {
-        if (this.keys.length > 0) done(true);
-      };
       const onAbort = (): void => {
         clearTimeout(timer);
-        this.listeners.delete(onKey);
+        unwatch();
         reject(new Interrupted());
       };
       const timer = setTimeout(() => done(false), timeoutMs);
-      this.listeners.add(onKey);
+      const unwatch = this.waiters.watch(() => {
+        if (this.keys.length > 0) done(true);
+      });
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -442,10 +433,6 @@ export class SimulatedCall {
 
   private record(event: CallEvent): void {
     this.events.push(event);
-    this.notify();
-  }
-
-  private notify(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.waiters.changed();
   }
 }

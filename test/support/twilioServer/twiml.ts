@@ -1,20 +1,14 @@
 /** TwiML as the Twilio-shaped server reads it: the verbs it follows, with Twilio's defaults filled in. */
-import { attributesOf, elementsOf, methodAttr, numberAttr, responseVerbs, tagOf, textOf, type OrderedNode } from '../../../src/cli/twimlTree';
+import { attributesOf, elementsOf, gatherAttributes, methodAttr, numberAttr, responseVerbs, tagOf, textOf, type GatherAttributes, type OrderedNode } from '../../../src/cli/twimlTree';
 
 export type Method = 'GET' | 'POST';
 
 /** Something the called party hears: spoken text or an audio URL. */
 export type Heard = { verb: 'say'; text: string } | { verb: 'play'; url: string };
 
-export interface GatherVerb {
+/** `action` is empty when the document gave none: Twilio then posts to the document's own URL. */
+export interface GatherVerb extends GatherAttributes {
   verb: 'gather';
-  /** Empty when the document gave none: Twilio then posts to the document's own URL. */
-  action: string;
-  method: Method;
-  finishOnKey: string;
-  timeoutSeconds: number;
-  numDigits?: number;
-  actionOnEmptyResult: boolean;
   prompts: Heard[];
 }
 
@@ -50,8 +44,6 @@ export type TwimlVerb =
   | ConferenceVerb
   | { verb: 'unsupported'; name: string };
 
-
-
 /** The verbs of a `<Response>`, in order; throws on anything else, as Twilio reports an application error. */
 export function readTwiml(xml: string): TwimlVerb[] {
   return responseVerbs(xml, (problem) => new Error(problem === 'not a single <Response> element' ? 'TwiML is not a single <Response> element' : `TwiML is ${problem}`)).map(toVerb);
@@ -67,23 +59,15 @@ function toVerb(node: OrderedNode): TwimlVerb {
       return { verb: 'play', url: textOf(node) };
     case 'Pause':
       return { verb: 'pause', seconds: numberAttr(attrs.length) ?? 1 };
-    case 'Gather': {
-      const numDigits = numberAttr(attrs.numDigits);
+    case 'Gather':
       return {
         verb: 'gather',
-        action: attrs.action?.trim() ?? '',
-        method: methodAttr(attrs.method),
-        // An explicit empty finishOnKey disables finishing by key: only a missing attribute takes the default.
-        finishOnKey: attrs.finishOnKey ?? '#',
-        timeoutSeconds: numberAttr(attrs.timeout) ?? 5,
-        ...(numDigits !== undefined && { numDigits }),
-        actionOnEmptyResult: attrs.actionOnEmptyResult === 'true',
+        ...gatherAttributes(node),
         prompts: elementsOf(node).flatMap((child): Heard[] => {
           const verb = toVerb(child);
           return verb.verb === 'say' || verb.verb === 'play' ? [verb] : [];
         }),
       };
-    }
     case 'Redirect':
       return { verb: 'redirect', url: textOf(node), method: methodAttr(attrs.method) };
     case 'Hangup':
