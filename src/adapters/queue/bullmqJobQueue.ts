@@ -107,7 +107,9 @@ export class BullmqJobQueue implements JobQueue {
     graceful.catch(() => undefined);
     if (this.client.status === 'ready') await withDeadline(graceful, this.options.closeWaitMs);
     await withDeadline(Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]), FORCED_CLOSE_WAIT_MS);
-    this.client.disconnect();
+    // BullMQ's disconnect usually ends the shared client already. Ending an ended client again starts
+    // ioredis's 2 s timer for "a socket still open", which nothing clears: it kept a stopped process alive.
+    if (this.client.status !== 'end') this.client.disconnect();
   }
 
   /** `<REDIS_KEY_PREFIX>{jobs}`: one hash tag for every key of every queue. */
