@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import Redis from 'ioredis';
 import { AuditTrail, type AuditEntry } from '../../../src/agent/auditTrail';
@@ -6,10 +5,10 @@ import { createLogger } from '../../../src/observability/logger';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { CorruptRecordError } from '../../../src/core/records/recordStore';
-import { RedisStore, connectRedis } from '../../../src/adapters/store/redisStore';
 import { loadConfig } from '../../../src/config/config';
 import { problemsOf } from '../../support/configProblems';
 import { REDIS_URL, STORE_KINDS, startTestGateway } from '../../support/harness';
+import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
 
 jest.setTimeout(30_000);
 
@@ -21,26 +20,14 @@ function entry(i: number, action: AuditEntry['action'] = 'sign-in'): AuditEntry 
 }
 
 describe.each(STORE_KINDS)('the panel audit trail (%s store)', (kind) => {
+  let scratch: ScratchStore;
   let store: KeyValueStore;
-  let redis: Redis | undefined;
-  const prefix = `test:audit:${randomBytes(6).toString('hex')}:`;
 
   beforeEach(async () => {
-    if (kind === 'redis') {
-      redis = await connectRedis(REDIS_URL);
-      store = new RedisStore(redis, prefix);
-    } else {
-      store = new MemoryStore();
-    }
+    scratch = await openScratchStore(kind);
+    store = scratch.store;
   });
-  afterEach(async () => {
-    if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-    }
-    await store.close();
-    redis = undefined;
-  });
+  afterEach(() => scratch.close());
 
   it('stores every one of 1000 concurrent entries after the older history, and reads them back in order', async () => {
     const audit = new AuditTrail(store, logger, YEAR_SECONDS);

@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import type { Clock } from '../../../src/ports/clock';
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { RedisStore } from '../../../src/adapters/store/redisStore';
 import { PaymentExpiry } from '../../../src/core/payments/paymentExpiry';
 import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
 import { PaymentService } from '../../../src/core/payments/paymentService';
 import { createLogger } from '../../../src/observability/logger';
-import { REDIS_URL, STORE_KINDS } from '../../support/harness';
+import { STORE_KINDS } from '../../support/harness';
+import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
 
 const DAY_MS = 86_400_000;
 
@@ -41,27 +38,13 @@ function measuringWrites(store: KeyValueStore): { store: KeyValueStore; bytes: (
 }
 
 describe.each(STORE_KINDS)('payment expiry (%s store)', (kind) => {
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
-  let redis: Redis | null = null;
+  let scratch: ScratchStore;
   let raw: KeyValueStore;
   beforeAll(async () => {
-    if (kind === 'redis') {
-      redis = new Redis(REDIS_URL);
-      await redis.ping();
-      raw = new RedisStore(redis, prefix);
-    } else {
-      raw = new MemoryStore();
-    }
+    scratch = await openScratchStore(kind);
+    raw = scratch.store;
   });
-  afterAll(async () => {
-    if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    } else {
-      await raw.close();
-    }
-  });
+  afterAll(() => scratch.close());
 
   function setUp(keyPrefix: string) {
     const measured = measuringWrites(scoped(raw, keyPrefix));

@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { RedisStore } from '../../../src/adapters/store/redisStore';
 import { PaymentExpiry } from '../../../src/core/payments/paymentExpiry';
 import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
 import { PaymentService } from '../../../src/core/payments/paymentService';
 import type { PaymentEvent, PaymentEventSink } from '../../../src/core/payments/paymentEvents';
 import type { Payment } from '../../../src/core/payments/payment';
 import { createLogger } from '../../../src/observability/logger';
-import { REDIS_URL, STORE_KINDS } from '../../support/harness';
+import { STORE_KINDS } from '../../support/harness';
+import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
 
 /** The checker's clock, moved by the test. */
 class ManualClock {
@@ -26,8 +23,7 @@ const TTL_SECONDS = 60;
 const PARALLEL_CREATES = 150;
 
 describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', (kind) => {
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
-  let redis: Redis | null = null;
+  let scratch: ScratchStore;
   let store: KeyValueStore;
   let clock: ManualClock;
   let announced: string[];
@@ -35,12 +31,8 @@ describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', 
   let checker: PaymentExpiry;
 
   beforeEach(async () => {
-    if (kind === 'redis') {
-      redis = new Redis(REDIS_URL);
-      store = new RedisStore(redis, prefix);
-    } else {
-      store = new MemoryStore();
-    }
+    scratch = await openScratchStore(kind);
+    store = scratch.store;
     clock = new ManualClock();
     announced = [];
     const events: PaymentEventSink = {
@@ -52,16 +44,7 @@ describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', 
     checker = new PaymentExpiry(store, repository, clock, createLogger({ silent: true }), { intervalMs: 60_000 });
     service = new PaymentService(repository, clock, checker);
   });
-  afterEach(async () => {
-    if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-      redis = null;
-    } else {
-      await store.close();
-    }
-  });
+  afterEach(() => scratch.close());
 
   const newPayment = () =>
     service.create({

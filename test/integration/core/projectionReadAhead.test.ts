@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
 import { PaymentService } from '../../../src/core/payments/paymentService';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { connectRedis, RedisStore } from '../../../src/adapters/store/redisStore';
-import { REDIS_URL, STORE_KINDS, type StoreKind } from '../../support/harness';
+import { STORE_KINDS } from '../../support/harness';
+import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
 
 const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
-
-async function openStore(kind: StoreKind): Promise<KeyValueStore> {
-  return kind === 'memory' ? new MemoryStore() : new RedisStore(await connectRedis(REDIS_URL), `test:${randomBytes(6).toString('hex')}:`);
-}
 
 /** Counts the store's reads, the round trips a projection makes after a turn's commit. */
 function countingReads(store: KeyValueStore): { store: KeyValueStore; reads: () => number } {
@@ -24,13 +18,13 @@ function countingReads(store: KeyValueStore): { store: KeyValueStore; reads: () 
 }
 
 describe.each(STORE_KINDS)('a payment projection read ahead (%s)', (kind) => {
+  let scratch: ScratchStore;
   let store: KeyValueStore;
   beforeEach(async () => {
-    store = await openStore(kind);
+    scratch = await openScratchStore(kind);
+    store = scratch.store;
   });
-  afterEach(async () => {
-    await store.close();
-  });
+  afterEach(() => scratch.close());
 
   const newPayment = (payments: PaymentService) =>
     payments.create({ amount: '12.34', amountMinor: 1234, currency: 'USD', description: null, channel: 'phone', callSid: null, locale: 'en-US', flowId: 'default', ttlSeconds: 600 });

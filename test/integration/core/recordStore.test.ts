@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { RedisStore } from '../../../src/adapters/store/redisStore';
 import { CorruptRecordError, RecordStore } from '../../../src/core/records/recordStore';
-import { REDIS_URL, STORE_KINDS } from '../../support/harness';
+import { STORE_KINDS } from '../../support/harness';
+import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
 
 const counterSchema = z.looseObject({
   count: z.number().int(),
@@ -16,29 +13,15 @@ const counterSchema = z.looseObject({
 type Counter = z.infer<typeof counterSchema>;
 
 describe.each(STORE_KINDS)('the record store (%s store)', (kind) => {
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
-  let redis: Redis | null = null;
+  let scratch: ScratchStore;
   let store: KeyValueStore;
   let records: RecordStore<Counter>;
   beforeAll(async () => {
-    if (kind === 'redis') {
-      redis = new Redis(REDIS_URL);
-      await redis.ping();
-      store = new RedisStore(redis, prefix);
-    } else {
-      store = new MemoryStore();
-    }
+    scratch = await openScratchStore(kind);
+    store = scratch.store;
     records = new RecordStore(store, { prefix: 'counter:', schema: counterSchema, ttlSeconds: 60 });
   });
-  afterAll(async () => {
-    if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    } else {
-      await store.close();
-    }
-  });
+  afterAll(() => scratch.close());
 
   it('lands every one of many concurrent updates of one key', async () => {
     expect(await records.create('shared', { count: 0, card: { last4: '4242' } })).toBe(1);

@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { BridgeRepository } from '../../../src/agent/bridge/bridge';
 import { CallSessionRepository } from '../../../src/core/capture/callSession';
 import { PaymentRepository } from '../../../src/core/payments/paymentRepository';
 import { paymentView } from '../../../src/core/payments/paymentView';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { RedisStore } from '../../../src/adapters/store/redisStore';
 import { CorruptRecordError } from '../../../src/core/records/recordStore';
-import { REDIS_URL, STORE_KINDS } from '../../support/harness';
+import { STORE_KINDS } from '../../support/harness';
+import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
 
 const olderPayment = {
   id: 'pay_old',
@@ -34,27 +31,13 @@ const olderPayment = {
 };
 
 describe.each(STORE_KINDS)('stored records (%s store)', (kind) => {
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
-  let redis: Redis | null = null;
+  let scratch: ScratchStore;
   let store: KeyValueStore;
   beforeAll(async () => {
-    if (kind === 'redis') {
-      redis = new Redis(REDIS_URL);
-      await redis.ping();
-      store = new RedisStore(redis, prefix);
-    } else {
-      store = new MemoryStore();
-    }
+    scratch = await openScratchStore(kind);
+    store = scratch.store;
   });
-  afterAll(async () => {
-    if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    } else {
-      await store.close();
-    }
-  });
+  afterAll(() => scratch.close());
 
   it('reads a payment written before refunds existed', async () => {
     await store.set('payment:pay_old', JSON.stringify(olderPayment), 60);
