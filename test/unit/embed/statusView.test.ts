@@ -1,30 +1,15 @@
 import type { CaptureContext } from '../../../src/core/capture/types';
 import type { StateMeaning } from '../../../src/core/capture/meaning';
 import type { Payment } from '../../../src/core/payments/payment';
+import { aPayment } from '../../support/paymentRecords';
 import { embedStatusOf, embedStatusSchema, type LiveCapture } from '../../../src/embed/statusView';
 
-const base: Payment = {
-  id: 'pay_0123456789',
+const base = aPayment({
   status: 'capturing',
-  amount: '10.00',
-  amountMinor: 1000,
-  currency: 'USD',
-  channel: 'phone',
   description: 'Invoice 4111111111111111',
-  locale: 'en-US',
-  flowId: 'default',
   payCode: '975310',
   callSid: 'CA0123456789abcdef0123456789abcdef',
-  card: null,
-  expiryCaptured: false,
-  securityCodeCaptured: false,
-  reference: null,
-  failure: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2026-01-02T00:00:00.000Z',
-  projectedVersion: 0,
-};
+});
 const NOW = new Date('2026-01-01T01:00:00.000Z');
 
 function live(field: StateMeaning['field'], notices: CaptureContext['notices'] = []): LiveCapture {

@@ -1,35 +1,21 @@
 import { MemoryEventBus } from '../../../../src/adapters/eventBus/memoryEventBus';
 import { MemoryStore } from '../../../../src/adapters/store/memoryStore';
 import { ChatLinks } from '../../../../src/agent/chat/chatLinks';
-import type { Payment } from '../../../../src/core/payments/payment';
+import { aPayment } from '../../../support/paymentRecords';
 import type { PaymentEvent } from '../../../../src/core/payments/paymentEvents';
 import type { PayLinkService } from '../../../../src/links';
 import { createLogger } from '../../../../src/observability/logger';
 import type { GatewayEvent } from '../../../../src/ports/eventBus';
 
 const NOW = new Date('2026-01-01T00:05:00.000Z');
-const pending: Payment = {
-  id: 'pay_0123456789',
-  status: 'pending',
+const pending = aPayment({
   amount: '42.50',
   amountMinor: 4250,
-  currency: 'USD',
   channel: 'link',
   description: 'Order 7781',
-  locale: 'en-US',
   flowId: 'web',
-  payCode: '123456',
-  callSid: null,
-  card: null,
-  expiryCaptured: false,
-  securityCodeCaptured: false,
-  reference: null,
-  failure: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
   expiresAt: '2026-01-01T00:15:00.000Z',
-  projectedVersion: 0,
-};
+});
 
 function rig() {
   const store = new MemoryStore();

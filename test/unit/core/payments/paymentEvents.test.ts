@@ -1,29 +1,9 @@
 import type { Payment } from '../../../../src/core/payments/payment';
+import { aPayment } from '../../../support/paymentRecords';
 import { numberEvents } from '../../../../src/core/payments/paymentEvents';
 import type { Refund } from '../../../../src/core/payments/refund';
 
-const base: Payment = {
-  id: 'pay_0123456789',
-  status: 'pending',
-  amount: '10.00',
-  amountMinor: 1000,
-  currency: 'USD',
-  channel: 'phone',
-  description: null,
-  locale: 'en-US',
-  flowId: 'default',
-  payCode: '123456',
-  callSid: null,
-  card: null,
-  expiryCaptured: false,
-  securityCodeCaptured: false,
-  reference: null,
-  failure: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2026-01-02T00:00:00.000Z',
-  projectedVersion: 0,
-};
+const base = aPayment();
 
 const refund = (id: string, status: Refund['status']): Refund => ({
   id,

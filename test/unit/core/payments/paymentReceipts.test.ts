@@ -1,33 +1,24 @@
 import { MemoryStore } from '../../../../src/adapters/store/memoryStore';
-import type { Payment } from '../../../../src/core/payments/payment';
+import { aPayment } from '../../../support/paymentRecords';
 import { PaymentReceipts } from '../../../../src/core/payments/paymentReceipts';
 import type { PaymentEvent } from '../../../../src/core/payments/paymentEvents';
 import { createLogger } from '../../../../src/observability/logger';
 import type { MailMessage } from '../../../../src/ports/mailer';
 
-const paid: Payment = {
-  id: 'pay_0123456789',
+const paid = aPayment({
   status: 'succeeded',
   amount: '12.30',
   amountMinor: 1230,
-  currency: 'USD',
-  channel: 'phone',
   description: 'Boiler repair',
-  locale: 'en-US',
-  flowId: 'default',
-  payCode: '123456',
   callSid: 'CA0123456789abcdef0123456789abcdef',
   card: { brand: 'visa', last4: '4242' },
   expiryCaptured: true,
   securityCodeCaptured: true,
   reference: 'REF-778899',
-  failure: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:01:00.000Z',
-  expiresAt: '2026-01-02T00:00:00.000Z',
   projectedVersion: 5,
   receiptEmail: 'caller@example.com',
-};
+});
 const SUCCEEDED: PaymentEvent[] = [{ type: 'payment.succeeded', sequence: 3, refundId: null }];
 
 function rig(withMailer = true) {

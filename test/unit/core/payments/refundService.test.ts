@@ -1,5 +1,6 @@
 import { isoUnits } from '../../../../src/core/domain/units';
 import type { Payment } from '../../../../src/core/payments/payment';
+import { aPayment } from '../../../support/paymentRecords';
 import { PaymentRepository } from '../../../../src/core/payments/paymentRepository';
 import { RefundService } from '../../../../src/core/payments/refundService';
 import type { Processor, RefundRequest, RefundResult } from '../../../../src/ports/processor';
@@ -9,28 +10,20 @@ const NOW = new Date('2030-06-15T12:00:00Z');
 const clock = { now: () => NOW };
 
 function succeededPayment(id: string): Payment {
-  return {
+  return aPayment({
     id,
     status: 'succeeded',
     amount: '12.34',
     amountMinor: 1234,
-    currency: 'USD',
-    channel: 'phone',
-    description: null,
-    locale: 'en-US',
-    flowId: 'default',
-    payCode: '123456',
-    callSid: null,
     card: { brand: 'visa', last4: '4242' },
     expiryCaptured: true,
     securityCodeCaptured: true,
     reference: 'pi_123',
-    failure: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     expiresAt: NOW.toISOString(),
     projectedVersion: 1,
-  };
+  });
 }
 
 /** A processor whose refunds are scripted per call: an answer, or a throw (a crash mid-request). */
