@@ -21,8 +21,7 @@ describe('the agent panel in a browser', () => {
   });
   afterEach(async () => {
     await page.close();
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it("names the call by the caller's number, ticks its duration, names the agent, and shows a decline and an approval the moment they happen", async () => {

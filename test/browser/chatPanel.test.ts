@@ -20,8 +20,7 @@ describe("the chat agent's pay link in a browser", () => {
   afterAll(async () => {
     for (const c of contexts.splice(0)) await c.close();
     await browser?.close();
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
     await smtp.close();
   });
 

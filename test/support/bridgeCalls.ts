@@ -10,7 +10,8 @@ export interface BridgeRig {
   tg: TestGateway;
   control: FakeCallControl;
   events: GatewayEvent[];
-  stop(): void;
+  /** Stops collecting events and closes the gateway. */
+  close(): Promise<void>;
 }
 
 /** A gateway whose bridge dials a client agent, records, and acts on calls through the fake call control. */
@@ -19,7 +20,15 @@ export async function startBridgeRig(kind: StoreKind, env: Record<string, string
   const tg = await startTestGateway(kind, { env: { AGENT_DIAL: 'client:agent-1', RECORD_BRIDGE: 'true', ...env }, callControl: control });
   const events: GatewayEvent[] = [];
   const stop = tg.gateway.events.subscribe((event) => events.push(event));
-  return { tg, control, events, stop };
+  return {
+    tg,
+    control,
+    events,
+    async close() {
+      stop();
+      await tg.close();
+    },
+  };
 }
 
 /** The caller dials the bridge number; resolves once the agent leg is in the conference. */

@@ -36,8 +36,7 @@ async function main(): Promise<void> {
     console.log('docs/agent-panel.png');
   } finally {
     await browser.close();
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   }
 }
 

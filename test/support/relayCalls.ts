@@ -41,7 +41,7 @@ export async function startRelayRig(kind: StoreKind, options: { env?: Record<str
   const tg = await startTestGateway(kind, { env: relayEnv(twilio.url, options.env), ...(options.clock ? { clock: options.clock } : {}) });
   const events: GatewayEvent[] = [];
   const stop = tg.gateway.events.subscribe((event) => events.push(event));
-  const panelRig = { tg, events, stop } as unknown as BridgeRig;
+  const panelRig = { tg, events } as unknown as BridgeRig;
   return {
     twilio,
     tg,

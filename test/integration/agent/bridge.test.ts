@@ -20,8 +20,7 @@ describe.each(STORE_KINDS)('agent bridge on the %s store', (kind: StoreKind) => 
     rig = await startBridgeRig(kind);
   });
   afterEach(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it('puts the caller in a recorded conference named after the call and dials the agent into it', async () => {

@@ -21,8 +21,7 @@ describe.each(STORE_KINDS)('API payments on a bridged call on the %s store', (ki
   });
   afterEach(async () => {
     stream.close();
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   const panelCard = (paymentId: string) => stream.events.filter((e) => e.name === 'payment' && e.data.paymentId === paymentId).map((e) => e.data);

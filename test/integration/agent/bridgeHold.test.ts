@@ -29,8 +29,7 @@ describe.each(STORE_KINDS)('a bridged caller holding for the agent (%s store)', 
       rig = await startBridgeRig(kind);
     });
     afterEach(async () => {
-      rig.stop();
-      await rig.tg.close();
+      await rig.close();
     });
 
     it('hears "please hold" once, then quiet pauses on every check, and moves on as soon as the agent confirms', async () => {
@@ -102,8 +101,7 @@ describe.each(STORE_KINDS)('a bridged caller holding for the agent (%s store)', 
       rig = await startBridgeRig(kind, { HOLD_MUSIC_URL: MUSIC });
     });
     afterEach(async () => {
-      rig.stop();
-      await rig.tg.close();
+      await rig.close();
     });
 
     it('hears "please hold" once, then the hold music on every check', async () => {
@@ -131,8 +129,7 @@ describe.each(STORE_KINDS)('a call that is not bridged (%s store)', (kind: Store
       expect(call.says()).toEqual(['Your payment has been canceled.', 'Goodbye.']);
       expect(call.hasHangup()).toBe(true);
     } finally {
-      rig.stop();
-      await rig.tg.close();
+      await rig.close();
     }
   });
 });

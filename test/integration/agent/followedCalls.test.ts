@@ -59,8 +59,7 @@ describe.each(STORE_KINDS)('a bridged capture on the %s store', (kind: StoreKind
     rig = await startBridgeRig(kind);
   });
   afterEach(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   /** Opens a bridge, starts a secure capture and brings the caller to the card number prompt. */

@@ -37,8 +37,7 @@ describe('agent panel in a browser', () => {
   });
   afterEach(async () => {
     await page.close();
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it('signs in, starts a capture on a bridged call, follows the masked steps, confirms, and sees the approval', async () => {

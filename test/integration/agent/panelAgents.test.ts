@@ -31,8 +31,7 @@ describe.each(STORE_KINDS)('panel agents on the %s store', (kind: StoreKind) => 
   });
   afterEach(async () => {
     for (const s of streams.splice(0)) s.close();
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
   const follow = async (cookie: string) => {
     const stream = await openPanelStream(rig, cookie);
@@ -164,8 +163,7 @@ describe('the agents command', () => {
     rig = await startBridgeRig('redis');
   });
   afterEach(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it('adds, lists and removes agents in Redis, and the key it printed signs in until the agent is removed', async () => {

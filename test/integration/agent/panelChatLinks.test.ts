@@ -24,8 +24,7 @@ describe.each(STORE_KINDS)('the panel makes pay links for chat customers (%s sto
     rig = await startBridgeRig(kind, { PAY_RATE_LIMIT_PER_CLIENT: '10000' });
   });
   afterAll(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   const linkPayments = async () => (await rig.tg.api('GET', '/api/payments?channel=link&limit=100')).body.data as Array<{ id: string }>;

@@ -19,8 +19,7 @@ describe('agent panel over HTTP', () => {
     rig = await startBridgeRig('memory');
   });
   afterEach(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it('sets an HttpOnly, SameSite=Strict session cookie scoped to the panel and serves a strict CSP', async () => {
@@ -81,8 +80,7 @@ describe('agent panel over HTTP', () => {
       });
       expect(res.headers.get('set-cookie')).toMatch(/; Secure/);
     } finally {
-      secureRig.stop();
-      await secureRig.tg.close();
+      await secureRig.close();
     }
   });
 });

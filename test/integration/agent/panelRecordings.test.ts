@@ -29,8 +29,7 @@ beforeEach(async () => {
   writeFileSync(path.join(dir, `${UNFINISHED}.wav.part`), 'partial', { mode: 0o600 });
 });
 afterEach(async () => {
-  rig.stop();
-  await rig.tg.close();
+  await rig.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

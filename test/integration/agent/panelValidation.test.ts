@@ -53,8 +53,7 @@ describe.each(STORE_KINDS)('the panel start form is checked as POST /api/payment
     rig = await startBridgeRig(kind);
   });
   afterAll(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it.each(REFUSED)('refuses %s with 400 %s naming %s, and starts nothing', async (_label, code, field, form) => {
@@ -93,8 +92,7 @@ describe('the panel refuses what the configured processor cannot charge exactly 
     rig = await startBridgeRig('memory', { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url });
   });
   afterAll(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
     await fake.close();
   });
 

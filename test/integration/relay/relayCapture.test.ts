@@ -63,8 +63,7 @@ describe.each(STORE_KINDS)('an agent-guided relay capture on the %s store', (kin
     rig = await startBridgeRig(kind, { RECORD_BRIDGE: 'false' });
   });
   afterAll(async () => {
-    rig.stop();
-    await rig.tg.close();
+    await rig.close();
   });
 
   it('takes a card with the agent on the line: masked progress, a mistake in words, any order, and Charge', async () => {
