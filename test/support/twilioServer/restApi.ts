@@ -102,27 +102,37 @@ function authenticate(telephony: Telephony, req: Request): void {
 }
 
 function createCall(telephony: Telephony, params: Record<string, string | string[]>): SimulatedCall {
-  const to = single(params.To);
-  const from = single(params.From);
-  if (!to) throw new TwilioError(400, 21201, "No 'To' number is specified");
-  if (!from) throw new TwilioError(400, 21603, "A 'From' phone number is required.");
+  const { to, from } = parties(params);
   const instructions = instructionsOf(params);
   if (!instructions) throw new TwilioError(400, 21205, 'Either Url, Twiml or ApplicationSid is required');
   const events = [params.StatusCallbackEvent ?? []].flat();
   for (const event of events) if (!PROGRESS_EVENTS.includes(event as ProgressEvent)) throw new TwilioError(400, 21626, `Invalid StatusCallbackEvent: ${event}`);
   const statusCallback = single(params.StatusCallback);
   if (statusCallback !== undefined) absoluteUrl(statusCallback, 21609, 'StatusCallback');
-  const call = telephony.placeCall({
-    from,
-    to,
-    direction: 'outbound-api',
-    ...(statusCallback !== undefined && { statusCallback }),
-    statusCallbackMethod: methodOf(params.StatusCallbackMethod),
-    ...(events.length > 0 && { statusCallbackEvents: events as ProgressEvent[] }),
-  });
+  const call = telephony.placeCall({ from, to, direction: 'outbound-api', ...statusCallbacks(params) });
   // Twilio answers the request first, then dials.
   setImmediate(() => call.answer(instructions));
   return call;
+}
+
+/** The To and From a new call needs, refused as Twilio refuses them. */
+function parties(params: Record<string, string | string[]>): { to: string; from: string } {
+  const to = single(params.To);
+  const from = single(params.From);
+  if (!to) throw new TwilioError(400, 21201, "No 'To' number is specified");
+  if (!from) throw new TwilioError(400, 21603, "A 'From' phone number is required.");
+  return { to, from };
+}
+
+/** Where and how a new call's progress is posted, as its request asked. */
+function statusCallbacks(params: Record<string, string | string[]>) {
+  const statusCallback = single(params.StatusCallback);
+  const events = [params.StatusCallbackEvent ?? []].flat() as ProgressEvent[];
+  return {
+    ...(statusCallback !== undefined && { statusCallback }),
+    statusCallbackMethod: methodOf(params.StatusCallbackMethod),
+    ...(events.length > 0 && { statusCallbackEvents: events }),
+  };
 }
 
 async function updateCall(call: SimulatedCall, params: Record<string, string | string[]>): Promise<void> {
@@ -141,20 +151,8 @@ async function updateCall(call: SimulatedCall, params: Record<string, string | s
 }
 
 function addParticipant(telephony: Telephony, conferenceName: string, params: Record<string, string | string[]>): Record<string, unknown> {
-  const to = single(params.To);
-  const from = single(params.From);
-  if (!to) throw new TwilioError(400, 21201, "No 'To' number is specified");
-  if (!from) throw new TwilioError(400, 21603, "A 'From' phone number is required.");
-  const events = [params.StatusCallbackEvent ?? []].flat() as ProgressEvent[];
-  const statusCallback = single(params.StatusCallback);
-  const call = telephony.placeCall({
-    from,
-    to,
-    direction: 'outbound-api',
-    ...(statusCallback !== undefined && { statusCallback }),
-    statusCallbackMethod: methodOf(params.StatusCallbackMethod),
-    ...(events.length > 0 && { statusCallbackEvents: events }),
-  });
+  const { to, from } = parties(params);
+  const call = telephony.placeCall({ from, to, direction: 'outbound-api', ...statusCallbacks(params) });
   const conference = telephony.conferences.join(conferenceName, call, {
     endConferenceOnExit: single(params.EndConferenceOnExit) === 'true',
     record: single(params.ConferenceRecord) === 'record-from-start' || single(params.ConferenceRecord) === 'true',
