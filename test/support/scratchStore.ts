@@ -34,3 +34,18 @@ export async function openScratchStore(kind: StoreKind): Promise<ScratchStore> {
     },
   };
 }
+
+/**
+ * Opens a scratch store before each test of the calling block (`'all'`: once, before all of them) and
+ * closes it after; `use` receives each store, before the block's own hooks run.
+ */
+export function useScratchStore(kind: StoreKind, scope: 'each' | 'all', use: (store: KeyValueStore) => void): void {
+  let scratch: ScratchStore | undefined;
+  (scope === 'each' ? beforeEach : beforeAll)(async () => {
+    scratch = await openScratchStore(kind);
+    use(scratch.store);
+  });
+  (scope === 'each' ? afterEach : afterAll)(async () => {
+    await scratch?.close();
+  });
+}

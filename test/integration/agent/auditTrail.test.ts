@@ -8,7 +8,7 @@ import { CorruptRecordError } from '../../../src/core/records/recordStore';
 import { loadConfig } from '../../../src/config/config';
 import { problemsOf } from '../../support/configProblems';
 import { REDIS_URL, STORE_KINDS, startTestGateway } from '../../support/harness';
-import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
+import { useScratchStore } from '../../support/scratchStore';
 
 jest.setTimeout(30_000);
 
@@ -20,14 +20,8 @@ function entry(i: number, action: AuditEntry['action'] = 'sign-in'): AuditEntry 
 }
 
 describe.each(STORE_KINDS)('the panel audit trail (%s store)', (kind) => {
-  let scratch: ScratchStore;
   let store: KeyValueStore;
-
-  beforeEach(async () => {
-    scratch = await openScratchStore(kind);
-    store = scratch.store;
-  });
-  afterEach(() => scratch.close());
+  useScratchStore(kind, 'each', (opened) => (store = opened));
 
   it('stores every one of 1000 concurrent entries after the older history, and reads them back in order', async () => {
     const audit = new AuditTrail(store, logger, YEAR_SECONDS);

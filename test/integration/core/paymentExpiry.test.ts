@@ -5,7 +5,7 @@ import { PaymentRepository } from '../../../src/core/payments/paymentRepository'
 import { PaymentService } from '../../../src/core/payments/paymentService';
 import { createLogger } from '../../../src/observability/logger';
 import { STORE_KINDS } from '../../support/harness';
-import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
+import { useScratchStore } from '../../support/scratchStore';
 
 const DAY_MS = 86_400_000;
 
@@ -38,13 +38,8 @@ function measuringWrites(store: KeyValueStore): { store: KeyValueStore; bytes: (
 }
 
 describe.each(STORE_KINDS)('payment expiry (%s store)', (kind) => {
-  let scratch: ScratchStore;
   let raw: KeyValueStore;
-  beforeAll(async () => {
-    scratch = await openScratchStore(kind);
-    raw = scratch.store;
-  });
-  afterAll(() => scratch.close());
+  useScratchStore(kind, 'all', (opened) => (raw = opened));
 
   function setUp(keyPrefix: string) {
     const measured = measuringWrites(scoped(raw, keyPrefix));

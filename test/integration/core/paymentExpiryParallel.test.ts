@@ -6,7 +6,7 @@ import type { PaymentEvent, PaymentEventSink } from '../../../src/core/payments/
 import type { Payment } from '../../../src/core/payments/payment';
 import { createLogger } from '../../../src/observability/logger';
 import { STORE_KINDS } from '../../support/harness';
-import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
+import { useScratchStore } from '../../support/scratchStore';
 
 /** The checker's clock, moved by the test. */
 class ManualClock {
@@ -23,16 +23,14 @@ const TTL_SECONDS = 60;
 const PARALLEL_CREATES = 150;
 
 describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', (kind) => {
-  let scratch: ScratchStore;
   let store: KeyValueStore;
   let clock: ManualClock;
   let announced: string[];
   let service: PaymentService;
   let checker: PaymentExpiry;
 
+  useScratchStore(kind, 'each', (opened) => (store = opened));
   beforeEach(async () => {
-    scratch = await openScratchStore(kind);
-    store = scratch.store;
     clock = new ManualClock();
     announced = [];
     const events: PaymentEventSink = {
@@ -44,7 +42,6 @@ describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', 
     checker = new PaymentExpiry(store, repository, clock, createLogger({ silent: true }), { intervalMs: 60_000 });
     service = new PaymentService(repository, clock, checker);
   });
-  afterEach(() => scratch.close());
 
   const newPayment = () =>
     service.create({

@@ -2,7 +2,7 @@ import { PaymentRepository } from '../../../src/core/payments/paymentRepository'
 import { PaymentService } from '../../../src/core/payments/paymentService';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { STORE_KINDS } from '../../support/harness';
-import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
+import { useScratchStore } from '../../support/scratchStore';
 
 const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
 
@@ -18,13 +18,8 @@ function countingReads(store: KeyValueStore): { store: KeyValueStore; reads: () 
 }
 
 describe.each(STORE_KINDS)('a payment projection read ahead (%s)', (kind) => {
-  let scratch: ScratchStore;
   let store: KeyValueStore;
-  beforeEach(async () => {
-    scratch = await openScratchStore(kind);
-    store = scratch.store;
-  });
-  afterEach(() => scratch.close());
+  useScratchStore(kind, 'each', (opened) => (store = opened));
 
   const newPayment = (payments: PaymentService) =>
     payments.create({ amount: '12.34', amountMinor: 1234, currency: 'USD', description: null, channel: 'phone', callSid: null, locale: 'en-US', flowId: 'default', ttlSeconds: 600 });

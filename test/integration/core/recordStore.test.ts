@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { CorruptRecordError, RecordStore } from '../../../src/core/records/recordStore';
 import { STORE_KINDS } from '../../support/harness';
-import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
+import { useScratchStore } from '../../support/scratchStore';
 
 const counterSchema = z.looseObject({
   count: z.number().int(),
@@ -13,15 +13,12 @@ const counterSchema = z.looseObject({
 type Counter = z.infer<typeof counterSchema>;
 
 describe.each(STORE_KINDS)('the record store (%s store)', (kind) => {
-  let scratch: ScratchStore;
   let store: KeyValueStore;
   let records: RecordStore<Counter>;
-  beforeAll(async () => {
-    scratch = await openScratchStore(kind);
-    store = scratch.store;
+  useScratchStore(kind, 'all', (opened) => {
+    store = opened;
     records = new RecordStore(store, { prefix: 'counter:', schema: counterSchema, ttlSeconds: 60 });
   });
-  afterAll(() => scratch.close());
 
   it('lands every one of many concurrent updates of one key', async () => {
     expect(await records.create('shared', { count: 0, card: { last4: '4242' } })).toBe(1);

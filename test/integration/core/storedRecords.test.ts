@@ -5,7 +5,7 @@ import { paymentView } from '../../../src/core/payments/paymentView';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { CorruptRecordError } from '../../../src/core/records/recordStore';
 import { STORE_KINDS } from '../../support/harness';
-import { openScratchStore, type ScratchStore } from '../../support/scratchStore';
+import { useScratchStore } from '../../support/scratchStore';
 
 const olderPayment = {
   id: 'pay_old',
@@ -31,13 +31,8 @@ const olderPayment = {
 };
 
 describe.each(STORE_KINDS)('stored records (%s store)', (kind) => {
-  let scratch: ScratchStore;
   let store: KeyValueStore;
-  beforeAll(async () => {
-    scratch = await openScratchStore(kind);
-    store = scratch.store;
-  });
-  afterAll(() => scratch.close());
+  useScratchStore(kind, 'all', (opened) => (store = opened));
 
   it('reads a payment written before refunds existed', async () => {
     await store.set('payment:pay_old', JSON.stringify(olderPayment), 60);
