@@ -7,8 +7,11 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 20000,
-  // Every test passes, but since the relay, webhook and recording suites landed together something keeps
-  // the run's process alive after the last test (on two cores jest runs the files in its own process).
-  // Until that handle is found, CI must end: this ends the process once the results are in.
+  // On two cores jest runs the files in its own process, so whatever a suite leaves open keeps the run
+  // alive after the last test. One such handle is fixed: closing a gateway on Redis left ioredis's 2 s
+  // "socket still open" timer behind (the BullMQ job queue ended its client twice). Run without this
+  // per directory (in band, no forceExit), the relay, adapters, cli, api, webhooks, support, embed,
+  // payments, architecture and bench suites now exit by themselves with nothing left open; the whole
+  // suite has not yet been checked without it, so until then this ends the process once the results are in.
   forceExit: true,
 };
