@@ -10,8 +10,9 @@ module.exports = {
   // On two cores jest runs the files in its own process, so whatever a suite leaves open keeps the run
   // alive after the last test. One such handle is fixed: closing a gateway on Redis left ioredis's 2 s
   // "socket still open" timer behind (the BullMQ job queue ended its client twice). Run without this
-  // per directory (in band, no forceExit), the relay, adapters, cli, api, webhooks, support, embed,
-  // payments, architecture and bench suites now exit by themselves with nothing left open; the whole
-  // suite has not yet been checked without it, so until then this ends the process once the results are in.
+  // per directory (in band, no forceExit), the integration suites of relay, phone, core, app, adapters,
+  // cli, api, webhooks, support, embed, payments, architecture and bench now exit by themselves with
+  // nothing left open (links, agent, browser, unit, fuzz and model not rechecked); the whole suite has not
+  // yet been checked without it, so until then this ends the process once the results are in.
   forceExit: true,
 };
