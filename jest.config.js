@@ -12,7 +12,8 @@ module.exports = {
   // "socket still open" timer behind (the BullMQ job queue ended its client twice). Run without this
   // per directory (in band, no forceExit), the integration suites of relay, phone, core, app, adapters,
   // cli, api, webhooks, support, embed, payments, architecture and bench now exit by themselves with
-  // nothing left open (links, agent, browser, unit, fuzz and model not rechecked); the whole suite has not
-  // yet been checked without it, so until then this ends the process once the results are in.
+  // nothing left open. The agent and links suites together still do not end: a BullMQ worker's stalled
+  // check and lock extender keep running after the last test (a gateway on Redis whose job-queue worker
+  // was never closed; not yet found). Until that one is fixed this ends the process once the results are in.
   forceExit: true,
 };
