@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../ports/keyValueStore';
+import type { CasWrite, KeyValueStore } from '../ports/keyValueStore';
 import type { GatewayMetrics } from './metrics';
 
 /** Wraps a store so every rejected operation is counted; results and errors pass through unchanged. */
@@ -18,6 +18,7 @@ export function instrumentStore(store: KeyValueStore, metrics: GatewayMetrics): 
     compareAndSet: counted('compareAndSet', (key: string, expected: number, value: string, ttl: number) =>
       store.compareAndSet(key, expected, value, ttl),
     ),
+    compareAndSetPair: counted('compareAndSetPair', (first: CasWrite, second: CasWrite | { key: string }) => store.compareAndSetPair(first, second)),
     set: counted('set', (key: string, value: string, ttl: number) => store.set(key, value, ttl)),
     take: counted('take', (key: string) => store.take(key)),
     append: counted('append', (key: string, value: string, retention: number) => store.append(key, value, retention)),

@@ -44,7 +44,7 @@ const FAILURE_CODES = new Set([
   'caller_hung_up',
   'caller_line_dropped',
 ]);
-const STORE_OPERATIONS = new Set(['get', 'compareAndSet', 'set', 'take', 'delete', 'ping']);
+const STORE_OPERATIONS = new Set(['get', 'compareAndSet', 'compareAndSetPair', 'set', 'take', 'delete', 'ping']);
 
 const bounded = (value: string | undefined, known: Set<string>): string => (value && known.has(value) ? value : 'other');
 

@@ -10,6 +10,27 @@ export interface LogEntry {
   value: string;
 }
 
+/** One compare-and-set of a `compareAndSetPair`: as `compareAndSet`'s arguments. */
+export interface CasWrite {
+  key: string;
+  expectedVersion: number;
+  value: string;
+  ttlSeconds: number;
+}
+
+/** What a `compareAndSetPair` did. */
+export interface PairOutcome {
+  /** The first key's new version; null when it was not at its expected version (nothing was written). */
+  first: number | null;
+  /** The second key's new version; null when it was not written (or only read). */
+  second: number | null;
+  /**
+   * The second key as it is (null: absent), when the first was written and the second was not: the
+   * caller can try its change again from it without another read. Null otherwise.
+   */
+  secondFound: Versioned<string> | null;
+}
+
 /**
  * The one storage primitive every repository builds on: string values with a version and a TTL.
  * Optimistic versioning (compare-and-set) is what lets any number of gateway processes share a call
@@ -23,6 +44,14 @@ export interface KeyValueStore {
    * Returns the new version, or null when another writer got there first.
    */
   compareAndSet(key: string, expectedVersion: number, value: string, ttlSeconds: number): Promise<number | null>;
+  /**
+   * A compare-and-set of `first` and, only when that one was written, of `second` (or, when `second`
+   * carries no value, a read of it): a record's commit and a change of another record that must
+   * follow it, in one round trip where the store can (one script on a Redis server; on a Redis
+   * Cluster, whose two keys may sit on different nodes, the second leaves after the first's answer,
+   * as two calls would). When the second is not at its expected version, what it holds comes back.
+   */
+  compareAndSetPair(first: CasWrite, second: CasWrite | { key: string }): Promise<PairOutcome>;
   /** Unconditional write; returns the new version. */
   set(key: string, value: string, ttlSeconds: number): Promise<number>;
   /** Atomically reads and deletes: what single-use tokens are made of. */

@@ -1,4 +1,4 @@
-import type { KeyValueStore, LogEntry, Versioned } from '../../ports/keyValueStore';
+import type { CasWrite, KeyValueStore, LogEntry, PairOutcome, Versioned } from '../../ports/keyValueStore';
 
 interface Entry {
   value: string;
@@ -70,6 +70,21 @@ export class MemoryStore implements KeyValueStore {
     const current = this.live(key)?.version ?? 0;
     if (current !== expectedVersion) return null;
     return this.write(key, current + 1, value, ttlMs);
+  }
+
+  /** Both steps run without an await between them, so nothing interleaves: atomic here as on Redis. */
+  async compareAndSetPair(first: CasWrite, second: CasWrite | { key: string }): Promise<PairOutcome> {
+    this.assertOpen();
+    const firstTtlMs = ttlToMs(first.ttlSeconds);
+    const secondTtlMs = 'value' in second ? ttlToMs(second.ttlSeconds) : 0;
+    const current = this.live(first.key)?.version ?? 0;
+    if (current !== first.expectedVersion) return { first: null, second: null, secondFound: null };
+    const written = this.write(first.key, current + 1, first.value, firstTtlMs);
+    const found = this.live(second.key);
+    if ('value' in second && (found?.version ?? 0) === second.expectedVersion) {
+      return { first: written, second: this.write(second.key, (found?.version ?? 0) + 1, second.value, secondTtlMs), secondFound: null };
+    }
+    return { first: written, second: null, secondFound: found ? { value: found.value, version: found.version } : null };
   }
 
   /** Unconditional write; returns the new version. */

@@ -1,5 +1,5 @@
 import Redis, { Cluster } from 'ioredis';
-import type { KeyValueStore, LogEntry, Versioned } from '../../ports/keyValueStore';
+import type { CasWrite, KeyValueStore, LogEntry, PairOutcome, Versioned } from '../../ports/keyValueStore';
 import { ttlToMs } from './memoryStore';
 
 // Each key is a hash {v: version, d: data}. The scripts keep the version check and the write in
@@ -13,6 +13,27 @@ local next = current + 1
 redis.call('HSET', KEYS[1], 'v', next, 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return next
+`;
+
+// CAS_SCRIPT on KEYS[1], then, only when it wrote, the same on KEYS[2] (ARGV[4] '1': a value to
+// write; '0': a read only). Answers false when KEYS[1] was not at its version; else {first's version,
+// second's version (0: not written), and when not written what KEYS[2] holds ('' version: absent)}.
+// Two keys in one script: only where both are on one server (not a Redis Cluster).
+const CAS_PAIR_SCRIPT = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if current ~= tonumber(ARGV[1]) then return false end
+local next = current + 1
+redis.call('HSET', KEYS[1], 'v', next, 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local found = redis.call('HMGET', KEYS[2], 'v', 'd')
+local version = tonumber(found[1] or '0')
+if ARGV[4] == '1' and version == tonumber(ARGV[5]) then
+  redis.call('HSET', KEYS[2], 'v', version + 1, 'd', ARGV[6])
+  redis.call('PEXPIRE', KEYS[2], ARGV[7])
+  return {next, version + 1}
+end
+if not found[2] then return {next, 0, '', ''} end
+return {next, 0, found[1], found[2]}
 `;
 
 const SET_SCRIPT = `
@@ -60,6 +81,17 @@ return 1
 
 interface StoreScripts {
   kvStoreCas(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | null>;
+  kvStorePairCas(
+    firstKey: string,
+    secondKey: string,
+    firstExpected: number,
+    firstValue: string,
+    firstTtlMs: number,
+    write: string,
+    secondExpected: number,
+    secondValue: string,
+    secondTtlMs: number,
+  ): Promise<[number, number, string?, string?] | null>;
   kvStoreSet(key: string, value: string, ttlMs: number): Promise<number>;
   kvStoreTake(key: string): Promise<string | null>;
   kvStoreAppend(key: string, value: string, retentionMs: number): Promise<number>;
@@ -75,6 +107,7 @@ export class RedisStore implements KeyValueStore {
     private readonly keyPrefix: string,
   ) {
     redis.defineCommand('kvStoreCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+    redis.defineCommand('kvStorePairCas', { numberOfKeys: 2, lua: CAS_PAIR_SCRIPT });
     redis.defineCommand('kvStoreSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     redis.defineCommand('kvStoreTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     redis.defineCommand('kvStoreAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
@@ -94,6 +127,41 @@ export class RedisStore implements KeyValueStore {
     const ttlMs = ttlToMs(ttlSeconds);
     const result = await this.scripts.kvStoreCas(this.k(key), expectedVersion, value, ttlMs);
     return result == null ? null : Number(result);
+  }
+
+  /**
+   * One script on one server. A cluster refuses a script over keys of different slots, so there
+   * the first compare-and-set and the second's read leave together, and the second's write after
+   * the first's answer: two round trips, as two separate calls made them.
+   */
+  async compareAndSetPair(first: CasWrite, second: CasWrite | { key: string }): Promise<PairOutcome> {
+    const firstTtlMs = ttlToMs(first.ttlSeconds);
+    const write = 'value' in second ? second : null;
+    const secondTtlMs = write ? ttlToMs(write.ttlSeconds) : 0;
+    if (this.redis instanceof Cluster) {
+      const [firstVersion, found] = await Promise.all([this.compareAndSet(first.key, first.expectedVersion, first.value, first.ttlSeconds), this.get(second.key)]);
+      if (firstVersion === null) return { first: null, second: null, secondFound: null };
+      const secondVersion = write && (found?.version ?? 0) === write.expectedVersion ? await this.compareAndSet(write.key, write.expectedVersion, write.value, write.ttlSeconds) : null;
+      if (secondVersion !== null) return { first: firstVersion, second: secondVersion, secondFound: null };
+      // The second changed between the read and the write: the caller reads it again.
+      return { first: firstVersion, second: null, secondFound: write && (found?.version ?? 0) === write.expectedVersion ? await this.get(second.key) : found };
+    }
+    const answer = await this.scripts.kvStorePairCas(
+      this.k(first.key),
+      this.k(second.key),
+      first.expectedVersion,
+      first.value,
+      firstTtlMs,
+      write ? '1' : '0',
+      write?.expectedVersion ?? 0,
+      write?.value ?? '',
+      secondTtlMs,
+    );
+    if (answer == null) return { first: null, second: null, secondFound: null };
+    const [firstVersion, secondVersion, foundVersion, foundValue] = answer;
+    if (Number(secondVersion) > 0) return { first: Number(firstVersion), second: Number(secondVersion), secondFound: null };
+    const secondFound = foundVersion ? { value: String(foundValue), version: Number(foundVersion) } : null;
+    return { first: Number(firstVersion), second: null, secondFound };
   }
 
   /** Unconditional write; returns the new version. */

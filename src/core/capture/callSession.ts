@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
 import { PROMPT_KEYS } from '../flows/promptKeys';
-import type { KeyValueStore, Versioned } from '../../ports/keyValueStore';
+import type { CasWrite, KeyValueStore, Versioned } from '../../ports/keyValueStore';
 import type { CardRefs } from '../../ports/vault';
 import { RecordStore } from '../records/recordStore';
 import { storedCardSchema, storedFailureSchema } from '../records/recordSchemas';
@@ -114,5 +114,19 @@ export class CallSessionRepository {
   /** Writes when the session is still at `expectedVersion` (0: new); the new version, or null on a race. */
   save(session: CallSession, expectedVersion: number, ttlSeconds?: number): Promise<number | null> {
     return this.sessions.compareAndSet(session.callSid, expectedVersion, session, ttlSeconds);
+  }
+
+  /**
+   * `save`, with another record's write (or read) that must follow it only when the session is
+   * written, in one store call. `companion` answers what became of that one (see `compareAndSetPair`).
+   */
+  async saveWith(
+    session: CallSession,
+    expectedVersion: number,
+    ttlSeconds: number | undefined,
+    companion: CasWrite | { key: string },
+  ): Promise<{ version: number | null; companion: { version: number | null; found: Versioned<string> | null } }> {
+    const outcome = await this.sessions.compareAndSetWith(session.callSid, expectedVersion, session, ttlSeconds, companion);
+    return { version: outcome.first, companion: { version: outcome.second, found: outcome.secondFound } };
   }
 }

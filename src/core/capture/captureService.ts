@@ -5,7 +5,7 @@ import type { ChargeLookUp, ChargeResult, Processor } from '../../ports/processo
 import type { CardBrand } from '../domain/cardBrand';
 import type { CardRefs, Vault } from '../../ports/vault';
 import type { CaptureField, Flow } from '../flows/schema';
-import type { PaymentService, ProjectionRead } from '../payments/paymentService';
+import type { PaymentService } from '../payments/paymentService';
 import type { PaymentMethodService } from '../payments/paymentMethodService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
@@ -404,10 +404,12 @@ export class CaptureService {
     updated.lastReply = replyTurn === null ? session.lastReply : { turn: replyTurn, twiml };
     const ttl = final ? this.deps.endedSessionTtlSeconds ?? 600 : undefined;
     // Most re-prompts change nothing an agent sees: the payment's read-modify-write is skipped then.
-    // Otherwise its read leaves together with the commit, one round trip fewer per turn.
+    // Otherwise the payment's change, prepared from this process's last write of it, is stored by
+    // the commit's own store call, and only when the commit is (the version it writes is the next).
     const projecting = updated.paymentId !== null && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning));
-    const ahead = projecting ? this.deps.payments.readAhead(updated.paymentId!) : undefined;
-    const newVersion = await this.deps.sessions.save(updated, version, ttl);
+    const projection = projecting ? this.deps.payments.prepareProjection(updated.paymentId!, version + 1, () => projectPayment(state, meaning)) : null;
+    const committed = projection ? await this.deps.sessions.saveWith(updated, version, ttl, projection.write) : null;
+    const newVersion = committed ? committed.version : await this.deps.sessions.save(updated, version, ttl);
     if (newVersion === null) {
       if (updated.paymentId && written.length > 0) await this.deps.vault.discard(updated.paymentId, written);
       return null;
@@ -416,7 +418,7 @@ export class CaptureService {
     if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
     this.log(updated).debug('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
     this.deps.metrics?.captureTransition(was, meaning, state.context);
-    if (projecting) await this.project(updated, newVersion, ahead, meaning);
+    if (projection && committed) await projection.finish(committed.companion);
     await this.notify({ before: session, after: updated, final });
     if (startsCharge) return this.awaitCharge(updated, replyTurn ?? updated.turn);
     return twiml;
@@ -760,10 +762,10 @@ export class CaptureService {
     return this.deps.callFlows.of(session);
   }
 
-  private async project(session: CallSession, version: number, ahead?: ProjectionRead, meaning?: StateMeaning): Promise<void> {
+  private async project(session: CallSession, version: number): Promise<void> {
     if (!session.paymentId) return;
-    const known = meaning ?? (await this.meaningOf(session));
-    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, known), ahead);
+    const meaning = await this.meaningOf(session);
+    await this.deps.payments.project(session.paymentId, version, () => projectPayment(session.state, meaning));
   }
 
   /** Whether the observer follows a call whose capture starts now. */

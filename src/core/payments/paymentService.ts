@@ -3,8 +3,7 @@ import type { Clock } from '../../ports/clock';
 import type { PaymentSummary } from '../capture/types';
 import type { ChargeResult } from '../../ports/processor';
 import { effectiveStatus, type CaptureMode, type Payment, type PaymentChannel } from './payment';
-import type { PaymentRepository } from './paymentRepository';
-import type { Versioned } from '../../ports/keyValueStore';
+import type { PaymentRepository, PreparedPaymentChange } from './paymentRepository';
 import type { PaymentExpiry } from './paymentExpiry';
 
 export interface NewPayment {
@@ -42,10 +41,10 @@ export interface PaymentServiceOptions {
   authorizationTtlSeconds?: number;
 }
 
-/** A payment read started ahead of its projection (see `readAhead`). */
-export interface ProjectionRead {
-  paymentId: string;
-  read: Promise<Versioned<string> | null>;
+/** A session's projection on its payment, prepared to go with the session's commit (see `prepareProjection`). */
+export interface PreparedProjection {
+  write: PreparedPaymentChange['write'];
+  finish: (answer: Parameters<PreparedPaymentChange['finish']>[0]) => Promise<void>;
 }
 
 /** The payment use cases the API and the capture share: create, claim for a call, read. */
@@ -196,34 +195,39 @@ export class PaymentService {
     if (payment && payment.status !== 'pending') await this.payments.releasePayCode(payment.payCode);
   }
 
-  /**
-   * Reads a payment ahead of a `project`, so the read can travel with other work (the session's
-   * commit); the projection's compare-and-set still catches any change made in between.
-   */
-  readAhead(paymentId: string): ProjectionRead {
-    const read = this.payments.read(paymentId);
-    // Awaited only if the projection happens; a failure then surfaces there, never as an unhandled rejection.
-    read.catch(() => undefined);
-    return { paymentId, read };
+  /** Applies a change from a call session, ignoring projections older than the one stored. */
+  async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>): Promise<void> {
+    const now = this.clock.now().toISOString();
+    await this.trackAuthorization(await this.payments.update(paymentId, (p) => this.projected(p, sessionVersion, change, now)));
   }
 
-  /** Applies a change from a call session, ignoring projections older than the one stored. */
-  async project(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>, ahead?: ProjectionRead): Promise<void> {
+  /**
+   * `project`, prepared to travel with the session's commit (`CallSessionRepository.saveWith`) for
+   * `sessionVersion`, the version that commit writes: `finish` completes it with the store's answer.
+   */
+  prepareProjection(paymentId: string, sessionVersion: number, change: (p: Payment) => Partial<Payment>): PreparedProjection {
     const now = this.clock.now().toISOString();
-    const firstRead = ahead?.paymentId === paymentId ? ahead.read : undefined;
-    const saved = await this.payments.update(paymentId, (p) => {
-      if (p.projectedVersion >= sessionVersion) return null;
-      const next = this.withAuthorizationExpiry(p, { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now });
-      // A charge settled after its call (by whichever process heard first) is never reopened by
-      // the call's own, older, view of it.
-      if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed' || p.status === 'authorized')) return null;
-      // Once authorised, the payment is the API's to capture or void (or the expiry check's to
-      // cancel): later turns of the call (the reference repeated, the hang-up) change nothing more.
-      if (p.status === 'authorized' && next.status !== 'authorized') return null;
-      if (p.capture === 'manual' && p.processorReference && (p.status === 'succeeded' || p.status === 'canceled')) return null;
-      return next;
-    }, firstRead);
-    await this.trackAuthorization(saved);
+    const prepared = this.payments.prepareUpdate(paymentId, (p) => this.projected(p, sessionVersion, change, now));
+    return {
+      write: prepared.write,
+      finish: async (answer) => {
+        await this.trackAuthorization(await prepared.finish(answer));
+      },
+    };
+  }
+
+  /** The payment with a session's projection, or null when the projection must not apply. */
+  private projected(p: Payment, sessionVersion: number, change: (p: Payment) => Partial<Payment>, now: string): Payment | null {
+    if (p.projectedVersion >= sessionVersion) return null;
+    const next = this.withAuthorizationExpiry(p, { ...p, ...change(p), projectedVersion: sessionVersion, updatedAt: now });
+    // A charge settled after its call (by whichever process heard first) is never reopened by
+    // the call's own, older, view of it.
+    if (next.status === 'processing' && (p.status === 'succeeded' || p.status === 'failed' || p.status === 'authorized')) return null;
+    // Once authorised, the payment is the API's to capture or void (or the expiry check's to
+    // cancel): later turns of the call (the reference repeated, the hang-up) change nothing more.
+    if (p.status === 'authorized' && next.status !== 'authorized') return null;
+    if (p.capture === 'manual' && p.processorReference && (p.status === 'succeeded' || p.status === 'canceled')) return null;
+    return next;
   }
 
   /** A payment that has just become `authorized` learns until when its authorisation holds. */

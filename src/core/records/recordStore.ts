@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KeyValueStore, Versioned } from '../../ports/keyValueStore';
+import type { CasWrite, KeyValueStore, PairOutcome, Versioned } from '../../ports/keyValueStore';
 
 /**
  * How many times an `update` re-reads and tries again after losing a compare-and-set. Every record
@@ -102,6 +102,37 @@ export class RecordStore<T> {
     const version = await this.store.compareAndSet(key, expectedVersion, raw, ttlSeconds ?? this.ttl(value));
     if (version !== null) this.remember(key, version, raw);
     return version;
+  }
+
+  /**
+   * This record's compare-and-set and, only when it is written, `companion` (another record's
+   * write prepared with `prepare`, or a read of it), in one store call: see `compareAndSetPair`.
+   */
+  async compareAndSetWith(id: string, expectedVersion: number, value: T, ttlSeconds: number | undefined, companion: CasWrite | { key: string }): Promise<PairOutcome> {
+    const own = this.prepare(id, expectedVersion, value, ttlSeconds);
+    const outcome = await this.store.compareAndSetPair(own, companion);
+    if (outcome.first !== null) this.remember(own.key, outcome.first, own.value);
+    return outcome;
+  }
+
+  /** A compare-and-set to hand to another record's `compareAndSetWith`; `noteWritten` when it was. */
+  prepare(id: string, expectedVersion: number, value: T, ttlSeconds?: number): CasWrite {
+    return { key: this.key(id), expectedVersion, value: JSON.stringify(value), ttlSeconds: ttlSeconds ?? this.ttl(value) };
+  }
+
+  /** Notes a prepared write the store made (see `prepare`). */
+  noteWritten(write: CasWrite, version: number): void {
+    this.remember(write.key, version, write.value);
+  }
+
+  /**
+   * The record as this process last wrote it, and that write's version: a guess at what the store
+   * holds, to prepare a change without reading it. A compare-and-set from it is refused when the
+   * guess is stale (another writer, or the key expired), as from any read. Null when not remembered.
+   */
+  lastWritten(id: string): Versioned<T> | null {
+    const mine = this.written.get(this.key(id));
+    return mine ? { value: JSON.parse(mine.raw) as T, version: mine.version } : null;
   }
 
   /** Unconditional write; the new version. */

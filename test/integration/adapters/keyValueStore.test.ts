@@ -158,6 +158,46 @@ describe.each([memoryBackend, redisBackend])('$name honours the KeyValueStore co
     expect(await h.store.get(k)).toEqual({ value: `writer-${winners[0]!.i}`, version: 2 });
   });
 
+  it('compareAndSetPair writes the second key only when the first was written, and answers what a stale second holds', async () => {
+    const first = key('pair-first');
+    const second = key('pair-second');
+    await h.store.set(first, 'f1', 60);
+    await h.store.set(second, 's1', 60);
+    const cas = (k: string, expectedVersion: number, value: string) => ({ key: k, expectedVersion, value, ttlSeconds: 60 });
+    // Both at their versions: both written, one step.
+    expect(await h.store.compareAndSetPair(cas(first, 1, 'f2'), cas(second, 1, 's2'))).toEqual({ first: 2, second: 2, secondFound: null });
+    // The first stale: nothing written, not even the second at its right version.
+    expect(await h.store.compareAndSetPair(cas(first, 1, 'f-stale'), cas(second, 2, 's-never'))).toEqual({ first: null, second: null, secondFound: null });
+    expect(await h.store.get(second)).toEqual({ value: 's2', version: 2 });
+    // The second stale: the first is written, the second left as it is and handed back.
+    expect(await h.store.compareAndSetPair(cas(first, 2, 'f3'), cas(second, 1, 's-stale'))).toEqual({ first: 3, second: null, secondFound: { value: 's2', version: 2 } });
+    expect(await h.store.get(first)).toEqual({ value: 'f3', version: 3 });
+    expect(await h.store.get(second)).toEqual({ value: 's2', version: 2 });
+    // A second without a value is a read that travels with the write; an absent one reads as null.
+    expect(await h.store.compareAndSetPair(cas(first, 3, 'f4'), { key: second })).toEqual({ first: 4, second: null, secondFound: { value: 's2', version: 2 } });
+    expect(await h.store.compareAndSetPair(cas(first, 4, 'f5'), { key: key('pair-absent') })).toEqual({ first: 5, second: null, secondFound: null });
+    // Version 0 creates the second, as compareAndSet does.
+    const created = key('pair-created');
+    expect(await h.store.compareAndSetPair(cas(first, 5, 'f6'), cas(created, 0, 'new'))).toEqual({ first: 6, second: 1, secondFound: null });
+    expect(await h.store.get(created)).toEqual({ value: 'new', version: 1 });
+  });
+
+  it('lets exactly one of 20 parallel compareAndSetPairs from the same version write either key', async () => {
+    const first = key('pair-race-first');
+    const second = key('pair-race-second');
+    await h.store.set(first, 'start', 60);
+    await h.store.set(second, 'start', 60);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        h.store.compareAndSetPair({ key: first, expectedVersion: 1, value: `w-${i}`, ttlSeconds: 60 }, { key: second, expectedVersion: 1, value: `w-${i}`, ttlSeconds: 60 }),
+      ),
+    );
+    const winners = results.flatMap((r, i) => (r.first === null ? [] : [{ r, i }]));
+    expect(winners).toHaveLength(1);
+    expect(winners[0]!.r).toEqual({ first: 2, second: 2, secondFound: null });
+    expect(await h.store.get(second)).toEqual({ value: `w-${winners[0]!.i}`, version: 2 });
+  });
+
   it('deletes several keys at once and ignores missing ones', async () => {
     const a = key('del');
     const b = key('del');
