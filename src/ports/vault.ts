@@ -24,6 +24,12 @@ export interface CardData {
 export interface Vault {
   /** Encrypts and stores one field of one payment; returns its reference. */
   put(paymentId: string, field: SensitiveField, plaintext: string): Promise<string>;
+  /**
+   * `put`, with the reference named at once and the write under way: it can leave in the same round
+   * trip as the commit that records the reference. `stored` settles when the store has the value
+   * (it rejects when the write failed; the caller must await it).
+   */
+  write(paymentId: string, field: SensitiveField, plaintext: string): { ref: string; stored: Promise<void> };
   /** Whether a reference still points at a stored value. */
   has(paymentId: string, ref: string): Promise<boolean>;
   /** Issues a single-use token that redeems the fields together; it expires within minutes. */

@@ -104,6 +104,7 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
   const factory: NonNullable<GatewayOptions['processor']> = ({ vault, store }) => {
     const countingVault: Vault = {
       put: (paymentId: string, field: SensitiveField, plaintext: string) => vault.put(paymentId, field, plaintext),
+      write: (paymentId: string, field: SensitiveField, plaintext: string) => vault.write(paymentId, field, plaintext),
       has: (paymentId: string, ref: string) => vault.has(paymentId, ref),
       issueToken: (paymentId: string, refs: TokenRefs) => vault.issueToken(paymentId, refs),
       redeem: async (token: string): Promise<CardData> => {

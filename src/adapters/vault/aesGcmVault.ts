@@ -80,11 +80,18 @@ export class AesGcmVault implements Vault, Sealer {
 
   /** Encrypts and stores one field of one payment; returns its reference. */
   async put(paymentId: string, field: SensitiveField, plaintext: string): Promise<string> {
+    const { ref, stored } = this.write(paymentId, field, plaintext);
+    await stored;
+    return ref;
+  }
+
+  /** Names the reference, encrypts, and starts the store's write (see the port). */
+  write(paymentId: string, field: SensitiveField, plaintext: string): { ref: string; stored: Promise<void> } {
     assertPaymentId(paymentId);
     if (!ALL_FIELDS.includes(field)) throw new Error(`Unknown sensitive field ${String(field)}`);
     const ref = `${field}.${randomBytes(8).toString('hex')}`;
-    await this.store.set(valueKey(paymentId, ref), this.encrypt(paymentId, ref, plaintext), this.ttlSeconds);
-    return ref;
+    const stored = this.store.set(valueKey(paymentId, ref), this.encrypt(paymentId, ref, plaintext), this.ttlSeconds).then(() => undefined);
+    return { ref, stored };
   }
 
   /** Whether a reference still points at a stored value. */

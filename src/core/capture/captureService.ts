@@ -366,13 +366,16 @@ export class CaptureService {
 
     const refs: CardRefs = { ...session.vaultRefs };
     const written: string[] = [];
+    const writes: Array<Promise<void>> = [];
     const released: string[] = [];
     for (const action of actions as Array<{ type: string; params?: unknown }>) {
       if (action.type !== 'xstate.emit') continue;
       const emitted = (action.params as { event: CaptureEmitted }).event;
       if (!session.paymentId) continue;
       if (emitted.type === 'vault.put') {
-        const ref = await this.deps.vault.put(session.paymentId, emitted.field, emitted.value);
+        // Named now and stored with the commit below: the field's write and the commit leave in one round trip.
+        const { ref, stored } = this.deps.vault.write(session.paymentId, emitted.field, emitted.value);
+        writes.push(stored);
         written.push(ref);
         if (refs[emitted.field]) released.push(refs[emitted.field]!);
         refs[emitted.field] = ref;
@@ -383,6 +386,8 @@ export class CaptureService {
         }
       }
     }
+    // Every write is awaited once the commit has answered; settled here so none is ever an unhandled rejection.
+    const vaultWrites = Promise.allSettled(writes);
     const final = meaning.final;
     // Once the capture is over nothing may stay in the vault, whatever path led here. An approved
     // payment is over even while the caller is still listening to the reference: nothing after
@@ -410,13 +415,23 @@ export class CaptureService {
     const projection = projecting ? this.deps.payments.prepareProjection(updated.paymentId!, version + 1, () => projectPayment(state, meaning)) : null;
     const committed = projection ? await this.deps.sessions.saveWith(updated, version, ttl, projection.write) : null;
     const newVersion = committed ? committed.version : await this.deps.sessions.save(updated, version, ttl);
+    const vaultFailure = (await vaultWrites).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (newVersion === null) {
       if (updated.paymentId && written.length > 0) await this.deps.vault.discard(updated.paymentId, written);
       return null;
     }
+    if (vaultFailure) {
+      // The commit names a field the vault did not store. The webhook fails, as a failed vault write
+      // always made it: the caller hears the apology, which ends the call. The capture ends now, as
+      // the hang-up that follows would end it (what was stored is wiped), so that nothing, not even
+      // a duplicate delivery answered from the committed reply, goes on without that field.
+      if (projection && committed) await projection.finish(committed.companion);
+      if ((await this.advance(updated, newVersion, { type: 'call.hungUp' }, replyTurn)) === null) await this.hangUp(updated.callSid);
+      throw vaultFailure.reason;
+    }
     if (updated.paymentId && released.length > 0) await this.deps.vault.discard(updated.paymentId, released);
     if (updated.paymentId && !session.paymentId) await this.deps.payments.retirePayCode(updated.paymentId);
-    this.log(updated).debug('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
+    if (this.deps.logger.isLevelEnabled('debug')) this.log(updated).debug('turn', { event: event.type, from: session.state.value, to: state.value, turn: session.turn });
     this.deps.metrics?.captureTransition(was, meaning, state.context);
     if (projection && committed) await projection.finish(committed.companion);
     await this.notify({ before: session, after: updated, final });
