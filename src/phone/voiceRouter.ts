@@ -33,7 +33,6 @@ export function voiceRouter(deps: VoiceRouterDeps): Router {
 
   const twiml = (work: (callSid: string, req: Request) => Promise<string>) => async (req: Request, res: Response) => {
     const callSid = String(req.body?.CallSid ?? '');
-    const log = deps.logger.child({ callSid, path: req.path });
     const started = process.hrtime.bigint();
     let apologised = false;
     let answer: string;
@@ -41,7 +40,8 @@ export function voiceRouter(deps: VoiceRouterDeps): Router {
       if (!CALL_SID.test(callSid)) throw new Error('webhook without a valid CallSid');
       answer = await withDeadline(work(callSid, req), deps.deadlineMs);
     } catch (error) {
-      log.error('voice webhook failed; the caller hears an apology', { error });
+      // The child logger is made here only: every answered webhook would pay for one it never uses.
+      deps.logger.child({ callSid, path: req.path }).error('voice webhook failed; the caller hears an apology', { error });
       answer = deps.apology();
       apologised = true;
     }
