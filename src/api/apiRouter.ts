@@ -7,7 +7,8 @@ import { createdPaymentView, paymentView } from '../core/payments/paymentView';
 import { voiceUrls } from '../phone';
 import { GatewayError } from '../core/http/errors';
 import { openApiDocument } from './openApiDocument';
-import { checkNewPayment } from './paymentInput';
+import { checkNewPayment, type CheckedPayment } from './paymentInput';
+import type { Flow } from '../core/flows/schema';
 import { idempotencyKeySchema, refundRouter } from './refundRouter';
 import { generatePaymentId } from '../core/domain/codes';
 import type { PaymentListing } from '../core/payments/paymentListing';
@@ -125,6 +126,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     }
     const linkProblem = body.channel === 'link' ? deps.links?.service.flowProblem(flow) : null;
     if (linkProblem) throw new GatewayError('invalid_flow', `flow: ${linkProblem}.`);
+    const bankDebit = bankDebitOf(flowId, flow, body);
     const create = async (at: { resourceId: string; resumed: boolean } | null): Promise<StoredAnswer> => {
       // A claim taken over from a process that stopped half-way may find the payment already made.
       const existing = at?.resumed ? await deps.payments.get(at.resourceId) : null;
@@ -146,6 +148,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
           returnUrl,
           // Any channel: the receipt goes out once the payment succeeds, however it was paid.
           receiptEmail: body.email ?? null,
+          ...(bankDebit ? { bankDebit } : {}),
         }));
       let payment: Payment;
       if (existing) payment = existing;
@@ -290,4 +293,21 @@ export function apiRouter(deps: ApiRouterDeps): Router {
 function send(res: Response, answer: StoredAnswer, replayed: boolean): void {
   if (replayed) res.set('Idempotent-Replayed', 'true');
   res.status(answer.status).location(`/api/payments/${String(answer.body.id)}`).json(answer.body);
+}
+
+/**
+ * A bank-debit flow's own needs: the account holder's name (the mandate names the holder), an
+ * automatic charge (a debit is not authorised now and captured later), and no card to save; a card
+ * flow refuses the name rather than ignore it.
+ */
+function bankDebitOf(flowId: string, flow: Flow, body: CheckedPayment): { accountHolderName: string } | null {
+  if (flow.method !== 'ach') {
+    if (body.accountHolderName !== undefined) throw new GatewayError('invalid_accountHolderName', `accountHolderName: only bank-debit flows take it; "${flowId}" takes cards.`);
+    return null;
+  }
+  if (body.intent === 'save_card') throw new GatewayError('invalid_intent', `intent: "${flowId}" is a bank-debit flow, which saves no card.`);
+  if (body.capture === 'manual') throw new GatewayError('invalid_capture', `capture: "${flowId}" is a bank-debit flow: a debit cannot be authorised now and captured later.`);
+  if (body.currency !== 'USD') throw new GatewayError('invalid_currency', `currency: "${flowId}" is a bank-debit flow (ACH), which moves USD only.`);
+  if (!body.accountHolderName) throw new GatewayError('invalid_accountHolderName', `accountHolderName: is required for the bank-debit flow "${flowId}".`);
+  return { accountHolderName: body.accountHolderName };
 }

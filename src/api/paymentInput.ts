@@ -94,6 +94,18 @@ export const createPaymentSchema = z
           '"manual": the call only authorises the card (status `authorized`); `POST /api/payments/{id}/capture` takes all or part of the amount, `/void` releases it. Unfinished authorisations become `canceled` when they run out (7 days by default).',
       })
       .default('automatic'),
+    accountHolderName: z
+      .string({ message: 'must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(100, 'must be at most 100 characters')
+      .refine((n) => redact(n) === n && !/\d{4}/.test(n), 'must be a name (no run of 4 or more digits)')
+      .meta({
+        description:
+          "Bank-debit flows (`\"method\": \"ach\"`) only, and required there: the account holder's name, which the processor puts on the debit's mandate (Stripe requires one).",
+        examples: ['Jenny Rosen'],
+      })
+      .optional(),
     expiresInSeconds: z
       .number({ message: 'must be a whole number of seconds' })
       .int('must be a whole number of seconds')
@@ -141,7 +153,7 @@ export function describeIssue(error: z.ZodError, body: Record<string, unknown>):
   return { code, field, message: issue.message };
 }
 
-const ALLOWED = ['amount', 'currency', 'intent', 'paymentMethod', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds', 'capture'];
+const ALLOWED = ['amount', 'currency', 'intent', 'paymentMethod', 'description', 'channel', 'callSid', 'returnUrl', 'locale', 'flow', 'email', 'expiresInSeconds', 'capture', 'accountHolderName'];
 
 /** A new payment's fields, checked and in canonical form. */
 export type CheckedPayment = Omit<CreatePaymentInput, 'amount' | 'currency' | 'description'> & {

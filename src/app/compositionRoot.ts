@@ -13,6 +13,7 @@ import type { Mailer } from '../ports/mailer';
 import type { Processor } from '../ports/processor';
 import type { Vault } from '../ports/vault';
 import { HttpsConnector } from '../adapters/processors/httpsConnector';
+import type { Clock } from '../ports/clock';
 import { SandboxProcessor } from '../adapters/processors/sandboxProcessor';
 import { StripeProcessor } from '../adapters/processors/stripeProcessor';
 import { StripeEvents } from '../adapters/processors/stripeEvents';
@@ -51,10 +52,16 @@ export function pickMailer(config: Config): Mailer | null {
 }
 
 /** The adapter PROCESSOR names, built from settings the configuration has already checked. */
-export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault; store: KeyValueStore; vaultKey: Buffer }): Processor {
+export function pickProcessor(settings: ProcessorSettings, parts: { vault: Vault; store: KeyValueStore; vaultKey: Buffer; clock?: Clock }): Processor {
   switch (settings.kind) {
     case 'sandbox':
-      return new SandboxProcessor(parts.vault, parts.store, { latencyMs: settings.sandbox.latencyMs, tokenSecret: sandboxTokenSecret(settings, parts.vaultKey) });
+      return new SandboxProcessor(parts.vault, parts.store, {
+        latencyMs: settings.sandbox.latencyMs,
+        tokenSecret: sandboxTokenSecret(settings, parts.vaultKey),
+        bankDebitSettleMs: settings.sandbox.bankDebitSettleSeconds * 1000,
+        // Bank debits settle on the gateway's clock, which tests move instead of waiting.
+        ...(parts.clock ? { now: () => parts.clock!.now() } : {}),
+      });
     case 'stripe':
       if (!settings.stripe) throw new Error('STRIPE_SECRET_KEY: required when PROCESSOR=stripe');
       return new StripeProcessor(parts.vault, settings.stripe);

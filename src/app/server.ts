@@ -153,7 +153,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const vault = new AesGcmVault(store, config.vaultKey, { ttlSeconds: config.ttl.vaultSeconds });
   const processor = options.processor
     ? options.processor({ vault, store, vaultKey: config.vaultKey })
-    : pickProcessor(config.processor, { vault, store, vaultKey: config.vaultKey });
+    : pickProcessor(config.processor, { vault, store, vaultKey: config.vaultKey, clock });
   // Every committed payment change passes its events to the merchants' webhooks, to receipts (any channel),
   // and (added below, once built) to the agent panel's chat links.
   const webhooks = composeWebhooks(config, { store, clock, logger, secrets: vault, queue: pickWebhookQueue(config, logger, options.store ?? null) });

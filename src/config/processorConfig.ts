@@ -31,7 +31,7 @@ export interface ProcessorSettings {
   /** How long a `capture: "manual"` payment's authorisation holds before it is canceled (Stripe holds card authorisations 7 days). */
   readonly authorizationTtlSeconds: number;
   /** `tokenSecret`: key of the sandbox's saved-card tokens; null derives one from VAULT_KEY. */
-  readonly sandbox: { readonly latencyMs: number; readonly tokenSecret: string | null };
+  readonly sandbox: { readonly latencyMs: number; readonly tokenSecret: string | null; readonly bankDebitSettleSeconds: number };
   /** What the Stripe adapter needs; null when STRIPE_SECRET_KEY is unset. */
   readonly stripe: StripeSettings | null;
   /** What the connector needs; null unless both CONNECTOR_URL and CONNECTOR_SECRET are set. */
@@ -80,6 +80,7 @@ export const processorSchema = z
     // Not trimmed: a blank PROCESSOR is refused as not one of the adapters, never taken for the default.
     PROCESSOR: z.enum(PROCESSOR_KINDS, { message: `must be one of: ${PROCESSOR_KINDS.join(', ')}` }).optional(),
     SANDBOX_LATENCY_MS: intWithDefault(0, 0, 60_000),
+    SANDBOX_ACH_SETTLE_SECONDS: intWithDefault(60, 0, 30 * 86_400),
     SANDBOX_TOKEN_SECRET: optional(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
     PROCESSOR_TIMEOUT_MS: intWithDefault(8000, 100, 12_000),
     PROCESSOR_HOLD_LIMIT_SECONDS: intWithDefault(45, 15, 3600),
@@ -132,7 +133,7 @@ export const processorSchema = z
         holdLimitSeconds: v.PROCESSOR_HOLD_LIMIT_SECONDS,
         reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
         authorizationTtlSeconds: v.AUTHORIZATION_TTL_SECONDS,
-        sandbox: Object.freeze({ latencyMs: v.SANDBOX_LATENCY_MS, tokenSecret: v.SANDBOX_TOKEN_SECRET ?? null }),
+        sandbox: Object.freeze({ latencyMs: v.SANDBOX_LATENCY_MS, tokenSecret: v.SANDBOX_TOKEN_SECRET ?? null, bankDebitSettleSeconds: v.SANDBOX_ACH_SETTLE_SECONDS }),
         stripe: v.STRIPE_SECRET_KEY
           ? Object.freeze({
               secretKey: v.STRIPE_SECRET_KEY,

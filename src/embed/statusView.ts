@@ -64,6 +64,11 @@ export function embedStatusOf(payment: Payment, now: Date, live: LiveCapture | n
     expiry: payment.expiryCaptured,
     securityCode: payment.securityCodeCaptured,
     postalCode: payment.postalCodeCaptured ?? false,
+    // A bank debit's progress is not on the card widget's fields: the payment's bank account shows it.
+    routingNumber: false,
+    accountNumber: false,
+    accountNumberAgain: false,
+    accountType: false,
   };
   // The machine keeps a field's error prompt in its notices until the step changes: the last entry was refused.
   const refused = collecting !== null && live!.context.notices.some((n) => n.key.startsWith(`${collecting}.error.`));

@@ -10,7 +10,17 @@ import type { PromptKey } from '../core/flows/promptKeys';
 import { fieldsOf, type CaptureField, type Flow } from '../core/flows/schema';
 
 /** Separators people type inside a field; anything else that is not a digit makes the entry junk. */
-export const SEPARATORS: Record<CaptureField, RegExp> = { cardNumber: /[\s-]/g, expiry: /[\s/-]/g, securityCode: /\s/g, postalCode: /[\s-]/g };
+export const SEPARATORS: Record<CaptureField, RegExp> = {
+  cardNumber: /[\s-]/g,
+  expiry: /[\s/-]/g,
+  securityCode: /\s/g,
+  postalCode: /[\s-]/g,
+  // Pay pages take cards only (bank-debit flows are refused for links): listed for completeness.
+  routingNumber: /[\s-]/g,
+  accountNumber: /[\s-]/g,
+  accountNumberAgain: /[\s-]/g,
+  accountType: /\s/g,
+};
 
 /** A typed field without its separators: '' when left empty, null when it holds anything but digits. */
 export function typedDigits(raw: string | undefined, field: CaptureField): string | null {
@@ -74,5 +84,7 @@ function problemOf(field: CaptureField, raw: string | undefined, flow: Flow, bra
       const check = checkPostalCode(digits, flow.postalCode);
       return check.ok ? null : (`postalCode.error.${check.problem}` as PromptKey);
     }
+    default:
+      return null;
   }
 }

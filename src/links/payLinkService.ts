@@ -131,6 +131,8 @@ export class PayLinkService {
   /** Why a flow cannot serve a web page, or null when it can. */
   flowProblem(flow: Flow): string | null {
     if (flow.guide === 'agent') return 'agent-guided flows cannot be used for links';
+    // The pay page is a card form; a bank debit is authorised by the caller's keypress on a call.
+    if (flow.method === 'ach') return 'bank-debit flows are taken on a phone call, not on a link';
     return flow.agentConfirmsCardNumber ? 'flows where an agent confirms the card number cannot be used for links' : null;
   }
 
@@ -265,7 +267,7 @@ export class PayLinkService {
           // An earlier submission stopped at a later field: the form sends every field again.
           await this.press(sessionId, turn, '*');
         } else {
-          await this.deps.capture.takeTurn(sessionId, turn, keysOf(entry[field], field));
+          await this.deps.capture.takeTurn(sessionId, turn, keysOf(entry[field as keyof CardEntry], field));
           fed.add(field);
         }
       } else break;

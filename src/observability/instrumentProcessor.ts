@@ -11,7 +11,8 @@ export function instrumentProcessor(processor: Processor, metrics: GatewayMetric
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       try {
         const result = await processor.charge(request);
-        metrics.processorAnswered(result.outcome, seconds(), result.outcome === 'declined' ? result.code : undefined);
+        // A submitted bank debit is an answer, not yet an outcome: counted as approved by the processor so far.
+        metrics.processorAnswered(result.outcome === 'processing' ? 'approved' : result.outcome, seconds(), result.outcome === 'declined' ? result.code : undefined);
         return result;
       } catch (error) {
         metrics.processorAnswered('error', seconds());

@@ -29,6 +29,12 @@ const SENSITIVE_KEYS: readonly string[] = [
   'zip',
   'zipcode',
   'zip_code',
+  // A bank debit's account: no check digit makes its numbers recognisable by value, so by name.
+  'routingnumber',
+  'routing_number',
+  'accountnumber',
+  'account_number',
+  'accountnumberagain',
   'password',
   'authorization',
   'cookie',

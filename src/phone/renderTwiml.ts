@@ -6,6 +6,7 @@ import type { Notice } from '../core/capture/types';
 import type { PromptKey } from '../core/flows/promptKeys';
 import type { CaptureField, Flow } from '../core/flows/schema';
 import { postalCodeLengths } from '../core/domain/postalCode';
+import { ROUTING_NUMBER_LENGTH } from '../core/domain/routingNumber';
 import { TwimlResponse, type TwimlElement } from './twimlWriter';
 
 type SayParent = Pick<TwimlElement, 'say'>;
@@ -79,6 +80,9 @@ export function createTwimlRenderer(urls: VoiceUrls, options: RenderOptions = {}
       case 'confirmSave':
         say(gather(flow.timeoutSeconds.choice, 1), 'confirm.save');
         break;
+      case 'authorize':
+        say(gather(flow.timeoutSeconds.choice, 1), 'authorization.ask');
+        break;
       case 'charge':
         hold(state.context.notices.length > 0 ? null : 'processing');
         break;
@@ -114,6 +118,10 @@ function fixedLength(flow: Flow, field: CaptureField, state: StoredState): numbe
       const { min, max } = postalCodeLengths(flow.postalCode);
       return min === max ? min : undefined;
     }
+    case 'routingNumber':
+      return ROUTING_NUMBER_LENGTH;
+    case 'accountType':
+      return 1;
     default:
       return undefined;
   }
@@ -137,8 +145,13 @@ function fill(text: string, state: StoredState, notice?: Notice): string {
         const brand = notice?.brand ?? c.card?.brand;
         return brand ? brandDisplayName(brand) : '';
       }
-      case 'last4':
-        return c.card ? speakDigits(c.card.last4) : '';
+      case 'last4': {
+        // A card's, or a bank debit's account's: the only digits of either a caller ever hears.
+        const last4 = c.card?.last4 ?? c.bankAccount?.last4;
+        return last4 ? speakDigits(last4) : '';
+      }
+      case 'accountType':
+        return c.bankAccount?.accountType ? accountTypeWord(c.bankAccount.accountType, c.locale) : '';
       case 'length':
         return String(c.securityCodeLength || 3);
       case 'reference':
@@ -148,4 +161,10 @@ function fill(text: string, state: StoredState, notice?: Notice): string {
     }
   };
   return text.replace(/\{(\w+)\}/g, (_, name: string) => value(name));
+}
+
+/** The account type in the caller's language (English and Spanish; English otherwise). */
+function accountTypeWord(type: 'checking' | 'savings', locale: string): string {
+  if (locale.startsWith('es')) return type === 'checking' ? 'corriente' : 'de ahorros';
+  return type;
 }

@@ -43,6 +43,8 @@ export interface PaymentEvent {
   securityCodeCaptured: boolean;
   /** Only whether it was typed: the postal code itself never leaves the vault but for the processor. */
   postalCodeCaptured: boolean;
+  /** Bank debits only: the account's last 4 and type, shown "Bank •••• 6789"; never more. */
+  bankAccount?: { last4: string; accountType: 'checking' | 'savings' | null } | null;
   reference: string | null;
   declineCode: string | null;
   /** Where the payment stands, in words, e.g. "Approved — reference 1234", "Declined — insufficient funds". */

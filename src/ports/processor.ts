@@ -1,9 +1,21 @@
+import type { AccountType } from '../core/domain/bankAccount';
 import type { AmountInUnits } from '../core/domain/units';
+import type { DebitAuthorization } from '../core/payments/debitAuthorization';
 
 export type { AmountInUnits };
 
 /** Decline codes as the contract names them (Stripe's vocabulary). */
-export type DeclineCode = 'card_declined' | 'insufficient_funds' | 'incorrect_cvc' | 'expired_card' | 'processing_error' | 'incorrect_zip';
+export type DeclineCode =
+  | 'card_declined'
+  | 'insufficient_funds'
+  | 'incorrect_cvc'
+  | 'expired_card'
+  | 'processing_error'
+  | 'incorrect_zip'
+  | 'account_closed'
+  | 'no_account'
+  | 'debit_not_authorized'
+  | 'invalid_bank_account';
 
 export const DECLINE_CODES: readonly DeclineCode[] = [
   'card_declined',
@@ -13,7 +25,25 @@ export const DECLINE_CODES: readonly DeclineCode[] = [
   'processing_error',
   /** The billing postal code failed the address check; the charge was canceled or refunded. */
   'incorrect_zip',
+  /** Bank debits (Stripe's ACH return codes): the account is closed, */
+  'account_closed',
+  /** no account matches the routing and account numbers, */
+  'no_account',
+  /** the account holder told the bank the debit was not authorised, */
+  'debit_not_authorized',
+  /** or the numbers are not an account that takes debits. */
+  'invalid_bank_account',
 ];
+
+/**
+ * A bank debit (`"method": "ach"` flows): the account holder's name (Stripe requires one), the account
+ * type, and the caller's recorded acceptance, which the processor keeps as the mandate.
+ */
+export interface BankDebitRequest {
+  accountHolderName: string;
+  accountType: AccountType;
+  authorization: DebitAuthorization;
+}
 
 export interface ChargeRequest {
   /** One-time vault token; the adapter redeems it and nothing else does. */
@@ -28,6 +58,8 @@ export interface ChargeRequest {
   callSid?: string;
   /** `manual`: authorise only; the amount is taken later with `captureAuthorization`. Absent: charge at once. */
   capture?: 'automatic' | 'manual';
+  /** Present for a bank debit: the token is then a bank token (`Vault.redeemBankToken`), not a card's. */
+  bankDebit?: BankDebitRequest;
 }
 
 export type ChargeResult =
@@ -78,7 +110,22 @@ export interface ChargeLookUpRequest {
   idempotencyKey: string;
 }
 
-/** What the processor says of an earlier charge: its answer, or `unknown` while it has none to give. */
+/**
+ * A bank debit accepted for settlement (ACH settles in days): `reference` names it. Only `charge`
+ * answers it; the charge's outcome comes later from `lookUp` (or the processor's own webhook).
+ */
+export interface ChargeSubmitted {
+  outcome: 'processing';
+  reference: string;
+}
+
+/** What a charge answers: its outcome, or (a bank debit) that it was submitted. */
+export type ChargeAnswer = ChargeResult | ChargeSubmitted;
+
+/**
+ * What the processor says of an earlier charge: its answer, or `unknown` while it has none to give
+ * (a bank debit still settling is `unknown`).
+ */
 export type ChargeLookUp = ChargeResult | { outcome: 'unknown' };
 
 /** Saves a captured card for later charges instead of charging it (a payment of intent `save_card`). */
@@ -142,7 +189,8 @@ export interface Processor {
    * refused at creation on this answer, and the adapter sends nothing else.
    */
   units(amount: string, currency: string): AmountInUnits;
-  charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** A card charge answers approved or declined; a bank debit may answer `processing` (see ChargeSubmitted). */
+  charge(request: ChargeRequest): Promise<ChargeAnswer>;
   /**
    * The outcome of a charge whose answer never reached the gateway (it timed out, threw, or the
    * process died). Never throws: anything short of a definite answer is `unknown`, and is asked again.

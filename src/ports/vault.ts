@@ -1,5 +1,5 @@
 /** The sensitive fields a capture collects; each is encrypted on its own. */
-export type SensitiveField = 'cardNumber' | 'expiry' | 'securityCode' | 'postalCode';
+export type SensitiveField = 'cardNumber' | 'expiry' | 'securityCode' | 'postalCode' | 'routingNumber' | 'accountNumber';
 
 /** Opaque references to vaulted values, as the capture session records them. */
 export type CardRefs = Partial<Record<SensitiveField, string>>;
@@ -15,6 +15,15 @@ export interface CardData {
   securityCode: string;
   /** The billing postal code, for the processor's address check; absent when the flow does not ask it. */
   postalCode?: string;
+}
+
+/** What a bank token redeems: the routing and account numbers of one payment. */
+export type BankTokenRefs = Required<Pick<CardRefs, 'routingNumber' | 'accountNumber'>>;
+
+/** What the processor adapter, and only it, gets back for a one-time bank token. */
+export interface BankAccountData {
+  routingNumber: string;
+  accountNumber: string;
 }
 
 /**
@@ -34,8 +43,17 @@ export interface Vault {
   has(paymentId: string, ref: string): Promise<boolean>;
   /** Issues a single-use token that redeems the fields together; it expires within minutes. */
   issueToken(paymentId: string, refs: TokenRefs): Promise<string>;
-  /** Redeems a token once; a second redemption, or an expired token, throws. */
+  /** Redeems a token once; a second redemption, or an expired token, throws (a bank token too). */
   redeem(token: string): Promise<CardData>;
+  /** Issues a single-use token that redeems a bank account's routing and account numbers together. */
+  issueBankToken(paymentId: string, refs: BankTokenRefs): Promise<string>;
+  /** Redeems a bank token once; a card token, a second redemption or an expired token throws. */
+  redeemBankToken(token: string): Promise<BankAccountData>;
+  /**
+   * Whether a vaulted value equals `candidate` (compared in constant time), without handing it out:
+   * the account number typed a second time is checked against the first this way. False when missing.
+   */
+  matches(paymentId: string, ref: string, candidate: string): Promise<boolean>;
   /** Deletes the given references (missing ones are ignored). */
   discard(paymentId: string, refs: string[]): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { SandboxProcessor } from '../../src/adapters/processors/sandboxProcessor';
-import type { ChargeRequest, ChargeResult } from '../../src/ports/processor';
+import type { ChargeRequest, ChargeAnswer, ChargeResult } from '../../src/ports/processor';
 import type { GatewayOptions } from '../../src/app/server';
 
 /**
@@ -11,7 +11,7 @@ export function heldProcessor(): { option: NonNullable<GatewayOptions['processor
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   class HeldSandbox extends SandboxProcessor {
-    override async charge(request: ChargeRequest): Promise<ChargeResult> {
+    override async charge(request: ChargeRequest): Promise<ChargeAnswer> {
       waiting += 1;
       try {
         await gate;

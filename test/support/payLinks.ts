@@ -1,12 +1,12 @@
 import { SandboxProcessor } from '../../src/adapters/processors/sandboxProcessor';
-import type { ChargeRequest, ChargeResult } from '../../src/ports/processor';
+import type { ChargeRequest, ChargeAnswer, ChargeResult } from '../../src/ports/processor';
 import type { GatewayOptions } from '../../src/app/server';
 import type { TestGateway } from './harness';
 
 /** The sandbox processor, counting the charges it is asked for. */
 export class CountingSandbox extends SandboxProcessor {
   charges: string[] = [];
-  override async charge(request: ChargeRequest): Promise<ChargeResult> {
+  override async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     this.charges.push(request.idempotencyKey);
     return super.charge(request);
   }

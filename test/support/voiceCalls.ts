@@ -1,7 +1,7 @@
 /** Helpers shared by the voice suites; jest runs only *.test.ts, so this file holds no tests. */
 import twilio from 'twilio';
 import type { CallSession } from '../../src/core/capture/callSession';
-import type { ChargeRequest, ChargeResult, Processor } from '../../src/ports/processor';
+import type { ChargeAnswer, ChargeRequest, ChargeResult, Processor } from '../../src/ports/processor';
 import type { CardData, SensitiveField, TokenRefs, Vault } from '../../src/ports/vault';
 import { SandboxProcessor, type SandboxProcessorOptions } from '../../src/adapters/processors/sandboxProcessor';
 import type { GatewayOptions } from '../../src/app/server';
@@ -89,7 +89,7 @@ export async function enterCard(call: TestCall, number: string, brand: string): 
 
 export interface ChargeLog {
   charges: ChargeRequest[];
-  results: ChargeResult[];
+  results: ChargeAnswer[];
   /** Charge requests that have come back, with an answer or an error. */
   settled: ChargeRequest[];
   redemptions: number;
@@ -113,6 +113,13 @@ export function countingSandbox(options: SandboxProcessorOptions = {}): { log: C
         return card;
       },
       discard: (paymentId: string, refs: string[]) => vault.discard(paymentId, refs),
+      issueBankToken: (paymentId, refs) => vault.issueBankToken(paymentId, refs),
+      redeemBankToken: async (token) => {
+        const account = await vault.redeemBankToken(token);
+        log.redemptions += 1;
+        return account;
+      },
+      matches: (paymentId, ref, candidate) => vault.matches(paymentId, ref, candidate),
     };
     const sandbox = new SandboxProcessor(countingVault, store, options);
     const processor: Processor = {

@@ -49,3 +49,26 @@ export function sandboxPostalCodeFails(postalCode: string): boolean {
 export function sandboxOutcomeFor(cardNumber: string): SandboxOutcome {
   return OUTCOME_BY_NUMBER.get(cardNumber) ?? 'succeeded';
 }
+
+/** What the sandbox's bank does with a debit: 'succeeded' settles it, anything else returns it with that code. */
+export type SandboxBankOutcome = 'succeeded' | 'account_closed' | 'no_account' | 'insufficient_funds' | 'debit_not_authorized';
+
+/** Stripe's test routing number; any routing number that passes the ABA check is taken. */
+export const SANDBOX_ROUTING_NUMBER = '110000000';
+
+/**
+ * Stripe's test bank account numbers (ACH Direct Debit) and how the sandbox settles a debit of each:
+ * kept beside the card table, for the same reason. Any other account number settles.
+ */
+export const SANDBOX_BANK_ACCOUNTS: readonly { accountNumber: string; outcome: SandboxBankOutcome }[] = [
+  { accountNumber: '000123456789', outcome: 'succeeded' },
+  { accountNumber: '000111111113', outcome: 'account_closed' },
+  { accountNumber: '000111111116', outcome: 'no_account' },
+  { accountNumber: '000222222227', outcome: 'insufficient_funds' },
+  { accountNumber: '000333333335', outcome: 'debit_not_authorized' },
+];
+
+/** How a debit of the account settles, days later at a bank, in the sandbox after its settle delay. */
+export function sandboxBankOutcomeFor(accountNumber: string): SandboxBankOutcome {
+  return SANDBOX_BANK_ACCOUNTS.find((a) => a.accountNumber === accountNumber)?.outcome ?? 'succeeded';
+}

@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../ports/keyValueStore';
 import { isoUnits } from '../../core/domain/units';
-import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type DeleteSavedRequest, type DeleteSavedResult, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SaveLookUp, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
+import { DECLINE_CODES, type AmountInUnits, type CaptureRequest, type ChargeAnswer, type ChargeLookUp, type ChargeLookUpRequest, type ChargeRequest, type ChargeResult, type DeclineCode, type DeleteSavedRequest, type DeleteSavedResult, type Processor, type RefundRequest, type RefundResult, type SaveCardRequest, type SaveCardResult, type SaveLookUp, type SavedChargeRequest, type SettleResult, type VoidRequest } from '../../ports/processor';
 import { CorruptRecordError, RecordStore } from '../../core/records/recordStore';
 import type { CardData, Vault } from '../../ports/vault';
-import { SANDBOX_CARDS, sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
+import { SANDBOX_CARDS, sandboxBankOutcomeFor, sandboxOutcomeFor, sandboxPostalCodeFails } from './sandboxCards';
 
 export interface SandboxProcessorOptions {
   /** Simulated network and issuer time per charge. */
@@ -20,6 +20,11 @@ export interface SandboxProcessorOptions {
    * yet never a plain hash of the number (which anyone could reverse over the card-number space).
    */
   tokenSecret?: Buffer;
+  /**
+   * How long after it is submitted a bank debit settles (on `now`'s clock): `lookUp` answers
+   * `unknown` until then, and the test account's outcome after. Default 60 s.
+   */
+  bankDebitSettleMs?: number;
 }
 
 /** Saved-card tokens: the prefix, then 32 hex digits of HMAC-SHA256(secret, number). */
@@ -43,18 +48,35 @@ export const DECLINE_MESSAGES: Readonly<Record<DeclineCode, string>> = {
   expired_card: 'The card has expired.',
   processing_error: 'The payment could not be processed.',
   incorrect_zip: 'The postal code does not match the card billing address.',
+  account_closed: 'The bank account is closed.',
+  no_account: 'No bank account matches the routing and account numbers.',
+  debit_not_authorized: 'The account holder told the bank the debit was not authorised.',
+  invalid_bank_account: 'The bank account cannot be debited.',
 };
 
-type ChargeRecord = { state: 'pending' } | { state: 'done'; result: ChargeResult };
+/**
+ * A charge's record: its answer, and (a submitted bank debit) when it settles and how: what the
+ * sandbox's bank will have decided, kept without the account number.
+ */
+type ChargeRecord = { state: 'pending' } | { state: 'done'; result: ChargeAnswer; settlement?: { at: string; result: ChargeResult } };
 
 const storedChargeResultSchema: z.ZodType<ChargeResult> = z.union([
   z.looseObject({ outcome: z.literal('approved'), reference: z.string(), authorized: z.boolean().optional() }),
   z.looseObject({ outcome: z.literal('declined'), code: z.enum(DECLINE_CODES), message: z.string() }),
 ]);
 
+const storedChargeAnswerSchema: z.ZodType<ChargeAnswer> = z.union([
+  storedChargeResultSchema,
+  z.looseObject({ outcome: z.literal('processing'), reference: z.string() }),
+]);
+
 const storedChargeRecordSchema: z.ZodType<ChargeRecord> = z.union([
   z.looseObject({ state: z.literal('pending') }),
-  z.looseObject({ state: z.literal('done'), result: storedChargeResultSchema }),
+  z.looseObject({
+    state: z.literal('done'),
+    result: storedChargeAnswerSchema,
+    settlement: z.looseObject({ at: z.string(), result: storedChargeResultSchema }).optional(),
+  }),
 ]);
 
 const storedRefundResultSchema: z.ZodType<RefundResult> = z.union([
@@ -98,6 +120,7 @@ export class SandboxProcessor implements Processor {
   private readonly authorizations: RecordStore<Authorization>;
   private readonly saveRecords: RecordStore<SaveCardResult>;
   private readonly tokenSecret: Buffer | null;
+  private readonly bankDebitSettleMs: number;
 
   constructor(
     private readonly vault: Vault,
@@ -115,6 +138,7 @@ export class SandboxProcessor implements Processor {
     this.saveRecords = new RecordStore(store, { prefix: 'sandbox:save:', schema: storedSaveResultSchema, ttlSeconds: this.recordTtlSeconds });
     this.now = options.now ?? (() => new Date());
     this.tokenSecret = options.tokenSecret ? Buffer.from(options.tokenSecret) : null;
+    this.bankDebitSettleMs = Math.max(0, options.bankDebitSettleMs ?? 60_000);
   }
 
   /** ISO 4217's minor units, as a processor without special cases of its own would take them. */
@@ -123,8 +147,9 @@ export class SandboxProcessor implements Processor {
   }
 
   /** Charges once per idempotency key; every later call with that key gets the same result. */
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
+  async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     if (!this.units(request.amount, request.currency).ok) return declined('processing_error');
+    if (request.bankDebit) return this.debit(request);
     return this.once(request.idempotencyKey, async () => {
       const result = await this.decide(request.token);
       if (result.outcome !== 'approved' || request.capture !== 'manual') return result;
@@ -199,18 +224,50 @@ export class SandboxProcessor implements Processor {
     return createHmac('sha256', this.tokenSecret!).update(text).digest('hex');
   }
 
+  /**
+   * A bank debit, as Stripe's us_bank_account PaymentIntents behave: never settled at once. It is
+   * `processing` with the sandbox's reference; `lookUp` answers `unknown` until the settle delay has
+   * passed on the clock, then the test account's outcome. Only USD, the currency ACH debits move.
+   */
+  private async debit(request: ChargeRequest): Promise<ChargeAnswer> {
+    const { once } = await this.onceWithSettlement(request.idempotencyKey, async () => {
+      let account: { routingNumber: string; accountNumber: string };
+      try {
+        account = await this.vault.redeemBankToken(request.token);
+      } catch {
+        return { result: declined('processing_error') };
+      }
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      if (request.currency !== 'USD') return { result: declined('invalid_bank_account') };
+      const outcome = sandboxBankOutcomeFor(account.accountNumber);
+      const reference = newReference();
+      const settled: ChargeResult = outcome === 'succeeded' ? { outcome: 'approved', reference } : declined(outcome);
+      return { result: { outcome: 'processing', reference }, settlement: { at: new Date(this.now().getTime() + this.bankDebitSettleMs).toISOString(), result: settled } };
+    });
+    return once;
+  }
+
   /** Runs `decide` once per idempotency key; a retry with the key gets the first answer. */
   private async once(key: string, decide: () => Promise<ChargeResult>): Promise<ChargeResult> {
+    const { once } = await this.onceWithSettlement(key, async () => ({ result: await decide() }));
+    // Card charges never record a bank debit's `processing`.
+    return once as ChargeResult;
+  }
+
+  private async onceWithSettlement(
+    key: string,
+    decide: () => Promise<{ result: ChargeAnswer; settlement?: { at: string; result: ChargeResult } }>,
+  ): Promise<{ once: ChargeAnswer }> {
     const deadline = Date.now() + this.latencyMs + IN_FLIGHT_WAIT_MS;
 
     for (;;) {
       const existing = await this.readCharge(key);
       if (existing) {
         const record = existing.value;
-        if (record?.state === 'done') return record.result;
+        if (record?.state === 'done') return { once: record.result };
         // Unreadable, or another call is still charging this attempt past the wait: answering
         // without saving lets a later retry still see the real result.
-        if (!record || Date.now() >= deadline) return declined('processing_error');
+        if (!record || Date.now() >= deadline) return { once: declined('processing_error') };
         await sleep(POLL_MS);
         continue;
       }
@@ -219,14 +276,16 @@ export class SandboxProcessor implements Processor {
       // duplicate that redeemed too would fail and could otherwise record a false error.
       const claim = await this.chargeRecords.create(key, { state: 'pending' }, this.claimTtlSeconds);
       if (claim === null) {
-        if (Date.now() >= deadline) return declined('processing_error');
+        if (Date.now() >= deadline) return { once: declined('processing_error') };
         continue;
       }
 
-      const result = await decide();
-      const record: ChargeRecord = { state: 'done', result };
-      const saved = await this.chargeRecords.compareAndSet(key, claim, record);
-      if (saved !== null) return result;
+      const { result, settlement } = await decide();
+      const record: ChargeRecord = { state: 'done', result, ...(settlement ? { settlement } : {}) };
+      // A debit's record must outlive its settling, or its look-up would never find the outcome.
+      const ttl = settlement ? this.recordTtlSeconds + Math.ceil(this.bankDebitSettleMs / 1000) : undefined;
+      const saved = await this.chargeRecords.compareAndSet(key, claim, record, ttl);
+      if (saved !== null) return { once: result };
       // The claim lapsed and another call took the key over; its answer is the one that stands.
     }
   }
@@ -235,7 +294,10 @@ export class SandboxProcessor implements Processor {
   async lookUp(request: ChargeLookUpRequest): Promise<ChargeLookUp> {
     try {
       const record = (await this.readCharge(request.idempotencyKey))?.value ?? null;
-      return record?.state === 'done' ? record.result : { outcome: 'unknown' };
+      if (record?.state !== 'done') return { outcome: 'unknown' };
+      // A bank debit is still settling until its time has come on the clock.
+      if (record.settlement) return this.now().getTime() >= Date.parse(record.settlement.at) ? record.settlement.result : { outcome: 'unknown' };
+      return record.result.outcome === 'processing' ? { outcome: 'unknown' } : record.result;
     } catch {
       return { outcome: 'unknown' };
     }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyValueStore } from '../../ports/keyValueStore';
-import type { CardData, CardRefs, Sealer, SensitiveField, TokenRefs, Vault } from '../../ports/vault';
+import type { BankAccountData, BankTokenRefs, CardData, CardRefs, Sealer, SensitiveField, TokenRefs, Vault } from '../../ports/vault';
 import { KEY_BYTES, open, seal } from './gcmEnvelope';
 
 export type VaultErrorCode = 'token_invalid' | 'value_missing' | 'decrypt_failed';
@@ -29,13 +29,22 @@ const SEALED = 'sealed';
 /** The card's fields, which every token redeems. */
 const FIELDS = ['cardNumber', 'expiry', 'securityCode'] as const;
 /** Every field the vault keeps: the card's, and the billing postal code a token redeems when it names one. */
-const ALL_FIELDS: readonly SensitiveField[] = [...FIELDS, 'postalCode'];
-const REF_PATTERN = /^(cardNumber|expiry|securityCode|postalCode)\.[0-9a-f]{16}$/;
+/** A bank account's fields, which every bank token redeems. */
+const BANK_FIELDS = ['routingNumber', 'accountNumber'] as const;
+const ALL_FIELDS: readonly SensitiveField[] = [...FIELDS, 'postalCode', ...BANK_FIELDS];
+const REF_PATTERN = /^(cardNumber|expiry|securityCode|postalCode|routingNumber|accountNumber)\.[0-9a-f]{16}$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 interface TokenRecord {
   paymentId: string;
   refs: TokenRefs;
+}
+
+/** A bank token's record: `kind` keeps a card token from ever redeeming as a bank one, and back. */
+interface BankTokenRecord {
+  kind: 'bank';
+  paymentId: string;
+  refs: BankTokenRefs;
 }
 
 /** Decodes a base64 (or base64url) AES-256 key, refusing anything but exactly 32 bytes. */
@@ -138,6 +147,39 @@ export class AesGcmVault implements Vault, Sealer {
     return { number: number!, expiry: expiry!, securityCode: securityCode!, ...(postalCode ? { postalCode } : {}) };
   }
 
+  /** Issues a single-use token for a bank account's routing and account numbers. */
+  async issueBankToken(paymentId: string, refs: BankTokenRefs): Promise<string> {
+    assertPaymentId(paymentId);
+    for (const field of BANK_FIELDS) {
+      if (!isRefFor(field, refs[field])) throw new Error(`Reference for ${field} is malformed`);
+    }
+    const record: BankTokenRecord = { kind: 'bank', paymentId, refs: { routingNumber: refs.routingNumber, accountNumber: refs.accountNumber } };
+    const token = randomBytes(32).toString('base64url');
+    const version = await this.store.compareAndSet(tokenKey(token), 0, JSON.stringify(record), this.tokenTtlSeconds);
+    if (version === null) throw new Error('Vault token could not be stored');
+    return token;
+  }
+
+  /** Redeems a bank token once and decrypts its two fields. */
+  async redeemBankToken(token: string): Promise<BankAccountData> {
+    if (!TOKEN_PATTERN.test(token)) throw tokenInvalid();
+    const raw = await this.store.take(tokenKey(token));
+    if (raw === null) throw tokenInvalid();
+    const record = parseBankTokenRecord(raw);
+    if (!record) throw tokenInvalid();
+    const [routingNumber, accountNumber] = await Promise.all(BANK_FIELDS.map((field) => this.reveal(record.paymentId, field, record.refs[field])));
+    return { routingNumber: routingNumber!, accountNumber: accountNumber! };
+  }
+
+  /** Compares digests of equal length, so the time taken says nothing of where two values differ. */
+  async matches(paymentId: string, ref: string, candidate: string): Promise<boolean> {
+    if (!paymentId || !REF_PATTERN.test(ref)) return false;
+    const stored = await this.store.get(valueKey(paymentId, ref));
+    const plaintext = stored ? this.decrypt(paymentId, ref, stored.value) : null;
+    if (plaintext === null) return false;
+    return timingSafeEqual(digest(plaintext), digest(candidate));
+  }
+
   /** Deletes the given references; missing or malformed ones are ignored. */
   async discard(paymentId: string, refs: string[]): Promise<void> {
     if (!paymentId) return;
@@ -198,10 +240,26 @@ function tokenInvalid(): VaultError {
   return new VaultError('token_invalid', 'Vault token is invalid, expired or already used');
 }
 
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function parseBankTokenRecord(raw: string): BankTokenRecord | null {
+  try {
+    const parsed = JSON.parse(raw) as Partial<BankTokenRecord> | null;
+    if (!parsed || parsed.kind !== 'bank' || typeof parsed.paymentId !== 'string' || !parsed.paymentId || !parsed.refs) return null;
+    const refs = parsed.refs;
+    if (!BANK_FIELDS.every((field) => isRefFor(field, refs[field]))) return null;
+    return { kind: 'bank', paymentId: parsed.paymentId, refs: { routingNumber: refs.routingNumber, accountNumber: refs.accountNumber } };
+  } catch {
+    return null;
+  }
+}
+
 function parseTokenRecord(raw: string): TokenRecord | null {
   try {
-    const parsed = JSON.parse(raw) as Partial<TokenRecord> | null;
-    if (!parsed || typeof parsed.paymentId !== 'string' || !parsed.paymentId || !parsed.refs) return null;
+    const parsed = JSON.parse(raw) as (Partial<TokenRecord> & { kind?: string }) | null;
+    if (!parsed || parsed.kind !== undefined || typeof parsed.paymentId !== 'string' || !parsed.paymentId || !parsed.refs) return null;
     const refs = parsed.refs;
     if (!FIELDS.every((field) => isRefFor(field, refs[field]))) return null;
     if (refs.postalCode !== undefined && !isRefFor('postalCode', refs.postalCode)) return null;

@@ -2,7 +2,16 @@ import { brandDisplayName } from '../../core/domain/masking';
 import type { Notice } from '../../core/capture/types';
 import type { CaptureField } from '../../core/flows/schema';
 
-const FIELD_NAMES: Record<CaptureField, string> = { cardNumber: 'card number', expiry: 'expiry date', securityCode: 'security code', postalCode: 'postal code' };
+const FIELD_NAMES: Record<CaptureField, string> = {
+  cardNumber: 'card number',
+  expiry: 'expiry date',
+  securityCode: 'security code',
+  postalCode: 'postal code',
+  routingNumber: 'routing number',
+  accountNumber: 'account number',
+  accountNumberAgain: 'account number again',
+  accountType: 'account type',
+};
 
 /** What the agent sees while a field is asked, e.g. "Waiting for the card number". */
 export function askingLine(field: CaptureField): string {

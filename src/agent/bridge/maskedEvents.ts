@@ -2,6 +2,7 @@ import type { CallSession } from '../../core/capture/callSession';
 import { reasonOf } from '../../core/payments/failureWords';
 import type { GuideAction, StateMeaning } from '../../core/capture/meaning';
 import { projectPayment } from '../../core/capture/projection';
+import { maskedBankAccount } from '../../core/domain/bankAccount';
 import { maskedCard } from '../../core/domain/masking';
 import { displayPhoneNumber } from '../../core/domain/phoneNumber';
 import type { BridgeEvent, PaymentEvent } from '../../ports/eventBus';
@@ -31,6 +32,10 @@ export function paymentEvent(
   if (c.captured.expiry) lines.push('Expiry ✓');
   if (c.captured.securityCode) lines.push('Security code ✓');
   if (c.captured.postalCode) lines.push('Postal code ✓');
+  // A bank debit: the routing number only as typed or not, the account as "Bank •••• 6789".
+  if (c.captured.routingNumber) lines.push('Routing number ✓');
+  if (c.bankAccount) lines.push(`${maskedBankAccount(c.bankAccount.last4)}${c.bankAccount.accountType ? ` (${c.bankAccount.accountType})` : ''} — ${c.captured.accountNumberAgain ? 'confirmed' : 'valid'}`);
+  if (c.debitAuthorization) lines.push(`Debit authorised by the caller at ${c.debitAuthorization.acceptedAt}`);
   if (guideMay) {
     // An agent-guided capture: the agent is told what to say about a mistake, and what is being typed.
     for (const n of c.notices) {
@@ -41,7 +46,8 @@ export function paymentEvent(
     if (guideMay.charge) lines.push(`Ready: read ${c.payment?.amount ?? ''} ${c.payment?.currency ?? ''} and the last 4 to the caller, then press Charge`.replace(/\s+/g, ' '));
   }
   if (meaning.step === 'charge') lines.push('Processing…');
-  if (c.reference) lines.push(`${c.authorized ? 'Authorised' : 'Approved'} — reference ${c.reference}`);
+  if (c.reference && projected.status === 'processing') lines.push(`Bank debit submitted — reference ${c.reference}; it settles in a few days`);
+  else if (c.reference) lines.push(`${c.authorized ? 'Authorised' : 'Approved'} — reference ${c.reference}`);
   else if (meaning.step === 'retry' && c.lastDecline) lines.push(`Declined — ${c.lastDecline.code}`);
   else if (projected.status === 'failed' && declineCode) lines.push(`Failed — ${declineCode}`);
   else if (projected.status === 'canceled') lines.push('Canceled');
@@ -63,6 +69,7 @@ export function paymentEvent(
     expiryCaptured: c.captured.expiry,
     securityCodeCaptured: c.captured.securityCode,
     postalCodeCaptured: c.captured.postalCode ?? false,
+    ...(c.bankAccount !== undefined ? { bankAccount: c.bankAccount ? { last4: c.bankAccount.last4.slice(-4), accountType: c.bankAccount.accountType } : null } : {}),
     reference: c.reference,
     declineCode: projected.status === 'succeeded' ? null : declineCode,
     lines,
@@ -94,7 +101,7 @@ function summaryOf(status: string, step: StateMeaning['step'], reference: string
   if (status === 'authorized') return reference ? `Authorised — reference ${reference}` : 'Authorised';
   if (status === 'failed') return declineCode ? `Failed — ${reasonOf(declineCode)}` : 'Failed';
   if (status === 'canceled') return 'Canceled';
-  if (status === 'processing') return 'Processing…';
+  if (status === 'processing') return reference ? `Submitted — reference ${reference}` : 'Processing…';
   if (step === 'retry' && declineCode) return `Declined — ${reasonOf(declineCode)}; the caller may try another card`;
   if (step === 'agentCheck') return 'Card number waiting for you';
   return 'Card details being entered';

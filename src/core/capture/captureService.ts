@@ -1,9 +1,9 @@
 import type { Logger } from '../../observability/logger';
 import type { GatewayMetrics } from '../../observability/metrics';
 import type { Clock } from '../../ports/clock';
-import type { ChargeLookUp, ChargeResult, Processor } from '../../ports/processor';
+import type { ChargeAnswer, ChargeLookUp, ChargeRequest, ChargeResult, Processor } from '../../ports/processor';
 import type { CardBrand } from '../domain/cardBrand';
-import type { CardRefs, Vault } from '../../ports/vault';
+import type { CardRefs, SensitiveField, Vault } from '../../ports/vault';
 import type { CaptureField, Flow } from '../flows/schema';
 import type { PaymentService } from '../payments/paymentService';
 import type { PaymentMethodService } from '../payments/paymentMethodService';
@@ -337,7 +337,16 @@ export class CaptureService {
       return { type: 'payCode.entered', ...found };
     }
     // Over-long or non-keypad input is kept as junk so that it fails the field's checks.
-    return { type: 'dtmf.entered', digits: digits.length > MAX_DIGITS || /[^0-9*#]/.test(digits) ? 'x' : digits, at };
+    const entered = digits.length > MAX_DIGITS || /[^0-9*#]/.test(digits) ? 'x' : digits;
+    if (meaning.field === 'accountNumberAgain') return { type: 'dtmf.entered', digits: entered, at, sameAsAccountNumber: await this.sameAsAccountNumber(session, entered) };
+    return { type: 'dtmf.entered', digits: entered, at };
+  }
+
+  /** Whether the account number typed again equals the vaulted first entry; the vault compares, nothing here sees it. */
+  private async sameAsAccountNumber(session: CallSession, digits: string): Promise<boolean> {
+    const ref = session.vaultRefs.accountNumber;
+    if (!session.paymentId || !ref || !/^[0-9]+$/.test(digits)) return false;
+    return this.deps.vault.matches(session.paymentId, ref, digits);
   }
 
   private async lookUpPayCode(payCode: string, session: CallSession): Promise<{ payment: PaymentSummary | null; locale?: string }> {
@@ -381,8 +390,10 @@ export class CaptureService {
         refs[emitted.field] = ref;
       } else {
         for (const field of emitted.fields) {
-          if (refs[field]) released.push(refs[field]!);
-          delete refs[field];
+          // The fields the vault never keeps (the account number's repeat, the account type) have no reference.
+          const vaultField = field as SensitiveField;
+          if (refs[vaultField]) released.push(refs[vaultField]!);
+          delete refs[vaultField];
         }
       }
     }
@@ -496,6 +507,8 @@ export class CaptureService {
     const paymentId = session.paymentId!;
     const payment = await this.deps.payments.get(paymentId);
     const refs = session.vaultRefs;
+    const bankDebit = (await this.flowOf(session)).flow.method === 'ach';
+    if (bankDebit) return this.debit(session, attempt, replyTurn);
     if (!payment || !refs.cardNumber || !refs.expiry || !refs.securityCode) {
       return this.applyChargeResult(session.callSid, attempt, replyTurn, {
         outcome: 'declined',
@@ -531,7 +544,7 @@ export class CaptureService {
       await this.forgetPending(session, attempt);
       return answer;
     }
-    let result: ChargeResult;
+    let result: ChargeAnswer;
     try {
       const token = await this.deps.vault.issueToken(paymentId, {
         cardNumber: refs.cardNumber,
@@ -556,10 +569,77 @@ export class CaptureService {
       // with it: it was only ever wanted for this charge's address check.
       await this.deps.vault.discard(paymentId, refs.postalCode ? [refs.securityCode, refs.postalCode] : [refs.securityCode]);
     }
+    return this.answered(session, attempt, replyTurn, result);
+  }
+
+  /**
+   * Records a charge's answer. A submitted bank debit stays on the pending-charge ledger: its outcome
+   * comes days later, from the reconciler's look-ups or the processor's own webhook.
+   */
+  private async answered(session: CallSession, attempt: number, replyTurn: number, result: ChargeAnswer): Promise<string> {
     this.log(session).info('processor answered', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
     const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, result);
-    await this.forgetPending(session, attempt);
+    if (result.outcome !== 'processing') await this.forgetPending(session, attempt);
     return answer;
+  }
+
+  /**
+   * A bank debit (`"method": "ach"` flows): the vault's routing and account numbers go to the
+   * processor in a one-time bank token, with the account holder's name and the caller's recorded
+   * acceptance, which must exist: no debit is sent without it. The account number goes from the vault
+   * as soon as the processor has answered (its absence, as the security code's for a card, says that
+   * an earlier try may have reached the processor, which is then asked instead).
+   */
+  private async debit(session: CallSession, attempt: number, replyTurn: number): Promise<string | null> {
+    const paymentId = session.paymentId!;
+    const payment = await this.deps.payments.get(paymentId);
+    const refs = session.vaultRefs;
+    const authorization = session.state.context.debitAuthorization ?? null;
+    const accountType = session.state.context.bankAccount?.accountType ?? null;
+    if (!payment || !refs.routingNumber || !refs.accountNumber || !authorization || !accountType || !payment.accountHolderName) {
+      return this.applyChargeResult(session.callSid, attempt, replyTurn, {
+        outcome: 'declined',
+        code: 'processing_error',
+        message: 'The bank account details or the authorisation were no longer available.',
+      });
+    }
+    const idempotencyKey = `${paymentId}-charge-${attempt}`;
+    const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
+    await this.deps.pendingCharges.record({
+      paymentId,
+      callSid: session.callSid,
+      attempt,
+      idempotencyKey,
+      since,
+      dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
+    });
+    if (!(await this.deps.vault.has(paymentId, refs.accountNumber))) {
+      const known = await this.lookUp(paymentId, idempotencyKey);
+      if (!known) return null;
+      this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
+      const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
+      await this.forgetPending(session, attempt);
+      return answer;
+    }
+    let result: ChargeAnswer;
+    try {
+      const token = await this.deps.vault.issueBankToken(paymentId, { routingNumber: refs.routingNumber, accountNumber: refs.accountNumber });
+      const request: ChargeRequest = {
+        token,
+        paymentId,
+        amount: payment.amount,
+        currency: payment.currency,
+        idempotencyKey,
+        callSid: session.callSid,
+        ...(payment.description ? { description: payment.description } : {}),
+        bankDebit: { accountHolderName: payment.accountHolderName, accountType, authorization },
+      };
+      result = await this.deps.processor.charge(request);
+    } finally {
+      // Nothing reads the account again for this attempt: a retry after a crash asks the processor instead.
+      await this.deps.vault.discard(paymentId, [refs.accountNumber, refs.routingNumber]);
+    }
+    return this.answered(session, attempt, replyTurn, result);
   }
 
   /**
@@ -654,7 +734,7 @@ export class CaptureService {
     }
   }
 
-  private async applyChargeResult(callSid: string, attempt: number, replyTurn: number | null, result: ChargeResult): Promise<string> {
+  private async applyChargeResult(callSid: string, attempt: number, replyTurn: number | null, result: ChargeAnswer): Promise<string> {
     let event: CaptureEvent | null = null;
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const found = await this.deps.sessions.get(callSid);
@@ -664,7 +744,8 @@ export class CaptureService {
       const meaning = await this.meaningOf(session);
       // A call that ended with its payment still processing was told the result would follow: it goes on the payment.
       if (session.state.context.chargeAttempts === attempt && meaning.final && meaning.status === 'processing' && session.paymentId) {
-        await this.settlePayment(session.paymentId, attempt, result);
+        // A submitted bank debit settles nothing yet: the ledger keeps it until its outcome is known.
+        if (result.outcome !== 'processing') await this.settlePayment(session.paymentId, attempt, result);
         return this.replay(session, -1);
       }
       if (!meaning.needsCharge || session.state.context.chargeAttempts !== attempt) {
@@ -683,9 +764,12 @@ export class CaptureService {
    * reference (reserved at creation), which the caller hears; the processor's id goes on the payment
    * beside it. A payment of an earlier release, without one, keeps the processor's id as before.
    */
-  private async chargeEvent(session: CallSession, result: ChargeResult): Promise<CaptureEvent> {
-    if (result.outcome !== 'approved') return { type: 'processor.declined', code: result.code, message: result.message };
+  private async chargeEvent(session: CallSession, result: ChargeAnswer): Promise<CaptureEvent> {
+    if (result.outcome === 'declined') return { type: 'processor.declined', code: result.code, message: result.message };
     const payment = session.paymentId ? await this.deps.payments.get(session.paymentId) : null;
+    if (result.outcome === 'processing') {
+      return { type: 'processor.submitted', reference: payment?.shortReference ?? result.reference, processorReference: result.reference };
+    }
     return {
       type: 'processor.approved',
       reference: payment?.shortReference ?? result.reference,

@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
 import { and, assertEvent, assign, enqueueActions, setup } from 'xstate';
+import { accountTypeOfKey, checkAccountNumber, type AccountType } from '../domain/bankAccount';
 import { checkCardNumber, securityCodeLength } from '../domain/cardNumber';
+import { checkRoutingNumber } from '../domain/routingNumber';
 import { checkExpiry } from '../domain/expiry';
 import { checkPostalCode } from '../domain/postalCode';
 import { checkSecurityCode } from '../domain/securityCode';
 import type { CardBrand } from '../domain/cardBrand';
 import type { PromptKey } from '../flows/promptKeys';
-import { ALL_CAPTURE_FIELDS, CAPTURE_FIELDS, fieldsOf, type CaptureField, type Flow } from '../flows/schema';
+import { BANK_FIELDS, CAPTURE_FIELDS, fieldsOf, type CaptureField, type Flow } from '../flows/schema';
 import type { CaptureTag } from './meaning';
-import type { CaptureContext, CaptureEmitted, CaptureEvent, CaptureInput, Failure, Notice } from './types';
+import type { DebitAuthorization } from '../payments/debitAuthorization';
+import type { CaptureContext, CaptureEmitted, CaptureEvent, CaptureInput, Failure, Notice, VaultedField } from './types';
 
 /** The steps that count tries: the pay code, each field, and every keypad menu ("press 1…"). */
 type Step = keyof Flow['tries'];
@@ -24,6 +28,13 @@ export const STATE = {
   collectingSecurityCode: 'collectingSecurityCode',
   /** Flows with a `postalCode` rule: the billing postal code, after the card's fields. */
   collectingPostalCode: 'collectingPostalCode',
+  /** Bank-debit flows: the routing number, the account number twice, the account type. */
+  collectingRoutingNumber: 'collectingRoutingNumber',
+  collectingAccountNumber: 'collectingAccountNumber',
+  collectingAccountNumberAgain: 'collectingAccountNumberAgain',
+  collectingAccountType: 'collectingAccountType',
+  /** Bank-debit flows: the spoken authorisation, which the caller accepts with 1. */
+  authorizing: 'authorizing',
   awaitingAgent: 'awaitingAgent',
   /** Agent-guided flows: no field is asked; the agent asks for one next, or charges. */
   awaitingRequest: 'awaitingRequest',
@@ -33,6 +44,8 @@ export const STATE = {
   processing: 'processing',
   /** The call ended before the processor answered; the result is recorded when it arrives. */
   deferred: 'deferred',
+  /** A bank debit was submitted: the caller heard so, and the payment stays processing until the bank settles it. */
+  submitted: 'submitted',
   declined: 'declined',
   succeeded: 'succeeded',
   completed: 'completed',
@@ -46,15 +59,25 @@ export const STATE = {
 
 export type CaptureStateName = (typeof STATE)[keyof typeof STATE];
 
+const FIELD_STATES: Readonly<Record<CaptureField, CaptureStateName>> = {
+  cardNumber: STATE.collectingCardNumber,
+  expiry: STATE.collectingExpiry,
+  securityCode: STATE.collectingSecurityCode,
+  postalCode: STATE.collectingPostalCode,
+  routingNumber: STATE.collectingRoutingNumber,
+  accountNumber: STATE.collectingAccountNumber,
+  accountNumberAgain: STATE.collectingAccountNumberAgain,
+  accountType: STATE.collectingAccountType,
+};
+
 /** The state that collects a field. */
 export function fieldState(field: CaptureField): CaptureStateName {
-  return field === 'cardNumber'
-    ? STATE.collectingCardNumber
-    : field === 'expiry'
-      ? STATE.collectingExpiry
-      : field === 'securityCode'
-        ? STATE.collectingSecurityCode
-        : STATE.collectingPostalCode;
+  return FIELD_STATES[field];
+}
+
+/** The fields whose accepted value goes to the vault: the account number's repeat is only compared, the account type is no secret. */
+function vaulted(field: CaptureField): field is VaultedField {
+  return field !== 'accountNumberAgain' && field !== 'accountType';
 }
 
 /**
@@ -69,8 +92,11 @@ const ENDED = { type: 'final', on: { 'call.hungUp': {}, 'call.dropped': {}, 'age
  * entry is checked once per turn and the transition that follows reads the verdict.
  */
 type FieldVerdict =
-  | { type: 'field.accepted'; brand?: CardBrand; last4?: string; at: string }
+  | { type: 'field.accepted'; brand?: CardBrand; last4?: string; at: string; bankLast4?: string; accountType?: AccountType }
   | { type: 'field.rejected'; problem: string; brand?: CardBrand };
+
+/** A bank's reasons for refusing a debit, which a card flow has no words for. */
+const BANK_DECLINE_CODES: ReadonlySet<string> = new Set(['account_closed', 'no_account', 'debit_not_authorized', 'invalid_bank_account']);
 
 const TOO_MANY_ATTEMPTS: Failure = { code: 'too_many_attempts', message: 'The caller ran out of tries.' };
 const HUNG_UP: Failure = { code: 'caller_hung_up', message: 'The caller hung up before the payment was made.' };
@@ -91,8 +117,21 @@ function approvedKey(payment: CaptureContext['payment']): PromptKey {
 }
 
 function noneCaptured(): CaptureContext['captured'] {
-  return { cardNumber: false, expiry: false, securityCode: false, postalCode: false };
+  return {
+    cardNumber: false,
+    expiry: false,
+    securityCode: false,
+    postalCode: false,
+    routingNumber: false,
+    accountNumber: false,
+    accountNumberAgain: false,
+    accountType: false,
+  };
 }
+
+type FieldCheck =
+  | { ok: true; brand?: CardBrand; last4?: string; bankLast4?: string; accountType?: AccountType }
+  | { ok: false; problem: string; brand?: CardBrand };
 
 /** Checks one typed field against the card rules; the problem names the re-prompt to play. */
 function checkField(
@@ -101,7 +140,8 @@ function checkField(
   field: CaptureField,
   digits: string,
   at: string,
-): { ok: true; brand?: CardBrand; last4?: string } | { ok: false; problem: string; brand?: CardBrand } {
+  sameAsAccountNumber: boolean | undefined,
+): FieldCheck {
   switch (field) {
     case 'cardNumber': {
       const check = checkCardNumber(digits, flow.acceptedBrands as CardBrand[]);
@@ -121,7 +161,31 @@ function checkField(
       const check = checkPostalCode(digits, flow.postalCode);
       return check.ok ? { ok: true } : { ok: false, problem: check.problem };
     }
+    case 'routingNumber': {
+      const check = checkRoutingNumber(digits);
+      return check.ok ? { ok: true } : { ok: false, problem: check.problem };
+    }
+    case 'accountNumber': {
+      const check = checkAccountNumber(digits);
+      return check.ok ? { ok: true, bankLast4: check.last4 } : { ok: false, problem: check.problem };
+    }
+    case 'accountNumberAgain': {
+      const check = checkAccountNumber(digits);
+      if (!check.ok) return { ok: false, problem: check.problem };
+      return sameAsAccountNumber === true ? { ok: true } : { ok: false, problem: 'mismatch' };
+    }
+    case 'accountType': {
+      const type = accountTypeOfKey(digits);
+      return type ? { ok: true, accountType: type } : { ok: false, problem: 'format' };
+    }
   }
+}
+
+/** SHA-256 (hex) of each locale's authorisation text, as the flow file writes it: kept with every acceptance. */
+function authorizationTextHashes(flow: Flow): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(flow.locales).map(([name, locale]) => [name, createHash('sha256').update(locale.prompts['authorization.ask'] ?? '', 'utf8').digest('hex')]),
+  );
 }
 
 /**
@@ -134,10 +198,16 @@ export function createCaptureMachine(flow: Flow) {
   // The card's fields in the flow's order, then the billing postal code when the flow asks for it.
   const order = fieldsOf(flow);
   const firstField = fieldState(order[0]!);
+  const bankDebit = flow.method === 'ach';
+  // After the last field: the amount and card to confirm, or a bank debit's authorisation to accept.
+  const lastStep = bankDebit ? STATE.authorizing : STATE.confirming;
   const after = (index: number): CaptureStateName => {
     const next = order[index + 1];
-    return next ? fieldState(next) : STATE.confirming;
+    return next ? fieldState(next) : lastStep;
   };
+  const textHashes = bankDebit ? authorizationTextHashes(flow) : {};
+  // What a capture wipes when it forgets everything: a card's fields (its postal code too), or a bank account's.
+  const everyField: readonly CaptureField[] = bankDebit ? BANK_FIELDS : [...CAPTURE_FIELDS, 'postalCode'];
   const cardIndex = order.indexOf('cardNumber');
   /**
    * A move to `target`; a move to the confirmation goes to the save question instead when the
@@ -173,6 +243,9 @@ export function createCaptureMachine(flow: Flow) {
         event.type === 'agent.requested' && event.field === params.field && (params.field === 'cardNumber' || context.card !== null),
       allCaptured: ({ context }) => CAPTURE_FIELDS.every((field) => context.captured[field]),
       savesCard: ({ context }) => context.payment?.intent === 'save_card',
+      mismatched: ({ event }) => event.type === 'field.rejected' && event.problem === 'mismatch',
+      /** The account number's two entries may differ as often as the account number may be mistyped. */
+      mayRetypeAccount: ({ context }) => (context.accountMismatches ?? 0) + 1 < flow.tries.accountNumber,
     },
     actions: {
       bindPayment: assign(({ event }) => {
@@ -185,10 +258,16 @@ export function createCaptureMachine(flow: Flow) {
       /** Checks the typed entry once; a valid one goes to the vault, and the verdict decides the move. */
       checkField: enqueueActions(({ enqueue, context, event }, params: { field: CaptureField }) => {
         assertEvent(event, 'dtmf.entered');
-        const check = checkField(flow, context, params.field, event.digits, event.at);
+        const check = checkField(flow, context, params.field, event.digits, event.at, event.sameAsAccountNumber);
         if (check.ok) {
-          enqueue.emit({ type: 'vault.put', field: params.field, value: event.digits });
-          enqueue.raise({ type: 'field.accepted', at: event.at, ...(check.brand && check.last4 ? { brand: check.brand, last4: check.last4 } : {}) });
+          if (vaulted(params.field)) enqueue.emit({ type: 'vault.put', field: params.field, value: event.digits });
+          enqueue.raise({
+            type: 'field.accepted',
+            at: event.at,
+            ...(check.brand && check.last4 ? { brand: check.brand, last4: check.last4 } : {}),
+            ...(check.bankLast4 ? { bankLast4: check.bankLast4 } : {}),
+            ...(check.accountType ? { accountType: check.accountType } : {}),
+          });
         } else {
           enqueue.raise({ type: 'field.rejected', problem: check.problem, ...(check.brand ? { brand: check.brand } : {}) });
         }
@@ -203,14 +282,61 @@ export function createCaptureMachine(flow: Flow) {
           event.brand && event.last4
             ? { card: { brand: event.brand, last4: event.last4 }, securityCodeLength: securityCodeLength(event.brand), waitingSince: event.at }
             : {};
-        return { ...card, captured: { ...context.captured, [params.field]: true }, attempts: 0, notices: [] };
+        const bank = event.bankLast4
+          ? { bankAccount: { last4: event.bankLast4, accountType: null } }
+          : event.accountType && context.bankAccount
+            ? { bankAccount: { ...context.bankAccount, accountType: event.accountType } }
+            : {};
+        return { ...card, ...bank, captured: { ...context.captured, [params.field]: true }, attempts: 0, notices: [] };
       }),
       goBack: enqueueActions(({ enqueue, context }, params: { fields: CaptureField[] }) => {
         const captured = { ...context.captured };
         for (const f of params.fields) captured[f] = false;
         if (params.fields.includes('cardNumber')) enqueue.assign({ card: null, securityCodeLength: 0 });
+        if (params.fields.includes('accountNumber')) enqueue.assign({ bankAccount: null });
+        else if (params.fields.includes('accountType') && context.bankAccount) enqueue.assign({ bankAccount: { ...context.bankAccount, accountType: null } });
         enqueue.assign({ captured, attempts: 0, notices: [notice('goingBack')] });
         enqueue.emit({ type: 'vault.discard', fields: params.fields });
+      }),
+      /** The account number's second entry differed: both go, and the account number is asked again. */
+      retypeAccount: enqueueActions(({ enqueue, context }) => {
+        enqueue.assign({
+          bankAccount: null,
+          captured: { ...context.captured, accountNumber: false, accountNumberAgain: false },
+          accountMismatches: (context.accountMismatches ?? 0) + 1,
+          attempts: 0,
+          notices: [notice('accountNumberAgain.error.mismatch')],
+        });
+        enqueue.emit({ type: 'vault.discard', fields: ['accountNumber'] });
+      }),
+      /** The caller pressed 1 after the spoken authorisation: what they agreed to, when, for which account. */
+      recordDebitAuthorization: assign(({ context, event }) => {
+        assertEvent(event, 'dtmf.entered');
+        const account = context.bankAccount;
+        if (!context.payment || !account?.accountType) return {};
+        const authorization: DebitAuthorization = {
+          acceptedAt: event.at,
+          method: 'phone_keypress',
+          amount: context.payment.amount,
+          currency: context.payment.currency,
+          accountLast4: account.last4,
+          accountType: account.accountType,
+          flowId: flow.id,
+          flowVersion: flow.version,
+          locale: context.locale,
+          textSha256: textHashes[context.locale] ?? textHashes[flow.defaultLocale] ?? '',
+        };
+        return { debitAuthorization: authorization };
+      }),
+      recordSubmission: assign(({ event }) => {
+        assertEvent(event, 'processor.submitted');
+        return {
+          reference: event.reference,
+          processorReference: event.processorReference ?? event.reference,
+          failure: null,
+          notices: [notice('submitted')],
+          attempts: 0,
+        };
       }),
       forgetCard: enqueueActions(({ enqueue }, params: { notice?: PromptKey }) => {
         enqueue.assign({
@@ -219,8 +345,9 @@ export function createCaptureMachine(flow: Flow) {
           captured: noneCaptured(),
           attempts: 0,
           notices: params.notice ? [notice(params.notice)] : [],
+          ...(bankDebit ? { bankAccount: null, accountMismatches: 0, debitAuthorization: null } : {}),
         });
-        enqueue.emit({ type: 'vault.discard', fields: [...ALL_CAPTURE_FIELDS] });
+        enqueue.emit({ type: 'vault.discard', fields: [...everyField] });
       }),
       forgetCardNumber: enqueueActions(({ enqueue, context }) => {
         enqueue.assign({
@@ -248,8 +375,9 @@ export function createCaptureMachine(flow: Flow) {
         assertEvent(event, 'processor.declined');
         const decline: Failure = { code: event.code, message: event.message };
         // A flow that never asked for a postal code has no words for its check: a plain decline then.
-        const code = event.code === 'incorrect_zip' && !flow.postalCode ? 'card_declined' : event.code;
-        const declinedKey = `declined.${code}` as PromptKey;
+        // A bank debit refused at once has one prompt for every reason, and a card flow none for a bank's.
+        const code = event.code === 'incorrect_zip' && !flow.postalCode ? 'card_declined' : BANK_DECLINE_CODES.has(event.code) ? 'card_declined' : event.code;
+        const declinedKey = bankDebit ? 'declined.bank' : (`declined.${code}` as PromptKey);
         return {
           lastDecline: decline,
           failure: params.final ? decline : null,
@@ -260,7 +388,7 @@ export function createCaptureMachine(flow: Flow) {
       deferResult: enqueueActions(({ enqueue }) => {
         enqueue.assign({ notices: [notice('processing.later')] });
         // The processor already has the charge: a later answer needs no card data.
-        enqueue.emit({ type: 'vault.discard', fields: [...ALL_CAPTURE_FIELDS] });
+        enqueue.emit({ type: 'vault.discard', fields: [...everyField] });
       }),
       /**
        * The agent asks for a field: whatever was kept for it goes, with the security code when the card
@@ -288,7 +416,7 @@ export function createCaptureMachine(flow: Flow) {
       }),
       cancel: enqueueActions(({ enqueue }) => {
         enqueue.assign({ notices: [notice('canceled')] });
-        enqueue.emit({ type: 'vault.discard', fields: [...ALL_CAPTURE_FIELDS] });
+        enqueue.emit({ type: 'vault.discard', fields: [...everyField] });
       }),
       recordHangUp: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? HUNG_UP, notices: [] })),
       recordDrop: assign(({ context }) => ({ callEnded: true, failure: context.failure ?? context.lastDecline ?? LINE_DROPPED, notices: [] })),
@@ -312,6 +440,7 @@ export function createCaptureMachine(flow: Flow) {
       referenceRepeats: 0,
       waitingSince: null,
       callEnded: false,
+      ...(flow.method === 'ach' ? { bankAccount: null, accountMismatches: 0, debitAuthorization: null } : {}),
     }),
     initial: STATE.start,
     on: {
@@ -349,19 +478,11 @@ export function createCaptureMachine(flow: Flow) {
         },
       },
       ...Object.fromEntries(order.map((field, index) => [fieldState(field), fieldNode(field, index)])),
-      [STATE.awaitingAgent]: {
-        tags: ['step.agentCheck', 'status.capturing', 'holds.cardData'],
-        on: {
-          'agent.confirmed': moveTo(after(cardIndex), 'clearNotices' as const),
-          'agent.reenter': { target: STATE.collectingCardNumber, actions: 'forgetCardNumber' },
-          'agent.timedOut': { target: STATE.canceled, actions: 'cancel' },
-          // Keys typed while the agent checks are ignored: the caller was asked to hold.
-          'dtmf.entered': { actions: 'clearNotices' },
-          'dtmf.timedOut': { actions: 'clearNotices' },
-        },
-      },
+      // A bank debit has no card number for an agent to check.
+      ...(bankDebit ? {} : { [STATE.awaitingAgent]: awaitingAgentNode() }),
       [STATE.confirming]: confirmNode('confirm'),
       [STATE.confirmingSave]: confirmNode('confirmSave'),
+      ...(bankDebit ? { [STATE.authorizing]: confirmNode('authorize') } : {}),
       [STATE.processing]: {
         tags: ['step.charge', 'status.processing', 'needs.charge', 'holds.cardData'],
         on: {
@@ -373,6 +494,8 @@ export function createCaptureMachine(flow: Flow) {
             { guard: 'canTryAnotherCard', target: STATE.declined, actions: { type: 'recordDecline', params: { final: false } } },
             { target: STATE.failed, actions: { type: 'recordDecline', params: { final: true } } },
           ],
+          // A bank debit settles in days: the caller hears it was submitted, and the call ends.
+          'processor.submitted': { target: STATE.submitted, actions: 'recordSubmission' },
           // Held too long: the caller is told the result will follow and the call ends.
           'processor.overdue': { target: STATE.deferred, actions: 'deferResult' },
           // The charge is already on its way: its answer, not the hang-up, decides the payment.
@@ -424,6 +547,8 @@ export function createCaptureMachine(flow: Flow) {
       [STATE.failed]: { ...ENDED, tags: ['status.failed', 'outcome.failed'] },
       // The payment stays processing until the processor's answer is recorded on it.
       [STATE.deferred]: { ...ENDED, tags: ['status.processing'] },
+      // The same for a submitted bank debit, whose reference the caller has heard.
+      [STATE.submitted]: { ...ENDED, tags: ['status.processing'] },
       [STATE.canceled]: { ...ENDED, tags: ['status.canceled', 'outcome.canceled'] },
       // No payment was ever named: whatever payment the caller meant stays as it was.
       [STATE.abandoned]: { ...ENDED, tags: ['status.pending'] },
@@ -431,6 +556,22 @@ export function createCaptureMachine(flow: Flow) {
       [STATE.refused]: { ...ENDED, tags: ['status.pending'] },
     },
   });
+
+  /** A flow where an agent confirms the card number: the capture waits for the agent's word. */
+  function awaitingAgentNode() {
+    const tags: CaptureTag[] = ['step.agentCheck', 'status.capturing', 'holds.cardData'];
+    return {
+      tags,
+      on: {
+        'agent.confirmed': moveTo(after(cardIndex), 'clearNotices' as const),
+        'agent.reenter': { target: STATE.collectingCardNumber, actions: 'forgetCardNumber' },
+        'agent.timedOut': { target: STATE.canceled, actions: 'cancel' },
+        // Keys typed while the agent checks are ignored: the caller was asked to hold.
+        'dtmf.entered': { actions: 'clearNotices' },
+        'dtmf.timedOut': { actions: 'clearNotices' },
+      },
+    } as const;
+  }
 
   /**
    * The states of an agent-guided capture: nothing is asked until the agent asks for a field; a
@@ -506,14 +647,21 @@ export function createCaptureMachine(flow: Flow) {
     } as const;
   }
 
-  /** "Press 1 to go ahead, 2 for another card": the charge's or (saving a card) the save's question. */
-  function confirmNode(step: 'confirm' | 'confirmSave') {
+  /**
+   * "Press 1 to go ahead, 2 for another card": the charge's, (saving a card) the save's, or (a bank
+   * debit) the authorisation's question, whose 1 is kept as the caller's acceptance.
+   */
+  function confirmNode(step: 'confirm' | 'confirmSave' | 'authorize') {
     const tags: CaptureTag[] = [`step.${step}`, 'status.capturing', 'holds.cardData'];
     return {
       tags,
       on: {
         'dtmf.entered': [
-          { guard: { type: 'pressed', params: { key: '1' } }, target: STATE.processing, actions: 'startCharge' },
+          {
+            guard: { type: 'pressed', params: { key: '1' } },
+            target: STATE.processing,
+            actions: step === 'authorize' ? (['recordDebitAuthorization', 'startCharge'] as const) : ('startCharge' as const),
+          },
           { guard: { type: 'pressed', params: { key: '2' } }, target: firstField, actions: { type: 'forgetCard', params: { notice: 'confirm.reenter' } } },
           {
             guard: { type: 'hasTriesLeft', params: { step: 'choice' } },
@@ -547,6 +695,12 @@ export function createCaptureMachine(flow: Flow) {
         ],
         'field.accepted': moveTo(next, { type: 'acceptField', params: { field } } as const),
         'field.rejected': [
+          ...(field === 'accountNumberAgain'
+            ? [
+                { guard: and(['mismatched', 'mayRetypeAccount']), target: STATE.collectingAccountNumber, actions: 'retypeAccount' } as const,
+                { guard: 'mismatched', target: STATE.failed, actions: 'failTooManyAttempts' } as const,
+              ]
+            : []),
           { guard: { type: 'hasTriesLeft', params: { step: field } }, actions: { type: 'rejectField', params: { field } } },
           { target: STATE.failed, actions: 'failTooManyAttempts' },
         ],

@@ -7,9 +7,9 @@ import type { CaptureEvent } from './types';
 /**
  * Where the caller is in the dialogue: the step a state asks or waits for. `request`: an agent-guided
  * capture waits for the agent to ask for a field, or to charge. `confirmSave`: a `save_card` capture asks
- * to save the card (no amount to confirm).
+ * to save the card (no amount to confirm). `authorize`: a bank debit's spoken authorisation, accepted with 1.
  */
-export type CaptureStep = 'payCode' | CaptureField | 'agentCheck' | 'confirm' | 'confirmSave' | 'charge' | 'retry' | 'reference' | 'request';
+export type CaptureStep = 'payCode' | CaptureField | 'agentCheck' | 'confirm' | 'confirmSave' | 'authorize' | 'charge' | 'retry' | 'reference' | 'request';
 
 /** How a capture ended for its payment, as the metrics count it. */
 export type CaptureOutcomeKind = 'succeeded' | 'failed' | 'canceled' | 'hung_up';

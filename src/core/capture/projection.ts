@@ -16,6 +16,9 @@ export function projectPayment(state: StoredState, meaning: StateMeaning): Parti
     // Sessions of earlier releases held the processor's id as their only reference.
     processorReference: c.processorReference ?? c.reference,
     failure: meaning.status === 'succeeded' ? null : c.failure,
+    // Bank debits only (a card capture's context has neither): the account's last 4 and type, the acceptance.
+    ...(c.bankAccount !== undefined ? { bankAccount: c.bankAccount } : {}),
+    ...(c.debitAuthorization !== undefined ? { debitAuthorization: c.debitAuthorization } : {}),
   };
 }
 

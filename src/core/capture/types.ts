@@ -1,7 +1,12 @@
+import type { AccountType } from '../domain/bankAccount';
 import type { CardBrand } from '../domain/cardBrand';
+import type { DebitAuthorization } from '../payments/debitAuthorization';
 import type { DeclineCode } from '../../ports/processor';
 import type { PromptKey } from '../flows/promptKeys';
 import type { CaptureField } from '../flows/schema';
+
+/** The fields the vault keeps: all but the account number's repeat (only compared) and the account type (not secret). */
+export type VaultedField = Exclude<CaptureField, 'accountNumberAgain' | 'accountType'>;
 
 /** What the capture knows of the payment it is taking: never card data. */
 export interface PaymentSummary {
@@ -57,6 +62,15 @@ export interface CaptureContext {
   waitingSince: string | null;
   /** Set when the caller hangs up while the processor is still answering. */
   callEnded: boolean;
+  /**
+   * Bank-debit flows: the account as it may be shown (last 4 once the account number is valid, its
+   * type once chosen). Absent on sessions of earlier releases.
+   */
+  bankAccount?: { last4: string; accountType: AccountType | null } | null;
+  /** Bank-debit flows: how often the account number's two entries differed in this call. */
+  accountMismatches?: number;
+  /** Bank-debit flows: the caller's acceptance of the spoken authorisation, once given. */
+  debitAuthorization?: DebitAuthorization | null;
 }
 
 export type CaptureEvent =
@@ -65,12 +79,18 @@ export type CaptureEvent =
    * `locale`, when given, is the payment's language (one the flow speaks), which the call takes on.
    */
   | { type: 'payCode.entered'; payment: PaymentSummary | null; locale?: string }
-  /** Keys the caller typed (the finish key removed); `at` is the time of the turn, for expiry rules. */
-  | { type: 'dtmf.entered'; digits: string; at: string }
+  /**
+   * Keys the caller typed (the finish key removed); `at` is the time of the turn, for expiry rules.
+   * `sameAsAccountNumber`: for the account number's second entry only, whether the runner found it
+   * equal to the vaulted first one (the machine never holds the number to compare).
+   */
+  | { type: 'dtmf.entered'; digits: string; at: string; sameAsAccountNumber?: boolean }
   | { type: 'dtmf.timedOut' }
   /** `reference`: the gateway's short one; `processorReference`: the processor's id; `authorized`: held, not taken. */
   | { type: 'processor.approved'; reference: string; processorReference?: string; authorized?: boolean }
   | { type: 'processor.declined'; code: DeclineCode; message: string }
+  /** A bank debit was accepted for settlement: its outcome comes days later (`reference` as for an approval). */
+  | { type: 'processor.submitted'; reference: string; processorReference?: string }
   /** The processor has not answered within the hold limit; the charge is settled after the call. */
   | { type: 'processor.overdue' }
   | { type: 'agent.confirmed' }
@@ -92,7 +112,7 @@ export type CaptureEvent =
 
 /** Side effects the machine asks for; the turn runner carries them out before it commits the turn. */
 export type CaptureEmitted =
-  | { type: 'vault.put'; field: CaptureField; value: string }
+  | { type: 'vault.put'; field: VaultedField; value: string }
   | { type: 'vault.discard'; fields: CaptureField[] };
 
 export interface CaptureInput {

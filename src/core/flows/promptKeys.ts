@@ -33,6 +33,34 @@ export const PROMPT_KEYS = [
   'postalCode.timeout',
   'postalCode.error.format',
   'postalCode.error.length',
+  /** Only bank-debit flows (`"method": "ach"`) define these, the `authorization.*`, `submitted` and `declined.bank`. */
+  'routingNumber.ask',
+  'routingNumber.timeout',
+  'routingNumber.error.format',
+  'routingNumber.error.length',
+  'routingNumber.error.checksum',
+  'accountNumber.ask',
+  'accountNumber.timeout',
+  'accountNumber.error.format',
+  'accountNumber.error.length',
+  'accountNumberAgain.ask',
+  'accountNumberAgain.timeout',
+  'accountNumberAgain.error.format',
+  'accountNumberAgain.error.length',
+  /** The second entry differed from the first: the account number is asked again from the start. */
+  'accountNumberAgain.error.mismatch',
+  'accountType.ask',
+  'accountType.timeout',
+  'accountType.error.format',
+  /**
+   * The debit authorisation the caller accepts with 1 (2 re-enters the account): the words a
+   * phone-authorised debit needs (amount, account last 4, that it is a one-time debit, how to revoke).
+   * Its SHA-256 is kept with the acceptance, so the words heard can be proven later.
+   */
+  'authorization.ask',
+  /** A bank debit was submitted: it settles in days; {reference} names it. */
+  'submitted',
+  'declined.bank',
   'goingBack',
   'confirm.ask',
   /** A `save_card` capture's question once every field is valid. */
@@ -85,10 +113,27 @@ export const POSTAL_CODE_PROMPT_KEYS: readonly PromptKey[] = [
   'declined.incorrect_zip',
 ];
 
-/** The prompts a flow must define in every locale: all of them, less the postal code's when it asks none. */
-export function requiredPromptKeys(flow: { postalCode?: unknown }): readonly PromptKey[] {
-  return flow.postalCode ? PROMPT_KEYS : PROMPT_KEYS.filter((key) => !POSTAL_CODE_PROMPT_KEYS.includes(key));
+/** The prompts only a bank-debit flow needs. */
+export const BANK_PROMPT_KEYS: readonly PromptKey[] = PROMPT_KEYS.filter(
+  (key) => /^(routingNumber|accountNumber|accountNumberAgain|accountType|authorization)\./.test(key) || key === 'submitted' || key === 'declined.bank',
+);
+
+/** The prompts only a card flow needs: its fields, its confirmations, its decline reasons. */
+export const CARD_PROMPT_KEYS: readonly PromptKey[] = PROMPT_KEYS.filter(
+  (key) =>
+    /^(cardNumber|expiry|securityCode|postalCode|agentCheck)\./.test(key) ||
+    ['intro.save', 'confirm.ask', 'confirm.save', 'saved'].includes(key) ||
+    (key.startsWith('declined.') && !['declined.bank', 'declined.retry', 'declined.final'].includes(key)),
+);
+
+/**
+ * The prompts a flow must define in every locale: a bank debit's own and the common ones; for a card
+ * flow all but the bank debit's, less the postal code's when it asks none.
+ */
+export function requiredPromptKeys(flow: { postalCode?: unknown; method?: string }): readonly PromptKey[] {
+  if (flow.method === 'ach') return PROMPT_KEYS.filter((key) => !CARD_PROMPT_KEYS.includes(key));
+  return PROMPT_KEYS.filter((key) => !BANK_PROMPT_KEYS.includes(key) && (flow.postalCode || !POSTAL_CODE_PROMPT_KEYS.includes(key)));
 }
 
 /** Placeholders a prompt may use; the renderer fills them from the capture's masked context. */
-export const PROMPT_PLACEHOLDERS = ['amount', 'description', 'brand', 'last4', 'length', 'reference', 'digits'] as const;
+export const PROMPT_PLACEHOLDERS = ['amount', 'description', 'brand', 'last4', 'length', 'reference', 'digits', 'accountType'] as const;

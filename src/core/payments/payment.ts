@@ -1,4 +1,6 @@
+import type { AccountType } from '../domain/bankAccount';
 import type { CardBrand } from '../domain/cardBrand';
+import type { DebitAuthorization } from './debitAuthorization';
 import type { Failure } from '../capture/types';
 import type { Refund } from './refund';
 
@@ -69,6 +71,14 @@ export interface Payment {
   intent?: PaymentIntent;
   /** The saved card this payment charged off-session, or (intent `save_card`) the one it saved. */
   paymentMethodId?: string;
+  /** `ach`: a bank debit, as the payment's flow takes it; absent: a card. */
+  method?: 'ach';
+  /** Bank debits: the account holder's name, given to the API (Stripe requires one for the mandate). */
+  accountHolderName?: string;
+  /** Bank debits: the account as it may be shown (last 4, type), once typed. */
+  bankAccount?: { last4: string; accountType: AccountType | null } | null;
+  /** Bank debits: the caller's acceptance of the spoken authorisation (time, amount, account last 4, the words' hash). */
+  debitAuthorization?: DebitAuthorization | null;
 }
 
 export type PaymentIntent = 'charge' | 'save_card';

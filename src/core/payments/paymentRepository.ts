@@ -56,6 +56,24 @@ export const storedPaymentSchema: z.ZodType<Payment, unknown> = z
   // Absent on payments written before live-call payments: those end the call with the capture.
   returnUrl: z.string().nullable().optional(),
   receiptEmail: z.string().optional(),
+  method: z.literal('ach').optional(),
+  accountHolderName: z.string().optional(),
+  bankAccount: z.looseObject({ last4: z.string().regex(/^[0-9]{4}$/), accountType: z.enum(['checking', 'savings']).nullable() }).nullable().optional(),
+  debitAuthorization: z
+    .looseObject({
+      acceptedAt: z.string(),
+      method: z.literal('phone_keypress'),
+      amount: z.string(),
+      currency: z.string(),
+      accountLast4: z.string().regex(/^[0-9]{4}$/),
+      accountType: z.enum(['checking', 'savings']),
+      flowId: z.string(),
+      flowVersion: z.number(),
+      locale: z.string(),
+      textSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .nullable()
+    .optional(),
   })
   .transform(({ processorReference, ...p }) => ({ ...p, processorReference: processorReference === undefined ? p.reference : processorReference }));
 

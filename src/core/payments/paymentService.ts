@@ -28,6 +28,8 @@ export interface NewPayment {
   intent?: 'charge' | 'save_card';
   /** A saved card to charge off-session, with no call. */
   paymentMethodId?: string;
+  /** A bank debit (the flow's `method`), and the account holder's name it needs. */
+  bankDebit?: { accountHolderName: string };
 }
 
 const PAY_CODE_TRIES = 20;
@@ -109,6 +111,7 @@ export class PaymentService {
       ...(input.receiptEmail ? { receiptEmail: input.receiptEmail } : {}),
       ...(input.intent === 'save_card' ? { intent: 'save_card' as const } : {}),
       ...(input.paymentMethodId ? { paymentMethodId: input.paymentMethodId } : {}),
+      ...(input.bankDebit ? { method: 'ach' as const, accountHolderName: input.bankDebit.accountHolderName, bankAccount: null, debitAuthorization: null } : {}),
     };
     await this.payments.create(payment);
     await this.expiry?.track(payment);

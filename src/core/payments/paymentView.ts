@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FailureCode } from '../capture/types';
+import { maskedBankAccount } from '../domain/bankAccount';
 import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
 import { DECLINE_CODES } from '../../ports/processor';
 import { effectiveStatus, type Payment, type PaymentStatus } from './payment';
@@ -85,6 +86,39 @@ export const paymentViewSchema = z
       .regex(PAYMENT_METHOD_ID)
       .meta({ description: 'The saved card (see `GET /api/payment-methods/{id}`): the one a `save_card` payment saved, or the one an off-session charge charged.' })
       .nullable(),
+    method: z
+      .enum(['card', 'ach'])
+      .meta({ description: '`ach`: a bank debit (the flow\'s `method`); it stays `processing` for days after the call, until the bank settles it. Absent: `card`.' })
+      .optional(),
+    accountHolderName: z.string().meta({ description: 'Bank debits: the account holder\'s name given at creation.' }).optional(),
+    bankAccount: z
+      .object({
+        last4: z.string().regex(/^[0-9]{4}$/),
+        accountType: z.enum(['checking', 'savings']).nullable(),
+        display: z.string().meta({ examples: ['Bank •••• 6789'] }),
+      })
+      .meta({ description: 'Bank debits: the account as it may be shown, once typed. The routing and account numbers are never shown.' })
+      .nullable()
+      .optional(),
+    debitAuthorization: z
+      .object({
+        acceptedAt: timestamp,
+        method: z.literal('phone_keypress'),
+        amount: z.string(),
+        currency: z.string(),
+        accountLast4: z.string().regex(/^[0-9]{4}$/),
+        accountType: z.enum(['checking', 'savings']),
+        flowId: z.string(),
+        flowVersion: z.number().int(),
+        locale: z.string(),
+        textSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .meta({
+        description:
+          "Bank debits: the caller's acceptance of the spoken authorisation (press 1), the record a phone-authorised debit needs: when, the amount, the account's last 4, and the SHA-256 of the flow's `authorization.ask` text in the language heard.",
+      })
+      .nullable()
+      .optional(),
     voiceUrl: z.url().meta({ description: 'Absolute URL to send a live call to (e.g. with <Redirect> or a call update) to pay this payment.' }),
     payUrl: z
       .url()
@@ -137,12 +171,23 @@ export function paymentView(p: Payment, now: Date, urls: { voiceUrl: string }): 
     failure: p.failure,
     intent: p.intent ?? 'charge',
     paymentMethod: paymentMethodOf(p),
+    ...(p.method === 'ach' ? bankDebitFieldsOf(p) : {}),
     voiceUrl: urls.voiceUrl,
     ...(p.returnUrl ? { returnUrl: p.returnUrl } : {}),
     expiresAt: p.expiresAt,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     ...refundFieldsOf(p),
+  };
+}
+
+/** A bank debit's own fields: the account as shown, never its numbers, and the caller's acceptance. */
+function bankDebitFieldsOf(p: Payment): Pick<PaymentView, 'method' | 'accountHolderName' | 'bankAccount' | 'debitAuthorization'> {
+  return {
+    method: 'ach',
+    ...(p.accountHolderName ? { accountHolderName: p.accountHolderName } : {}),
+    bankAccount: p.bankAccount ? { last4: p.bankAccount.last4, accountType: p.bankAccount.accountType, display: maskedBankAccount(p.bankAccount.last4) } : null,
+    debitAuthorization: p.debitAuthorization ?? null,
   };
 }
 

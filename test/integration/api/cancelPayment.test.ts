@@ -1,5 +1,5 @@
 import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProcessor';
-import type { ChargeRequest, ChargeResult } from '../../../src/ports/processor';
+import type { ChargeRequest, ChargeAnswer, ChargeResult } from '../../../src/ports/processor';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
 import { eventually } from '../../support/eventually';
@@ -15,7 +15,7 @@ class GatedSandbox extends SandboxProcessor {
   release(): void {
     this.open();
   }
-  override async charge(request: ChargeRequest): Promise<ChargeResult> {
+  override async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     await this.gate;
     return super.charge(request);
   }

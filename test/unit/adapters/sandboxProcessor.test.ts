@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import testCards from '../../fixtures/test-cards.json';
-import type { ChargeRequest, ChargeResult } from '../../../src/ports/processor';
+import type { ChargeAnswer, ChargeRequest, ChargeResult } from '../../../src/ports/processor';
 import { SANDBOX_CARDS } from '../../../src/adapters/processors/sandboxCards';
 import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProcessor';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
@@ -137,7 +137,7 @@ describe('SandboxProcessor', () => {
 
   it('charges different idempotency keys independently', async () => {
     const sandbox = processor();
-    const results: ChargeResult[] = [];
+    const results: ChargeAnswer[] = [];
     for (let i = 0; i < 3; i++) results.push(await sandbox.charge(await chargeRequest('4242424242424242')));
     const references = results.map((r) => (r.outcome === 'approved' ? r.reference : ''));
     expect(new Set(references).size).toBe(3);

@@ -2,7 +2,7 @@ import type { CaptureField } from '../../../src/core/flows/schema';
 import { FieldCollector } from '../../../src/relay/fieldCollector';
 import { ManualTimers } from '../../support/manualTimers';
 
-const TIMEOUT_MS: Record<CaptureField, number> = { cardNumber: 6000, expiry: 5000, securityCode: 5000, postalCode: 5000 };
+const TIMEOUT_MS = { cardNumber: 6000, expiry: 5000, securityCode: 5000, postalCode: 5000 } as Record<CaptureField, number>;
 
 function rig() {
   const timers = new ManualTimers();
