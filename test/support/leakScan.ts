@@ -32,3 +32,18 @@ export function postalCodeSecrets(codes: readonly string[]): Array<string | RegE
     ];
   });
 }
+
+/**
+ * What to look for so a test proves that no routing or account number it typed was kept or echoed:
+ * the number as a run of digits of its own (not inside a longer one), and its SHA-256 in hex and
+ * base64, which a "hashed, so harmless" key or log line would hold. Account numbers have no check
+ * digit and routing numbers are published: their hashes are reversed by trying them all.
+ */
+export function bankNumberSecrets(numbers: readonly string[]): Array<string | RegExp> {
+  return numbers.flatMap((number) => {
+    const digest = createHash('sha256').update(number, 'utf8');
+    const hex = digest.copy().digest('hex');
+    const base64 = digest.digest('base64');
+    return [new RegExp(`(?<![0-9])${number}(?![0-9])`), hex, base64];
+  });
+}
