@@ -37,6 +37,14 @@ const STRIPE_ERRORS: Record<string, { code: string; decline_code?: string; messa
   processing_error: { code: 'processing_error', message: 'An error occurred while processing your card. Try again in a little bit.' },
 };
 
+/** Stripe's failing test bank accounts and the return code of each. */
+const BANK_FAILURES: Record<string, string> = {
+  '000111111113': 'account_closed',
+  '000111111116': 'no_account',
+  '000222222227': 'insufficient_funds',
+  '000333333335': 'debit_not_authorized',
+};
+
 export interface FakeStripe {
   url: string;
   requests: RecordedRequest[];
@@ -47,6 +55,14 @@ export interface FakeStripe {
   customers: Map<string, { metadata: Record<string, string> }>;
   /** SetupIntents created, by id: the card saved for off-session use, attached to the customer. */
   setupIntents: Map<string, { customer: string; payment_method: string; usage: string; status: string }>;
+  /** Mandates of bank debits, by id, with the customer acceptance each was confirmed with. */
+  mandates: Map<string, { payment_method: string; customer_acceptance: Record<string, string> }>;
+  /**
+   * The bank answers every bank debit still processing, by Stripe's test account numbers: 000123456789
+   * (and any other) succeeds; 000111111113 account_closed, 000111111116 no_account, 000222222227
+   * insufficient_funds, 000333333335 debit_not_authorized leave it requires_payment_method. Answers how many.
+   */
+  settleBankDebits(): number;
   /** The next n requests answer 500 (Stripe's api_error) before being handled. */
   failNext(n: number): void;
   /**
@@ -160,7 +176,9 @@ function registerSaveLookUpRoutes(
 export async function startFakeStripe(): Promise<FakeStripe> {
   const app = express();
   const requests: RecordedRequest[] = [];
-  const methods = new Map<string, { number: string; last4: string; postalCode: string | null; customer?: string; expMonth?: number; expYear?: number }>();
+  const methods = new Map<string, { number: string; last4: string; postalCode: string | null; customer?: string; expMonth?: number; expYear?: number; bankAccount?: string }>();
+  /** Mandates of bank debits, by id: the customer acceptance Stripe was given. */
+  const mandates = new Map<string, { payment_method: string; customer_acceptance: Record<string, string> }>();
   const customers: FakeStripe['customers'] = new Map();
   const setupIntents: FakeStripe['setupIntents'] = new Map();
   /** Every SetupIntent as Stripe would list it now (declined ones too), for the look-up of a lost save. */
@@ -218,6 +236,26 @@ export async function startFakeStripe(): Promise<FakeStripe> {
 
   app.post('/v1/payment_methods', (req, res) => {
     const form = Object.fromEntries(new URLSearchParams(req.body as string));
+    if (form.type === 'us_bank_account') {
+      // Stripe's refusals: a bank account needs its holder's name, both numbers and a valid routing number.
+      const missing = ['billing_details[name]', 'us_bank_account[routing_number]', 'us_bank_account[account_number]'].find((name) => !form[name]);
+      if (missing) {
+        res.status(400).json({ error: { type: 'invalid_request_error', code: 'parameter_missing', param: missing, message: `Missing required param: ${missing}.` } });
+        return;
+      }
+      const accountNumber = form['us_bank_account[account_number]']!;
+      const pm = id('pm');
+      methods.set(pm, { number: '', last4: accountNumber.slice(-4), postalCode: null, bankAccount: accountNumber });
+      res.json({
+        id: pm,
+        object: 'payment_method',
+        type: 'us_bank_account',
+        billing_details: { name: form['billing_details[name]'] },
+        us_bank_account: { bank_name: 'STRIPE TEST BANK', last4: accountNumber.slice(-4), account_type: form['us_bank_account[account_type]'] ?? 'checking', routing_number: form['us_bank_account[routing_number]'] },
+        livemode: false,
+      });
+      return;
+    }
     const number = form['card[number]'] ?? '';
     const pm = id('pm');
     const postalCode = form['billing_details[address][postal_code]'] ?? null;
@@ -323,6 +361,34 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         .filter((entry): entry is readonly [string, string] => entry[0] !== undefined),
     );
     const base = { id: pi, object: 'payment_intent', amount, currency, payment_method: form.payment_method, metadata, livemode: false };
+    if (method.bankAccount !== undefined) {
+      // Stripe's refusals of a bank debit: without mandate data (the customer's acceptance) it cannot
+      // be confirmed; a PaymentIntent must allow us_bank_account; and only USD moves over ACH.
+      const acceptance = Object.fromEntries(
+        Object.entries(form)
+          .map(([name, value]) => [/^mandate_data\[customer_acceptance\]\[(.+)\]$/.exec(name)?.[1], value] as const)
+          .filter((entry): entry is readonly [string, string] => entry[0] !== undefined),
+      );
+      if (form.confirm === 'true' && !acceptance.type) {
+        res.status(400).json({ error: { type: 'invalid_request_error', code: 'parameter_missing', param: 'mandate_data', message: 'A mandate is required to confirm a us_bank_account PaymentIntent: pass mandate_data[customer_acceptance].' } });
+        return;
+      }
+      if (!Object.entries(form).some(([name, value]) => /^(allowed_)?payment_method_types\[\d*\]$/.test(name) && value === 'us_bank_account')) {
+        res.status(400).json({ error: { type: 'invalid_request_error', param: 'payment_method_types', message: 'The PaymentMethod is a us_bank_account, which this PaymentIntent does not allow.' } });
+        return;
+      }
+      if (currency !== 'usd') {
+        res.status(400).json({ error: { type: 'invalid_request_error', param: 'currency', message: 'us_bank_account debits must be in usd.' } });
+        return;
+      }
+      const mandate = id('mandate');
+      mandates.set(mandate, { payment_method: form.payment_method!, customer_acceptance: acceptance });
+      // A bank debit is never settled at once: it stays processing until the bank answers (settleBankDebits).
+      intents.set(pi, { amount, currency, status: 'processing' });
+      intentObjects.set(pi, { ...base, status: 'processing', payment_method_types: ['us_bank_account'], mandate });
+      res.json(intentObjects.get(pi));
+      return;
+    }
     if (method.number === THREE_D_SECURE_CARD) {
       intents.set(pi, { amount, currency, status: 'requires_action' });
       intentObjects.set(pi, { ...base, status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
@@ -472,6 +538,20 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     refunds,
     customers,
     setupIntents,
+    mandates,
+    settleBankDebits() {
+      let settled = 0;
+      for (const [pi, object] of intentObjects) {
+        if (object.status !== 'processing') continue;
+        const account = methods.get(String(object.payment_method))?.bankAccount ?? '';
+        const failure = BANK_FAILURES[account];
+        const status = failure ? 'requires_payment_method' : 'succeeded';
+        Object.assign(object, { status, ...(failure ? { last_payment_error: { type: 'invalid_request_error', code: failure, message: `The bank returned the debit: ${failure}.` } } : { amount_received: object.amount }) });
+        intents.set(pi, { ...intents.get(pi)!, status });
+        settled += 1;
+      }
+      return settled;
+    },
     failNext(n) {
       failures = n;
     },
