@@ -14,6 +14,9 @@ import * as securityCodeRules from '../../src/core/domain/securityCode';
 import { DECLINE_CODES, type DeclineCode } from '../../src/ports/processor';
 
 type Snapshot = SnapshotFrom<CaptureMachine>;
+
+/** A bank's reasons for returning a debit: a card flow has no words of its own for them. */
+const BANK_CODES: readonly DeclineCode[] = ['account_closed', 'no_account', 'debit_not_authorized', 'invalid_bank_account'];
 type Path = StatePath<Snapshot, EventFromLogic<CaptureMachine>>;
 
 interface TestCards {
@@ -239,8 +242,9 @@ describe.each(FLOWS)('the capture model of %s', (_name, flow) => {
   it('ends a hung-up call with the hang-up or with the decline the caller heard', () => {
     const codes = new Set(reached.filter((s) => s.value === STATE.hungUp).map((s) => s.context.failure?.code));
     // With one card per call a decline ends the capture at once, so no hang-up can follow one.
-    // A flow without a postal code says a plain decline for incorrect_zip, which the walk does not tell apart.
-    const declinesHeardBeforeHangUp = flow.maxCardAttempts > 1 ? DECLINE_CODES.filter((c) => c !== 'incorrect_zip' || flow.postalCode) : [];
+    // A flow without a postal code says a plain decline for incorrect_zip, which the walk does not tell apart;
+    // a card flow says a plain decline for a bank's reasons too.
+    const declinesHeardBeforeHangUp = flow.maxCardAttempts > 1 ? DECLINE_CODES.filter((c) => (c !== 'incorrect_zip' || flow.postalCode) && !BANK_CODES.includes(c)) : [];
     expect([...codes].sort()).toEqual(['caller_hung_up', ...declinesHeardBeforeHangUp].sort());
   });
 
@@ -609,7 +613,8 @@ describe('declines', () => {
     expect(snapshot.value).toBe(STATE.failed);
     expect(snapshot.context.failure?.code).toBe(code);
     // This flow asks no postal code, so it has no words for a failed postal code check: a plain decline.
-    expect(noticeKeys(snapshot)).toEqual([code === 'incorrect_zip' ? 'declined.card_declined' : `declined.${code}`, 'declined.final']);
+    // Nor for a bank's reasons, which a card charge never gives.
+    expect(noticeKeys(snapshot)).toEqual([code === 'incorrect_zip' || BANK_CODES.includes(code) ? 'declined.card_declined' : `declined.${code}`, 'declined.final']);
   });
 
   it('offers another card until the flow’s card limit, then fails with the last decline', () => {

@@ -116,17 +116,9 @@ function approvedKey(payment: CaptureContext['payment']): PromptKey {
   return payment?.intent === 'save_card' ? 'saved' : 'approved';
 }
 
-function noneCaptured(): CaptureContext['captured'] {
-  return {
-    cardNumber: false,
-    expiry: false,
-    securityCode: false,
-    postalCode: false,
-    routingNumber: false,
-    accountNumber: false,
-    accountNumberAgain: false,
-    accountType: false,
-  };
+function noneCaptured(bankDebit: boolean): CaptureContext['captured'] {
+  const card = { cardNumber: false, expiry: false, securityCode: false, postalCode: false };
+  return bankDebit ? { ...card, routingNumber: false, accountNumber: false, accountNumberAgain: false, accountType: false } : card;
 }
 
 type FieldCheck =
@@ -342,7 +334,7 @@ export function createCaptureMachine(flow: Flow) {
         enqueue.assign({
           card: null,
           securityCodeLength: 0,
-          captured: noneCaptured(),
+          captured: noneCaptured(bankDebit),
           attempts: 0,
           notices: params.notice ? [notice(params.notice)] : [],
           ...(bankDebit ? { bankAccount: null, accountMismatches: 0, debitAuthorization: null } : {}),
@@ -428,7 +420,7 @@ export function createCaptureMachine(flow: Flow) {
       payment: input.payment,
       attempts: 0,
       card: null,
-      captured: noneCaptured(),
+      captured: noneCaptured(bankDebit),
       chargeAttempts: 0,
       lastDecline: null,
       reference: null,
@@ -495,7 +487,7 @@ export function createCaptureMachine(flow: Flow) {
             { target: STATE.failed, actions: { type: 'recordDecline', params: { final: true } } },
           ],
           // A bank debit settles in days: the caller hears it was submitted, and the call ends.
-          'processor.submitted': { target: STATE.submitted, actions: 'recordSubmission' },
+          ...(bankDebit ? { 'processor.submitted': { target: STATE.submitted, actions: 'recordSubmission' } } : {}),
           // Held too long: the caller is told the result will follow and the call ends.
           'processor.overdue': { target: STATE.deferred, actions: 'deferResult' },
           // The charge is already on its way: its answer, not the hang-up, decides the payment.
@@ -548,7 +540,7 @@ export function createCaptureMachine(flow: Flow) {
       // The payment stays processing until the processor's answer is recorded on it.
       [STATE.deferred]: { ...ENDED, tags: ['status.processing'] },
       // The same for a submitted bank debit, whose reference the caller has heard.
-      [STATE.submitted]: { ...ENDED, tags: ['status.processing'] },
+      ...(bankDebit ? { [STATE.submitted]: { ...ENDED, tags: ['status.processing'] as CaptureTag[] } } : {}),
       [STATE.canceled]: { ...ENDED, tags: ['status.canceled', 'outcome.canceled'] },
       // No payment was ever named: whatever payment the caller meant stays as it was.
       [STATE.abandoned]: { ...ENDED, tags: ['status.pending'] },

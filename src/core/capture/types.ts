@@ -3,7 +3,7 @@ import type { CardBrand } from '../domain/cardBrand';
 import type { DebitAuthorization } from '../payments/debitAuthorization';
 import type { DeclineCode } from '../../ports/processor';
 import type { PromptKey } from '../flows/promptKeys';
-import type { CaptureField } from '../flows/schema';
+import type { BankField, CaptureField, CardField } from '../flows/schema';
 
 /** The fields the vault keeps: all but the account number's repeat (only compared) and the account type (not secret). */
 export type VaultedField = Exclude<CaptureField, 'accountNumberAgain' | 'accountType'>;
@@ -42,7 +42,8 @@ export interface CaptureContext {
   /** Mistakes and timeouts in the current step; reset whenever the step changes. */
   attempts: number;
   card: { brand: CardBrand; last4: string } | null;
-  captured: Record<CaptureField, boolean>;
+  /** Which fields are typed and valid; a bank debit's only in bank-debit flows (absent in a card capture). */
+  captured: Record<CardField | 'postalCode', boolean> & Partial<Record<BankField, boolean>>;
   /** Charges attempted in this call; each gets its own idempotency key. */
   chargeAttempts: number;
   lastDecline: Failure | null;
