@@ -23,6 +23,7 @@ Plays Twilio's part in a phone payment: creates a payment, dials the gateway and
   --amount <amount>     payment amount (default: 12.34)
   --currency <code>     payment currency (default: USD)
   --description <text>  payment description
+  --account-holder <name>  the account holder's name, which a bank-debit (ACH) flow's payment needs
   --locale <locale>     en-US or es-US
   --flow <file>         a flow JSON file to try out (in-process gateway only)
   --payment <id>        call for an existing payment instead of creating one (dials its voiceUrl)
@@ -59,6 +60,9 @@ const paymentSchema = z.object({
   reference: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   voiceUrl: z.string(),
+  method: z.string().optional(),
+  bankAccount: z.object({ display: z.string(), accountType: z.string().nullable() }).nullable().optional(),
+  debitAuthorization: z.object({ acceptedAt: z.string() }).nullable().optional(),
 });
 const createdPaymentSchema = z.object({
   id: z.string(),
@@ -179,6 +183,7 @@ export async function runSimulation(
         currency: args.currency,
         channel: 'phone',
         ...(args.description !== undefined && { description: args.description }),
+        ...(args.accountHolder !== undefined && { accountHolderName: args.accountHolder }),
         ...(args.locale !== undefined && { locale: args.locale }),
         ...(flowId !== undefined && { flow: flowId }),
       });
@@ -232,6 +237,14 @@ export async function runSimulation(
 /** The masked payment on one line, e.g. `capturing · Visa •••• 4242 · expiry ✓ · security code …`. */
 export function describePayment(payment: PaymentView): string {
   const { card } = payment;
+  // A bank debit shows its account as the API does ("Bank •••• 6789"), and never a card's fields.
+  if (payment.method === 'ach') {
+    const bank = [payment.status, payment.bankAccount ? `${payment.bankAccount.display}${payment.bankAccount.accountType ? ` (${payment.bankAccount.accountType})` : ''}` : 'bank account …'];
+    if (payment.debitAuthorization) bank.push('debit authorised');
+    if (payment.reference !== null) bank.push(`reference ${payment.reference}`);
+    if (payment.failure !== null) bank.push(`${payment.failure.code}: ${payment.failure.message}`);
+    return bank.join(' · ');
+  }
   const parts = [
     payment.status,
     card === null ? 'card …' : maskedCardOf(card),
@@ -263,6 +276,7 @@ function readArgs(argv: string[]) {
         amount: { type: 'string', default: '12.34' },
         currency: { type: 'string', default: 'USD' },
         description: { type: 'string' },
+        'account-holder': { type: 'string' },
         locale: { type: 'string' },
         flow: { type: 'string' },
         payment: { type: 'string' },
@@ -305,6 +319,7 @@ function readArgs(argv: string[]) {
     amount: values.amount,
     currency: values.currency,
     description: values.description,
+    accountHolder: values['account-holder'],
     locale: values.locale,
     flow: values.flow,
     payment: values.payment,
