@@ -247,7 +247,7 @@ describe.each(STORE_KINDS)('the payments API (%s store)', (kind) => {
       const documented = [...doc.components.schemas.Payment.required, ...doc.components.schemas.CreatedPayment.required];
       expect(documented.sort()).toEqual(Object.keys(created).sort());
       const request = doc.components.schemas.CreatePaymentRequest;
-      expect(Object.keys(request.properties).sort()).toEqual(['amount', 'callSid', 'capture', 'channel', 'currency', 'description', 'email', 'expiresInSeconds', 'flow', 'intent', 'locale', 'paymentMethod', 'returnUrl']);
+      expect(Object.keys(request.properties).sort()).toEqual(['accountHolderName', 'amount', 'callSid', 'capture', 'channel', 'currency', 'description', 'email', 'expiresInSeconds', 'flow', 'intent', 'locale', 'paymentMethod', 'returnUrl']);
       // A save_card payment takes neither: the body's check asks for them on a charge (amount: is required).
       expect(request.required ?? []).toEqual([]);
     });
