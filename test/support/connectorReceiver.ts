@@ -32,6 +32,14 @@ export interface ConnectorReceiver {
   authorizations: Map<string, { amountMinor: number; status: 'authorized' | 'captured' | 'voided'; capturedMinor: number }>;
   /** Cards kept for `tokenize` requests, by the token answered (the receiver plays the business's processor). */
   tokens: Map<string, { number: string }>;
+  /** Bank debits (`type: "ach"`) submitted, by idempotency key: the account's last 4 and the acceptance sent. */
+  debits: Map<string, { last4: string; reference: string; authorization: Record<string, unknown> }>;
+  /**
+   * The bank answers every submitted debit by Stripe's test accounts (000111111113 account_closed,
+   * 000111111116 no_account, 000222222227 insufficient_funds, 000333333335 debit_not_authorized; any
+   * other settles): a `status` request then hears it. Answers how many.
+   */
+  settleBankDebits(): number;
   /** The next n requests answer this HTTP status before being handled (e.g. 503, 400). */
   failNext(n: number, status: number): void;
   /** The next request is held this long before it is answered. */
@@ -50,6 +58,9 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
   const authorizations: ConnectorReceiver['authorizations'] = new Map();
   const answers = new Map<string, unknown>();
   const tokens: ConnectorReceiver['tokens'] = new Map();
+  const debits: ConnectorReceiver['debits'] = new Map();
+  /** Submitted debits still settling: their account numbers, kept by this stand-in bank. */
+  const settling = new Map<string, string>();
   let failures: { n: number; status: number } = { n: 0, status: 500 };
   let delayMs = 0;
   let canned: unknown;
@@ -81,6 +92,10 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       return;
     }
     const key = String(body.idempotencyKey);
+    if (body.type === 'status' && settling.has(key)) {
+      res.json({ status: 'processing' });
+      return;
+    }
     const replay = answers.get(key);
     if (replay) {
       res.json(replay);
@@ -92,7 +107,17 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
       return;
     }
     let answer: unknown;
-    if (body.type === 'capture' || body.type === 'void') {
+    if (body.type === 'ach') {
+      // A bank debit is submitted, never settled at once, and only with the caller's acceptance.
+      if (!body.authorization?.acceptedAt || !body.bankAccount?.holderName) {
+        res.status(400).json({ error: 'a debit needs the account holder and the authorisation' });
+        return;
+      }
+      const reference = `ach_${randomBytes(6).toString('hex')}`;
+      debits.set(key, { last4: String(body.bankAccount.accountNumber).slice(-4), reference, authorization: body.authorization });
+      settling.set(key, String(body.bankAccount.accountNumber));
+      answer = { status: 'processing', reference };
+    } else if (body.type === 'capture' || body.type === 'void') {
       // Like a processor: only an authorisation still held, and never more than it holds.
       const ref = String(body.type === 'capture' ? body.capture.paymentReference : body.void.paymentReference);
       const auth = authorizations.get(ref);
@@ -162,6 +187,24 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
     refunded,
     authorizations,
     tokens,
+    debits,
+    settleBankDebits() {
+      const failures: Record<string, string> = {
+        '000111111113': 'account_closed',
+        '000111111116': 'no_account',
+        '000222222227': 'insufficient_funds',
+        '000333333335': 'debit_not_authorized',
+      };
+      let settled = 0;
+      for (const [key, account] of settling) {
+        const code = failures[account];
+        const reference = debits.get(key)!.reference;
+        answers.set(key, code ? { status: 'declined', reference, declineCode: code, message: `Returned: ${code}` } : { status: 'approved', reference });
+        settling.delete(key);
+        settled += 1;
+      }
+      return settled;
+    },
     failNext(n, status) {
       failures = { n, status };
     },

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ConnectorSettings } from '../../config/processorConfig';
 import { isoUnits } from '../../core/domain/units';
-import type { AmountInUnits, CaptureRequest, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, DeleteSavedRequest, DeleteSavedResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SaveLookUp, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
+import type { AmountInUnits, CaptureRequest, ChargeAnswer, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, DeleteSavedRequest, DeleteSavedResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SaveLookUp, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
 import { declined, isDeclineCode, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
@@ -26,7 +26,10 @@ const chargeAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('declined'), reference: REFERENCE.optional(), declineCode: z.string().optional(), message: z.string().optional() }),
 ]);
 
-const statusAnswer = z.union([chargeAnswer, z.object({ status: z.enum(['unknown', 'pending']) })]);
+/** A bank debit's answer: `processing` (submitted, settling) besides a charge's. */
+const debitAnswer = z.union([chargeAnswer, z.object({ status: z.literal('processing'), reference: REFERENCE })]);
+
+const statusAnswer = z.union([chargeAnswer, z.object({ status: z.enum(['unknown', 'pending', 'processing']) }).loose()]);
 
 const refundAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('approved'), reference: REFERENCE }),
@@ -84,7 +87,8 @@ export class HttpsConnector implements Processor {
   }
 
   /** One charge attempt; the card leaves the vault only inside this request's body. */
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
+  async charge(request: ChargeRequest): Promise<ChargeAnswer> {
+    if (request.bankDebit) return this.debit(request);
     const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
     if ('outcome' in prepared) return prepared;
     const { amount, card, expiry } = prepared;
@@ -117,6 +121,50 @@ export class HttpsConnector implements Processor {
     if (!answer.success) return declined('processing_error');
     // An authorisation the gateway did not ask for would leave money uncaptured: it is not an approval.
     if (answer.data.status === 'authorized' && request.capture !== 'manual') return declined('processing_error');
+    return fromChargeAnswer(answer.data);
+  }
+
+  /**
+   * A bank debit (`type: "ach"`): the routing and account numbers leave the vault only inside this
+   * request's body, with the account type, the holder's name and the caller's recorded acceptance.
+   * The endpoint answers `processing` (or approved/declined); `status` look-ups follow it up.
+   */
+  private async debit(request: ChargeRequest): Promise<ChargeAnswer> {
+    const debit = request.bankDebit!;
+    const amount = this.units(request.amount, request.currency);
+    if (!amount.ok) return declined('processing_error');
+    let account: { routingNumber: string; accountNumber: string };
+    try {
+      account = await this.vault.redeemBankToken(request.token);
+    } catch {
+      return declined('processing_error', 'The bank account details were no longer available.');
+    }
+    const body = JSON.stringify({
+      type: 'ach',
+      payment: {
+        id: request.paymentId,
+        amount: request.amount,
+        ...unitsFields(amount),
+        currency: request.currency,
+        description: request.description ?? null,
+        callSid: request.callSid ?? null,
+      },
+      bankAccount: {
+        routingNumber: account.routingNumber,
+        accountNumber: account.accountNumber,
+        accountType: debit.accountType,
+        holderName: debit.accountHolderName,
+      },
+      authorization: debit.authorization,
+      idempotencyKey: request.idempotencyKey,
+    });
+    const delivery = await this.deliver(body, request.idempotencyKey);
+    if (!delivery.ok) return declined('processing_error');
+    const answer = debitAnswer.safeParse(delivery.json);
+    if (!answer.success) return declined('processing_error');
+    if (answer.data.status === 'processing') return { outcome: 'processing', reference: answer.data.reference };
+    // A debit is never authorised now and captured later.
+    if (answer.data.status === 'authorized') return declined('processing_error');
     return fromChargeAnswer(answer.data);
   }
 
@@ -209,7 +257,8 @@ export class HttpsConnector implements Processor {
     const answer = delivery.ok ? statusAnswer.safeParse(delivery.json) : null;
     if (!answer?.success) return { outcome: 'unknown' };
     const data = answer.data;
-    return data.status === 'approved' || data.status === 'authorized' || data.status === 'declined' ? fromChargeAnswer(data) : { outcome: 'unknown' };
+    // `processing`: a bank debit still settling.
+    return data.status === 'approved' || data.status === 'authorized' || data.status === 'declined' ? fromChargeAnswer(data as z.infer<typeof chargeAnswer>) : { outcome: 'unknown' };
   }
 
   /** Asks the same endpoint for a refund (`type: "refund"`); no card data is sent. */

@@ -1,0 +1,75 @@
+import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import { startTestGateway, type TestGateway } from '../../support/harness';
+import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
+import { ManualClock } from '../../support/payLinks';
+
+const ROUTING = '110000000';
+const ACCOUNT = '000123456789';
+const NO_ACCOUNT = '000111111116';
+
+/** One path through the HTTPS connector (the full matrix runs on the sandbox). */
+describe('bank debits through the HTTPS connector', () => {
+  const clock = new ManualClock(new Date('2026-03-02T15:00:00.000Z'));
+  let receiver: ConnectorReceiver;
+  let tg: TestGateway;
+  beforeAll(async () => {
+    receiver = await startConnectorReceiver();
+    tg = await startTestGateway('memory', {
+      clock,
+      env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET, RECONCILE_INTERVAL_MS: '600000' },
+    });
+  });
+  afterAll(async () => {
+    await tg.close();
+    await receiver.close();
+  });
+
+  async function debit(account: string): Promise<{ id: string }> {
+    const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });
+    const call = tg.call();
+    await call.start(payment.voiceUrl);
+    await call.press(ROUTING);
+    await call.press(`${account}#`);
+    await call.press(`${account}#`);
+    await call.press('2');
+    await call.press('1');
+    expect(call.saysText()).toContain('Your bank payment has been submitted');
+    return payment;
+  }
+
+  it('sends a signed type "ach" request with the account, the holder and the acceptance; processing until the bank settles', async () => {
+    const payment = await debit(ACCOUNT);
+    const view = await tg.getPayment(payment.id);
+    expect(view).toMatchObject({ status: 'processing', bankAccount: { display: 'Bank •••• 6789', accountType: 'savings' } });
+    const sent = receiver.received.find((r) => r.body.type === 'ach' && r.body.payment.id === payment.id)!;
+    expect(sent.signature.ok).toBe(true);
+    expect(sent.body).toMatchObject({
+      bankAccount: { routingNumber: ROUTING, accountNumber: ACCOUNT, accountType: 'savings', holderName: 'Jenny Rosen' },
+      authorization: { acceptedAt: view.debitAuthorization.acceptedAt, accountLast4: '6789', textSha256: view.debitAuthorization.textSha256 },
+      payment: { amountMinor: 4200, currency: 'USD' },
+      idempotencyKey: `${payment.id}-charge-1`,
+    });
+    expect(sent.body.card).toBeUndefined();
+
+    clock.advance(120);
+    expect(await tg.gateway.reconciler.sweep()).toBe(0);
+    expect((await tg.getPayment(payment.id)).status).toBe('processing');
+    receiver.settleBankDebits();
+    clock.advance(3600);
+    await tg.gateway.reconciler.sweep();
+    expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('a debit the bank returns fails with its code', async () => {
+    const payment = await debit(NO_ACCOUNT);
+    receiver.settleBankDebits();
+    clock.advance(3600);
+    await tg.gateway.reconciler.sweep();
+    expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'failed', failure: { code: 'no_account' } });
+  });
+
+  it('no routing or account number, nor its SHA-256, is in a log line or a response', () => {
+    const secrets = bankNumberSecrets([ROUTING, ACCOUNT, NO_ACCOUNT]);
+    for (const text of [...tg.logLines, ...tg.responses]) expect(leaksIn(text, secrets)).toEqual([]);
+  });
+});
