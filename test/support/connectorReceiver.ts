@@ -46,6 +46,11 @@ export interface ConnectorReceiver {
   delayNext(ms: number): void;
   /** The next request is answered with this JSON instead of a decision. */
   answerNextWith(body: unknown): void;
+  /**
+   * The next n requests (replays included) are handled in full, their decision kept for their
+   * idempotency key, but answered 502, as a proxy in front that timed out: the answer is lost.
+   */
+  loseAnswers(n: number): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
   let failures: { n: number; status: number } = { n: 0, status: 500 };
   let delayMs = 0;
   let canned: unknown;
+  let lost = 0;
 
   // The signature covers the exact bytes sent, so the body is read raw and parsed only after the check.
   app.post('/charge', express.text({ type: 'application/json' }), async (req, res) => {
@@ -74,6 +80,14 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
     if (!signature.ok) {
       res.status(401).json({ error: 'bad signature' });
       return;
+    }
+    if (lost > 0) {
+      lost -= 1;
+      const send = res.json.bind(res);
+      res.json = () => {
+        res.status(502);
+        return send({ error: 'the upstream answer was lost' });
+      };
     }
     if (delayMs > 0) {
       const wait = delayMs;
@@ -213,6 +227,9 @@ export async function startConnectorReceiver(): Promise<ConnectorReceiver> {
     },
     answerNextWith(body) {
       canned = body;
+    },
+    loseAnswers(n) {
+      lost = n;
     },
     async close() {
       await new Promise<void>((resolve) => {

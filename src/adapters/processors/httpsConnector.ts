@@ -7,6 +7,7 @@ import type { Vault } from '../../ports/vault';
 import { declined, isDeclineCode, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
+import { ChargeAnswerLostError } from './answerLost';
 
 export interface HttpsConnectorOptions extends ConnectorSettings {
   /** Extra tries after the first, for network errors, timeouts and 5xx only; default 2. */
@@ -59,7 +60,11 @@ const saveStatusAnswer = z.union([tokenizeAnswer, z.object({ status: z.enum(['un
 /** `not_found`: the endpoint no longer holds the token, which is what a deletion asks for. */
 const detokenizeAnswer = z.object({ status: z.enum(['deleted', 'not_found']) });
 
-type Delivery = { ok: true; json: unknown } | { ok: false };
+/**
+ * `lost`: no try got an answer (network error, time-out, 5xx), so the endpoint may have acted on
+ * the request; otherwise the endpoint answered and refused it (a 4xx, or a body that is not JSON).
+ */
+type Delivery = { ok: true; json: unknown } | { ok: false; lost: boolean };
 
 /**
  * Hands the card to the business's own processor endpoint: one signed JSON POST per attempt, the
@@ -86,7 +91,10 @@ export class HttpsConnector implements Processor {
     return isoUnits(amount, currency, 'the connector');
   }
 
-  /** One charge attempt; the card leaves the vault only inside this request's body. */
+  /**
+   * One charge attempt; the card leaves the vault only inside this request's body. A delivery that
+   * got no answer throws ChargeAnswerLostError: the endpoint may have charged, so it is looked up.
+   */
   async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     if (request.bankDebit) return this.debit(request);
     const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
@@ -115,7 +123,7 @@ export class HttpsConnector implements Processor {
       idempotencyKey: request.idempotencyKey,
     });
     const delivery = await this.deliver(body, request.idempotencyKey);
-    if (!delivery.ok) return declined('processing_error');
+    if (!delivery.ok) return refusedOrLost(delivery);
 
     const answer = chargeAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
@@ -214,7 +222,7 @@ export class HttpsConnector implements Processor {
       idempotencyKey: request.idempotencyKey,
     });
     const delivery = await this.deliver(body, request.idempotencyKey);
-    if (!delivery.ok) return declined('processing_error');
+    if (!delivery.ok) return refusedOrLost(delivery);
     const answer = chargeAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
     return fromChargeAnswer(answer.data);
@@ -327,15 +335,15 @@ export class HttpsConnector implements Processor {
       }
       if (response.status < 200 || response.status >= 300) {
         await response.body?.cancel();
-        return { ok: false };
+        return { ok: false, lost: false };
       }
       try {
         return { ok: true, json: await response.json() };
       } catch {
-        return { ok: false };
+        return { ok: false, lost: false };
       }
     }
-    return { ok: false };
+    return { ok: false, lost: true };
   }
 }
 
@@ -361,6 +369,16 @@ function movementBody(
 
 function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
   return { amountMinor: amount.value, amountExponent: amount.exponent, amountUnit: 'iso4217' };
+}
+
+/**
+ * A charge the endpoint refused outright is declined; one it never answered (every try timed out,
+ * failed to connect or got a 5xx) may have been charged: it throws, and the core looks it up
+ * (`lookUp`) instead of failing a payment whose money may have been taken.
+ */
+function refusedOrLost(delivery: { ok: false; lost: boolean }): ChargeResult {
+  if (delivery.lost) throw new ChargeAnswerLostError('connector', 'no answer from the endpoint');
+  return declined('processing_error');
 }
 
 function fromChargeAnswer(answer: z.infer<typeof chargeAnswer>): ChargeResult {

@@ -6,6 +6,7 @@ import { declined, prepareCharge, safeProcessorMessage, splitExpiry } from './ca
 import { stripeUnits } from './stripeAmounts';
 import { mapStripeDecline } from './stripeDeclines';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
+import { ChargeAnswerLostError } from './answerLost';
 
 export interface StripeProcessorOptions extends StripeSettings {
   /** Per-request timeout of the Stripe client; the caller is put on hold long before it. */
@@ -47,16 +48,19 @@ export class StripeProcessor implements Processor {
     return stripeUnits(amount, currency);
   }
 
-  /** One charge attempt; never throws, every failure is a decline with a contract code. */
+  /**
+   * One charge attempt. Every definite refusal is a decline with a contract code; a PaymentIntent
+   * request whose answer was lost throws ChargeAnswerLostError, to be looked up (`lookUp`).
+   */
   async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     if (request.bankDebit) return this.debit(request);
     const prepared = await prepareCharge(this.vault, request.token, this.units(request.amount, request.currency));
     if ('outcome' in prepared) return prepared;
     const { amount, card, expiry } = prepared;
 
-    let intent: Stripe.PaymentIntent;
+    let method: Stripe.PaymentMethod;
     try {
-      const method = await this.stripe.paymentMethods.create(
+      method = await this.stripe.paymentMethods.create(
         {
           type: 'card',
           card: { number: card.number, exp_month: expiry.month, exp_year: expiry.year, cvc: card.securityCode },
@@ -65,6 +69,12 @@ export class StripeProcessor implements Processor {
         },
         { idempotencyKey: `${request.idempotencyKey}-pm` },
       );
+    } catch (error) {
+      // No PaymentIntent exists before this answer: whatever went wrong, nothing was charged.
+      return fromStripeError(error);
+    }
+    let intent: Stripe.PaymentIntent;
+    try {
       intent = await this.stripe.paymentIntents.create(
         {
           amount: amount.value,
@@ -84,6 +94,7 @@ export class StripeProcessor implements Processor {
         { idempotencyKey: request.idempotencyKey },
       );
     } catch (error) {
+      throwIfAnswerLost(error);
       return fromStripeError(error);
     }
 
@@ -277,6 +288,7 @@ export class StripeProcessor implements Processor {
         { idempotencyKey: request.idempotencyKey },
       );
     } catch (error) {
+      throwIfAnswerLost(error);
       return fromStripeError(error);
     }
     if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
@@ -471,6 +483,27 @@ export function clientAddress(apiUrl: string | null): Pick<Stripe.StripeConfig, 
 /** A value inside a search query's single quotes; payment ids never hold quotes, but nothing may break out. */
 function searchValue(value: string): string {
   return value.replace(/[\\']/g, (c) => `\\${c}`);
+}
+
+/**
+ * Whether Stripe may have acted on a request whose answer never came: a time-out or a lost
+ * connection (StripeConnectionError), a 5xx (StripeAPIError, or any status of 500 and up) after the
+ * client's own retries, or an error that is not Stripe's answer at all. Stripe's 4xx answers
+ * (card, invalid request, authentication, permission, idempotency, rate limit) are definite:
+ * the request was refused and nothing was charged.
+ */
+function answerLost(error: unknown): boolean {
+  const e = error as { type?: string; statusCode?: number } | null;
+  if (!e || typeof e.type !== 'string' || !e.type.startsWith('Stripe')) return true;
+  if (e.type === 'StripeConnectionError' || e.type === 'StripeAPIError') return true;
+  return typeof e.statusCode !== 'number' || e.statusCode >= 500;
+}
+
+/** A charge request whose answer was lost is not a decline: it throws, and the charge is looked up. */
+function throwIfAnswerLost(error: unknown): void {
+  if (!answerLost(error)) return;
+  const type = (error as { type?: unknown } | null)?.type;
+  throw new ChargeAnswerLostError('stripe', typeof type === 'string' && /^Stripe[A-Za-z]+$/.test(type) ? type : 'no answer');
 }
 
 function fromStripeError(error: unknown): ChargeResult {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import cards from '../../fixtures/test-cards.json';
 import { signConnectorBody, verifyConnectorSignature } from '../../../src/adapters/processors/connectorSignature';
+import { ChargeAnswerLostError } from '../../../src/adapters/processors/answerLost';
 import { HttpsConnector } from '../../../src/adapters/processors/httpsConnector';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
@@ -63,11 +64,36 @@ describe('HttpsConnector against a receiver on loopback', () => {
     expect([...receiver.charged.keys()].filter((k) => k === request.idempotencyKey)).toHaveLength(1);
   });
 
-  it('gives up after two retries of a failing receiver with processing_error', async () => {
+  it('gives up after two retries of a failing receiver by throwing ChargeAnswerLostError, not a decline: the charge is to be looked up', async () => {
     receiver.failNext(5, 500);
-    expect(await connector.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }))).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+    const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    const lost = connector.charge(request);
+    await expect(lost).rejects.toBeInstanceOf(ChargeAnswerLostError);
+    await expect(lost).rejects.not.toThrow('4242424242424242');
     expect(receiver.received).toHaveLength(3);
     receiver.failNext(0, 500);
+  });
+
+  it('a charge the receiver made but whose every answer was lost throws, and the look-up finds it approved, charged once', async () => {
+    receiver.loseAnswers(3);
+    const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+    await expect(connector.charge(request)).rejects.toBeInstanceOf(ChargeAnswerLostError);
+    expect(receiver.received).toHaveLength(3);
+    const charged = receiver.charged.get(request.idempotencyKey);
+    expect(charged).toBeDefined();
+    expect(await connector.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toEqual({ outcome: 'approved', reference: charged!.reference });
+    expect([...receiver.charged.keys()].filter((k) => k === request.idempotencyKey)).toHaveLength(1);
+  });
+
+  it('an off-session charge of a saved card whose answers were lost throws too', async () => {
+    receiver.failNext(3, 503);
+    await expect(
+      connector.chargeSaved({ paymentMethod: 'tok_any', customer: null, paymentId: 'pay_offsession1', amount: '5.00', currency: 'USD', idempotencyKey: 'pay_offsession1-charge-0' }),
+    ).rejects.toBeInstanceOf(ChargeAnswerLostError);
+    receiver.failNext(1, 400);
+    expect(
+      await connector.chargeSaved({ paymentMethod: 'tok_any', customer: null, paymentId: 'pay_offsession2', amount: '5.00', currency: 'USD', idempotencyKey: 'pay_offsession2-charge-0' }),
+    ).toMatchObject({ outcome: 'declined', code: 'processing_error' });
   });
 
   it('does not retry a 4xx answer', async () => {

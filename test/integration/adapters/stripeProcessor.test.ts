@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import cards from '../../fixtures/test-cards.json';
+import { ChargeAnswerLostError } from '../../../src/adapters/processors/answerLost';
 import { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
@@ -119,6 +120,40 @@ describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
     expect(await wrongKey.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }))).toMatchObject({ outcome: 'declined', code: 'processing_error' });
   });
 
+  describe('a charge whose answer is lost is not a decline', () => {
+    const impatient = () => new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, timeoutMs: 500, maxNetworkRetries: 1 });
+
+    it('a PaymentIntent whose every answer timed out throws ChargeAnswerLostError (no card data), and the look-up finds it approved', async () => {
+      const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
+      fake.loseAnswers('/v1/payment_intents', 2);
+      const lost = impatient().charge(request);
+      await expect(lost).rejects.toBeInstanceOf(ChargeAnswerLostError);
+      await expect(lost).rejects.toThrow('StripeConnectionError');
+      await expect(lost).rejects.not.toThrow('4242');
+      // Both tries carried the one key: Stripe made one PaymentIntent, and took the money.
+      const [intentId, intent] = [...fake.intents.entries()].at(-1)!;
+      expect(intent.status).toBe('succeeded');
+      expect(await stripe.lookUp({ paymentId: request.paymentId, idempotencyKey: request.idempotencyKey })).toEqual({ outcome: 'approved', reference: intentId });
+    });
+
+    it('a 5xx to the PaymentIntent of a saved card throws; a 4xx refusal stays a decline', async () => {
+      fake.failNext(1);
+      const flaky = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
+      const saved = { paymentMethod: 'pm_any', customer: null, amount: '5.00', currency: 'USD' };
+      await expect(flaky.chargeSaved({ ...saved, paymentId: 'pay_offsession1', idempotencyKey: 'pay_offsession1-charge-0' })).rejects.toThrow('StripeAPIError');
+      const wrongKey = new StripeProcessor(vault, { secretKey: 'sk_test_wrongKey0123456789', statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
+      expect(await wrongKey.chargeSaved({ ...saved, paymentId: 'pay_offsession2', idempotencyKey: 'pay_offsession2-charge-0' })).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+    });
+
+    it('a 5xx before any PaymentIntent (the PaymentMethod request) is a decline: nothing can have been charged', async () => {
+      fake.failNext(1);
+      const flaky = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, maxNetworkRetries: 0 });
+      const before = fake.intents.size;
+      expect(await flaky.charge(await vaultedChargeRequest(vault, { number: '4242424242424242' }))).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+      expect(fake.intents.size).toBe(before);
+    });
+  });
+
   describe('looking a charge up after its answer was lost', () => {
     it('finds the approved PaymentIntent of the attempt by its metadata, sending no card data', async () => {
       const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
@@ -150,7 +185,7 @@ describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
         const request = await vaultedChargeRequest(vault, { number: '4242424242424242', postalCode: cards.postalCodes.fails }, overrides);
         const impatient = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, timeoutMs: 1000, maxNetworkRetries: 0 });
         fake.loseAnswers('/v1/payment_intents', 1);
-        expect(await impatient.charge(request)).toMatchObject({ outcome: 'declined', code: 'processing_error' });
+        await expect(impatient.charge(request)).rejects.toBeInstanceOf(ChargeAnswerLostError);
         const [intentId, intent] = [...fake.intents.entries()].at(-1)!;
         fake.requests.length = 0;
         return { request, intentId, intent };
