@@ -215,6 +215,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       if (!start || start.payment.status !== 'processing') return start?.payment ?? created;
       const charged = await savedCards!.charge(created.paymentMethodId!, {
         paymentId: created.id,
+        attempt: 0,
         amount: created.amount,
         currency: created.currency,
         description: created.description,
@@ -222,7 +223,10 @@ export function apiRouter(deps: ApiRouterDeps): Router {
         idempotencyKey: `${created.id}-charge-0`,
       });
       const result = charged.ok ? charged.result : { outcome: 'declined' as const, code: 'processing_error' as const, message: 'The saved card cannot be charged by this processor.' };
+      // A lost answer leaves the payment processing: the processor may hold the charge, and the reconciler looks it up.
+      if (result === null) return (await deps.payments.get(created.id)) ?? start.payment;
       await deps.payments.settle(created.id, result);
+      if (charged.ok) await savedCards!.chargeRecorded(created.id, 0);
       return (await deps.payments.get(created.id)) ?? start.payment;
     }
 

@@ -69,7 +69,8 @@ type Delivery = { ok: true; json: unknown } | { ok: false; lost: boolean };
 /**
  * Hands the card to the business's own processor endpoint: one signed JSON POST per attempt, the
  * same idempotency key on every retry so the receiver charges once, and an answer read back
- * strictly. Anything unexpected is a processing error, never an exception.
+ * strictly. Anything unexpected is a processing error, never an exception, except a charge that got
+ * no answer at all (ChargeAnswerLostError): the endpoint may have charged, so it is looked up.
  */
 export class HttpsConnector implements Processor {
   readonly name = 'connector';

@@ -3,6 +3,7 @@ import type { KeyValueStore } from '../../ports/keyValueStore';
 import type { ChargeLookUp, ChargeResult, Processor, SaveCardResult, SaveLookUp } from '../../ports/processor';
 import type { Sealer } from '../../ports/vault';
 import type { CardBrand } from '../domain/cardBrand';
+import { PendingCharges } from '../capture/pendingCharges';
 import { RecordStore } from '../records/recordStore';
 import {
   newSavedCardReference,
@@ -31,7 +32,11 @@ export interface SaveFromCapture {
   reference?: string;
 }
 
-export type SavedChargeOutcome = { ok: true; result: ChargeResult; method: PaymentMethod } | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' | 'deleted' };
+/**
+ * What an off-session charge came to: the processor's answer, or `result: null` when its answer was
+ * lost (the processor may hold the charge), for the pending-charge reconciler to look up.
+ */
+export type SavedChargeOutcome = { ok: true; result: ChargeResult | null; method: PaymentMethod } | { ok: false; reason: 'not_found' | 'other_processor' | 'unsupported' | 'deleted' };
 
 /** What a deletion came to: the record as marked deleted (the same for a repeated deletion), or why not. */
 export type DeleteOutcome =
@@ -43,12 +48,20 @@ export type DeleteOutcome =
  * Saved cards: turns a captured card into a processor token (answered to the capture as an approval
  * whose reference names the new payment method) and charges saved cards off-session.
  */
+/**
+ * When an off-session charge whose answer was lost is first looked up: after the processor client's
+ * own time-outs and retries (Stripe: 30 s × 3) are over, so the look-up does not race the charge.
+ */
+const OFF_SESSION_FIRST_LOOK_UP_MS = 2 * 60_000;
+
 export class PaymentMethodService {
   private readonly records: RecordStore<PaymentMethod>;
   /** The reference each save attempt took, so a retry names the same payment method. */
   private readonly references: RecordStore<string>;
   /** For the creation-time index that `GET /api/payment-methods` pages through. */
   private readonly store: KeyValueStore;
+  /** Off-session charges wait for their answer on the same ledger as phone charges. */
+  private readonly pendingCharges: PendingCharges;
   /** Saved cards newest first, for `GET /api/payment-methods`. */
   readonly listing: PaymentMethodListing;
 
@@ -61,6 +74,7 @@ export class PaymentMethodService {
     private readonly retentionSeconds: number,
   ) {
     this.store = store;
+    this.pendingCharges = new PendingCharges(store);
     this.listing = new PaymentMethodListing(store, (id) => this.get(id));
     this.records = new RecordStore(store, { prefix: 'payment-method:', schema: storedPaymentMethodSchema, ttlSeconds: retentionSeconds });
     this.references = new RecordStore(store, { prefix: 'payment-method-save:', schema: z.string(), ttlSeconds: 86_400 });
@@ -141,8 +155,14 @@ export class PaymentMethodService {
     return this.sealer.open(method.id, method.sealedToken);
   }
 
-  /** Charges a saved card with no caller present; the idempotency key makes a retry charge once. */
-  async charge(id: string, charge: { paymentId: string; amount: string; currency: string; idempotencyKey: string; description: string | null }): Promise<SavedChargeOutcome> {
+  /**
+   * Charges a saved card with no caller present; the idempotency key makes a retry charge once.
+   * The attempt goes on the pending-charge ledger before the processor is asked, as a phone charge
+   * does: should the answer be lost (or this process die waiting), the payment stays processing and
+   * the reconciler looks the charge up by its key. The caller strikes it off (`chargeRecorded`) once
+   * the answer is on the payment.
+   */
+  async charge(id: string, charge: { paymentId: string; attempt: number; amount: string; currency: string; idempotencyKey: string; description: string | null }): Promise<SavedChargeOutcome> {
     const method = await this.get(id);
     if (!method) return { ok: false, reason: 'not_found' };
     if (method.deletedAt) return { ok: false, reason: 'deleted' };
@@ -153,6 +173,16 @@ export class PaymentMethodService {
     if (token === null) {
       result = { outcome: 'declined', code: 'processing_error', message: 'The saved card could not be read.' };
     } else {
+      const since = this.clock.now();
+      await this.pendingCharges.record({
+        paymentId: charge.paymentId,
+        // No call: the payment's own id, which names no session, so a found answer goes on the payment.
+        callSid: charge.paymentId,
+        attempt: charge.attempt,
+        idempotencyKey: charge.idempotencyKey,
+        since: since.toISOString(),
+        dueAt: new Date(since.getTime() + OFF_SESSION_FIRST_LOOK_UP_MS).toISOString(),
+      });
       try {
         result = await this.processor.chargeSaved({
           paymentMethod: token,
@@ -164,10 +194,17 @@ export class PaymentMethodService {
           ...(charge.description ? { description: charge.description } : {}),
         });
       } catch {
-        result = { outcome: 'declined', code: 'processing_error', message: 'The payment could not be processed.' };
+        // No answer (a time-out, a lost connection, a 5xx): the processor may hold the charge, so
+        // the payment is not failed; the ledger entry stays for the reconciler.
+        return { ok: true, result: null, method };
       }
     }
     return { ok: true, result, method };
+  }
+
+  /** Strikes an off-session charge off the pending ledger once its answer is on the payment. */
+  async chargeRecorded(paymentId: string, attempt: number): Promise<void> {
+    await this.pendingCharges.drop(paymentId, attempt);
   }
 
   /**
