@@ -168,7 +168,8 @@ export class HttpsConnector implements Processor {
       idempotencyKey: request.idempotencyKey,
     });
     const delivery = await this.deliver(body, request.idempotencyKey);
-    if (!delivery.ok) return declined('processing_error');
+    // As for a card: a debit whose answer was lost may exist at the endpoint, so it is looked up.
+    if (!delivery.ok) return refusedOrLost(delivery);
     const answer = debitAnswer.safeParse(delivery.json);
     if (!answer.success) return declined('processing_error');
     if (answer.data.status === 'processing') return { outcome: 'processing', reference: answer.data.reference };

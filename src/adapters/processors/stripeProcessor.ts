@@ -129,8 +129,9 @@ export class StripeProcessor implements Processor {
       return declined('processing_error', 'The bank account details were no longer available.');
     }
     let intent: Stripe.PaymentIntent;
+    let method: Stripe.PaymentMethod;
     try {
-      const method = await this.stripe.paymentMethods.create(
+      method = await this.stripe.paymentMethods.create(
         {
           type: 'us_bank_account',
           us_bank_account: {
@@ -143,6 +144,11 @@ export class StripeProcessor implements Processor {
         },
         { idempotencyKey: `${request.idempotencyKey}-pm` },
       );
+    } catch (error) {
+      // No PaymentIntent exists before this answer: whatever went wrong, nothing was debited.
+      return fromStripeError(error);
+    }
+    try {
       intent = await this.stripe.paymentIntents.create(
         {
           amount: amount.value,
@@ -165,6 +171,8 @@ export class StripeProcessor implements Processor {
         { idempotencyKey: request.idempotencyKey },
       );
     } catch (error) {
+      // As for a card: the debit may exist at Stripe, so it is looked up rather than called failed.
+      throwIfAnswerLost(error);
       return fromStripeError(error);
     }
     if (intent.status === 'processing') return { outcome: 'processing', reference: intent.id };

@@ -68,6 +68,25 @@ describe('bank debits through the HTTPS connector', () => {
     expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'failed', failure: { code: 'no_account' } });
   });
 
+  it('a debit whose answers were all lost stays processing and is looked up, never called failed', async () => {
+    const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });
+    const call = tg.call();
+    await call.start(payment.voiceUrl);
+    await call.press(ROUTING);
+    await call.press(`${ACCOUNT}#`);
+    await call.press(`${ACCOUNT}#`);
+    await call.press('1');
+    receiver.loseAnswers(3);
+    await call.press('1');
+    // The endpoint took the debit each time (one debit under one key) but no answer came back.
+    expect(receiver.received.filter((r) => r.body.type === 'ach' && r.body.payment.id === payment.id).length).toBeGreaterThan(1);
+    expect((await tg.getPayment(payment.id)).status).toBe('processing');
+    receiver.settleBankDebits();
+    clock.advance(3600);
+    await tg.gateway.reconciler.sweep();
+    expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('no routing or account number, nor its SHA-256, is in a log line or a response', () => {
     const secrets = bankNumberSecrets([ROUTING, ACCOUNT, NO_ACCOUNT]);
     for (const text of [...tg.logLines, ...tg.responses]) expect(leaksIn(text, secrets)).toEqual([]);
