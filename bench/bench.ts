@@ -35,7 +35,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import twilio from 'twilio';
-import { startChild, stop, waitForHealth } from './childProcesses';
+import { freePort, startChild, stop, waitForHealth } from './childProcesses';
 import { processCpuMicros } from './processCpu';
 import { runRelayBench } from './relayBench';
 
@@ -97,8 +97,8 @@ async function main(): Promise<void> {
 }
 
 async function runWebhookBench(): Promise<void> {
-  const gatewayPort = 41000 + Math.floor(Math.random() * 1000);
-  const barePort = gatewayPort + 1000;
+  const gatewayPort = await freePort();
+  const barePort = await freePort();
   // The gateway runs compiled, as in production (`npm run bench` builds first).
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
   const gateway = startChild('dist/src/main.js', {

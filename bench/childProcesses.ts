@@ -1,5 +1,23 @@
 /** The benchmark's servers run as child processes, so the load generator does not share their event loop. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * A port the system says is free now, for a child to listen on. Ports drawn at random from a fixed
+ * range fell inside the ephemeral range, where this process's own connections and servers (the
+ * Twilio-shaped server listens on port 0) could already hold them: a child then failed with EADDRINUSE.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Starts a script under Node (a .ts one through ts-node); its stderr shows in the benchmark's. */
 export function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = [], cwd?: string): ChildProcess {

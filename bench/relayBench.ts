@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { startTwilioServer, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type SimulatedCall, type TwilioServer } from '../test/support/twilioServer';
 import { handshakeSignature } from '../test/support/twilioServer/webhooks';
-import { startChild, stop, waitForHealth } from './childProcesses';
+import { freePort, startChild, stop, waitForHealth } from './childProcesses';
 import { processCpuMicros } from './processCpu';
 import { openLeg, runRelayRound, type LegPair, type RelayRoundResult } from './relayLegs';
 
@@ -53,9 +53,9 @@ interface RelayTarget {
 }
 
 export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
-  const gatewayPort = 43000 + Math.floor(Math.random() * 1000);
-  const barePort = gatewayPort + 1000;
-  const otherPort = gatewayPort + 2000;
+  const gatewayPort = await freePort();
+  const barePort = await freePort();
+  const otherPort = await freePort();
   const twilio = await startTwilioServer();
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const gatewayEnv = (port: number, instance: string) => ({
