@@ -4,12 +4,8 @@ import { paymentViewSchema } from '../core/payments/paymentView';
 const STATUSES = paymentViewSchema.shape.status.options;
 const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as "2025-01-31T00:00:00Z"' });
 
-/** `GET /api/payments` query parameters; the OpenAPI document describes them from this schema. */
-export const listPaymentsQuerySchema = z.strictObject({
-  status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).meta({ description: 'Only payments with this status.' }).optional(),
-  channel: z.enum(['phone', 'link'], { message: 'must be "phone" or "link"' }).meta({ description: 'Only payments of this channel.' }).optional(),
-  createdFrom: timestamp.meta({ description: 'Only payments created at or after this time.' }).optional(),
-  createdTo: timestamp.meta({ description: 'Only payments created before this time.' }).optional(),
+/** The paging parameters every list of the API takes, with the same rules and words. */
+export const pageQueryFields = {
   limit: z
     .string()
     .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 100')
@@ -17,6 +13,15 @@ export const listPaymentsQuerySchema = z.strictObject({
     .meta({ description: 'Page size, 1 to 100; 20 by default.', examples: ['20'] })
     .optional(),
   cursor: z.string().max(200, 'not a cursor this API gave out').meta({ description: "The previous page's `nextCursor`; opaque." }).optional(),
+};
+
+/** `GET /api/payments` query parameters; the OpenAPI document describes them from this schema. */
+export const listPaymentsQuerySchema = z.strictObject({
+  status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).meta({ description: 'Only payments with this status.' }).optional(),
+  channel: z.enum(['phone', 'link'], { message: 'must be "phone" or "link"' }).meta({ description: 'Only payments of this channel.' }).optional(),
+  createdFrom: timestamp.meta({ description: 'Only payments created at or after this time.' }).optional(),
+  createdTo: timestamp.meta({ description: 'Only payments created before this time.' }).optional(),
+  ...pageQueryFields,
 });
 
 /** The answer to `GET /api/payments`. */

@@ -4,6 +4,7 @@ import { GatewayError } from '../core/http/errors';
 import { PAYMENT_METHOD_ID, type PaymentMethod } from '../core/payments/paymentMethod';
 import type { PaymentMethodService } from '../core/payments/paymentMethodService';
 import { paymentMethodView } from '../core/payments/paymentMethodView';
+import { pageQueryFields } from './listQuery';
 
 /** `GET /api/payment-methods` query parameters; the OpenAPI document describes them from this schema. */
 export const listPaymentMethodsQuerySchema = z.strictObject({
@@ -12,13 +13,7 @@ export const listPaymentMethodsQuerySchema = z.strictObject({
     .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable characters without spaces')
     .meta({ description: "Only cards attached to this processor customer (`processorIds.customer`: Stripe's `cus_…`, the connector's customer).", examples: ['cus_Nw0Xa2eZvKYlo2'] })
     .optional(),
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 100')
-    .refine((l) => Number(l) >= 1 && Number(l) <= 100, 'must be a whole number from 1 to 100')
-    .meta({ description: 'Page size, 1 to 100; 20 by default.', examples: ['20'] })
-    .optional(),
-  cursor: z.string().max(200, 'not a cursor this API gave out').meta({ description: "The previous page's `nextCursor`; opaque." }).optional(),
+  ...pageQueryFields,
 });
 
 /** The path parameter of one saved card. */
