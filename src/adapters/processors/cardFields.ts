@@ -1,4 +1,4 @@
-import type { AmountInUnits, ChargeResult, DeclineCode } from '../../ports/processor';
+import type { AmountInUnits, ChargeResult, DeclineCode, SaveCardResult } from '../../ports/processor';
 import { DECLINE_CODES } from '../../ports/processor';
 import type { CardData, Vault } from '../../ports/vault';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
@@ -28,6 +28,21 @@ export async function prepareCharge(
   }
   const expiry = splitExpiry(card.expiry);
   return expiry ? { amount, card, expiry } : declined('card_declined');
+}
+
+/**
+ * What a save needs before its request: the card, redeemed once, and its expiry split. As for a
+ * charge, a token that no longer redeems or an expiry that is not MMYY is the decline it amounts to.
+ */
+export async function prepareSave(vault: Vault, token: string): Promise<{ card: CardData; expiry: { month: number; year: number } } | SaveCardResult> {
+  let card: CardData;
+  try {
+    card = await vault.redeem(token);
+  } catch {
+    return declined('processing_error', 'The card details were no longer available.') as SaveCardResult;
+  }
+  const expiry = splitExpiry(card.expiry);
+  return expiry ? { card, expiry } : (declined('card_declined') as SaveCardResult);
 }
 
 /** Month and four-digit year of an MMYY expiry as typed on the keypad; null when it is not one. */

@@ -4,7 +4,7 @@ import type { ConnectorSettings } from '../../config/processorConfig';
 import { isoUnits } from '../../core/domain/units';
 import type { AmountInUnits, CaptureRequest, ChargeAnswer, ChargeLookUp, ChargeLookUpRequest, ChargeRequest, ChargeResult, DeclineCode, DeleteSavedRequest, DeleteSavedResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SaveLookUp, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
-import { declined, isDeclineCode, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
+import { declined, isDeclineCode, prepareCharge, prepareSave, safeProcessorMessage } from './cardFields';
 import { SIGNATURE_HEADER, signConnectorBody } from './connectorSignature';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
 import { ChargeAnswerLostError } from './answerLost';
@@ -183,14 +183,9 @@ export class HttpsConnector implements Processor {
    * leaves the vault only inside this request's body, signed like a charge.
    */
   async saveCard(request: SaveCardRequest): Promise<SaveCardResult> {
-    let card;
-    try {
-      card = await this.vault.redeem(request.token);
-    } catch {
-      return declined('processing_error', 'The card details were no longer available.') as SaveCardResult;
-    }
-    const expiry = splitExpiry(card.expiry);
-    if (!expiry) return declined('card_declined') as SaveCardResult;
+    const prepared = await prepareSave(this.vault, request.token);
+    if ('outcome' in prepared) return prepared;
+    const { card, expiry } = prepared;
     const body = JSON.stringify({
       type: 'tokenize',
       payment: { id: request.paymentId, callSid: request.callSid ?? null },

@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { StripeSettings } from '../../config/processorConfig';
 import type { AmountInUnits, CaptureRequest, ChargeAnswer, ChargeLookUp, DeleteSavedRequest, DeleteSavedResult, ChargeLookUpRequest, ChargeRequest, ChargeResult, Processor, RefundRequest, RefundResult, SaveCardRequest, SaveCardResult, SaveLookUp, SavedChargeRequest, SettleResult, VoidRequest } from '../../ports/processor';
 import type { Vault } from '../../ports/vault';
-import { declined, prepareCharge, safeProcessorMessage, splitExpiry } from './cardFields';
+import { declined, prepareCharge, prepareSave, safeProcessorMessage } from './cardFields';
 import { stripeUnits } from './stripeAmounts';
 import { mapStripeDecline } from './stripeDeclines';
 import { DECLINE_MESSAGES } from './sandboxProcessor';
@@ -192,14 +192,9 @@ export class StripeProcessor implements Processor {
    * the card is verified. Each request's key derives from the save's, so a retry makes nothing twice.
    */
   async saveCard(request: SaveCardRequest): Promise<SaveCardResult> {
-    let card;
-    try {
-      card = await this.vault.redeem(request.token);
-    } catch {
-      return declined('processing_error', 'The card details were no longer available.') as SaveCardResult;
-    }
-    const expiry = splitExpiry(card.expiry);
-    if (!expiry) return declined('card_declined') as SaveCardResult;
+    const prepared = await prepareSave(this.vault, request.token);
+    if ('outcome' in prepared) return prepared;
+    const { card, expiry } = prepared;
     // save_key names the attempt, so a save whose answer was lost can be found again (lookUpSave).
     const metadata = { payment_id: request.paymentId, save_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) };
     let intent: Stripe.SetupIntent;
