@@ -104,15 +104,7 @@ export class HttpsConnector implements Processor {
 
     const body = JSON.stringify({
       type: 'charge',
-      payment: {
-        id: request.paymentId,
-        amount: request.amount,
-        ...unitsFields(amount),
-        currency: request.currency,
-        description: request.description ?? null,
-        callSid: request.callSid ?? null,
-        capture: request.capture ?? 'automatic',
-      },
+      payment: { ...paymentFields(request, amount), capture: request.capture ?? 'automatic' },
       card: {
         number: card.number,
         expMonth: expiry.month,
@@ -150,14 +142,7 @@ export class HttpsConnector implements Processor {
     }
     const body = JSON.stringify({
       type: 'ach',
-      payment: {
-        id: request.paymentId,
-        amount: request.amount,
-        ...unitsFields(amount),
-        currency: request.currency,
-        description: request.description ?? null,
-        callSid: request.callSid ?? null,
-      },
+      payment: paymentFields(request, amount),
       bankAccount: {
         routingNumber: account.routingNumber,
         accountNumber: account.accountNumber,
@@ -344,7 +329,18 @@ export class HttpsConnector implements Processor {
   }
 }
 
-/** `amountMinor` is `amount` × 10^`amountExponent`, in ISO 4217's minor unit of the currency. */
+/** The payment as a charge or a debit request names it: the same fields in both. */
+function paymentFields(request: ChargeRequest, amount: Extract<AmountInUnits, { ok: true }>) {
+  return {
+    id: request.paymentId,
+    amount: request.amount,
+    ...unitsFields(amount),
+    currency: request.currency,
+    description: request.description ?? null,
+    callSid: request.callSid ?? null,
+  };
+}
+
 /** A request that moves money already agreed for a payment (`refund`, `capture`): no card data, the amount in both forms. */
 function movementBody(
   type: 'refund' | 'capture',
@@ -364,6 +360,7 @@ function movementBody(
   });
 }
 
+/** `amountMinor` is `amount` × 10^`amountExponent`, in ISO 4217's minor unit of the currency. */
 function unitsFields(amount: Extract<AmountInUnits, { ok: true }>) {
   return { amountMinor: amount.value, amountExponent: amount.exponent, amountUnit: 'iso4217' };
 }
