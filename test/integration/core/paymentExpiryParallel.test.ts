@@ -7,31 +7,21 @@ import type { Payment } from '../../../src/core/payments/payment';
 import { createLogger } from '../../../src/observability/logger';
 import { STORE_KINDS } from '../../support/harness';
 import { useScratchStore } from '../../support/scratchStore';
-
-/** The checker's clock, moved by the test. */
-class ManualClock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
+import { RunningClock } from '../../support/runningClock';
 
 const TTL_SECONDS = 60;
 const PARALLEL_CREATES = 150;
 
 describe.each(STORE_KINDS)('payment expiry under parallel creation (%s store)', (kind) => {
   let store: KeyValueStore;
-  let clock: ManualClock;
+  let clock: RunningClock;
   let announced: string[];
   let service: PaymentService;
   let checker: PaymentExpiry;
 
   useScratchStore(kind, 'each', (opened) => (store = opened));
   beforeEach(async () => {
-    clock = new ManualClock();
+    clock = new RunningClock();
     announced = [];
     const events: PaymentEventSink = {
       async committed(payment: Payment, committed: PaymentEvent[]) {

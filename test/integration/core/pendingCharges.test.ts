@@ -1,27 +1,16 @@
 import { PendingCharges } from '../../../src/core/capture/pendingCharges';
-import type { Clock } from '../../../src/ports/clock';
 import type { ChargeLookUp, ChargeResult, Processor } from '../../../src/ports/processor';
 import { isoUnits } from '../../../src/core/domain/units';
 import type { GatewayOptions } from '../../../src/app/server';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
 import { enterCard, enterPayCode, vaultKeys } from '../../support/voiceCalls';
 import { eventually } from '../../support/eventually';
+import { RunningClock } from '../../support/runningClock';
 
 const HOLD_LIMIT_MS = 45_000;
 /** Longer than the longest pause between two look-ups of one charge. */
 const PAST_ANY_BACKOFF_MS = 6 * 60_000;
 const LATER = 'The result will be confirmed to you later';
-
-/** The gateway's clock, moved by the test instead of by waiting. */
-class ManualClock implements Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
 
 /**
  * A processor whose answers the test gives: a charge redeems the card, then answers when `answer`
@@ -54,7 +43,7 @@ function scriptedProcessor(options: { failCharges?: boolean } = {}) {
 const GATEWAY_ENV = { PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' };
 
 /** A call that reaches the charge and holds past the limit, until the gateway ends it. */
-async function callUntilDeferred(tg: TestGateway, clock: ManualClock): Promise<{ paymentId: string; call: ReturnType<TestGateway['call']> }> {
+async function callUntilDeferred(tg: TestGateway, clock: RunningClock): Promise<{ paymentId: string; call: ReturnType<TestGateway['call']> }> {
   const payment = await tg.createPayment();
   const call = tg.call();
   await enterPayCode(call, payment.payCode);
@@ -81,7 +70,7 @@ describe.each(STORE_KINDS)('a processor that answers only after the call (%s sto
   });
 
   it('past the hold limit the caller hears that the result will follow and the call ends; the late approval then shows on the payment', async () => {
-    const clock = new ManualClock();
+    const clock = new RunningClock();
     const processor = scriptedProcessor();
     const tg = await startTestGateway(kind, { env: GATEWAY_ENV, clock, processor: processor.factory });
     started.push(tg);
@@ -104,7 +93,7 @@ describe.each(STORE_KINDS)('a processor that answers only after the call (%s sto
   });
 
   it('when the charge failed without an answer, the sweeper asks the processor until it knows, and a decline shows with its code', async () => {
-    const clock = new ManualClock();
+    const clock = new RunningClock();
     const processor = scriptedProcessor({ failCharges: true });
     const tg = await startTestGateway(kind, { env: GATEWAY_ENV, clock, processor: processor.factory });
     started.push(tg);
@@ -191,7 +180,7 @@ describe.each(STORE_KINDS)('the pending charges ledger (%s store)', (kind: Store
 
 describe('a pending charge outlives the process that recorded it (redis store)', () => {
   it('a second gateway on the same Redis settles the charge the first one left pending', async () => {
-    const clock = new ManualClock();
+    const clock = new RunningClock();
     const first = scriptedProcessor();
     const a = await startTestGateway('redis', { env: { ...GATEWAY_ENV, RECONCILE_INTERVAL_MS: '600000' }, clock, processor: first.factory });
     let b: TestGateway | undefined;

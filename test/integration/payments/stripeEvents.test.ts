@@ -1,33 +1,22 @@
 import { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
 import { PendingCharges } from '../../../src/core/capture/pendingCharges';
-import type { Clock } from '../../../src/ports/clock';
 import { eventually } from '../../support/eventually';
 import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
 import { leaksIn } from '../../support/leakScan';
 import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
+import { RunningClock } from '../../support/runningClock';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
 const HOLD_LIMIT_MS = 45_000;
 const INSUFFICIENT_FUNDS_CARD = '4000000000009995';
 
-/** The gateway's clock, moved by the test instead of by waiting. */
-class ManualClock implements Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
-
 describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s store)", (kind: StoreKind) => {
   let fake: FakeStripe;
   let tg: TestGateway;
   let receiver: WebhookReceiver;
-  const clock = new ManualClock();
+  const clock = new RunningClock();
 
   beforeAll(async () => {
     fake = await startFakeStripe();
