@@ -7,6 +7,10 @@ import { CorruptRecordError } from '../../../src/core/records/recordStore';
 import { STORE_KINDS } from '../../support/harness';
 import { useScratchStore } from '../../support/scratchStore';
 
+/**
+ * A payment as the release before refunds stored it, written out field by field rather than built with
+ * aPayment (test/support/paymentRecords.ts): it must stay that release's record when Payment grows.
+ */
 const olderPayment = {
   id: 'pay_old',
   status: 'succeeded',

@@ -4,22 +4,17 @@ import { AuthorizationService } from '../../../../src/core/payments/authorizatio
 import type { Payment } from '../../../../src/core/payments/payment';
 import { PaymentRepository } from '../../../../src/core/payments/paymentRepository';
 import type { Processor } from '../../../../src/ports/processor';
+import { aPayment } from '../../../support/paymentRecords';
 
 const NOW = new Date('2030-06-15T12:00:00Z');
 
+/** A manual-capture payment authorised at the processor, its authorisation valid for a day from NOW. */
 function authorized(overrides: Partial<Payment> = {}): Payment {
-  return {
+  return aPayment({
     id: 'pay_auth',
     status: 'authorized',
     amount: '12.34',
     amountMinor: 1234,
-    currency: 'USD',
-    channel: 'phone',
-    description: null,
-    locale: 'en-US',
-    flowId: 'default',
-    payCode: '123456',
-    callSid: null,
     card: { brand: 'visa', last4: '4242' },
     expiryCaptured: true,
     securityCodeCaptured: true,
@@ -27,13 +22,12 @@ function authorized(overrides: Partial<Payment> = {}): Payment {
     processorReference: 'pi_held',
     capture: 'manual',
     authorizationExpiresAt: new Date(NOW.getTime() + 86_400_000).toISOString(),
-    failure: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     expiresAt: NOW.toISOString(),
     projectedVersion: 1,
     ...overrides,
-  };
+  });
 }
 
 const processor: Processor = {
