@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initialTransition, transition, type EventFromLogic, type SnapshotFrom } from 'xstate';
+import type { EventFromLogic, SnapshotFrom } from 'xstate';
 import { getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
 import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/core/capture/machine';
 import { GUIDE_EVENTS, guideMayOf, meaningOf } from '../../src/core/capture/meaning';
-import type { CaptureEmitted, CaptureEvent, CaptureInput } from '../../src/core/capture/types';
+import type { CaptureEvent, CaptureInput } from '../../src/core/capture/types';
 import { parseFlow } from '../../src/core/flows/loadFlows';
 import { CAPTURE_FIELDS, type CaptureField } from '../../src/core/flows/schema';
+import { playCapture } from '../support/captureRuns';
 
 type Snapshot = SnapshotFrom<CaptureMachine>;
 type Path = StatePath<Snapshot, EventFromLogic<CaptureMachine>>;
@@ -39,17 +40,7 @@ function serialize(snapshot: Snapshot): string {
   return JSON.stringify([snapshot.value, c.attempts, c.chargeAttempts, c.card?.brand ?? null, c.captured, c.callEnded, c.failure?.code ?? null]);
 }
 
-function play(events: CaptureEvent[]): { snapshot: Snapshot; emitted: CaptureEmitted[][] } {
-  let [snapshot] = initialTransition(machine, INPUT);
-  const emitted: CaptureEmitted[][] = [];
-  for (const event of events) {
-    const [next, actions] = transition(machine, snapshot, event);
-    snapshot = next;
-    const all = actions as ReadonlyArray<{ type: string; params?: unknown }>;
-    emitted.push(all.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: CaptureEmitted }).event));
-  }
-  return { snapshot, emitted };
-}
+const play = (events: CaptureEvent[]) => playCapture(machine, events, INPUT);
 
 const stored = (s: Snapshot) => ({ value: String(s.value), context: s.context });
 const eventsOf = (path: Path): CaptureEvent[] => path.steps.map((s) => s.event).filter((e) => (e.type as string) !== 'xstate.init') as CaptureEvent[];

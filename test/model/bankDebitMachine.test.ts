@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initialTransition, transition, type EventFromLogic, type SnapshotFrom } from 'xstate';
+import type { EventFromLogic, SnapshotFrom } from 'xstate';
 import { getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
 import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/core/capture/machine';
 import { meaningOf } from '../../src/core/capture/meaning';
-import type { CaptureEmitted, CaptureEvent, CaptureInput, PaymentSummary } from '../../src/core/capture/types';
+import type { CaptureEvent, CaptureInput, PaymentSummary } from '../../src/core/capture/types';
 import { parseFlow } from '../../src/core/flows/loadFlows';
 import { requiredPromptKeys, type PromptKey } from '../../src/core/flows/promptKeys';
 import { fieldsOf, flowSchema, type Flow } from '../../src/core/flows/schema';
+import { playCapture } from '../support/captureRuns';
 
 type Snapshot = SnapshotFrom<CaptureMachine>;
 type Path = StatePath<Snapshot, EventFromLogic<CaptureMachine>>;
@@ -49,22 +50,9 @@ const SAMPLE_EVENTS: CaptureEvent[] = [
 
 const SECRETS = [ROUTING.ok, ROUTING.checksum, ACCOUNT.ok, ACCOUNT.other];
 
-function emittedBy(actions: ReadonlyArray<{ type: string; params?: unknown }>): CaptureEmitted[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: CaptureEmitted }).event);
-}
-
 function play(flow: Flow, events: CaptureEvent[], input: CaptureInput = WITH_PAYMENT) {
   const machine = createCaptureMachine(flow);
-  let [snapshot] = initialTransition(machine, input);
-  const snapshots: Snapshot[] = [];
-  const emitted: CaptureEmitted[][] = [];
-  for (const event of events) {
-    const [next, actions] = transition(machine, snapshot, event);
-    snapshot = next;
-    snapshots.push(next);
-    emitted.push(emittedBy(actions));
-  }
-  return { snapshot, snapshots, emitted, machine };
+  return { ...playCapture(machine, events, input), machine };
 }
 
 const meaning = (machine: CaptureMachine, s: Snapshot) => meaningOf(machine, { value: String(s.value), context: s.context });

@@ -4,7 +4,7 @@ import { initialTransition, transition, type EventFromLogic, type SnapshotFrom }
 import { getShortestPaths, getSimplePaths, getStateNodes, type StatePath } from 'xstate/graph';
 import { createCaptureMachine, STATE, type CaptureMachine } from '../../src/core/capture/machine';
 import { AGENT_EVENTS, meaningOf, type StateMeaning } from '../../src/core/capture/meaning';
-import type { CaptureEmitted, CaptureEvent, CaptureInput, PaymentSummary } from '../../src/core/capture/types';
+import type { CaptureEvent, CaptureInput, PaymentSummary } from '../../src/core/capture/types';
 import { parseFlow } from '../../src/core/flows/loadFlows';
 import { requiredPromptKeys, type PromptKey } from '../../src/core/flows/promptKeys';
 import { fieldsOf, flowSchema, type CaptureField, type Flow } from '../../src/core/flows/schema';
@@ -12,6 +12,7 @@ import * as cardNumberRules from '../../src/core/domain/cardNumber';
 import * as expiryRules from '../../src/core/domain/expiry';
 import * as securityCodeRules from '../../src/core/domain/securityCode';
 import { DECLINE_CODES, type DeclineCode } from '../../src/ports/processor';
+import { emittedBy, playCapture, type CaptureRun } from '../support/captureRuns';
 
 type Snapshot = SnapshotFrom<CaptureMachine>;
 
@@ -139,18 +140,6 @@ function serializeForCoverage(snapshot: Snapshot): string {
   ]);
 }
 
-function emittedBy(actions: ReadonlyArray<{ type: string; params?: unknown }>): CaptureEmitted[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: CaptureEmitted }).event);
-}
-
-interface Run {
-  snapshot: Snapshot;
-  /** The snapshot after each event, in order. */
-  snapshots: Snapshot[];
-  /** What each event emitted, in order. */
-  emitted: CaptureEmitted[][];
-}
-
 const machines = new WeakMap<Flow, CaptureMachine>();
 /** One machine per flow, as the flow registry compiles it once at start. */
 function machineFor(flow: Flow): CaptureMachine {
@@ -162,19 +151,9 @@ function machineFor(flow: Flow): CaptureMachine {
   return machine;
 }
 
-/** Plays events through the pure `transition`, exactly as the turn runner does one webhook at a time. */
-function play(flow: Flow, events: CaptureEvent[], input: CaptureInput = WITH_PAYMENT): Run {
-  const machine = machineFor(flow);
-  let [snapshot] = initialTransition(machine, input);
-  const snapshots: Snapshot[] = [];
-  const emitted: CaptureEmitted[][] = [];
-  for (const event of events) {
-    const [next, actions] = transition(machine, snapshot, event);
-    snapshot = next;
-    snapshots.push(next);
-    emitted.push(emittedBy(actions));
-  }
-  return { snapshot, snapshots, emitted };
+/** Plays events on the flow's one machine. */
+function play(flow: Flow, events: CaptureEvent[], input: CaptureInput = WITH_PAYMENT): CaptureRun {
+  return playCapture(machineFor(flow), events, input);
 }
 
 const noticeKeys = (snapshot: Snapshot): PromptKey[] => snapshot.context.notices.map((n) => n.key);
