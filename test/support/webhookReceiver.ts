@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { TestGateway } from './harness';
 
 export interface ReceivedDelivery {
   webhookId: string;
@@ -77,5 +78,17 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  return receiver;
+}
+
+/** Starts a receiver and registers it on the gateway as the merchant's endpoint, with its secret, so that its deliveries verify. */
+export async function startMerchantReceiver(tg: TestGateway): Promise<WebhookReceiver> {
+  const receiver = await startWebhookReceiver();
+  const endpoint = await tg.api('POST', '/api/webhooks', { url: receiver.url, description: 'merchant' });
+  if (endpoint.status !== 201) {
+    await receiver.close();
+    throw new Error(`registering the merchant's endpoint answered ${endpoint.status}: ${endpoint.text}`);
+  }
+  receiver.secret = endpoint.body.secret;
   return receiver;
 }

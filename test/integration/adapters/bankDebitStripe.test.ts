@@ -1,8 +1,9 @@
 import Stripe from 'stripe';
-import { startTestGateway, type TestGateway } from '../../support/harness';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { TestGateway } from '../../support/harness';
+import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const ROUTING = '110000000';
 const ACCOUNT = '000123456789';
@@ -13,17 +14,7 @@ describe('bank debits through Stripe (loopback Stripe-shaped server)', () => {
   const clock = new ManualClock(new Date('2026-03-02T15:00:00.000Z'));
   let fake: FakeStripe;
   let tg: TestGateway;
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('memory', {
-      clock,
-      env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, RECONCILE_INTERVAL_MS: '600000' },
-    });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway('memory', { clock, env: { RECONCILE_INTERVAL_MS: '600000' } }, (opened) => ({ fake, tg } = opened));
 
   async function debit(account: string): Promise<{ id: string }> {
     const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });

@@ -1,7 +1,8 @@
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 /** Authorises a manual-capture payment over the phone; answers its id once it is `authorized`. */
 async function authorise(tg: TestGateway, amount: string): Promise<{ id: string; said: string }> {
@@ -20,15 +21,7 @@ const post = (tg: TestGateway, id: string, action: 'capture' | 'void', body?: un
 describe('manual capture through Stripe (a Stripe-shaped server on loopback)', () => {
   let fake: FakeStripe;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('memory', { env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway('memory', {}, (opened) => ({ fake, tg } = opened));
 
   it('authorises with capture_method manual, captures part with amount_to_capture, and never says pi_', async () => {
     const { id, said } = await authorise(tg, '20.00');

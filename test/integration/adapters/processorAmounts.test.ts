@@ -4,9 +4,10 @@ import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProces
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
 import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
-import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
+import { STORE_KINDS, type TestGateway } from '../../support/harness';
 import { vaultedChargeRequest } from '../../support/vaultedCard';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 // Every expected integer below is written by hand from docs.stripe.com/currencies (and ISO 4217
 // for the sandbox), never computed by the adapters' own tables.
@@ -104,15 +105,7 @@ describe('amounts in the sandbox: ISO 4217 minor units', () => {
 describe.each(STORE_KINDS)('payments with PROCESSOR=stripe take only what Stripe can charge (%s store)', (kind) => {
   let fake: FakeStripe;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway(kind, { env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway(kind, {}, (opened) => ({ fake, tg } = opened));
 
   it.each([
     [{ amount: '5.124', currency: 'KWD' }, 'invalid_amount', /^amount: .*third decimal is 0/],

@@ -1,10 +1,11 @@
 import { startTestGateway, type TestCall, type TestGateway } from '../../support/harness';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { FakeStripe } from '../../support/fakeStripe';
 import { leaksIn, postalCodeSecrets } from '../../support/leakScan';
 import { POSTAL_CODES, postalCodeFlowsDir } from '../../support/postalCodeFlows';
 import { enterPayCode, vaultKeys } from '../../support/voiceCalls';
 import { ManualClock } from '../../support/payLinks';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const VISA = '4242424242424242';
 /** The gateway's hold limit for a charge without an answer. */
@@ -24,15 +25,8 @@ describe('the billing ZIP code through the Stripe adapter, against the Stripe-sh
   const flows = postalCodeFlowsDir({ country: 'US' });
   let fake: FakeStripe;
   let tg: TestGateway;
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('memory', { env: { FLOWS_DIR: flows.dir, PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-    flows.remove();
-  });
+  useStripeGateway('memory', { env: { FLOWS_DIR: flows.dir } }, (opened) => ({ fake, tg } = opened));
+  afterAll(() => flows.remove());
 
   it('puts the ZIP code on the PaymentMethod for the address check and reads the check from the expanded charge', async () => {
     fake.requests.length = 0;
@@ -99,18 +93,8 @@ describe('the billing ZIP code of a Stripe charge whose answer was lost, settled
   const clock = new ManualClock();
   let fake: FakeStripe;
   let tg: TestGateway;
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('memory', {
-      clock,
-      env: { FLOWS_DIR: flows.dir, PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' },
-    });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-    flows.remove();
-  });
+  useStripeGateway('memory', { clock, env: { FLOWS_DIR: flows.dir, PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' } }, (opened) => ({ fake, tg } = opened));
+  afterAll(() => flows.remove());
 
   it('refunds the approved charge in full, and the caller hears incorrect_zip and the payment fails with it, not succeeded', async () => {
     fake.requests.length = 0;

@@ -1,5 +1,5 @@
-import { startTestGateway, type TestCall, type TestGateway } from '../../support/harness';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { TestCall, TestGateway } from '../../support/harness';
+import type { FakeStripe } from '../../support/fakeStripe';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
 import { enterPayCode, vaultKeys } from '../../support/voiceCalls';
 import { ManualClock } from '../../support/payLinks';
@@ -9,6 +9,7 @@ import { HttpsConnector } from '../../../src/adapters/processors/httpsConnector'
 import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProcessor';
 import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const VISA = '4242424242424242';
 const DECLINED = '4000000000000002';
@@ -28,18 +29,7 @@ describe('a Stripe save whose answer was lost is looked up by the pending-charge
   const clock = new ManualClock();
   let fake: FakeStripe;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('redis', {
-      clock,
-      env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' },
-    });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway('redis', { clock, env: { PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' } }, (opened) => ({ fake, tg } = opened));
 
   it('the caller holding hears the card was saved, with the one customer and SetupIntent Stripe made', async () => {
     // Stripe saves the card (customer, PaymentMethod, SetupIntent) but the SetupIntent's answer never arrives.

@@ -1,9 +1,10 @@
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { enterPayCode } from '../../support/voiceCalls';
 import { leaksIn } from '../../support/leakScan';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
 import { verifyConnectorSignature, SIGNATURE_HEADER } from '../../../src/adapters/processors/connectorSignature';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const GOOD = '4242424242424242';
 const POOR = '4000000000009995'; // saves, then declines for insufficient funds
@@ -23,15 +24,7 @@ async function saveOnCall(tg: TestGateway, number: string): Promise<any> {
 describe('saving a card with Stripe (fake Stripe), then charging it off-session', () => {
   let fake: FakeStripe;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('memory', { env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway('memory', {}, (opened) => ({ fake, tg } = opened));
 
   it('saves through a customer and an off-session SetupIntent, and charges with off_session and confirm', async () => {
     const payment = await saveOnCall(tg, GOOD);

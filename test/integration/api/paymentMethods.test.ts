@@ -1,8 +1,9 @@
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { payWith } from '../../support/payLinks';
 import { leaksIn } from '../../support/leakScan';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { FakeStripe } from '../../support/fakeStripe';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const GOOD = '4242424242424242';
 const MASTERCARD = '5555555555554444';
@@ -102,15 +103,7 @@ describe.each(STORE_KINDS)('listing and deleting saved cards (sandbox, %s store)
 describe('deleting a card saved with Stripe (fake Stripe)', () => {
   let fake: FakeStripe;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('redis', { env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, PAY_RATE_LIMIT_PER_CLIENT: '10000' } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway('redis', { env: { PAY_RATE_LIMIT_PER_CLIENT: '10000' } }, (opened) => ({ fake, tg } = opened));
 
   it('detaches the PaymentMethod once; a Stripe failure changes nothing and the DELETE can be sent again', async () => {
     const id = await saveCard(tg);

@@ -1,9 +1,10 @@
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
 import { leaksIn } from '../../support/leakScan';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { FakeStripe } from '../../support/fakeStripe';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
 import { POSTAL_CODES, postalCodeFlowsDir } from '../../support/postalCodeFlows';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const GOOD = '4242424242424242';
 const POOR = '4000000000009995'; // saves, then declines for insufficient funds when charged
@@ -112,15 +113,7 @@ describe('saving a card on the pay page of a flow that asks for the billing post
 describe('saving a card on the pay page with Stripe (fake Stripe)', () => {
   let fake: FakeStripe;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('redis', { env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, PAY_RATE_LIMIT_PER_CLIENT: '10000' } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await fake.close();
-  });
+  useStripeGateway('redis', { env: { PAY_RATE_LIMIT_PER_CLIENT: '10000' } }, (opened) => ({ fake, tg } = opened));
 
   it('attaches the card to a customer with an off-session SetupIntent, then charges it', async () => {
     const { text, payment } = await saveOnPage(tg, GOOD);

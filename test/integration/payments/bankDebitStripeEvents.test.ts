@@ -1,10 +1,11 @@
 import { PendingCharges } from '../../../src/core/capture/pendingCharges';
 import { eventually } from '../../support/eventually';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
-import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
+import type { FakeStripe } from '../../support/fakeStripe';
+import { STORE_KINDS, type StoreKind, type TestGateway } from '../../support/harness';
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
+import { startMerchantReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
 const ROUTING = '110000000';
@@ -21,29 +22,13 @@ describe.each(STORE_KINDS)('a Stripe bank debit settled by Stripe’s signed web
   let tg: TestGateway;
   let receiver: WebhookReceiver;
 
+  useStripeGateway(kind, { clock, env: { STRIPE_WEBHOOK_SECRET: SIGNING_SECRET, RECONCILE_INTERVAL_MS: '600000', WEBHOOK_RETRY_DELAYS: '100ms' } }, (opened) => ({ fake, tg } = opened));
   beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway(kind, {
-      clock,
-      env: {
-        PROCESSOR: 'stripe',
-        STRIPE_SECRET_KEY: FAKE_STRIPE_KEY,
-        STRIPE_API_URL: fake.url,
-        STRIPE_WEBHOOK_SECRET: SIGNING_SECRET,
-        RECONCILE_INTERVAL_MS: '600000',
-        WEBHOOK_RETRY_DELAYS: '100ms',
-      },
-    });
     // Stripe signs on the same (moved) clock the gateway checks the timestamp with.
     fake.events.endpoint(`${tg.gateway.url}/webhooks/stripe`, SIGNING_SECRET, () => clock.now());
-    receiver = await startWebhookReceiver();
-    const endpoint = await tg.api('POST', '/api/webhooks', { url: receiver.url, description: 'merchant' });
-    expect(endpoint.status).toBe(201);
-    receiver.secret = endpoint.body.secret;
-  }, 60_000);
+    receiver = await startMerchantReceiver(tg);
+  });
   afterAll(async () => {
-    await tg?.close();
-    await fake?.close();
     await receiver?.close();
   });
 

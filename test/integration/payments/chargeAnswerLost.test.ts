@@ -3,11 +3,12 @@ import { StripeProcessor } from '../../../src/adapters/processors/stripeProcesso
 import { PendingCharges } from '../../../src/core/capture/pendingCharges';
 import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
 import { eventually } from '../../support/eventually';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { startTestGateway, type TestCall, type TestGateway } from '../../support/harness';
 import { leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
+import { useStripeGateway } from '../../support/stripeGateway';
 
 const VISA = '4242424242424242';
 /** The gateway's default hold limit for a charge without an answer. */
@@ -41,19 +42,16 @@ describe('a Stripe charge whose answer is lost (the client timed out) is looked 
   let tg: TestGateway;
   const ledger = () => new PendingCharges(tg.gateway.store).list();
 
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway('redis', {
+  useStripeGateway(
+    'redis',
+    (server) => ({
       clock,
-      env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url, PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' },
+      env: { PROCESSOR_TIMEOUT_MS: '200', RECONCILE_INTERVAL_MS: '100' },
       // The client's time-out, short so that it gives up within the test: each of its two tries times out.
-      processor: ({ vault }) => new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, timeoutMs: 300, maxNetworkRetries: 1 }),
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await tg?.close();
-    await fake?.close();
-  });
+      processor: ({ vault }) => new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: server.url, timeoutMs: 300, maxNetworkRetries: 1 }),
+    }),
+    (opened) => ({ fake, tg } = opened),
+  );
 
   it('a phone charge stays processing, and the caller still holding hears the approval the look-up finds; charged once', async () => {
     const { id, call } = await chargeUntilGivenUp(tg, () => fake.loseAnswers('/v1/payment_intents', 2));

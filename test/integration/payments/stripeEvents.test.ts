@@ -1,11 +1,12 @@
 import { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
 import { PendingCharges } from '../../../src/core/capture/pendingCharges';
 import { eventually } from '../../support/eventually';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
 import { leaksIn } from '../../support/leakScan';
 import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
+import { startMerchantReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
+import { useStripeGateway } from '../../support/stripeGateway';
 import { RunningClock } from '../../support/runningClock';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
@@ -18,14 +19,11 @@ describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s 
   let receiver: WebhookReceiver;
   const clock = new RunningClock();
 
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-    tg = await startTestGateway(kind, {
+  useStripeGateway(
+    kind,
+    (server) => ({
       clock,
       env: {
-        PROCESSOR: 'stripe',
-        STRIPE_SECRET_KEY: FAKE_STRIPE_KEY,
-        STRIPE_API_URL: fake.url,
         STRIPE_WEBHOOK_SECRET: SIGNING_SECRET,
         PROCESSOR_TIMEOUT_MS: '200',
         // The reconciler never sweeps during a test: only an event can settle a charge here.
@@ -33,17 +31,15 @@ describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s 
         WEBHOOK_RETRY_DELAYS: '100ms',
       },
       // A lost answer must stay lost for the test's length: no time-out, no retry of the client's own.
-      processor: ({ vault }) => new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, timeoutMs: 120_000, maxNetworkRetries: 0 }),
-    });
+      processor: ({ vault }) => new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: server.url, timeoutMs: 120_000, maxNetworkRetries: 0 }),
+    }),
+    (opened) => ({ fake, tg } = opened),
+  );
+  beforeAll(async () => {
     fake.events.endpoint(`${tg.gateway.url}/webhooks/stripe`, SIGNING_SECRET, () => clock.now());
-    receiver = await startWebhookReceiver();
-    const endpoint = await tg.api('POST', '/api/webhooks', { url: receiver.url, description: 'merchant' });
-    expect(endpoint.status).toBe(201);
-    receiver.secret = endpoint.body.secret;
-  }, 60_000);
+    receiver = await startMerchantReceiver(tg);
+  });
   afterAll(async () => {
-    await tg?.close();
-    await fake?.close();
     await receiver?.close();
   });
 
