@@ -1,38 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
+import type { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
 import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProcessor';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { FakeStripe } from '../../support/fakeStripe';
 import { STORE_KINDS, type TestGateway } from '../../support/harness';
 import { vaultedChargeRequest } from '../../support/vaultedCard';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
 import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeAdapter } from '../../support/stripeAdapter';
 
 // Every expected integer below is written by hand from docs.stripe.com/currencies (and ISO 4217
 // for the sandbox), never computed by the adapters' own tables.
 
 describe('amounts in Stripe units', () => {
   let fake: FakeStripe;
-  let store: MemoryStore;
   let vault: AesGcmVault;
   let stripe: StripeProcessor;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.requests.length = 0;
-    store = new MemoryStore();
-    vault = new AesGcmVault(store, randomBytes(32));
-    stripe = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: null, apiUrl: fake.url, timeoutMs: 5000 });
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  useStripeAdapter(null, (rig) => ({ fake, vault, stripe } = rig));
 
   it.each([
     ['12.34', 'USD', 1234],

@@ -1,36 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import cards from '../../fixtures/test-cards.json';
 import { ChargeAnswerLostError } from '../../../src/adapters/processors/answerLost';
 import { StripeProcessor } from '../../../src/adapters/processors/stripeProcessor';
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
-import { FAKE_STRIPE_KEY, THREE_D_SECURE_CARD, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import type { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
+import { FAKE_STRIPE_KEY, THREE_D_SECURE_CARD, type FakeStripe } from '../../support/fakeStripe';
 import { vaultedChargeRequest } from '../../support/vaultedCard';
+import { useStripeAdapter } from '../../support/stripeAdapter';
 
 const DECLINED = cards.cards.filter((c) => c.outcome !== 'succeeded');
 const CARD_VALUES = (number: string) => [number, number.slice(0, 6), '1230', '2030', '123'];
 
 describe('StripeProcessor against a Stripe-shaped server on loopback', () => {
   let fake: FakeStripe;
-  let store: MemoryStore;
   let vault: AesGcmVault;
   let stripe: StripeProcessor;
-
-  beforeAll(async () => {
-    fake = await startFakeStripe();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.requests.length = 0;
-    store = new MemoryStore();
-    vault = new AesGcmVault(store, randomBytes(32));
-    stripe = new StripeProcessor(vault, { secretKey: FAKE_STRIPE_KEY, statementDescriptor: 'PHONE PAY', apiUrl: fake.url, timeoutMs: 5000 });
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  useStripeAdapter('PHONE PAY', (rig) => ({ fake, vault, stripe } = rig));
 
   it('creates a PaymentMethod from the vaulted card, then confirms one PaymentIntent with the amount in minor units', async () => {
     const request = await vaultedChargeRequest(vault, { number: '4242424242424242' });
