@@ -2,8 +2,8 @@ import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from
 import { startTestGateway, type TestGateway } from '../../support/harness';
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
+import { TEST_ROUTING, bankDebitByPhone, bankDebitUpToAuthorization } from '../../support/bankDebitCalls';
 
-const ROUTING = '110000000';
 const ACCOUNT = '000123456789';
 const NO_ACCOUNT = '000111111116';
 
@@ -24,27 +24,14 @@ describe('bank debits through the HTTPS connector', () => {
     await receiver.close();
   });
 
-  async function debit(account: string): Promise<{ id: string }> {
-    const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });
-    const call = tg.call();
-    await call.start(payment.voiceUrl);
-    await call.press(ROUTING);
-    await call.press(`${account}#`);
-    await call.press(`${account}#`);
-    await call.press('2');
-    await call.press('1');
-    expect(call.saysText()).toContain('Your bank payment has been submitted');
-    return payment;
-  }
-
   it('sends a signed type "ach" request with the account, the holder and the acceptance; processing until the bank settles', async () => {
-    const payment = await debit(ACCOUNT);
+    const payment = await bankDebitByPhone(tg, ACCOUNT, 'savings');
     const view = await tg.getPayment(payment.id);
     expect(view).toMatchObject({ status: 'processing', bankAccount: { display: 'Bank •••• 6789', accountType: 'savings' } });
     const sent = receiver.received.find((r) => r.body.type === 'ach' && r.body.payment.id === payment.id)!;
     expect(sent.signature.ok).toBe(true);
     expect(sent.body).toMatchObject({
-      bankAccount: { routingNumber: ROUTING, accountNumber: ACCOUNT, accountType: 'savings', holderName: 'Jenny Rosen' },
+      bankAccount: { routingNumber: TEST_ROUTING, accountNumber: ACCOUNT, accountType: 'savings', holderName: 'Jenny Rosen' },
       authorization: { acceptedAt: view.debitAuthorization.acceptedAt, accountLast4: '6789', textSha256: view.debitAuthorization.textSha256 },
       payment: { amountMinor: 4200, currency: 'USD' },
       idempotencyKey: `${payment.id}-charge-1`,
@@ -61,7 +48,7 @@ describe('bank debits through the HTTPS connector', () => {
   });
 
   it('a debit the bank returns fails with its code', async () => {
-    const payment = await debit(NO_ACCOUNT);
+    const payment = await bankDebitByPhone(tg, NO_ACCOUNT, 'savings');
     receiver.settleBankDebits();
     clock.advance(3600);
     await tg.gateway.reconciler.sweep();
@@ -69,13 +56,7 @@ describe('bank debits through the HTTPS connector', () => {
   });
 
   it('a debit whose answers were all lost stays processing and is looked up, never called failed', async () => {
-    const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });
-    const call = tg.call();
-    await call.start(payment.voiceUrl);
-    await call.press(ROUTING);
-    await call.press(`${ACCOUNT}#`);
-    await call.press(`${ACCOUNT}#`);
-    await call.press('1');
+    const { payment, call } = await bankDebitUpToAuthorization(tg, ACCOUNT);
     receiver.loseAnswers(3);
     await call.press('1');
     // The endpoint took the debit each time (one debit under one key) but no answer came back.
@@ -88,7 +69,7 @@ describe('bank debits through the HTTPS connector', () => {
   });
 
   it('no routing or account number, nor its SHA-256, is in a log line or a response', () => {
-    const secrets = bankNumberSecrets([ROUTING, ACCOUNT, NO_ACCOUNT]);
+    const secrets = bankNumberSecrets([TEST_ROUTING, ACCOUNT, NO_ACCOUNT]);
     for (const text of [...tg.logLines, ...tg.responses]) expect(leaksIn(text, secrets)).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@ import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { useStripeGateway } from '../../support/stripeGateway';
+import { TEST_ROUTING, bankDebitByPhone } from '../../support/bankDebitCalls';
 
-const ROUTING = '110000000';
 const ACCOUNT = '000123456789';
 const CLOSED = '000111111113';
 
@@ -16,28 +16,15 @@ describe('bank debits through Stripe (loopback Stripe-shaped server)', () => {
   let tg: TestGateway;
   useStripeGateway('memory', { clock, env: { RECONCILE_INTERVAL_MS: '600000' } }, (opened) => ({ fake, tg } = opened));
 
-  async function debit(account: string): Promise<{ id: string }> {
-    const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });
-    const call = tg.call();
-    await call.start(payment.voiceUrl);
-    await call.press(ROUTING);
-    await call.press(`${account}#`);
-    await call.press(`${account}#`);
-    await call.press('1');
-    await call.press('1');
-    expect(call.saysText()).toContain('Your bank payment has been submitted');
-    return payment;
-  }
-
   it('makes a us_bank_account PaymentMethod with the holder, a PaymentIntent with an offline mandate and the payment in metadata; processing until Stripe settles it', async () => {
-    const payment = await debit(ACCOUNT);
+    const payment = await bankDebitByPhone(tg, ACCOUNT);
     const view = await tg.getPayment(payment.id);
     expect(view).toMatchObject({ status: 'processing', bankAccount: { display: 'Bank •••• 6789' } });
     expect(view.processorReference).toMatch(/^pi_/);
 
     const pm = fake.requests.find((r) => r.path === '/v1/payment_methods' && r.form?.type === 'us_bank_account');
     expect(pm?.form).toMatchObject({
-      'us_bank_account[routing_number]': ROUTING,
+      'us_bank_account[routing_number]': TEST_ROUTING,
       'us_bank_account[account_number]': ACCOUNT,
       'us_bank_account[account_type]': 'checking',
       'billing_details[name]': 'Jenny Rosen',
@@ -64,7 +51,7 @@ describe('bank debits through Stripe (loopback Stripe-shaped server)', () => {
   });
 
   it('a debit the bank returns fails with its return code', async () => {
-    const payment = await debit(CLOSED);
+    const payment = await bankDebitByPhone(tg, CLOSED);
     fake.settleBankDebits();
     clock.advance(3600);
     await tg.gateway.reconciler.sweep();
@@ -73,12 +60,12 @@ describe('bank debits through Stripe (loopback Stripe-shaped server)', () => {
 
   it('the loopback Stripe refuses what Stripe refuses: a bank debit without mandate data, and never succeeds one at once', async () => {
     const stripe = new Stripe(FAKE_STRIPE_KEY, { host: '127.0.0.1', port: Number(new URL(fake.url).port), protocol: 'http', maxNetworkRetries: 0 });
-    await expect(stripe.paymentMethods.create({ type: 'us_bank_account', us_bank_account: { routing_number: ROUTING, account_number: ACCOUNT } })).rejects.toMatchObject({
+    await expect(stripe.paymentMethods.create({ type: 'us_bank_account', us_bank_account: { routing_number: TEST_ROUTING, account_number: ACCOUNT } })).rejects.toMatchObject({
       param: 'billing_details[name]',
     });
     const method = await stripe.paymentMethods.create({
       type: 'us_bank_account',
-      us_bank_account: { routing_number: ROUTING, account_number: ACCOUNT, account_type: 'checking' },
+      us_bank_account: { routing_number: TEST_ROUTING, account_number: ACCOUNT, account_type: 'checking' },
       billing_details: { name: 'Jenny Rosen' },
     });
     await expect(
@@ -96,7 +83,7 @@ describe('bank debits through Stripe (loopback Stripe-shaped server)', () => {
   });
 
   it('no routing or account number, nor its SHA-256, is in a log line or a response', () => {
-    const secrets = bankNumberSecrets([ROUTING, ACCOUNT, CLOSED]);
+    const secrets = bankNumberSecrets([TEST_ROUTING, ACCOUNT, CLOSED]);
     for (const text of [...tg.logLines, ...tg.responses]) expect(leaksIn(text, secrets)).toEqual([]);
   });
 });

@@ -6,9 +6,9 @@ import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { startMerchantReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 import { useStripeGateway } from '../../support/stripeGateway';
+import { TEST_ROUTING, bankDebitUpToAuthorization } from '../../support/bankDebitCalls';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
-const ROUTING = '110000000';
 const SETTLES = '000123456789';
 const CLOSED = '000111111113';
 
@@ -38,13 +38,7 @@ describe.each(STORE_KINDS)('a Stripe bank debit settled by Stripe’s signed web
 
   /** The whole call: routing number, the account twice, checking, the authorisation accepted; the call ends submitted. */
   async function debitByPhone(account: string): Promise<{ paymentId: string; intentId: string }> {
-    const payment = await tg.createPayment({ amount: '42.00', flow: 'ach', accountHolderName: 'Jenny Rosen' });
-    const call = tg.call();
-    await call.start(payment.voiceUrl);
-    await call.press(ROUTING);
-    await call.press(`${account}#`);
-    await call.press(`${account}#`);
-    await call.press('1');
+    const { payment, call } = await bankDebitUpToAuthorization(tg, account);
     expect(call.saysText()).toContain('you authorize us to make a one-time electronic debit of');
     await call.press('1');
     expect(call.saysText()).toContain('Your bank payment has been submitted');
@@ -111,7 +105,7 @@ describe.each(STORE_KINDS)('a Stripe bank debit settled by Stripe’s signed web
   });
 
   it('no routing or account number, nor its SHA-256, is in a log line, a response, or an event Stripe sent', () => {
-    const secrets = bankNumberSecrets([ROUTING, SETTLES, CLOSED]);
+    const secrets = bankNumberSecrets([TEST_ROUTING, SETTLES, CLOSED]);
     for (const text of [...tg.logLines, ...tg.responses, ...fake.events.sent.map((e) => e.body)]) expect(leaksIn(text, secrets)).toEqual([]);
   });
 });
