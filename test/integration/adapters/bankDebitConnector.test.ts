@@ -1,8 +1,9 @@
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
-import { startTestGateway, type TestGateway } from '../../support/harness';
+import type { ConnectorReceiver } from '../../support/connectorReceiver';
+import type { TestGateway } from '../../support/harness';
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { TEST_ROUTING, bankDebitByPhone, bankDebitUpToAuthorization } from '../../support/bankDebitCalls';
+import { useConnectorGateway } from '../../support/processorGateway';
 
 const ACCOUNT = '000123456789';
 const NO_ACCOUNT = '000111111116';
@@ -12,17 +13,7 @@ describe('bank debits through the HTTPS connector', () => {
   const clock = new ManualClock(new Date('2026-03-02T15:00:00.000Z'));
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('memory', {
-      clock,
-      env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET, RECONCILE_INTERVAL_MS: '600000' },
-    });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-  });
+  useConnectorGateway('memory', { clock, env: { RECONCILE_INTERVAL_MS: '600000' } }, (opened) => ({ receiver, tg } = opened));
 
   it('sends a signed type "ach" request with the account, the holder and the acceptance; processing until the bank settles', async () => {
     const payment = await bankDebitByPhone(tg, ACCOUNT, 'savings');

@@ -3,7 +3,7 @@ import type { TestGateway } from '../../support/harness';
 import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeGateway } from '../../support/processorGateway';
 import { TEST_ROUTING, bankDebitByPhone } from '../../support/bankDebitCalls';
 
 const ACCOUNT = '000123456789';

@@ -1,8 +1,8 @@
-import { startTestGateway, type TestGateway } from '../../support/harness';
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import type { TestGateway } from '../../support/harness';
+import type { ConnectorReceiver } from '../../support/connectorReceiver';
 import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useConnectorGateway, useStripeGateway } from '../../support/processorGateway';
 
 /** Authorises a manual-capture payment over the phone; answers its id once it is `authorized`. */
 async function authorise(tg: TestGateway, amount: string): Promise<{ id: string; said: string }> {
@@ -72,15 +72,7 @@ describe('manual capture through Stripe (a Stripe-shaped server on loopback)', (
 describe('manual capture through the HTTPS connector', () => {
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('memory', { env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-  });
+  useConnectorGateway('memory', {}, (opened) => ({ receiver, tg } = opened));
 
   it('sends signed capture and void requests without card data, and the receiver settles each once', async () => {
     const { id } = await authorise(tg, '30.00');

@@ -7,7 +7,7 @@ import type { FakeStripe } from '../../support/fakeStripe';
 import { STORE_KINDS, type TestGateway } from '../../support/harness';
 import { vaultedChargeRequest } from '../../support/vaultedCard';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeGateway } from '../../support/processorGateway';
 import { useStripeAdapter } from '../../support/stripeAdapter';
 
 // Every expected integer below is written by hand from docs.stripe.com/currencies (and ISO 4217

@@ -1,11 +1,11 @@
-import { startTestGateway, type TestCall, type TestGateway } from '../../support/harness';
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import type { TestCall, TestGateway } from '../../support/harness';
+import type { ConnectorReceiver } from '../../support/connectorReceiver';
 import type { FakeStripe } from '../../support/fakeStripe';
 import { leaksIn, postalCodeSecrets } from '../../support/leakScan';
 import { POSTAL_CODES, postalCodeFlowsDir } from '../../support/postalCodeFlows';
 import { enterPayCode, vaultKeys } from '../../support/voiceCalls';
 import { ManualClock } from '../../support/payLinks';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useConnectorGateway, useStripeGateway } from '../../support/processorGateway';
 
 const VISA = '4242424242424242';
 /** The gateway's hold limit for a charge without an answer. */
@@ -63,15 +63,8 @@ describe('the billing ZIP code through the HTTPS connector', () => {
   const flows = postalCodeFlowsDir({ country: 'US' });
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('redis', { env: { FLOWS_DIR: flows.dir, PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-    flows.remove();
-  });
+  useConnectorGateway('redis', { env: { FLOWS_DIR: flows.dir } }, (opened) => ({ receiver, tg } = opened));
+  afterAll(() => flows.remove());
 
   it('sends the ZIP code as card.postalCode, and a receiver that fails the check is heard as incorrect_zip with nothing charged', async () => {
     const good = await payWithZip(tg, POSTAL_CODES.passes);

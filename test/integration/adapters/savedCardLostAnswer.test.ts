@@ -9,7 +9,7 @@ import { HttpsConnector } from '../../../src/adapters/processors/httpsConnector'
 import { SandboxProcessor } from '../../../src/adapters/processors/sandboxProcessor';
 import { AesGcmVault } from '../../../src/adapters/vault/aesGcmVault';
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeGateway } from '../../support/processorGateway';
 
 const VISA = '4242424242424242';
 const DECLINED = '4000000000000002';

@@ -1,10 +1,10 @@
-import { startTestGateway, type TestGateway } from '../../support/harness';
+import type { TestGateway } from '../../support/harness';
 import { enterPayCode } from '../../support/voiceCalls';
 import { leaksIn } from '../../support/leakScan';
 import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import { CONNECTOR_SECRET, type ConnectorReceiver } from '../../support/connectorReceiver';
 import { verifyConnectorSignature, SIGNATURE_HEADER } from '../../../src/adapters/processors/connectorSignature';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useConnectorGateway, useStripeGateway } from '../../support/processorGateway';
 
 const GOOD = '4242424242424242';
 const POOR = '4000000000009995'; // saves, then declines for insufficient funds
@@ -68,15 +68,7 @@ describe('saving a card with Stripe (fake Stripe), then charging it off-session'
 describe('saving a card with the HTTPS connector, then charging its token', () => {
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('redis', { env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-  });
+  useConnectorGateway('redis', {}, (opened) => ({ receiver, tg } = opened));
 
   it('sends a signed tokenize request, then charges the token with no card data', async () => {
     const payment = await saveOnCall(tg, GOOD);

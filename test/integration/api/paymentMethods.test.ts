@@ -2,8 +2,8 @@ import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/h
 import { payWith } from '../../support/payLinks';
 import { leaksIn } from '../../support/leakScan';
 import type { FakeStripe } from '../../support/fakeStripe';
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
-import { useStripeGateway } from '../../support/stripeGateway';
+import type { ConnectorReceiver } from '../../support/connectorReceiver';
+import { useConnectorGateway, useStripeGateway } from '../../support/processorGateway';
 
 const GOOD = '4242424242424242';
 const MASTERCARD = '5555555555554444';
@@ -133,15 +133,7 @@ describe('deleting a card saved with Stripe (fake Stripe)', () => {
 describe('deleting a card saved with the HTTPS connector', () => {
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('memory', { env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET, PAY_RATE_LIMIT_PER_CLIENT: '10000' } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-  });
+  useConnectorGateway('memory', { env: { PAY_RATE_LIMIT_PER_CLIENT: '10000' } }, (opened) => ({ receiver, tg } = opened));
 
   it('sends one signed detokenize request with the token and no card data', async () => {
     const id = await saveCard(tg);

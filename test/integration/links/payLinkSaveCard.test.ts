@@ -2,9 +2,9 @@ import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/h
 import { csrfOf, openPage, payWith, textOf } from '../../support/payLinks';
 import { leaksIn } from '../../support/leakScan';
 import type { FakeStripe } from '../../support/fakeStripe';
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import type { ConnectorReceiver } from '../../support/connectorReceiver';
 import { POSTAL_CODES, postalCodeFlowsDir } from '../../support/postalCodeFlows';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useConnectorGateway, useStripeGateway } from '../../support/processorGateway';
 
 const GOOD = '4242424242424242';
 const POOR = '4000000000009995'; // saves, then declines for insufficient funds when charged
@@ -142,15 +142,7 @@ describe('saving a card on the pay page with Stripe (fake Stripe)', () => {
 describe('saving a card on the pay page with the HTTPS connector', () => {
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('memory', { env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET, PAY_RATE_LIMIT_PER_CLIENT: '10000' } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-  });
+  useConnectorGateway('memory', { env: { PAY_RATE_LIMIT_PER_CLIENT: '10000' } }, (opened) => ({ receiver, tg } = opened));
 
   it('sends one signed tokenize request, then charges the token', async () => {
     const { text, payment } = await saveOnPage(tg, GOOD);
@@ -167,16 +159,8 @@ describe('saving a card on the pay page with a postal-code flow, with the HTTPS 
   const flows = postalCodeFlowsDir({ country: 'US' });
   let receiver: ConnectorReceiver;
   let tg: TestGateway;
-
-  beforeAll(async () => {
-    receiver = await startConnectorReceiver();
-    tg = await startTestGateway('redis', { env: { FLOWS_DIR: flows.dir, PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET, PAY_RATE_LIMIT_PER_CLIENT: '10000' } });
-  });
-  afterAll(async () => {
-    await tg.close();
-    await receiver.close();
-    flows.remove();
-  });
+  useConnectorGateway('redis', { env: { FLOWS_DIR: flows.dir, PAY_RATE_LIMIT_PER_CLIENT: '10000' } }, (opened) => ({ receiver, tg } = opened));
+  afterAll(() => flows.remove());
 
   it('sends the billing postal code with the card to be saved, and keeps nothing of it', async () => {
     const created = await saveLink(tg);

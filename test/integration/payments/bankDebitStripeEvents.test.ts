@@ -5,7 +5,7 @@ import { STORE_KINDS, type StoreKind, type TestGateway } from '../../support/har
 import { bankNumberSecrets, leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { startMerchantReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeGateway } from '../../support/processorGateway';
 import { TEST_ROUTING, bankDebitUpToAuthorization } from '../../support/bankDebitCalls';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';

@@ -8,7 +8,7 @@ import { startTestGateway, type TestCall, type TestGateway } from '../../support
 import { leaksIn } from '../../support/leakScan';
 import { ManualClock } from '../../support/payLinks';
 import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeGateway } from '../../support/processorGateway';
 
 const VISA = '4242424242424242';
 /** The gateway's default hold limit for a charge without an answer. */

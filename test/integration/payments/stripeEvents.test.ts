@@ -6,7 +6,7 @@ import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from 
 import { leaksIn } from '../../support/leakScan';
 import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
 import { startMerchantReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
-import { useStripeGateway } from '../../support/stripeGateway';
+import { useStripeGateway } from '../../support/processorGateway';
 import { RunningClock } from '../../support/runningClock';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
