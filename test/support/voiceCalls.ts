@@ -87,6 +87,23 @@ export async function enterCard(call: TestCall, number: string, brand: string): 
   if (!call.saysText().includes('press 1')) throw new Error(`not at the confirmation: ${call.twiml}`);
 }
 
+/** The gateway's default hold limit for a charge without an answer. */
+export const HOLD_LIMIT_MS = 45_000;
+
+/**
+ * From the confirmation menu, for a charge whose answer does not come: confirms with 1, hears that it
+ * is still being processed, then moves the gateway's clock past the hold limit and follows the redirect
+ * once more, to what the gateway says when it stops holding.
+ */
+export async function holdPastTheLimit(call: TestCall, clock: { advance(ms: number): void }): Promise<void> {
+  await call.press('1');
+  expect(call.redirectUrl()).not.toBeNull();
+  await call.followRedirect();
+  expect(call.saysText()).toContain('still being processed');
+  clock.advance(HOLD_LIMIT_MS);
+  await call.followRedirect();
+}
+
 export interface ChargeLog {
   charges: ChargeRequest[];
   results: ChargeAnswer[];

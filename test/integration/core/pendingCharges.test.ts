@@ -3,11 +3,10 @@ import type { ChargeLookUp, ChargeResult, Processor } from '../../../src/ports/p
 import { isoUnits } from '../../../src/core/domain/units';
 import type { GatewayOptions } from '../../../src/app/server';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
-import { enterCard, enterPayCode, vaultKeys } from '../../support/voiceCalls';
+import { enterCard, enterPayCode, holdPastTheLimit, vaultKeys } from '../../support/voiceCalls';
 import { eventually } from '../../support/eventually';
 import { RunningClock } from '../../support/runningClock';
 
-const HOLD_LIMIT_MS = 45_000;
 /** Longer than the longest pause between two look-ups of one charge. */
 const PAST_ANY_BACKOFF_MS = 6 * 60_000;
 const LATER = 'The result will be confirmed to you later';
@@ -48,13 +47,7 @@ async function callUntilDeferred(tg: TestGateway, clock: RunningClock): Promise<
   const call = tg.call();
   await enterPayCode(call, payment.payCode);
   await enterCard(call, '4242424242424242', 'visa');
-  await call.press('1');
-  expect(call.redirectUrl()).not.toBeNull();
-  await call.followRedirect();
-  expect(call.saysText()).toContain('still being processed');
-
-  clock.advance(HOLD_LIMIT_MS);
-  await call.followRedirect();
+  await holdPastTheLimit(call, clock);
   return { paymentId: payment.id, call };
 }
 

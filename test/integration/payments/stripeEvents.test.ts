@@ -4,13 +4,12 @@ import { eventually } from '../../support/eventually';
 import { FAKE_STRIPE_KEY, type FakeStripe } from '../../support/fakeStripe';
 import { STORE_KINDS, startTestGateway, type StoreKind, type TestGateway } from '../../support/harness';
 import { leaksIn } from '../../support/leakScan';
-import { enterCard, enterPayCode, spokenReference } from '../../support/voiceCalls';
+import { enterCard, enterPayCode, holdPastTheLimit, spokenReference } from '../../support/voiceCalls';
 import { startMerchantReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
 import { useStripeGateway } from '../../support/processorGateway';
 import { RunningClock } from '../../support/runningClock';
 
 const SIGNING_SECRET = 'whsec_testEndpointSecret0123456789abcdef';
-const HOLD_LIMIT_MS = 45_000;
 const INSUFFICIENT_FUNDS_CARD = '4000000000009995';
 
 describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s store)", (kind: StoreKind) => {
@@ -62,12 +61,7 @@ describe.each(STORE_KINDS)("Stripe's signed events at POST /webhooks/stripe (%s 
     await enterCard(call, card, 'visa');
     fake.loseAnswers('/v1/payment_intents', 1);
     if (options.processing) fake.processNext(1);
-    await call.press('1');
-    expect(call.redirectUrl()).not.toBeNull();
-    await call.followRedirect();
-    expect(call.saysText()).toContain('still being processed');
-    clock.advance(HOLD_LIMIT_MS);
-    await call.followRedirect();
+    await holdPastTheLimit(call, clock);
     expect(call.saysText()).toContain('The result will be confirmed to you later');
     expect(await tg.getPayment(payment.id)).toMatchObject({ status: 'processing' });
     expect((await ledger()).map((e) => e.paymentId)).toContain(payment.id);
