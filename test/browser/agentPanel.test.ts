@@ -1,26 +1,19 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventually } from '../support/eventually';
-import { addAgent, lastRedirect, openBridge, redirectCount, startBridgeRig, type BridgeRig } from '../support/bridgeCalls';
-import { launchChromium } from '../support/browser';
+import { lastRedirect, openBridge, redirectCount, startBridgeRig, type BridgeRig } from '../support/bridgeCalls';
+import { useBrowserPage } from '../support/browser';
+import { signInToPanel } from '../support/panelPage';
 
 jest.setTimeout(60_000);
 
 describe('the agent panel in a browser', () => {
-  let browser: Browser;
   let rig: BridgeRig;
   let page: Page;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  useBrowserPage((opened) => (page = opened));
   beforeEach(async () => {
     rig = await startBridgeRig('redis');
-    page = await browser.newPage();
   });
   afterEach(async () => {
-    await page.close();
     await rig.close();
   });
 
@@ -29,10 +22,7 @@ describe('the agent panel in a browser', () => {
     const bridgeId = await openBridge(rig, caller);
     // The page's clock is ours to move: the duration must follow it without a reload.
     await page.clock.install();
-    await page.goto(`${rig.tg.baseUrl}/panel`);
-    await page.getByLabel('Agent key').fill(await addAgent(rig, 'alice'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('header .who', { hasText: 'Signed in as alice' }).waitFor();
+    await signInToPanel(page, rig, 'alice');
 
     const card = page.locator(`li.bridge[data-bridge="${bridgeId}"]`);
     // The harness calls from +15005550006.

@@ -1,7 +1,8 @@
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually } from '../support/eventually';
-import { addAgent, auditEntries, startBridgeRig, type BridgeRig } from '../support/bridgeCalls';
-import { launchChromium } from '../support/browser';
+import { auditEntries, startBridgeRig, type BridgeRig } from '../support/bridgeCalls';
+import { launchChromium, pageErrors } from '../support/browser';
+import { signInToPanel } from '../support/panelPage';
 import { decodeQuotedPrintable, startSmtp, type SmtpReceiver } from '../support/smtpReceiver';
 
 jest.setTimeout(60_000);
@@ -24,17 +25,20 @@ describe("the chat agent's pay link in a browser", () => {
     await smtp.close();
   });
 
-  it('the agent makes a link and copies it, the customer pays it on a second page, and the panel shows Success with the reference', async () => {
-    const agentContext = await browser.newContext();
-    contexts.push(agentContext);
-    await agentContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.tg.baseUrl).origin });
-    const panel = await agentContext.newPage();
-    const errors: string[] = [];
-    panel.on('pageerror', (e) => errors.push(e.message));
-    await panel.goto(`${rig.tg.baseUrl}/panel`);
-    await panel.getByLabel('Agent key').fill(await addAgent(rig, 'carol'));
-    await panel.getByRole('button', { name: 'Sign in' }).click();
+  /** The panel in a fresh browser context, signed in as a new agent and live; its uncaught errors are collected. */
+  async function openPanel(name: string, options: { clipboard?: boolean } = {}): Promise<{ panel: Page; errors: string[] }> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.tg.baseUrl).origin });
+    const panel = await context.newPage();
+    const errors = pageErrors(panel);
+    await signInToPanel(panel, rig, name);
     await panel.locator('#connection', { hasText: 'Live' }).waitFor();
+    return { panel, errors };
+  }
+
+  it('the agent makes a link and copies it, the customer pays it on a second page, and the panel shows Success with the reference', async () => {
+    const { panel, errors } = await openPanel('carol', { clipboard: true });
 
     // A refusal is shown on the form, in the API's words, and makes no link.
     const form = panel.locator('#chat-link');
@@ -91,15 +95,7 @@ describe("the chat agent's pay link in a browser", () => {
   });
 
   it('the agent makes a link that saves the card: no amount asked, the customer saves it, and the panel shows Card saved', async () => {
-    const agentContext = await browser.newContext();
-    contexts.push(agentContext);
-    const panel = await agentContext.newPage();
-    const errors: string[] = [];
-    panel.on('pageerror', (e) => errors.push(e.message));
-    await panel.goto(`${rig.tg.baseUrl}/panel`);
-    await panel.getByLabel('Agent key').fill(await addAgent(rig, 'dave'));
-    await panel.getByRole('button', { name: 'Sign in' }).click();
-    await panel.locator('#connection', { hasText: 'Live' }).waitFor();
+    const { panel, errors } = await openPanel('dave');
 
     const form = panel.locator('#chat-link');
     await form.getByLabel(/Save the card for later/).check();

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/harness';
 import { countingProcessor, ManualClock, payPath } from '../support/payLinks';
-import { launchChromium } from '../support/browser';
+import { launchChromium, pageErrors } from '../support/browser';
 
 describe('the payment page in a browser', () => {
   let tg: TestGateway;
@@ -30,11 +30,7 @@ describe('the payment page in a browser', () => {
     const context = await browser.newContext({ javaScriptEnabled: options.script ?? true, viewport: { width: options.width ?? 360, height: 740 } });
     contexts.push(context);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = pageErrors(page, { consoleErrors: true });
     await page.goto(tg.gateway.url + payPath(payment.payUrl));
     return { page, payment, errors };
   }

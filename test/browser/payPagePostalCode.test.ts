@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/harness';
-import { launchChromium } from '../support/browser';
+import { launchChromium, pageErrors } from '../support/browser';
 import { countingProcessor, payPath } from '../support/payLinks';
 import { POSTAL_CODES, postalCodeFlowsDir } from '../support/postalCodeFlows';
 
@@ -25,8 +25,7 @@ describe('the payment page in a browser, for a flow that asks for the billing po
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     try {
       const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      const errors = pageErrors(page);
       await page.goto(tg.gateway.url + payPath(payment.payUrl));
       const fill = async (postalCode: string) => {
         await page.getByLabel('Card number').fill('4242424242424242');

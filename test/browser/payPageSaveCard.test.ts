@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/harness';
-import { launchChromium } from '../support/browser';
+import { launchChromium, pageErrors } from '../support/browser';
 import { payPath } from '../support/payLinks';
 
 describe('the payment page in a browser, for a link that saves a card', () => {
@@ -22,8 +22,7 @@ describe('the payment page in a browser, for a link that saves a card', () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     try {
       const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      const errors = pageErrors(page);
       await page.goto(tg.gateway.url + payPath(created.body.payUrl));
       expect(await page.locator('#pay-amount').count()).toBe(0);
       expect(await page.getByRole('button', { name: /Process Card/ }).count()).toBe(0);

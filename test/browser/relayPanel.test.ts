@@ -3,41 +3,30 @@
  * for each field and charges, while the Twilio-shaped server plays the caller's keys as tones into the
  * caller's stream. The panel shows only masked steps.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
-import { addAgent } from '../support/bridgeCalls';
-import { launchChromium } from '../support/browser';
+import type { Locator, Page } from 'playwright-core';
+import { useBrowserPage } from '../support/browser';
 import { eventually } from '../support/eventually';
+import { signInToPanel } from '../support/panelPage';
 import { DEADLINE_MS, ringBridge, startRelayRig, typeTones, type RelayRig, type RelayedCall } from '../support/relayCalls';
 
 jest.setTimeout(120_000);
 
 const VISA = '4242424242424242';
 
-let browser: Browser;
 let rig: RelayRig;
 let page: Page;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+useBrowserPage((opened) => (page = opened));
 beforeEach(async () => {
   rig = await startRelayRig('redis');
-  page = await browser.newPage();
 });
 afterEach(async () => {
-  await page?.close();
   await rig?.close();
 });
 
 /** Signs an agent in on the panel, rings the bridge, starts a capture: answers the call's card and the call. */
 async function startCapture(amount: string): Promise<{ card: Locator; call: RelayedCall }> {
-  await page.goto(`${rig.tg.baseUrl}/panel`);
-  await page.getByLabel('Agent key').fill(await addAgent(rig.panelRig, 'ana'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('header .who', { hasText: 'Signed in as ana' }).waitFor();
+  await signInToPanel(page, rig.panelRig, 'ana');
   const call = await ringBridge(rig);
   const card = page.locator(`li.bridge[data-bridge="${call.bridgeId}"]`);
   await card.getByLabel('Amount').fill(amount);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/harness';
-import { launchChromium } from '../support/browser';
+import { launchChromium, pageErrors } from '../support/browser';
 import { leaksIn } from '../support/leakScan';
 import { ManualClock } from '../support/payLinks';
 import { enterPayCode } from '../support/voiceCalls';
@@ -72,11 +72,7 @@ describe('the embeddable status view on a host page', () => {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = pageErrors(page, { consoleErrors: true });
     await page.goto(host.page(paymentId, token));
     return { page, errors };
   }

@@ -3,9 +3,10 @@
  * number, one ready to take a payment. Run: npx ts-node --transpile-only test/browser/panelScreenshot.ts
  */
 import { join } from 'node:path';
-import { addAgent, lastRedirect, startBridgeRig } from './bridgeCalls';
+import { lastRedirect, startBridgeRig } from './bridgeCalls';
 import { eventually } from './eventually';
 import { launchChromium } from './browser';
+import { signInToPanel } from './panelPage';
 
 async function main(): Promise<void> {
   const rig = await startBridgeRig('memory');
@@ -20,9 +21,7 @@ async function main(): Promise<void> {
     };
     const busy = await bridgeOf('+14155550100');
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
-    await page.goto(`${rig.tg.baseUrl}/panel`);
-    await page.getByLabel('Agent key').fill(await addAgent(rig, 'alice'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInToPanel(page, rig, 'alice');
     const card = page.locator(`li.bridge[data-bridge="${busy.id}"]`);
     await card.getByLabel('Amount').fill('184.50');
     await card.getByRole('button', { name: 'Start card capture' }).click();
