@@ -37,6 +37,18 @@ describe("the chat agent's pay link in a browser", () => {
     return { panel, errors };
   }
 
+  /** The customer opens the link in a phone-sized browser of their own and types a Visa card, not yet sent. */
+  async function customerTypesCard(payUrl: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    contexts.push(context);
+    const customer = await context.newPage();
+    await customer.goto(payUrl);
+    await customer.getByLabel('Card number').pressSequentially('4242424242424242');
+    await customer.getByLabel('Expiry date').pressSequentially('1230');
+    await customer.getByLabel('Security code').pressSequentially('123');
+    return customer;
+  }
+
   it('the agent makes a link and copies it, the customer pays it on a second page, and the panel shows Success with the reference', async () => {
     const { panel, errors } = await openPanel('carol', { clipboard: true });
 
@@ -65,13 +77,7 @@ describe("the chat agent's pay link in a browser", () => {
     expect(await panel.evaluate('navigator.clipboard.readText()')).toBe(payUrl);
 
     // The customer, in another browser, opens what the agent pasted into the chat.
-    const customerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    contexts.push(customerContext);
-    const customer = await customerContext.newPage();
-    await customer.goto(payUrl);
-    await customer.getByLabel('Card number').pressSequentially('4242424242424242');
-    await customer.getByLabel('Expiry date').pressSequentially('1230');
-    await customer.getByLabel('Security code').pressSequentially('123');
+    const customer = await customerTypesCard(payUrl);
     await customer.getByRole('button', { name: /Process Card/ }).click();
     await customer.getByRole('heading', { name: 'Success' }).waitFor();
 
@@ -106,13 +112,7 @@ describe("the chat agent's pay link in a browser", () => {
     await card.getByRole('heading', { name: /Card to save — Card on file/ }).waitFor();
     const payUrl = await card.getByLabel('Pay link').inputValue();
 
-    const customerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    contexts.push(customerContext);
-    const customer = await customerContext.newPage();
-    await customer.goto(payUrl);
-    await customer.getByLabel('Card number').pressSequentially('4242424242424242');
-    await customer.getByLabel('Expiry date').pressSequentially('1230');
-    await customer.getByLabel('Security code').pressSequentially('123');
+    const customer = await customerTypesCard(payUrl);
     await customer.getByRole('button', { name: 'Save Card' }).click();
     await customer.getByRole('heading', { name: 'Card saved' }).waitFor();
 
