@@ -1,7 +1,8 @@
 import cards from '../../fixtures/test-cards.json';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
-import { CONNECTOR_SECRET, startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { startConnectorReceiver, type ConnectorReceiver } from '../../support/connectorReceiver';
+import { startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { connectorEnv, stripeEnv } from '../../support/processorGateway';
 import { DECLINE_PROMPTS, enterCard, enterPayCode, vaultKeys, type Card } from '../../support/voiceCalls';
 
 const ALL = cards.cards as Card[];
@@ -20,7 +21,7 @@ const ADAPTERS: Adapter[] = [
     async start() {
       const fake: FakeStripe = await startFakeStripe();
       return {
-        env: { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url },
+        env: stripeEnv(fake),
         close: () => fake.close(),
         charges: () => [...fake.intents.values()].filter((i) => i.status === 'succeeded').length,
         refunds: () => fake.refunds.size,
@@ -33,7 +34,7 @@ const ADAPTERS: Adapter[] = [
     async start() {
       const receiver: ConnectorReceiver = await startConnectorReceiver();
       return {
-        env: { PROCESSOR: 'connector', CONNECTOR_URL: receiver.url, CONNECTOR_SECRET: CONNECTOR_SECRET },
+        env: connectorEnv(receiver),
         close: () => receiver.close(),
         charges: () => receiver.charged.size,
         refunds: () => receiver.refunded.size,

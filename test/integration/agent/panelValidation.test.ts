@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { FAKE_STRIPE_KEY, startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { startFakeStripe, type FakeStripe } from '../../support/fakeStripe';
+import { stripeEnv } from '../../support/processorGateway';
 import { STORE_KINDS } from '../../support/harness';
 import { addAgent, openBridge, startBridgeRig, type BridgeRig } from '../../support/bridgeCalls';
 
@@ -89,7 +90,7 @@ describe('the panel refuses what the configured processor cannot charge exactly 
   let rig: BridgeRig;
   beforeAll(async () => {
     fake = await startFakeStripe();
-    rig = await startBridgeRig('memory', { PROCESSOR: 'stripe', STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_URL: fake.url });
+    rig = await startBridgeRig('memory', stripeEnv(fake));
   });
   afterAll(async () => {
     await rig.close();
