@@ -10,11 +10,11 @@
  */
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
-import { pcmToMuLaw } from '../src/relay/audio/muLaw';
 import { createToneMasker } from '../src/relay/audio/toneMasker';
 import { RelayedCall } from '../src/relay/relayedCall';
 import { readMessage } from '../src/relay/streamMessages';
 import type { Logger } from '../src/observability/logger';
+import { speechNoiseFrames } from './speechNoise';
 
 const { values: args } = parseArgs({
   options: { calls: { type: 'string', default: '100' }, seconds: { type: 'string', default: '60' } },
@@ -22,19 +22,7 @@ const { values: args } = parseArgs({
 const calls = Number(args.calls);
 const frames = Number(args.seconds) * 50;
 
-const NOISE = (() => {
-  const out: string[] = [];
-  let state = 0x1234567;
-  for (let frame = 0; frame < 50; frame += 1) {
-    const samples = new Int16Array(160);
-    for (let index = 0; index < samples.length; index += 1) {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      samples[index] = Math.round(((state >>> 16) / 65536 - 0.5) * 6000);
-    }
-    out.push(Buffer.from(pcmToMuLaw(samples)).toString('base64'));
-  }
-  return out;
-})();
+const NOISE = speechNoiseFrames();
 
 function twilioMedia(streamSid: string, sequence: number, payload: string): string {
   return `{"event":"media","sequenceNumber":"${sequence + 3}","media":{"track":"inbound","chunk":"${sequence + 1}","timestamp":"${sequence * 20}","payload":"${payload}"},"streamSid":"${streamSid}"}`;

@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { pcmToMuLaw } from '../src/relay/audio/muLaw';
+import { speechNoiseFrames } from './speechNoise';
 
 export interface Leg {
   socket: WebSocket;
@@ -66,20 +66,8 @@ const ID_CHARS = 8;
 /** How long after the last frame is sent the round waits for the frames still on their way. */
 const DRAIN_MS = 2000;
 
-/** Ten seconds of noise at a speech-like level, as base64 frames (differing, so nothing is cached along the way). */
-const NOISE = (() => {
-  const frames: string[] = [];
-  let state = 0x1234567;
-  for (let frame = 0; frame < 50; frame += 1) {
-    const samples = new Int16Array(160);
-    for (let index = 0; index < samples.length; index += 1) {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      samples[index] = Math.round(((state >>> 16) / 65536 - 0.5) * 6000);
-    }
-    frames.push(Buffer.from(pcmToMuLaw(samples)).toString('base64'));
-  }
-  return frames;
-})();
+/** Noise at a speech-like level, as base64 frames. */
+const NOISE = speechNoiseFrames();
 /** Each noise frame without its first eight characters, where a caller frame's number goes. */
 const NOISE_TAILS = NOISE.map((frame) => frame.slice(ID_CHARS));
 
