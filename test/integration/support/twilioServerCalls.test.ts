@@ -1,6 +1,6 @@
 /** The Twilio-shaped server following TwiML as Twilio does: Gather, Redirect, Say/Play, Connect/Stream, Hangup. */
 import { startStubGateway, until, type StubGateway } from '../../support/stubGateway';
-import { startTwilioServer, TEST_AUTH_TOKEN, type TwilioServer } from '../../support/twilioServer';
+import { startTwilioServer, TEST_AUTH_TOKEN, type HandedStream, type TwilioServer } from '../../support/twilioServer';
 
 let server: TwilioServer;
 let gateway: StubGateway;
@@ -65,6 +65,37 @@ describe('calls on the Twilio-shaped server', () => {
     expect(call.heard).toEqual([{ verb: 'say', text: 'Back from the stream' }]);
     await until(() => gateway.sockets[1]?.messages.at(-1)?.event === 'stop', 5000, 'the stop message');
     expect(gateway.sockets.map((s) => s.signatureValid)).toEqual([true, true]);
+  });
+
+  it('hands a stream to its streamOpener instead of playing it, ends it when the call hangs up, and runs on when it closes', async () => {
+    const handed: Array<{ url: string; parameters: Record<string, string>; hungUp: boolean; close(code: number): void }> = [];
+    const opener = await startTwilioServer({
+      streamOpener: async (_call, options) => {
+        let close!: (code: number) => void;
+        const closed = new Promise<{ code: number; reason: string }>((resolve) => (close = (code) => resolve({ code, reason: '' })));
+        const entry = { url: options.url, parameters: options.customParameters ?? {}, hungUp: false, close };
+        handed.push(entry);
+        const stream: HandedStream = { streamSid: `MZ${handed.length}`, closed, stoppedByTwilio: false, hangUp: async () => ((entry.hungUp = true), close(1000)) };
+        return stream;
+      },
+    });
+    try {
+      gateway.twiml.set('/voice/relay', `<Response><Connect><Stream url="${gateway.wsUrl}/relay/caller"><Parameter name="token" value="tok_9"/></Stream></Connect><Say>Back from the stream</Say><Redirect>/voice/relay-again</Redirect></Response>`);
+      gateway.twiml.set('/voice/relay-again', `<Response><Connect><Stream url="${gateway.wsUrl}/relay/caller"/></Connect></Response>`);
+      const call = opener.incomingCall({ url: `${gateway.url}/voice/relay`, from: '+15005550006', to: '+15005550001' });
+      await call.waitFor(() => handed.length === 1, 5000, 'the stream handed over');
+      expect(handed[0]).toMatchObject({ url: `${gateway.wsUrl}/relay/caller`, parameters: { token: 'tok_9' } });
+      expect(gateway.sockets).toHaveLength(0); // nothing dialled by the call itself
+      expect(call.stream).toBeNull();
+      handed[0]!.close(1000); // the gateway closed it: the TwiML after <Connect> runs
+      await call.waitFor(() => handed.length === 2, 5000, 'the second stream');
+      expect(call.heard).toEqual([{ verb: 'say', text: 'Back from the stream' }]);
+      await call.hangUp();
+      expect(handed[1]!.hungUp).toBe(true);
+      expect(call.events.filter((event) => event.kind === 'stream-opened')).toHaveLength(2);
+    } finally {
+      await opener.close();
+    }
   });
 
   it('ends a call whose TwiML cannot be fetched, and one that redirects in a loop', async () => {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ChangeWaiters } from '../../../src/cli/changeWaiters';
-import { MediaStreamLeg } from './mediaStream';
+import { MediaStreamLeg, type StreamLegOptions } from './mediaStream';
 import { readTwiml, type ConferenceVerb, type GatherVerb, type Heard, type Method, type StreamVerb, type TwimlVerb } from './twiml';
 import { callWebhook } from './webhooks';
 
@@ -24,10 +24,28 @@ export interface CallSetup {
   statusCallbackEvents?: ProgressEvent[];
 }
 
+/**
+ * A stream played by someone other than the call (a load generator on other threads): the call only
+ * needs to know when it ends and how to end it, as it does with its own MediaStreamLeg.
+ */
+export interface HandedStream {
+  readonly streamSid: string;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Whether this side ended the stream (`stop` sent), rather than the gateway closing it. */
+  readonly stoppedByTwilio: boolean;
+  /** `stop`, then the socket closes; resolves once it has. */
+  hangUp(): Promise<void>;
+}
+
+/** Opens a `<Connect><Stream>` in the call's place; rejects when the gateway refuses it, as MediaStreamLeg.open does. */
+export type StreamOpener = (call: SimulatedCall, options: StreamLegOptions) => Promise<HandedStream>;
+
 /** The account a call belongs to, and what the server lets calls share (conferences, the document bound). */
 export interface CallHost {
   accountSid: string;
   authToken: string;
+  /** When set, streams are handed to it instead of being opened and played by the call (`stream` stays null). */
+  streamOpener?: StreamOpener;
   /** Most TwiML documents one call may fetch: a `<Redirect>` loop ends the call instead of spinning. */
   maxDocuments: number;
   joinConference(call: SimulatedCall, verb: ConferenceVerb): void;
@@ -56,6 +74,8 @@ export class SimulatedCall {
   readonly events: CallEvent[] = [];
   /** The stream the call is in now, if any. */
   stream: MediaStreamLeg | null = null;
+  /** The stream the call is in now, whoever plays it: the one `stopCurrent` ends. */
+  private current: HandedStream | null = null;
   /** Every stream the call opened, in order. */
   readonly streams: MediaStreamLeg[] = [];
   /** The conference it sits in, by name. */
@@ -275,24 +295,23 @@ export class SimulatedCall {
   }
 
   private async connectStream(verb: StreamVerb, signal: AbortSignal): Promise<void> {
-    let leg: MediaStreamLeg;
+    const options = { url: verb.url, authToken: this.host.authToken, accountSid: this.host.accountSid, callSid: this.sid, customParameters: verb.parameters };
+    let leg: HandedStream;
     try {
-      leg = await MediaStreamLeg.open({
-        url: verb.url,
-        authToken: this.host.authToken,
-        accountSid: this.host.accountSid,
-        callSid: this.sid,
-        customParameters: verb.parameters,
-      });
+      leg = this.host.streamOpener ? await this.host.streamOpener(this, options) : await MediaStreamLeg.open(options);
     } catch (error) {
       // Twilio carries on with the next verb when the stream cannot be opened.
       this.record({ kind: 'error', message: `stream ${verb.url}: ${(error as Error).message}` });
       return;
     }
-    this.stream = leg;
-    this.streams.push(leg);
+    this.current = leg;
+    if (leg instanceof MediaStreamLeg) {
+      this.stream = leg;
+      this.streams.push(leg);
+    }
     this.record({ kind: 'stream-opened', url: verb.url, streamSid: leg.streamSid });
     const closed = await leg.closed;
+    if (this.current === leg) this.current = null;
     if (this.stream === leg) this.stream = null;
     this.record({ kind: 'stream-closed', streamSid: leg.streamSid, code: closed.code });
     // The party hung up on the leg itself (a test's leg.hangUp()): the call ends rather than running on.
@@ -381,7 +400,7 @@ export class SimulatedCall {
     if (this.conference !== null) this.host.leaveConference(this);
     this.conference = null;
     // Twilio sends `stop` and closes the socket when the call leaves a stream.
-    await this.stream?.hangUp();
+    await this.current?.hangUp();
   }
 
   private fail(error: unknown): void {

@@ -31,13 +31,13 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SimulatedCall, type CallHost, type CallSetup, type ProgressEvent } from './calls';
+import { SimulatedCall, type CallHost, type CallSetup, type ProgressEvent, type StreamOpener } from './calls';
 import { Conferences } from './conferences';
 import { restApi, type RestFault, type RestRequest, type Telephony } from './restApi';
 import type { ConferenceVerb, Method } from './twiml';
 
 export { FRAME_BYTES, MediaStreamLeg, type PlayOptions, type ReceivedMessage, type TimedDtmf } from './mediaStream';
-export { SimulatedCall, type CallEvent, type CallStatus, type ProgressEvent } from './calls';
+export { SimulatedCall, type CallEvent, type CallStatus, type HandedStream, type ProgressEvent, type StreamOpener } from './calls';
 export type { Heard } from './twiml';
 export type { RestFault, RestRequest } from './restApi';
 
@@ -46,6 +46,12 @@ export interface TwilioServerOptions {
   authToken?: string;
   /** Most TwiML documents one call may fetch (a redirect loop ends the call); 200 by default. */
   maxDocumentsPerCall?: number;
+  /**
+   * Opens every call's `<Connect><Stream>` in the call's place (the relay benchmark's worker threads own
+   * their sockets): the call records the stream's events and waits for it to end, but has no
+   * MediaStreamLeg (`stream`, `streams` and `waitForStream` stay empty).
+   */
+  streamOpener?: StreamOpener;
 }
 
 /** A call arriving at a Twilio number: the number's voice URL, and who calls whom. */
@@ -76,6 +82,7 @@ export class TwilioServer implements Telephony, CallHost {
     readonly accountSid: string,
     readonly authToken: string,
     maxDocuments: number,
+    readonly streamOpener?: StreamOpener,
   ) {
     this.maxDocuments = maxDocuments;
   }
@@ -170,7 +177,7 @@ export class TwilioServer implements Telephony, CallHost {
 
 /** Starts a Twilio-shaped server on a free loopback port. */
 export async function startTwilioServer(options: TwilioServerOptions = {}): Promise<TwilioServer> {
-  const server = new TwilioServer(options.accountSid ?? TEST_ACCOUNT_SID, options.authToken ?? TEST_AUTH_TOKEN, options.maxDocumentsPerCall ?? 200);
+  const server = new TwilioServer(options.accountSid ?? TEST_ACCOUNT_SID, options.authToken ?? TEST_AUTH_TOKEN, options.maxDocumentsPerCall ?? 200, options.streamOpener);
   await server.listen();
   return server;
 }
