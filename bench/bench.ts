@@ -22,13 +22,15 @@
  *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--warmup-calls 50] [--think-ms 1000]
  *                    [--loads throughput,paced,relay] [--live-calls 1000 (0: skip)] [--cpu-prof DIR]
  *                    [--relay-calls 100] [--relay-seconds 20] [--relay-late-ms 20] [--relay-phases 20]
- *                    [--relay-other-gateway DIR]
+ *                    [--relay-other-gateway DIR] [--relay-workers 2]
  *
  * --cpu-prof DIR runs the gateway under `node --cpu-prof` and leaves its profile in DIR when it stops
  * (for the relay load, every server: the bare relay's profile too, named by its process id).
  * --relay-phases N spreads the calls' frames over N instants within each 20 ms (1: all at once).
  * --relay-other-gateway DIR runs a second gateway from another checkout (its dist/ built, e.g. the
  * commit before a change) in the same relay rounds, and prints the two builds' CPU ratio by round.
+ * --relay-workers N drives the relay's legs from N worker threads (call i on worker i mod N), so the
+ * load generator's timers and arrival times do not wait behind the Twilio-shaped server on the main thread.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,6 +55,7 @@ const { values: args } = parseArgs({
     'relay-late-ms': { type: 'string', default: '20' },
     'relay-phases': { type: 'string', default: '20' },
     'relay-other-gateway': { type: 'string' },
+    'relay-workers': { type: 'string', default: '2' },
     'cpu-prof': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
         rounds: ROUNDS,
         lateMs: Number(args['relay-late-ms']),
         phases: Number(args['relay-phases']),
+        workers: Number(args['relay-workers']),
         ...(args['relay-other-gateway'] !== undefined && { otherGatewayDir: args['relay-other-gateway'] }),
         redisUrl: args.redis,
         keyPrefix: PREFIX,

@@ -6,7 +6,10 @@
  * REST API pointed at the local Twilio-shaped server (test/support/twilioServer) in this process. Each
  * call is set up as Twilio would: the caller rings /voice/bridge, the gateway places the agent's call
  * through the REST API, and both legs open their streams with a signed handshake and their single-use
- * tokens. Then the benchmark takes both sockets over (relayLegs.ts) and paces every call from one timer.
+ * tokens. The streams are opened and played by the load generator's worker threads (relayLegWorkers.ts):
+ * the Twilio-shaped server hands each one's URL, signature and parameters to the worker that owns the
+ * call, so the legs' timers and arrival times do not share an event loop with that server or this
+ * bookkeeping. Each worker paces its calls from one timer (relayLegs.ts).
  *
  * Per round and server: the server's CPU (from /proc) over the round divided by the call-seconds
  * relayed; the added delay of each caller frame (sent → arrived at the agent leg, minus the relay's
@@ -14,11 +17,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { startTwilioServer, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type SimulatedCall, type TwilioServer } from '../test/support/twilioServer';
+import { startTwilioServer, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type SimulatedCall, type StreamOpener, type TwilioServer } from '../test/support/twilioServer';
+import { connectableUrl } from '../test/support/twilioServer/mediaStream';
 import { handshakeSignature } from '../test/support/twilioServer/webhooks';
 import { freePort, startChild, stop, waitForHealth } from './childProcesses';
 import { processCpuMicros } from './processCpu';
-import { openLeg, runRelayRound, type LegPair, type RelayRoundResult } from './relayLegs';
+import { RelayLegWorkers, type RelayCall, type WorkerLeg } from './relayLegWorkers';
+import type { RelayRoundResult } from './relayRoundResult';
 
 export interface RelayBenchOptions {
   calls: number;
@@ -31,6 +36,8 @@ export interface RelayBenchOptions {
   cpuProfileDir?: string;
   /** Phase groups the calls' frames are spread over within each 20 ms (1: all at once). */
   phases: number;
+  /** Worker threads the load generator's legs are dealt out over (call i to worker i mod N). */
+  workers: number;
   /**
    * Another checkout of the gateway (its `dist/` built) run as a third server in the same rounds, e.g.
    * the commit before a change: same machine, same minutes, so the two builds' figures compare.
@@ -49,14 +56,16 @@ interface RelayTarget {
   name: string;
   pid: number;
   lookAheadMs: number;
-  pairs: LegPair[];
+  calls: RelayCall[];
 }
 
 export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
   const gatewayPort = await freePort();
   const barePort = await freePort();
   const otherPort = await freePort();
-  const twilio = await startTwilioServer();
+  const workers = await RelayLegWorkers.start(options.workers);
+  const handOff = new StreamHandOff(workers);
+  const twilio = await startTwilioServer({ streamOpener: handOff.open });
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const gatewayEnv = (port: number, instance: string) => ({
     PORT: String(port),
@@ -85,17 +94,17 @@ export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
     await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
     if (other) await waitForHealth(`http://127.0.0.1:${otherPort}/healthz`);
     await waitForHealth(`http://127.0.0.1:${barePort}/healthz`);
-    console.log(`\nrelay: ${options.calls} calls at once, both legs streaming 20 ms frames in real time (spread over ${options.phases} phase(s) per 20 ms), ${options.seconds} s per round, ${options.rounds} rounds`);
+    console.log(`\nrelay: ${options.calls} calls at once, both legs streaming 20 ms frames in real time (spread over ${options.phases} phase(s) per 20 ms), ${options.seconds} s per round, ${options.rounds} rounds; legs driven by ${workers.count} worker thread(s)`);
     const setupStarted = performance.now();
-    targets.push({ name: 'gateway', pid: gateway.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, pairs: await gatewayCalls(twilio, `http://127.0.0.1:${gatewayPort}`, `${AGENT}-${INSTANCE_ID}`, options.calls) });
+    targets.push({ name: 'gateway', pid: gateway.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, calls: await gatewayCalls(twilio, handOff, `http://127.0.0.1:${gatewayPort}`, `${AGENT}-${INSTANCE_ID}`, options.calls) });
     if (other) {
       console.log(`other gateway: ${options.otherGatewayDir}`);
-      targets.push({ name: 'other gateway', pid: other.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, pairs: await gatewayCalls(twilio, `http://127.0.0.1:${otherPort}`, `${AGENT}-${INSTANCE_ID}-other`, options.calls) });
+      targets.push({ name: 'other gateway', pid: other.pid!, lookAheadMs: GATEWAY_LOOK_AHEAD_MS, calls: await gatewayCalls(twilio, handOff, `http://127.0.0.1:${otherPort}`, `${AGENT}-${INSTANCE_ID}-other`, options.calls) });
     }
-    targets.push({ name: 'bare ws relay', pid: bare.pid!, lookAheadMs: 0, pairs: await bareCalls(`ws://127.0.0.1:${barePort}/stream`, options.calls) });
+    targets.push({ name: 'bare ws relay', pid: bare.pid!, lookAheadMs: 0, calls: await bareCalls(workers, `ws://127.0.0.1:${barePort}/stream`, options.calls) });
     console.log(`calls set up on every server in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
     const round = (target: RelayTarget, seconds: number) =>
-      runRelayRound({ pairs: target.pairs, seconds, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs, phases: options.phases });
+      workers.runRound(target.calls, { seconds, lookAheadMs: target.lookAheadMs, lateMs: options.lateMs, phases: options.phases });
     // Warm-up: JIT and socket buffers, not counted.
     for (const target of targets) await round(target, 2);
 
@@ -132,44 +141,70 @@ export async function runRelayBench(options: RelayBenchOptions): Promise<void> {
     }
     console.log(`load average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   } finally {
-    for (const target of targets) for (const pair of target.pairs) pair.close();
+    // The Twilio-shaped server hangs its calls up (their legs get `stop`), then the bare relay's legs are.
     await twilio.close();
+    await workers.close();
     await Promise.all([stop(gateway), stop(bare), ...(other ? [stop(other)] : [])]);
   }
 }
 
 /**
- * Rings the gateway's bridge number `count` times, one call after the other (so each agent call is
- * known to belong to the caller just rung), and takes both legs' sockets once they stream.
+ * Hands each stream the gateway's TwiML asks for to the worker that owns the call being set up, in the
+ * call's place: the caller's stream (the inbound call) and the agent's (the call the gateway placed).
  */
-async function gatewayCalls(twilio: TwilioServer, base: string, agent: string, count: number): Promise<LegPair[]> {
-  const pairs: LegPair[] = [];
-  const taken = new Set<SimulatedCall>();
-  for (let index = 0; index < count; index += 1) {
-    const caller = twilio.incomingCall({ url: `${base}/voice/bridge`, from: '+15005550006', to: '+15005550001' });
-    const callerLeg = await caller.waitForStream(SETUP_DEADLINE_MS);
-    const agentCall = await twilio.waitForCall((call) => call.setup.to === agent && !taken.has(call), SETUP_DEADLINE_MS, 'the agent leg');
-    taken.add(agentCall);
-    const agentLeg = await agentCall.waitForStream(SETUP_DEADLINE_MS);
-    pairs.push({
-      caller: { socket: callerLeg.takeSocket(), streamSid: callerLeg.streamSid },
-      agent: { socket: agentLeg.takeSocket(), streamSid: agentLeg.streamSid },
-      close: () => undefined, // the Twilio-shaped server hangs its calls up when it closes
+class StreamHandOff {
+  /** The call being set up (one at a time) and its legs so far. */
+  settingUp: { call: number; caller?: WorkerLeg; agent?: WorkerLeg } | null = null;
+
+  constructor(private readonly workers: RelayLegWorkers) {}
+
+  readonly open: StreamOpener = async (call, stream) => {
+    const setting = this.settingUp;
+    if (!setting) throw new Error(`call ${call.sid} opened a stream while no call was being set up`);
+    const leg = await this.workers.openLeg(setting.call, {
+      url: connectableUrl(stream.url),
+      signature: handshakeSignature(stream.authToken, stream.url),
+      accountSid: stream.accountSid,
+      callSid: stream.callSid,
+      parameters: stream.customParameters ?? {},
     });
-  }
-  return pairs;
+    setting[call.setup.direction === 'inbound' ? 'caller' : 'agent'] = leg;
+    return leg;
+  };
 }
 
-/** Opens both legs of `count` calls on the bare relay, named by the `call` and `leg` parameters. */
-async function bareCalls(url: string, count: number): Promise<LegPair[]> {
-  const pairs: LegPair[] = [];
+/**
+ * Rings the gateway's bridge number `count` times, one call after the other (so each agent call is
+ * known to belong to the caller just rung), and waits until both legs stream from their worker.
+ */
+async function gatewayCalls(twilio: TwilioServer, handOff: StreamHandOff, base: string, agent: string, count: number): Promise<RelayCall[]> {
+  const calls: RelayCall[] = [];
+  const taken = new Set<SimulatedCall>();
+  const streaming = (call: SimulatedCall, what: string) => call.waitFor((c) => c.events.some((event) => event.kind === 'stream-opened'), SETUP_DEADLINE_MS, what);
+  for (let index = 0; index < count; index += 1) {
+    const setting: { call: number; caller?: WorkerLeg; agent?: WorkerLeg } = { call: index };
+    handOff.settingUp = setting;
+    const caller = twilio.incomingCall({ url: `${base}/voice/bridge`, from: '+15005550006', to: '+15005550001' });
+    await streaming(caller, "the caller's stream");
+    const agentCall = await twilio.waitForCall((call) => call.setup.to === agent && !taken.has(call), SETUP_DEADLINE_MS, 'the agent leg');
+    taken.add(agentCall);
+    await streaming(agentCall, "the agent's stream");
+    calls.push({ call: index, caller: setting.caller!, agent: setting.agent! });
+  }
+  handOff.settingUp = null;
+  return calls;
+}
+
+/** Opens both legs of `count` calls on the bare relay from the workers, named by the `call` and `leg` parameters. */
+async function bareCalls(workers: RelayLegWorkers, url: string, count: number): Promise<RelayCall[]> {
+  const calls: RelayCall[] = [];
   for (let index = 0; index < count; index += 1) {
     const legOptions = (leg: string) => ({ url, signature: handshakeSignature(TEST_AUTH_TOKEN, url), accountSid: TEST_ACCOUNT_SID, parameters: { call: String(index), leg } });
-    const caller = await openLeg(legOptions('caller'));
-    const agent = await openLeg(legOptions('agent'));
-    pairs.push({ caller, agent, close: () => [caller, agent].forEach((leg) => leg.socket.close(1000)) });
+    const caller = await workers.openLeg(index, legOptions('caller'));
+    const agent = await workers.openLeg(index, legOptions('agent'));
+    calls.push({ call: index, caller, agent });
   }
-  return pairs;
+  return calls;
 }
 
 function median(values: number[]): number {

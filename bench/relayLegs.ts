@@ -1,13 +1,16 @@
 /**
  * The relay benchmark's leg driver: plays Twilio's side of many bidirectional Media Streams at once,
- * cheaply enough that the load generator keeps real time. One timer paces every call: every 20 ms
+ * cheaply enough that the load generator keeps real time. It runs in each of the generator's worker
+ * threads (relayLegWorker.ts) on that worker's calls, or in one thread for a small run (runRelayRound).
+ * One timer per thread paces its calls: every 20 ms
  * each call's caller and agent legs send one `media` message each (Twilio's shape, prebuilt noise at a
  * speech-like level), the calls spread over `phases` evenly spaced instants within the 20 ms (as calls
  * that began at random moments are), with any send the event loop missed caught up at once, as a phone
  * network would deliver it. `mark`s are answered at once (the audio before them is played in real time).
  * The per-frame work is kept small (templates, not JSON.stringify; each frame number's text made once
  * and read back by a look-up) so that the generator, which shares the machine's cores, stalls as little
- * as it can: its arrival times are read on its own event loop, so its stalls count as the relay's delay.
+ * as it can: its arrival times are read on its own event loop, so its stalls count as the relay's delay
+ * (hence the worker threads: nothing else runs on their loops).
  *
  * Each caller frame carries its sequence number in its first six bytes, one nibble per byte as a quiet
  * mu-law sample (0xF0–0xFF), five nibbles and a fixed check nibble that mu-law silence (0xFF) does not
@@ -18,6 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { summariseRound, type LegMeasures, type RelayRoundResult } from './relayRoundResult';
 import { speechNoiseFrames } from './speechNoise';
 
 export interface Leg {
@@ -28,31 +32,9 @@ export interface Leg {
 export interface LegPair {
   caller: Leg;
   agent: Leg;
+  /** The call's number across every thread of the round: its phase group is this modulo the phases. */
+  call?: number;
   close(): void;
-}
-
-export interface RelayRoundResult {
-  /** Filled in by the caller, which reads the server's CPU around the round. */
-  cpuMsPerCallSecond: number;
-  /** Seconds of audio relayed, summed over the calls. */
-  callSeconds: number;
-  /** Caller frames measured. */
-  framesSent: number;
-  p50: number;
-  p99: number;
-  max: number;
-  late: number;
-  lost: number;
-  replaced: number;
-  /** How far behind its schedule the generator's worst tick started. */
-  generatorLagMs: number;
-  /** The generator's timer callbacks that started more than the late limit behind their schedule (its own stalls). */
-  generatorLateSlots: number;
-  /** The generator's event-loop delay over the round (Node's sampler, 1 ms resolution), p99 and max in ms: how long an arrival could wait to be timestamped. */
-  generatorLoopDelayP99Ms: number;
-  generatorLoopDelayMaxMs: number;
-  /** The load generator's own CPU (this process: driving both legs, reading what arrives) per call-second. */
-  generatorCpuMsPerCallSecond: number;
 }
 
 const FRAME_MS = 20;
@@ -148,9 +130,34 @@ export interface RoundOptions {
   phases: number;
 }
 
+/** One thread's round: its own calls, its own schedule, its own clock. */
+export interface DriveOptions extends Omit<RoundOptions, 'lateMs'> {
+  /** A timer callback that starts more than this behind its schedule is counted as the generator's own stall. */
+  lateMs: number;
+  /**
+   * When the round's first slot is due, on this thread's `performance.now()` clock: threads that share
+   * the calls of a round start on one schedule, so each call keeps its phase. Now when not given.
+   */
+  startAt?: number;
+}
+
+/** Plays the legs of one round in this thread and in this process: the driver of a single-threaded run and of each worker. */
 export async function runRelayRound(options: RoundOptions): Promise<RelayRoundResult> {
+  const cpuBefore = process.cpuUsage();
+  const phases = Math.min(options.phases, options.pairs.length || 1);
+  const measures = await driveLegs({ ...options, phases });
+  const cpu = process.cpuUsage(cpuBefore);
+  return summariseRound([measures], options.lateMs, cpu.user + cpu.system);
+}
+
+/**
+ * Sends both legs' frames of every pair on the schedule and times each caller frame's arrival at its
+ * agent leg; answers with what it measured, for summariseRound to put together with other threads'.
+ * A pair's phase group is its `call` number modulo `phases` (its place in `pairs` when it has none).
+ */
+export async function driveLegs(options: DriveOptions): Promise<LegMeasures> {
   const { pairs, lookAheadMs } = options;
-  const phases = Math.max(1, Math.min(Math.floor(options.phases), pairs.length || 1));
+  const phases = Math.max(1, Math.floor(options.phases));
   const measured = Math.round((options.seconds * 1000) / FRAME_MS);
   // The relay holds its look-ahead until more audio comes: frames after the measured ones push them out.
   const total = measured + Math.ceil(lookAheadMs / FRAME_MS);
@@ -192,23 +199,28 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
     };
   });
 
-  // Per leg, where its numbering stands (carried over from earlier rounds) and its phase group.
+  // Per leg, where its numbering stands (carried over from earlier rounds), its pair and its phase group.
   const legs = pairs.flatMap((pair, index) => [
-    { leg: pair.caller, call: index, caller: true, next: framesSentByLeg.get(pair.caller) ?? 0 },
-    { leg: pair.agent, call: index, caller: false, next: framesSentByLeg.get(pair.agent) ?? 0 },
+    { leg: pair.caller, pair: index, caller: true, group: (pair.call ?? index) % phases, next: framesSentByLeg.get(pair.caller) ?? 0 },
+    { leg: pair.agent, pair: index, caller: false, group: (pair.call ?? index) % phases, next: framesSentByLeg.get(pair.agent) ?? 0 },
   ]);
-  const groups = Array.from({ length: phases }, (_, group) => legs.filter((entry) => entry.call % phases === group));
+  const groups = Array.from({ length: phases }, (_, group) => legs.filter((entry) => entry.group === group));
   const slotMs = FRAME_MS / phases;
   const slots = total * phases;
+  // A thread that holds only some of the calls has phase groups with nothing to send: its timer skips them.
+  const firstBusySlotFrom = (slot: number) => {
+    let next = slot;
+    while (next < slots && groups[next % phases]!.length === 0) next += 1;
+    return next;
+  };
 
   let generatorLagMs = 0;
   let lateSlots = 0;
-  const generatorCpuBefore = process.cpuUsage();
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   await new Promise<void>((resolve) => {
-    const start = performance.now();
-    let slot = 0;
+    const start = options.startAt ?? performance.now();
+    let slot = firstBusySlotFrom(0);
     const tick = () => {
       const now = performance.now();
       const due = Math.min(slots, Math.floor((now - start) / slotMs) + 1);
@@ -228,16 +240,18 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
           const sequence = entry.next;
           entry.next = (sequence + 1) % ID_MODULO;
           if (entry.caller && frame < measured) {
-            inFlight[entry.call]!.set(sequence, performance.now());
+            inFlight[entry.pair]!.set(sequence, performance.now());
             outstanding += 1;
           }
           leg.socket.send(mediaMessage(leg, sequence, entry.caller ? idOf(sequence) + tail : noise));
         }
       }
+      slot = firstBusySlotFrom(slot);
       if (slot < slots) setTimeout(tick, Math.max(0, start + slot * slotMs - performance.now()));
       else resolve();
     };
-    tick();
+    // Before its start (a shared schedule set a little ahead) the first tick waits; a late one catches up.
+    setTimeout(tick, Math.max(0, start + slot * slotMs - performance.now()));
   });
   for (const entry of legs) framesSentByLeg.set(entry.leg, entry.next);
   await new Promise<void>((resolve) => {
@@ -250,39 +264,32 @@ export async function runRelayRound(options: RoundOptions): Promise<RelayRoundRe
   });
   for (const stopListening of listeners) stopListening();
   loopDelay.disable();
-  const generatorCpu = process.cpuUsage(generatorCpuBefore);
-  const callSeconds = (pairs.length * total * FRAME_MS) / 1000;
-
-  const measuredDelays = delays.subarray(0, arrived).sort();
-  const at = (p: number) => (arrived === 0 ? NaN : measuredDelays[Math.min(arrived - 1, Math.floor(p * arrived))]!);
-  let late = 0;
-  for (const delay of measuredDelays) if (delay > options.lateMs) late += 1;
   return {
-    cpuMsPerCallSecond: NaN,
-    callSeconds,
+    delays: delays.slice(0, arrived),
     framesSent: pairs.length * measured,
-    p50: at(0.5),
-    p99: at(0.99),
-    max: arrived === 0 ? NaN : measuredDelays[arrived - 1]!,
-    late,
+    callSeconds: (pairs.length * total * FRAME_MS) / 1000,
     lost: Math.max(0, outstanding - replaced),
     replaced,
     generatorLagMs,
     generatorLateSlots: lateSlots,
     generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     generatorLoopDelayMaxMs: loopDelay.max / 1e6,
-    generatorCpuMsPerCallSecond: (generatorCpu.user + generatorCpu.system) / 1000 / callSeconds,
   };
 }
 
 export interface OpenLegOptions {
+  /** The URL to dial (a loopback `wss://` of the TwiML already turned into `ws://`). */
   url: string;
+  /** The handshake's `x-twilio-signature`, over the URL as the TwiML wrote it. */
   signature: string;
   accountSid: string;
+  /** The call the stream belongs to (a new SID when not given). */
+  callSid?: string;
+  /** The `<Parameter>`s of the `<Stream>`: the gateway's single-use token among them. */
   parameters: Record<string, string>;
 }
 
-/** Opens a stream as Twilio does (signed handshake, `connected`, `start` with the parameters), for a server no Twilio-shaped call dials. */
+/** Opens a stream as Twilio does (signed handshake, `connected`, `start` with the parameters). */
 export async function openLeg(options: OpenLegOptions): Promise<Leg> {
   const socket = new WebSocket(options.url, { headers: { 'x-twilio-signature': options.signature }, handshakeTimeout: 10_000 });
   await new Promise<void>((resolve, reject) => {
@@ -291,7 +298,7 @@ export async function openLeg(options: OpenLegOptions): Promise<Leg> {
   });
   socket.on('error', () => undefined);
   const streamSid = `MZ${randomBytes(16).toString('hex')}`;
-  const callSid = `CA${randomBytes(16).toString('hex')}`;
+  const callSid = options.callSid ?? `CA${randomBytes(16).toString('hex')}`;
   socket.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
   socket.send(
     JSON.stringify({
