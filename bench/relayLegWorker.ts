@@ -47,7 +47,7 @@ function hangUp(id: number): void {
 
 async function round(message: Extract<ToWorker, { kind: 'round' }>): Promise<void> {
   try {
-    const pairs: LegPair[] = message.pairs.map((pair) => ({ call: pair.call, caller: legOf(pair.caller), agent: legOf(pair.agent), close: () => undefined }));
+    const pairs: LegPair[] = message.pairs.map((pair) => ({ call: pair.call, caller: legOf(pair.caller), agent: legOf(pair.agent) }));
     const measures = await driveLegs({
       pairs,
       seconds: message.seconds,

@@ -1,7 +1,7 @@
 /**
  * The relay benchmark's leg driver: plays Twilio's side of many bidirectional Media Streams at once,
  * cheaply enough that the load generator keeps real time. It runs in each of the generator's worker
- * threads (relayLegWorker.ts) on that worker's calls, or in one thread for a small run (runRelayRound).
+ * threads (relayLegWorker.ts) on that worker's calls.
  * One timer per thread paces its calls: every 20 ms
  * each call's caller and agent legs send one `media` message each (Twilio's shape, prebuilt noise at a
  * speech-like level), the calls spread over `phases` evenly spaced instants within the 20 ms (as calls
@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { summariseRound, type LegMeasures, type RelayRoundResult } from './relayRoundResult';
+import type { LegMeasures } from './relayRoundResult';
 import { speechNoiseFrames } from './speechNoise';
 
 export interface Leg {
@@ -29,12 +29,11 @@ export interface Leg {
   streamSid: string;
 }
 
+/** Both legs of one call, and the call's number across every thread of the round: its phase group is that modulo the phases. */
 export interface LegPair {
+  call: number;
   caller: Leg;
   agent: Leg;
-  /** The call's number across every thread of the round: its phase group is this modulo the phases. */
-  call?: number;
-  close(): void;
 }
 
 const FRAME_MS = 20;
@@ -114,12 +113,13 @@ function answerMark(leg: Leg, text: string): void {
 /** Frames each leg has sent so far, across rounds, so a late arrival from an earlier round is never taken for a new frame. */
 const framesSentByLeg = new WeakMap<Leg, number>();
 
-export interface RoundOptions {
+/** One thread's round: its own calls, its own schedule, its own clock. */
+export interface DriveOptions {
   pairs: LegPair[];
   seconds: number;
   /** The relay's own deliberate delay, taken off each frame's measured delay. */
   lookAheadMs: number;
-  /** A frame whose added delay is over this is late. */
+  /** A frame whose added delay is over this is late; a timer callback that starts more than this behind its schedule is the generator's own stall. */
   lateMs: number;
   /**
    * Phase groups the calls are spread over within each 20 ms frame (1: every call sends at the same
@@ -128,12 +128,6 @@ export interface RoundOptions {
    * so its event loop is free to note arrivals as they come.
    */
   phases: number;
-}
-
-/** One thread's round: its own calls, its own schedule, its own clock. */
-export interface DriveOptions extends Omit<RoundOptions, 'lateMs'> {
-  /** A timer callback that starts more than this behind its schedule is counted as the generator's own stall. */
-  lateMs: number;
   /**
    * When the round's first slot is due, on this thread's `performance.now()` clock: threads that share
    * the calls of a round start on one schedule, so each call keeps its phase. Now when not given.
@@ -141,19 +135,10 @@ export interface DriveOptions extends Omit<RoundOptions, 'lateMs'> {
   startAt?: number;
 }
 
-/** Plays the legs of one round in this thread and in this process: the driver of a single-threaded run and of each worker. */
-export async function runRelayRound(options: RoundOptions): Promise<RelayRoundResult> {
-  const cpuBefore = process.cpuUsage();
-  const phases = Math.min(options.phases, options.pairs.length || 1);
-  const measures = await driveLegs({ ...options, phases });
-  const cpu = process.cpuUsage(cpuBefore);
-  return summariseRound([measures], options.lateMs, cpu.user + cpu.system);
-}
-
 /**
  * Sends both legs' frames of every pair on the schedule and times each caller frame's arrival at its
  * agent leg; answers with what it measured, for summariseRound to put together with other threads'.
- * A pair's phase group is its `call` number modulo `phases` (its place in `pairs` when it has none).
+ * A pair's phase group is its `call` number modulo `phases`.
  */
 export async function driveLegs(options: DriveOptions): Promise<LegMeasures> {
   const { pairs, lookAheadMs } = options;
@@ -201,8 +186,8 @@ export async function driveLegs(options: DriveOptions): Promise<LegMeasures> {
 
   // Per leg, where its numbering stands (carried over from earlier rounds), its pair and its phase group.
   const legs = pairs.flatMap((pair, index) => [
-    { leg: pair.caller, pair: index, caller: true, group: (pair.call ?? index) % phases, next: framesSentByLeg.get(pair.caller) ?? 0 },
-    { leg: pair.agent, pair: index, caller: false, group: (pair.call ?? index) % phases, next: framesSentByLeg.get(pair.agent) ?? 0 },
+    { leg: pair.caller, pair: index, caller: true, group: pair.call % phases, next: framesSentByLeg.get(pair.caller) ?? 0 },
+    { leg: pair.agent, pair: index, caller: false, group: pair.call % phases, next: framesSentByLeg.get(pair.agent) ?? 0 },
   ]);
   const groups = Array.from({ length: phases }, (_, group) => legs.filter((entry) => entry.group === group));
   const slotMs = FRAME_MS / phases;

@@ -30,18 +30,11 @@ export interface RelayRoundResult {
   generatorCpuMsPerCallSecond: number;
 }
 
-/** What one thread measured on its own calls in a round. */
-export interface LegMeasures {
+/** What one thread measured on its own calls in a round: the sums and worsts of the result, and every delay. */
+export interface LegMeasures
+  extends Pick<RelayRoundResult, 'framesSent' | 'callSeconds' | 'lost' | 'replaced' | 'generatorLagMs' | 'generatorLateSlots' | 'generatorLoopDelayP99Ms' | 'generatorLoopDelayMaxMs'> {
   /** Added delay of each measured caller frame that arrived, in ms, in no particular order. */
   delays: Float64Array;
-  framesSent: number;
-  callSeconds: number;
-  lost: number;
-  replaced: number;
-  generatorLagMs: number;
-  generatorLateSlots: number;
-  generatorLoopDelayP99Ms: number;
-  generatorLoopDelayMaxMs: number;
 }
 
 /** One round's result from every thread's measures and the generator process's CPU (µs) over the round. */
