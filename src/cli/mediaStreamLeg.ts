@@ -181,8 +181,8 @@ export class MediaStreamLeg {
   }
 
   /**
-   * Hands the open socket to a load driver that speaks the protocol itself (the relay benchmark paces
-   * many legs on one timer and keeps no messages): from now on this leg neither reads nor answers it.
+   * Hands the open socket to code that speaks the protocol itself (a test sending raw or out-of-order
+   * messages): from now on this leg neither reads nor answers it.
    */
   takeSocket(): WebSocket {
     this.socket.removeAllListeners('message');
