@@ -35,6 +35,19 @@ describe("the relay benchmark's leg driver against the bare relay, on two worker
     expect(result.generatorCpuMsPerCallSecond).toBeGreaterThan(0);
   }, 60_000);
 
+  it("does not count a stall of the main thread as the relay's delay: the workers send and timestamp on their own loops", async () => {
+    const round = workers.runRound(calls, { seconds: 2, lookAheadMs: 0, lateMs: 10_000, phases: 3 });
+    // Mid-round, the main thread (where the Twilio-shaped server and the bookkeeping run) is busy for 1.5 s.
+    // Driven from this thread, the frames in flight would have waited that long to be timestamped.
+    setTimeout(() => {
+      const end = performance.now() + 1500;
+      while (performance.now() < end);
+    }, 500);
+    const result = await round;
+    expect(result).toMatchObject({ framesSent: 300, lost: 0 });
+    expect(result.max).toBeLessThan(1000);
+  }, 60_000);
+
   it('counts frames that never reach the agent leg as lost', async () => {
     // The agent leg of the last call goes away: its caller's frames have nowhere to go.
     await calls[calls.length - 1]!.agent.hangUp();
