@@ -12,8 +12,8 @@ import type { FromWorker, ToWorker } from './relayWorkerProtocol';
 const port = parentPort;
 if (!port) throw new Error('relayLegWorker.ts runs as a worker thread');
 const legs = new Map<number, Leg>();
-/** Each leg's call, for its `stop`. */
-const callOf = new Map<number, { accountSid: string; callSid: string }>();
+/** Each leg's account, for its `stop`. */
+const accountOf = new Map<number, string>();
 const answer = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 port.on('message', (message: ToWorker) => {
@@ -27,7 +27,7 @@ async function open(id: number, { options }: Extract<ToWorker, { kind: 'open' }>
   try {
     const leg = await openLeg(options);
     legs.set(id, leg);
-    callOf.set(id, { accountSid: options.accountSid, callSid: options.callSid ?? '' });
+    accountOf.set(id, options.accountSid);
     // A closed leg stays known: a round that still names it sends it nothing, and its caller's frames count as lost.
     leg.socket.once('close', (code, reason) => {
       answer({ kind: 'closed', id, code, reason: reason.toString() });
@@ -41,7 +41,7 @@ async function open(id: number, { options }: Extract<ToWorker, { kind: 'open' }>
 function hangUp(id: number): void {
   const leg = legs.get(id);
   if (!leg || leg.socket.readyState === WebSocket.CLOSED) return answer({ kind: 'closed', id, code: 1000, reason: 'already closed' });
-  if (leg.socket.readyState === WebSocket.OPEN) leg.socket.send(JSON.stringify({ event: 'stop', streamSid: leg.streamSid, stop: callOf.get(id) }));
+  if (leg.socket.readyState === WebSocket.OPEN) leg.socket.send(JSON.stringify({ event: 'stop', streamSid: leg.streamSid, stop: { accountSid: accountOf.get(id), callSid: leg.callSid } }));
   leg.socket.close(1000, 'call ended');
 }
 

@@ -27,6 +27,7 @@ import { speechNoiseFrames } from './speechNoise';
 export interface Leg {
   socket: WebSocket;
   streamSid: string;
+  callSid: string;
 }
 
 /** Both legs of one call, and the call's number across every thread of the round: its phase group is that modulo the phases. */
@@ -293,5 +294,5 @@ export async function openLeg(options: OpenLegOptions): Promise<Leg> {
       streamSid,
     }),
   );
-  return { socket, streamSid };
+  return { socket, streamSid, callSid };
 }
