@@ -7,6 +7,7 @@
  */
 import { createServer } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
+import { STREAM_SOCKET_OPTIONS } from '../src/relay/streamEndpoint';
 
 interface Leg {
   socket: WebSocket;
@@ -19,7 +20,9 @@ const calls = new Map<string, { caller?: Leg; agent?: Leg }>();
 const http = createServer((request, response) => {
   response.writeHead(request.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
 });
-const server = new WebSocketServer({ server: http, maxPayload: 64 * 1024 });
+// The gateway's own socket options (no compression, no UTF-8 validation of text frames, an 8 KB message
+// limit): the transport belongs to the baseline, so both relays get the same one.
+const server = new WebSocketServer({ server: http, ...STREAM_SOCKET_OPTIONS });
 
 server.on('connection', (socket) => {
   let callId = '';

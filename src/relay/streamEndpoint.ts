@@ -35,6 +35,20 @@ export interface StreamEndpointDeps {
 const POLICY = 1008;
 /** Messages held while a token is checked: Twilio sends 50 a second, the check takes a store round trip. */
 const MAX_EARLY_MESSAGES = 100;
+/**
+ * The largest message a stream may send: a `media` message with the longest payload the relay takes
+ * (4096 base64 characters, streamMessages.ts) is under 4.5 KB and a `start` under 1 KB. A larger one
+ * closes the socket (1009) before it is buffered or parsed.
+ */
+export const MAX_STREAM_MESSAGE_BYTES = 8 * 1024;
+
+/**
+ * Per message, the socket does only what the relay needs: no compression (Twilio offers none, and it
+ * must never be negotiated for audio sent fifty times a second), and no UTF-8 validation of text frames
+ * (every message is read as JSON or by its fixed shape, and anything that is not exactly that is dropped,
+ * so a bad byte sequence costs nothing more than a dropped message).
+ */
+export const STREAM_SOCKET_OPTIONS = { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: MAX_STREAM_MESSAGE_BYTES } as const;
 
 /**
  * The relay's WebSocket endpoint, on the HTTP server's `upgrade` event. A handshake must name this
@@ -43,7 +57,7 @@ const MAX_EARLY_MESSAGES = 100;
  * to one leg of one bridge, expiring). Anything else is refused and logged, never with its token.
  */
 export function createStreamEndpoint(deps: StreamEndpointDeps) {
-  const server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const server = new WebSocketServer({ noServer: true, ...STREAM_SOCKET_OPTIONS });
   const expectedUrl = streamUrl(deps.publicBaseUrl, deps.instanceId);
 
   function refuse(reason: RelayRefusal, detail: Record<string, unknown> = {}): void {

@@ -76,3 +76,11 @@ it('logs every refusal without its token', async () => {
   for (const reason of ['bad_token', 'bad_signature', 'wrong_instance']) expect(refusals.some((line) => line.includes(reason))).toBe(true);
   expect(rig.tg.logLines.join('\n')).not.toMatch(/[A-Za-z0-9_-]{43}/);
 });
+
+it('closes a stream that sends a message larger than any Twilio sends (1009), before reading it', async () => {
+  const leg = await open({ token: await token() });
+  await eventually(async () => leg.isOpen, DEADLINE_MS, 'the stream to be open');
+  // 9 KB: over the 8 KB limit, far under the 64 KB the socket took before.
+  leg.takeSocket().send(JSON.stringify({ event: 'media', media: { payload: 'A'.repeat(9 * 1024) } }));
+  expect((await leg.closed).code).toBe(1009);
+});
