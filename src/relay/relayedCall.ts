@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { CallerAudioFilter } from './audio/toneMasker';
 import type { CallRecording } from './recording';
 import type { RelayCapture } from './relayCapture';
-import { clearMessage, markMessage, mediaMessage, type IncomingMessage } from './streamMessages';
+import { clearMessage, isCanonicalFramePayload, markMessage, mediaMessage, type IncomingMessage } from './streamMessages';
 import type { StreamLeg } from './streamTokens';
 
 /** What the relay reports: frames dropped for a backed-up socket (the relay never waits for one). */
@@ -45,6 +45,8 @@ const MARK_EVERY_FRAMES = 25;
 /** More than a second of audio queued at Twilio for a leg: it is cleared, so the conversation stays live. */
 const MAX_UNPLAYED_FRAMES = 50;
 const OTHER: Record<StreamLeg, StreamLeg> = { caller: 'agent', agent: 'caller' };
+/** Caller frames remembered with their payload text: more than the masker's longest look-ahead (4 frames). */
+const REMEMBERED_FRAMES = 8;
 
 /**
  * One relayed call in the process that holds its sockets: caller audio goes to the agent through the
@@ -57,6 +59,14 @@ export class RelayedCall {
   /** Caller bytes not yet making a whole 20 ms frame. */
   private partial: Buffer = EMPTY;
   private finished = false;
+  /**
+   * The caller's last frames as they arrived, each with its payload text when that text is exactly the
+   * frame's base64: a frame the masker lets through unchanged (the same Buffer comes back out) is sent on
+   * with that text instead of being encoded again. A masked frame is a new Buffer, so it is never found here.
+   */
+  private readonly recentFrames: Array<Buffer | null> = new Array<Buffer | null>(REMEMBERED_FRAMES).fill(null);
+  private readonly recentTexts: Array<string | null> = new Array<string | null>(REMEMBERED_FRAMES).fill(null);
+  private recentNext = 0;
 
   constructor(private readonly deps: RelayedCallDeps) {
     deps.filter.onKey((key) => deps.capture?.key(key));
@@ -86,7 +96,7 @@ export class RelayedCall {
     if (this.legs[leg]?.stopped) return;
     switch (message.event) {
       case 'media':
-        if (leg === 'caller') this.fromCaller(Buffer.from(message.payload, 'base64'));
+        if (leg === 'caller') this.fromCaller(message.payload);
         // The agent's audio is passed on as it came: no decoding, no delay.
         else {
           this.send('caller', message.payload);
@@ -114,9 +124,11 @@ export class RelayedCall {
     for (const leg of ['caller', 'agent'] as const) this.legs[leg]?.socket.close(1001, 'going away');
   }
 
-  private fromCaller(bytes: Buffer): void {
+  private fromCaller(payload: string): void {
+    const bytes = Buffer.from(payload, 'base64');
     // Twilio's usual message is one whole frame with nothing pending: pushed as it is, with no slicing or copying.
     if (this.partial.length === 0 && bytes.length === FRAME_BYTES) {
+      this.remember(bytes, isCanonicalFramePayload(payload) ? payload : null);
       this.pushCaller(bytes);
       return;
     }
@@ -133,9 +145,23 @@ export class RelayedCall {
     if (out) this.toAgent(out);
   }
 
+  private remember(frame: Buffer, text: string | null): void {
+    this.recentFrames[this.recentNext] = frame;
+    this.recentTexts[this.recentNext] = text;
+    this.recentNext = (this.recentNext + 1) % REMEMBERED_FRAMES;
+  }
+
+  /** The payload text a frame leaving the masker is sent with: the text it arrived in when it passed unchanged. */
+  private textOf(frame: Buffer): string {
+    for (let index = 0; index < REMEMBERED_FRAMES; index += 1) {
+      if (this.recentFrames[index] === frame) return this.recentTexts[index] ?? frame.toString('base64');
+    }
+    return frame.toString('base64');
+  }
+
   /** A masked caller frame: what the agent hears is what the recording keeps. */
   private toAgent(frame: Buffer): void {
-    this.send('agent', frame.toString('base64'));
+    this.send('agent', this.textOf(frame));
     this.deps.recording?.caller(frame);
   }
 
