@@ -65,7 +65,7 @@ export class MediaRelay {
       call = this.newCall(grant.bridgeId, grant.callerCallSid);
       this.calls.set(grant.bridgeId, call);
     }
-    if (!call.attach(grant.leg, socket, stream.streamSid)) return false;
+    if (!call.attach(grant.leg, socket, stream.streamSid, stream.transport)) return false;
     const relayed = call;
     for (const message of stream.early) relayed.message(grant.leg, message);
     socket.on('message', (data, isBinary) => {

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { CallerAudioFilter } from './audio/toneMasker';
 import type { CallRecording } from './recording';
 import type { RelayCapture } from './relayCapture';
+import type { Corkable } from './streamEndpoint';
 import { clearMessage, isCanonicalFramePayload, markMessage, mediaMessage, type IncomingMessage } from './streamMessages';
 import type { StreamLeg } from './streamTokens';
 
@@ -31,6 +32,8 @@ export interface RelayedCallDeps {
 
 interface Leg {
   socket: WebSocket;
+  /** The connection under the socket, when known: a frame and its mark leave in one write. */
+  transport: Corkable | null;
   streamSid: string;
   stopped: boolean;
   /** Audio frames sent to this leg, and how many of them Twilio has played (by our marks coming back). */
@@ -72,10 +75,14 @@ export class RelayedCall {
     deps.filter.onKey((key) => deps.capture?.key(key));
   }
 
-  /** A leg's stream started (its token taken): false when that leg is already attached. */
-  attach(leg: StreamLeg, socket: WebSocket, streamSid: string): boolean {
+  /**
+   * A leg's stream started (its token taken): false when that leg is already attached. `transport` is
+   * the connection under the socket (the relay's endpoint always gives it; sockets without one, in
+   * benchmarks and unit tests, send each message on its own).
+   */
+  attach(leg: StreamLeg, socket: WebSocket, streamSid: string, transport: Corkable | null = null): boolean {
     if (this.legs[leg] || this.finished) return false;
-    this.legs[leg] = { socket, streamSid, stopped: false, framesSent: 0, framesPlayed: 0 };
+    this.legs[leg] = { socket, transport, streamSid, stopped: false, framesSent: 0, framesPlayed: 0 };
     socket.on('close', () => this.closed(leg));
     if (leg === 'caller') this.captureChanged();
     return true;
@@ -173,9 +180,19 @@ export class RelayedCall {
       this.deps.metrics.relayFrameDropped(to);
       return;
     }
-    leg.socket.send(mediaMessage(leg.streamSid, payload));
     leg.framesSent += 1;
-    if (leg.framesSent % MARK_EVERY_FRAMES === 0) leg.socket.send(markMessage(leg.streamSid, `f${leg.framesSent}`));
+    if (leg.framesSent % MARK_EVERY_FRAMES !== 0) {
+      leg.socket.send(mediaMessage(leg.streamSid, payload));
+      return;
+    }
+    // The frame and its mark in one write (ws corks each message on its own; the outer cork holds both).
+    leg.transport?.cork();
+    try {
+      leg.socket.send(mediaMessage(leg.streamSid, payload));
+      leg.socket.send(markMessage(leg.streamSid, `f${leg.framesSent}`));
+    } finally {
+      leg.transport?.uncork();
+    }
   }
 
   /**

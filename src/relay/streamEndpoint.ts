@@ -15,6 +15,14 @@ export interface AdmittedStream {
   streamSid: string;
   /** Messages that arrived while the token was being checked, in order. */
   early: IncomingMessage[];
+  /** The connection under the WebSocket: corked around messages sent together, so they leave in one write. */
+  transport: Corkable;
+}
+
+/** The part of a connection the relay uses to send several messages in one system call. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 export interface StreamEndpointDeps {
@@ -69,7 +77,7 @@ export function createStreamEndpoint(deps: StreamEndpointDeps) {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
-  function awaitStart(socket: WebSocket): void {
+  function awaitStart(socket: WebSocket, transport: Corkable): void {
     const early: IncomingMessage[] = [];
     let started = false;
     const deadline = setTimeout(() => {
@@ -101,7 +109,7 @@ export function createStreamEndpoint(deps: StreamEndpointDeps) {
           if (!grant || grant.instanceId !== deps.instanceId) {
             refuse('bad_token');
             socket.close(POLICY, 'invalid token');
-          } else if (!deps.admit({ grant, socket, streamSid: message.streamSid, early })) {
+          } else if (!deps.admit({ grant, socket, streamSid: message.streamSid, early, transport })) {
             refuse('leg_taken', { bridgeId: grant.bridgeId, leg: grant.leg });
             socket.close(POLICY, 'stream not expected');
           }
@@ -135,7 +143,7 @@ export function createStreamEndpoint(deps: StreamEndpointDeps) {
       }
       server.handleUpgrade(request, socket, head, (ws) => {
         ws.on('error', () => undefined);
-        awaitStart(ws);
+        awaitStart(ws, socket);
       });
     },
     /** Closes every socket still open. */
