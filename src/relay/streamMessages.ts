@@ -40,7 +40,7 @@ function object(value: unknown): Record<string, unknown> | null {
 /** One message from Twilio, or null when it is not one the relay understands (it is then dropped). */
 export function readMessage(text: string): IncomingMessage | null {
   const media = TWILIO_MEDIA.exec(text);
-  // The pattern caps the payload's characters, its padding included, at the full read's limit.
+  // The full read's cap on the payload, its padding included (the pattern alone lets two more `=` through).
   if (media && media[1]!.length <= MAX_PAYLOAD_CHARS) return { event: 'media', payload: media[1]! };
   let parsed: Record<string, unknown> | null;
   try {
