@@ -516,20 +516,10 @@ export class CaptureService {
         message: 'The card details were no longer available.',
       });
     }
-    const idempotencyKey = `${paymentId}-charge-${attempt}`;
     const saves = payment.intent === 'save_card';
     // Recorded before the card leaves, so that a crash or a hang at any point leaves a trace
     // that some process will follow up. A save is followed up the same way, looked up as a save.
-    const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
-    await this.deps.pendingCharges.record({
-      paymentId,
-      callSid: session.callSid,
-      attempt,
-      idempotencyKey,
-      since,
-      dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
-      ...(saves ? { kind: 'save' as const } : {}),
-    });
+    const idempotencyKey = await this.recordPending(session, attempt, saves ? 'save' : undefined);
     if (!(await this.deps.vault.has(paymentId, refs.securityCode))) {
       // An earlier try of this attempt already sent the card: ask what became of it, never send it again.
       const known = saves ? await this.knownSave(paymentId, idempotencyKey, session.state.context.card) : await this.lookUp(paymentId, idempotencyKey);
@@ -603,16 +593,7 @@ export class CaptureService {
         message: 'The bank account details or the authorisation were no longer available.',
       });
     }
-    const idempotencyKey = `${paymentId}-charge-${attempt}`;
-    const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
-    await this.deps.pendingCharges.record({
-      paymentId,
-      callSid: session.callSid,
-      attempt,
-      idempotencyKey,
-      since,
-      dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
-    });
+    const idempotencyKey = await this.recordPending(session, attempt);
     if (!(await this.deps.vault.has(paymentId, refs.accountNumber))) {
       const known = await this.lookUp(paymentId, idempotencyKey);
       if (!known) return null;
@@ -674,6 +655,27 @@ export class CaptureService {
     }
     this.log(session).info('processor answered a save', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
     return this.applyChargeResult(session.callSid, attempt, replyTurn, result);
+  }
+
+  /**
+   * Puts the attempt on the pending-charge ledger before anything leaves for the processor, and gives
+   * the idempotency key it goes under. The entry is due once the caller's hold limit has passed since
+   * the charge began, when a sweeper follows it up (a save's entry is looked up as a save).
+   */
+  private async recordPending(session: CallSession, attempt: number, kind?: PendingCharge['kind']): Promise<string> {
+    const paymentId = session.paymentId!;
+    const idempotencyKey = `${paymentId}-charge-${attempt}`;
+    const since = session.chargeStartedAt ?? this.deps.clock.now().toISOString();
+    await this.deps.pendingCharges.record({
+      paymentId,
+      callSid: session.callSid,
+      attempt,
+      idempotencyKey,
+      since,
+      dueAt: new Date(Date.parse(since) + this.deps.holdLimitMs).toISOString(),
+      ...(kind ? { kind } : {}),
+    });
+    return idempotencyKey;
   }
 
   /** Strikes an answered charge off the ledger; should that fail, a sweeper finds the answer already recorded. */
