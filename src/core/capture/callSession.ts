@@ -120,6 +120,14 @@ export class CallSessionRepository {
     return this.sessions.get(callSid);
   }
 
+  /**
+   * The session as this process last wrote it, and that write's version, or null: a guess at what
+   * the store holds, only to start a compare-and-set from (which refuses it when it is stale).
+   */
+  lastWritten(callSid: string): Versioned<CallSession> | null {
+    return this.sessions.lastWritten(callSid);
+  }
+
   /** Writes when the session is still at `expectedVersion` (0: new); the new version, or null on a race. */
   save(session: CallSession, expectedVersion: number, ttlSeconds?: number): Promise<number | null> {
     return this.sessions.compareAndSet(session.callSid, expectedVersion, session, ttlSeconds);

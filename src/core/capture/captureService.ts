@@ -5,7 +5,7 @@ import type { ChargeAnswer, ChargeLookUp, ChargeRequest, ChargeResult, Processor
 import type { CardBrand } from '../domain/cardBrand';
 import type { CardRefs, SensitiveField, Vault } from '../../ports/vault';
 import type { CaptureField, Flow } from '../flows/schema';
-import type { PaymentService } from '../payments/paymentService';
+import { summarize, type PaymentService } from '../payments/paymentService';
 import type { PaymentMethodService } from '../payments/paymentMethodService';
 import { isPayCodeShape } from '../domain/codes';
 import type { CallSession, CallSessionRepository, StoredState } from './callSession';
@@ -350,9 +350,9 @@ export class CaptureService {
   }
 
   private async lookUpPayCode(payCode: string, session: CallSession): Promise<{ payment: PaymentSummary | null; locale?: string }> {
-    const stored = await this.deps.payments.findByPayCode(payCode);
-    const payment = stored ? await this.deps.payments.claimForCall(stored.id, session.callSid) : null;
-    if (!stored || !payment) return { payment: null };
+    const stored = await this.deps.payments.claimByPayCode(payCode, session.callSid);
+    if (!stored) return { payment: null };
+    const payment = summarize(stored);
     // A payment made for a language is spoken in it from here on. One left at the flow's default
     // language (a payment made without a locale is stored with it) keeps the language the call
     // was started in, e.g. a Spanish line's.
@@ -505,7 +505,9 @@ export class CaptureService {
    */
   private async charge(session: CallSession, attempt: number, replyTurn: number): Promise<string | null> {
     const paymentId = session.paymentId!;
-    const payment = await this.deps.payments.get(paymentId);
+    // Only what the payment was made with is read here (the amount, …): this turn's commit wrote the
+    // payment, so that comes from this process's copy, without a read.
+    const payment = await this.deps.payments.terms(paymentId);
     const refs = session.vaultRefs;
     const bankDebit = (await this.flowOf(session)).flow.method === 'ach';
     if (bankDebit) return this.debit(session, attempt, replyTurn);
@@ -582,7 +584,7 @@ export class CaptureService {
    */
   private async debit(session: CallSession, attempt: number, replyTurn: number): Promise<string | null> {
     const paymentId = session.paymentId!;
-    const payment = await this.deps.payments.get(paymentId);
+    const payment = await this.deps.payments.terms(paymentId);
     const refs = session.vaultRefs;
     const authorization = session.state.context.debitAuthorization ?? null;
     const accountType = session.state.context.bankAccount?.accountType ?? null;
@@ -646,7 +648,7 @@ export class CaptureService {
           ...(refs.postalCode ? { postalCode: refs.postalCode } : {}),
         });
         // The saved card is named by the reference the caller hears: the payment's own short reference.
-        const reference = (await this.deps.payments.get(paymentId))?.shortReference;
+        const reference = (await this.deps.payments.terms(paymentId))?.shortReference;
         result = await this.deps.paymentMethods.saveFromCapture({ token, paymentId, callSid: session.callSid, card, idempotencyKey, ...(reference ? { reference } : {}) });
       } finally {
         // PCI DSS 3.3.1, as for a charge: the security code (and the postal code) is not kept once the processor has it.
@@ -701,7 +703,7 @@ export class CaptureService {
   /** The processor's word on an earlier save, or null when it has none (or cannot be asked). */
   private async knownSave(paymentId: string, idempotencyKey: string, card: { brand: CardBrand; last4: string } | null): Promise<ChargeResult | null> {
     if (!this.deps.paymentMethods || !card) return null;
-    const reference = (await this.deps.payments.get(paymentId))?.shortReference;
+    const reference = (await this.deps.payments.terms(paymentId))?.shortReference;
     const found = await this.deps.paymentMethods.lookUpSave({ paymentId, idempotencyKey, card, ...(reference ? { reference } : {}) });
     return found.outcome === 'unknown' ? null : found;
   }
@@ -738,21 +740,27 @@ export class CaptureService {
 
   private async applyChargeResult(callSid: string, attempt: number, replyTurn: number | null, result: ChargeAnswer): Promise<string> {
     let event: CaptureEvent | null = null;
+    // The session as this process last committed it (mostly the commit that started this charge, and
+    // still the stored one): it saves a read when it leads to the compare-and-set below, which refuses
+    // it if it is stale. Any other way out is taken only from a read of the store.
+    let guess = this.deps.sessions.lastWritten(callSid);
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.deps.sessions.get(callSid);
+      const found = guess ?? (await this.deps.sessions.get(callSid));
+      const guessed = guess !== null;
+      guess = null;
       if (!found) throw new Error(`call ${callSid}: session vanished during the charge`);
       const { value: session, version } = found;
       event ??= await this.chargeEvent(session, result);
       const meaning = await this.meaningOf(session);
+      const current = session.state.context.chargeAttempts === attempt && meaning.needsCharge;
+      if (guessed && !current) continue;
       // A call that ended with its payment still processing was told the result would follow: it goes on the payment.
       if (session.state.context.chargeAttempts === attempt && meaning.final && meaning.status === 'processing' && session.paymentId) {
         // A submitted bank debit settles nothing yet: the ledger keeps it until its outcome is known.
         if (result.outcome !== 'processing') await this.settlePayment(session.paymentId, attempt, result);
         return this.replay(session, -1);
       }
-      if (!meaning.needsCharge || session.state.context.chargeAttempts !== attempt) {
-        return this.replay(session, -1);
-      }
+      if (!current) return this.replay(session, -1);
       const withoutCode: CallSession = { ...session, vaultRefs: { ...session.vaultRefs, securityCode: undefined } };
       delete withoutCode.vaultRefs.securityCode;
       const outcome = await this.advance(withoutCode, version, event, replyTurn);
@@ -768,7 +776,7 @@ export class CaptureService {
    */
   private async chargeEvent(session: CallSession, result: ChargeAnswer): Promise<CaptureEvent> {
     if (result.outcome === 'declined') return { type: 'processor.declined', code: result.code, message: result.message };
-    const payment = session.paymentId ? await this.deps.payments.get(session.paymentId) : null;
+    const payment = session.paymentId ? await this.deps.payments.terms(session.paymentId) : null;
     if (result.outcome === 'processing') {
       return { type: 'processor.submitted', reference: payment?.shortReference ?? result.reference, processorReference: result.reference };
     }

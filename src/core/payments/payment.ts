@@ -9,6 +9,12 @@ export type PaymentStatus = 'pending' | 'capturing' | 'processing' | 'authorized
 export type CaptureMode = 'automatic' | 'manual';
 export type PaymentChannel = 'phone' | 'link';
 
+/**
+ * What a payment is made with and never changes afterwards (no change of a payment writes these
+ * fields): a copy of the payment this process wrote is as good as a read of the store for them.
+ */
+export type PaymentTerms = Pick<Payment, 'id' | 'amount' | 'currency' | 'description' | 'payCode' | 'shortReference' | 'capture' | 'intent' | 'accountHolderName'>;
+
 /** A payment as the gateway stores it: masked facts only, never card data. */
 export interface Payment {
   id: string;

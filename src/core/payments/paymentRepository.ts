@@ -96,6 +96,14 @@ export class PaymentRepository {
   }
 
   /**
+   * The payment as this process last wrote it, or null: a guess at what the store holds (another
+   * process may have written it since), for what a guess is good for (see `PaymentTerms`).
+   */
+  lastWritten(id: string): Payment | null {
+    return this.records.lastWritten(id)?.value ?? null;
+  }
+
+  /**
    * Stores a new payment; fails if the id exists. Its index entry goes first: an entry whose record
    * never came is skipped by listings, while a record without an entry would never be listed.
    */

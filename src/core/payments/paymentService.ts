@@ -2,7 +2,7 @@ import { generatePayCode, generatePaymentId, generateReference } from '../domain
 import type { Clock } from '../../ports/clock';
 import type { PaymentSummary } from '../capture/types';
 import type { ChargeResult } from '../../ports/processor';
-import { effectiveStatus, type CaptureMode, type Payment, type PaymentChannel } from './payment';
+import { effectiveStatus, type CaptureMode, type Payment, type PaymentChannel, type PaymentTerms } from './payment';
 import type { PaymentRepository, PreparedPaymentChange } from './paymentRepository';
 import type { PaymentExpiry } from './paymentExpiry';
 
@@ -122,6 +122,15 @@ export class PaymentService {
     return this.payments.get(id);
   }
 
+  /**
+   * A payment's terms (`PaymentTerms`: amount, currency, references… what never changes once it is
+   * made): from the copy this process last wrote when it has one, which costs no read; read otherwise.
+   * Nothing that changes (status, card, callSid) may be taken from here.
+   */
+  async terms(id: string): Promise<PaymentTerms | null> {
+    return this.payments.lastWritten(id) ?? this.payments.get(id);
+  }
+
   /** The payment a typed pay code names, when it can still be paid. */
   async findByPayCode(payCode: string): Promise<Payment | null> {
     const id = await this.payments.findIdByPayCode(payCode);
@@ -133,6 +142,21 @@ export class PaymentService {
    * replayed webhook of the same call gets the same answer. Null when the payment cannot be taken.
    */
   async claimForCall(paymentId: string, callSid: string): Promise<PaymentSummary | null> {
+    const claimed = await this.claim(paymentId, callSid);
+    return claimed ? summarize(claimed) : null;
+  }
+
+  /**
+   * `claimForCall` of the payment a typed pay code names, with no look-up of its own: the claim's
+   * read of the payment is the only one. The payment as stored once claimed; null when the code names
+   * none, or its payment cannot be taken.
+   */
+  async claimByPayCode(payCode: string, callSid: string): Promise<Payment | null> {
+    const id = await this.payments.findIdByPayCode(payCode);
+    return id ? this.claim(id, callSid) : null;
+  }
+
+  private async claim(paymentId: string, callSid: string): Promise<Payment | null> {
     const now = this.clock.now();
     let claimed = false;
     const result = await this.payments.update(paymentId, (p) => {
@@ -146,8 +170,7 @@ export class PaymentService {
       claimed = true;
       return { ...p, status: 'capturing', callSid, updatedAt: now.toISOString() };
     });
-    if (!result || !claimed) return null;
-    return summarize(result);
+    return result && claimed ? result : null;
   }
 
   /**
@@ -194,7 +217,10 @@ export class PaymentService {
    * start a second capture, but a duplicate delivery of the claiming webhook must still find it.
    */
   async retirePayCode(paymentId: string): Promise<void> {
-    const payment = await this.payments.get(paymentId);
+    // No change leads back to pending, so a copy this process wrote past it (the claim's, mostly)
+    // says what the store says, and the pay code is the payment's for good: no read is needed then.
+    const known = this.payments.lastWritten(paymentId);
+    const payment = known && known.status !== 'pending' ? known : await this.payments.get(paymentId);
     if (payment && payment.status !== 'pending') await this.payments.releasePayCode(payment.payCode);
   }
 
