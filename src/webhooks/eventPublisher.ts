@@ -1,12 +1,12 @@
 import type { Payment } from '../core/payments/payment';
-import type { PaymentEvent, PaymentEventSink } from '../core/payments/paymentEvents';
+import type { CommittedHandler, PaymentEvent, PaymentEventSink } from '../core/payments/paymentEvents';
 import { paymentView } from '../core/payments/paymentView';
 import { refundView } from '../core/payments/refund';
 import type { Logger } from '../observability/logger';
 import type { Clock } from '../ports/clock';
 import type { JobQueue } from '../ports/jobQueue';
 import { voiceUrls } from '../phone';
-import type { EndpointRepository } from './endpointRepository';
+import type { Endpoint, EndpointRepository } from './endpointRepository';
 
 /** What a delivery job carries: the signed body is built once, when the event happens. */
 export interface DeliveryJob {
@@ -40,8 +40,20 @@ export class EventPublisher implements PaymentEventSink {
   }
 
   async committed(payment: Payment, events: PaymentEvent[]): Promise<void> {
+    await this.publish(payment, events, this.endpoints.list());
+  }
+
+  /** The endpoints are read now, with the write that commits the events (see `PaymentEventSink.readAhead`). */
+  readAhead(): CommittedHandler {
+    const listed = this.endpoints.list();
+    // Awaited by the handler when the write is stored; a refused write leaves it unread.
+    listed.catch(() => undefined);
+    return (payment, events) => this.publish(payment, events, listed);
+  }
+
+  private async publish(payment: Payment, events: PaymentEvent[], listed: Promise<Endpoint[]>): Promise<void> {
     try {
-      const endpoints = await this.endpoints.list();
+      const endpoints = await listed;
       const now = this.clock.now();
       const view = paymentView(payment, now, { voiceUrl: this.urls.payment(payment.id) });
       for (const event of events) {

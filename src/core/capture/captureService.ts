@@ -424,7 +424,9 @@ export class CaptureService {
     // the commit's own store call, and only when the commit is (the version it writes is the next).
     const projecting = updated.paymentId !== null && projectionChanged(projectPayment(session.state, was), projectPayment(state, meaning));
     const projection = projecting ? this.deps.payments.prepareProjection(updated.paymentId!, version + 1, () => projectPayment(state, meaning)) : null;
-    const committed = projection ? await this.deps.sessions.saveWith(updated, version, ttl, projection.write) : null;
+    const committing = projection ? this.deps.sessions.saveWith(updated, version, ttl, projection.write) : null;
+    projection?.sent();
+    const committed = await committing;
     const newVersion = committed ? committed.version : await this.deps.sessions.save(updated, version, ttl);
     const vaultFailure = (await vaultWrites).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (newVersion === null) {

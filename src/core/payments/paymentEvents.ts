@@ -29,6 +29,21 @@ export interface PaymentEvent {
  */
 export interface PaymentEventSink {
   committed(payment: Payment, events: PaymentEvent[]): Promise<void>;
+  /**
+   * `committed`, with the reads it needs started now. Called right after the write that commits the
+   * events is sent, so that those reads leave in the same round trip as the write (the Redis client
+   * sends the commands of one tick together) and still come after it; the answer is `committed` for
+   * that write. Wasted when the write is refused. Absent: `committed` reads when it is called.
+   */
+  readAhead?(): CommittedHandler;
+}
+
+/** What hears of one write's committed events (see `PaymentEventSink.readAhead`); it must not reject. */
+export type CommittedHandler = (payment: Payment, events: PaymentEvent[]) => Promise<void>;
+
+/** The sink's `committed`, with its reads started now when it can start them early. */
+export function readAheadOf(sink: PaymentEventSink): CommittedHandler {
+  return sink.readAhead ? sink.readAhead() : (payment, events) => sink.committed(payment, events);
 }
 
 /**
@@ -49,6 +64,13 @@ export class PaymentEventSinks implements PaymentEventSink {
 
   async committed(payment: Payment, events: PaymentEvent[]): Promise<void> {
     await Promise.all(this.sinks.map((sink) => sink.committed(payment, events)));
+  }
+
+  readAhead(): CommittedHandler {
+    const handlers = this.sinks.map(readAheadOf);
+    return async (payment, events) => {
+      await Promise.all(handlers.map((handler) => handler(payment, events)));
+    };
   }
 }
 

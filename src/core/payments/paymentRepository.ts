@@ -3,7 +3,7 @@ import type { CasWrite, KeyValueStore, Versioned } from '../../ports/keyValueSto
 import { RecordStore } from '../records/recordStore';
 import { storedCardSchema, storedFailureSchema } from '../records/recordSchemas';
 import type { Payment } from './payment';
-import { numberEvents, type PaymentEvent, type PaymentEventSink } from './paymentEvents';
+import { numberEvents, readAheadOf, type CommittedHandler, type PaymentEvent, type PaymentEventSink } from './paymentEvents';
 
 const storedRefundSchema = z.looseObject({
   id: z.string(),
@@ -158,6 +158,7 @@ export class PaymentRepository {
    */
   async update(id: string, change: (current: Payment) => Payment | null, firstRead?: Promise<Versioned<string> | null>): Promise<Payment | null> {
     let announced: PaymentEvent[] = [];
+    let announce: CommittedHandler | undefined;
     const stored = await this.records.update(
       id,
       (current) => {
@@ -169,8 +170,10 @@ export class PaymentRepository {
         return numbered.payment;
       },
       firstRead,
+      // The sinks' reads (the webhook endpoints) leave with the write that announces: no round trip of their own.
+      () => void (announce = announced.length > 0 && this.events ? readAheadOf(this.events) : undefined),
     );
-    if (stored && announced.length > 0) await this.events?.committed(stored.value, announced);
+    if (stored && announced.length > 0) await (announce ?? readAheadOf(this.events ?? NO_SINK))(stored.value, announced);
     return stored?.value ?? null;
   }
 
@@ -185,16 +188,20 @@ export class PaymentRepository {
     const next = known ? change(known.value) : null;
     if (!known || !next) {
       // Nothing to write from what this process knows: the payment is read with the commit instead.
-      return { write: { key: this.records.key(id) }, finish: ({ found }) => this.update(id, change, Promise.resolve(found)) };
+      return { write: { key: this.records.key(id) }, sent: () => undefined, finish: ({ found }) => this.update(id, change, Promise.resolve(found)) };
     }
     const numbered = numberEvents(known.value, next);
     const write = this.records.prepare(id, known.version, numbered.payment);
+    let announce: CommittedHandler | undefined;
     return {
       write,
+      sent: () => {
+        if (numbered.events.length > 0 && this.events) announce = readAheadOf(this.events);
+      },
       finish: async ({ version, found }) => {
         if (version === null) return this.update(id, change, Promise.resolve(found));
         this.records.noteWritten(write, version);
-        if (numbered.events.length > 0) await this.events?.committed(numbered.payment, numbered.events);
+        if (numbered.events.length > 0) await (announce ?? readAheadOf(this.events ?? NO_SINK))(numbered.payment, numbered.events);
         return numbered.payment;
       },
     };
@@ -209,12 +216,20 @@ export interface PreparedPaymentChange {
   /** The compare-and-set from this process's last write of the payment; a read of it when there is none. */
   write: CasWrite | { key: string };
   /**
+   * To be called right after `write` is handed to the store: the reads of the events' sinks (the
+   * webhook endpoints) start then, so that they leave in the write's round trip and come after it.
+   */
+  sent(): void;
+  /**
    * Completes the change: the write was stored (its events are announced), or it was not (the guess
    * was stale, or there was none) and the change is applied to what the store holds, as `update`
    * does, starting from `found` instead of a read. Resolves to the stored result.
    */
   finish(answer: { version: number | null; found: Versioned<string> | null }): Promise<Payment | null>;
 }
+
+/** Where events go when nobody listens. */
+const NO_SINK: PaymentEventSink = { committed: async () => undefined };
 
 /** Every payment of this gateway (its key prefix), by creation time: one store key, cluster-safe. */
 const INDEX_KEY = 'payments:index';

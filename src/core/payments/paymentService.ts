@@ -46,6 +46,7 @@ export interface PaymentServiceOptions {
 /** A session's projection on its payment, prepared to go with the session's commit (see `prepareProjection`). */
 export interface PreparedProjection {
   write: PreparedPaymentChange['write'];
+  sent: PreparedPaymentChange['sent'];
   finish: (answer: Parameters<PreparedPaymentChange['finish']>[0]) => Promise<void>;
 }
 
@@ -239,6 +240,7 @@ export class PaymentService {
     const prepared = this.payments.prepareUpdate(paymentId, (p) => this.projected(p, sessionVersion, change, now));
     return {
       write: prepared.write,
+      sent: prepared.sent,
       finish: async (answer) => {
         await this.trackAuthorization(await prepared.finish(answer));
       },

@@ -154,17 +154,22 @@ export class RecordStore<T> {
    * `change` gets null when the record is absent and returns null to leave the store as it is.
    * Resolves to the record as stored afterwards (null when absent and left so).
    * `firstRead`, from `read`, stands for the first read: a stale one only costs a retry.
+   * `sent` is called as each compare-and-set has been handed to the store, before its answer: what
+   * it starts leaves with that write.
    */
   async update(
     id: string,
     change: (current: T | null) => T | null,
     firstRead?: Promise<Versioned<string> | null>,
+    sent?: () => void,
   ): Promise<Versioned<T> | null> {
     for (let i = 0; i < UPDATE_ATTEMPTS; i += 1) {
       const found = this.decodeVersioned(id, i === 0 && firstRead ? await firstRead : await this.store.get(this.key(id)));
       const next = change(found?.value ?? null);
       if (next === null) return found;
-      const version = await this.compareAndSet(id, found?.version ?? 0, next);
+      const writing = this.compareAndSet(id, found?.version ?? 0, next);
+      sent?.();
+      const version = await writing;
       if (version !== null) return { value: next, version };
     }
     throw new TooManyConcurrentUpdatesError(this.prefix);
