@@ -22,7 +22,7 @@
  *   npm run bench -- [--calls 600] [--concurrency 200] [--rounds 3] [--warmup-calls 50] [--think-ms 1000]
  *                    [--loads throughput,paced,relay] [--live-calls 1000 (0: skip)] [--cpu-prof DIR]
  *                    [--relay-calls 100] [--relay-seconds 20] [--relay-late-ms 20] [--relay-phases 20]
- *                    [--relay-other-gateway DIR] [--relay-workers 2]
+ *                    [--relay-other-gateway DIR] [--relay-workers 2] [--other-gateway DIR]
  *
  * --cpu-prof DIR runs the gateway under `node --cpu-prof` and leaves its profile in DIR when it stops
  * (for the relay load, every server: the bare relay's profile too, named by its process id).
@@ -31,6 +31,8 @@
  * commit before a change) in the same relay rounds, and prints the two builds' CPU ratio by round.
  * --relay-workers N drives the relay's legs from N worker threads (call i on worker i mod N), so the
  * load generator's timers and arrival times do not wait behind the Twilio-shaped server on the main thread.
+ * --other-gateway DIR does the same for the webhook loads: a second gateway from DIR (its dist/ built),
+ * with its own key prefix on the same Redis, takes its turn in every round beside the two servers.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -56,6 +58,7 @@ const { values: args } = parseArgs({
     'relay-phases': { type: 'string', default: '20' },
     'relay-other-gateway': { type: 'string' },
     'relay-workers': { type: 'string', default: '2' },
+    'other-gateway': { type: 'string' },
     'cpu-prof': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
@@ -105,22 +108,29 @@ async function runWebhookBench(): Promise<void> {
   const barePort = await freePort();
   // The gateway runs compiled, as in production (`npm run bench` builds first).
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
-  const gateway = startChild('dist/src/main.js', {
-    PORT: String(gatewayPort),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+  const gatewayEnv = (port: number, prefix: string) => ({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     API_KEY,
     VAULT_KEY: randomBytes(32).toString('base64'),
     REDIS_URL: args.redis,
-    REDIS_KEY_PREFIX: PREFIX,
+    REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'warn',
-  }, profile);
+  });
+  const gateway = startChild('dist/src/main.js', gatewayEnv(gatewayPort, PREFIX), profile);
   const bare = startChild('bench/bareTwimlServer.ts', { PORT: String(barePort), TWILIO_AUTH_TOKEN: AUTH_TOKEN });
+  const otherPort = args['other-gateway'] !== undefined ? await freePort() : 0;
+  // Its own prefix under this run's, so that the clean-up at the end removes its keys too.
+  const other = args['other-gateway'] !== undefined ? startChild('dist/src/main.js', gatewayEnv(otherPort, `${PREFIX}other:`), [], args['other-gateway']) : null;
   try {
     await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
     await waitForHealth(`http://127.0.0.1:${barePort}/healthz`);
+    if (other) await waitForHealth(`http://127.0.0.1:${otherPort}/healthz`);
     const gw: Target = { name: 'gateway', base: `http://127.0.0.1:${gatewayPort}`, pid: gateway.pid! };
     const baseline: Target = { name: 'bare express', base: `http://127.0.0.1:${barePort}`, pid: bare.pid! };
+    const otherGw: Target | null = other ? { name: 'other gateway', base: `http://127.0.0.1:${otherPort}`, pid: other.pid! } : null;
+    if (other) console.log(`other gateway: ${args['other-gateway']}`);
 
     console.log(`calls per round: ${CALLS}, concurrency: ${CONCURRENCY}, rounds: ${ROUNDS}, 6 webhook turns per call`);
     // Warm-up, unmeasured, the same on both: JIT, Redis scripts, connections. The gateway runs far more
@@ -128,16 +138,18 @@ async function runWebhookBench(): Promise<void> {
     console.log(`warm-up: ${WARMUP_CALLS} calls on each server`);
     await runRound(gw, WARMUP_CALLS, Math.min(20, CONCURRENCY), 0);
     await runRound(baseline, WARMUP_CALLS, Math.min(20, CONCURRENCY), 0);
+    if (otherGw) await runRound(otherGw, WARMUP_CALLS, Math.min(20, CONCURRENCY), 0);
     const loads = [
       ['throughput', 'throughput (no think time)', 0],
       ['paced', `paced (${THINK_MS} ms think time between turns)`, THINK_MS],
     ] as const;
     for (const [, mode, think] of loads.filter(([load]) => LOADS.has(load))) {
       console.log(`\n${mode}`);
-      const results: Record<string, RoundResult[]> = { gateway: [], 'bare express': [] };
+      const results: Record<string, RoundResult[]> = { gateway: [], 'bare express': [], 'other gateway': [] };
       for (let r = 0; r < ROUNDS; r += 1) {
         // Alternate the order so drift on a shared machine falls on both sides alike.
-        const order = r % 2 === 0 ? [gw, baseline] : [baseline, gw];
+        const servers = otherGw ? [gw, otherGw, baseline] : [gw, baseline];
+        const order = r % 2 === 0 ? servers : [...servers].reverse();
         for (const target of order) {
           const result = await runRound(target, CALLS, CONCURRENCY, think);
           results[target.name]!.push(result);
@@ -150,12 +162,20 @@ async function runWebhookBench(): Promise<void> {
       console.log(`median bare express ${fmt(b)}`);
       console.log(`ratio gateway/bare (turns per second): ${(g.turnsPerSecond / b.turnsPerSecond).toFixed(2)}`);
       console.log(`ratio gateway/bare (CPU per turn): ${(g.cpuMicrosPerTurn / b.cpuMicrosPerTurn).toFixed(2)}`);
+      if (otherGw) {
+        const o = medianOf(results['other gateway']!);
+        console.log(`median other gateway ${fmt(o)}`);
+        console.log(`ratio other gateway/bare (CPU per turn): ${(o.cpuMicrosPerTurn / b.cpuMicrosPerTurn).toFixed(2)}`);
+        // Round by round, so that the load of the moment falls on both builds alike.
+        const byRound = results.gateway!.map((mine, i) => (results['other gateway']![i]!.cpuMicrosPerTurn / mine.cpuMicrosPerTurn).toFixed(2));
+        console.log(`CPU per turn, other gateway / gateway, by round: ${byRound.join(', ')}`);
+      }
     }
     console.log(`\nstored call session: ${await sessionSize(args.redis)} bytes (JSON in one Redis hash field)`);
     if (LIVE_CALLS > 0) await measureLiveCalls(gw, gateway.pid!, args.redis);
   } finally {
     // Waited for: the gateway writes its profile as it exits, and must not write to Redis after the clean-up.
-    await Promise.all([stop(gateway), stop(bare)]);
+    await Promise.all([stop(gateway), stop(bare), ...(other ? [stop(other)] : [])]);
   }
 }
 
