@@ -111,8 +111,26 @@ function isLanguage(language: string): language is Language {
   return language === 'en' || language === 'es';
 }
 
+/** Spoken amounts already worked out, by amount, currency and locale: a call speaks its amount on many turns. */
+const spokenAmounts = new Map<string, string>();
+/** About as many as the payments in live calls; past it the oldest is dropped. */
+const SPOKEN_AMOUNTS_KEPT = 1024;
+
 /** Words for an amount that a text-to-speech engine reads naturally, e.g. "12 dollars and 34 cents". */
 export function speakAmount(amount: string, currency: string, locale: string): string {
+  // Parsing the amount and the locale (Intl.Locale) cost more than the rest of a prompt's rendering;
+  // the words depend on the three strings alone.
+  const key = `${amount}|${currency}|${locale}`;
+  let spoken = spokenAmounts.get(key);
+  if (spoken === undefined) {
+    spoken = wordsForAmount(amount, currency, locale);
+    if (spokenAmounts.size >= SPOKEN_AMOUNTS_KEPT) spokenAmounts.delete(spokenAmounts.keys().next().value as string);
+    spokenAmounts.set(key, spoken);
+  }
+  return spoken;
+}
+
+function wordsForAmount(amount: string, currency: string, locale: string): string {
   const parsed = parseAmount(amount, currency);
   if (!parsed.ok) {
     throw new RangeError(`cannot speak amount ${JSON.stringify(amount)} ${currency}: ${parsed.message}`);
