@@ -31,7 +31,7 @@
  * commit before a change) in the same relay rounds, and prints the two builds' CPU ratio by round.
  * --relay-workers N drives the relay's legs from N worker threads (call i on worker i mod N), so the
  * load generator's timers and arrival times do not wait behind the Twilio-shaped server on the main thread.
- * --other-gateway DIR does the same for the webhook loads: a second gateway from DIR (its dist/ built),
+ * --other-gateway DIR is --relay-other-gateway for the webhook loads: a second gateway from DIR (its dist/ built),
  * with its own key prefix on the same Redis, takes its turn in every round beside the two servers.
  */
 import { randomBytes } from 'node:crypto';
