@@ -24,6 +24,12 @@ export interface BullmqJobQueueOptions {
 const KEEP_FINISHED_SECONDS = 2 * 86_400;
 /** How long a forced disconnect may take before it is left behind. */
 const FORCED_CLOSE_WAIT_MS = 1000;
+/**
+ * How long ioredis lets a socket it ended close by itself before destroying it (its default: 2 s).
+ * After a lost connection it arms this wait on the socket already closed, so every close of a queue
+ * that lost Redis kept the process alive this long.
+ */
+const SOCKET_END_WAIT_MS = 200;
 /** A job whose process dies mid-try is taken up again this many times before it counts as failed. */
 const MAX_STALLS = 20;
 
@@ -32,7 +38,7 @@ const MAX_STALLS = 20;
  * commands without limit (BullMQ insists on maxRetriesPerRequest: null).
  */
 function bullmqClient(topology: RedisTopology): Redis | Cluster {
-  const patient = { maxRetriesPerRequest: null };
+  const patient = { maxRetriesPerRequest: null, disconnectTimeout: SOCKET_END_WAIT_MS };
   if (topology.mode === 'single') return new Redis(topology.url, patient);
   const auth = fromUrl(topology.url);
   if (topology.mode === 'sentinel') {
@@ -52,6 +58,9 @@ export class BullmqJobQueue implements JobQueue {
   private readonly client: Redis | Cluster;
   private readonly queue: Queue;
   private worker: Worker | null = null;
+  /** Jobs this worker took whose end (done, or failed for now) is not yet written to Redis. */
+  private readonly unfinished = new Set<string>();
+  private onNoneUnfinished: (() => void) | null = null;
 
   constructor(
     topology: RedisTopology,
@@ -78,6 +87,7 @@ export class BullmqJobQueue implements JobQueue {
     this.worker = new Worker(
       this.options.name,
       async (job) => {
+        this.unfinished.add(job.id!);
         const attempt = job.attemptsMade + 1;
         await handler({ id: job.id!, name: job.name, data: job.data, attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) });
       },
@@ -92,24 +102,54 @@ export class BullmqJobQueue implements JobQueue {
       },
     );
     this.worker.on('error', (error) => this.options.logger.warn('job queue worker error', { queue: this.options.name, error: error.message }));
+    // BullMQ emits these once the try's outcome is in Redis, which is what closing waits for.
+    this.worker.on('completed', (job) => this.finished(job.id!));
+    this.worker.on('failed', (job) => {
+      if (job) this.finished(job.id!);
+    });
   }
 
   /**
    * Lets a try in flight finish, up to `closeWaitMs`; a job cut off keeps its lock and is taken up
    * again after `stalledAfterMs`. Without Redis nothing can be finished cleanly, so nothing is waited
    * for: BullMQ's own close and disconnect wait for a connection that is not coming back.
+   *
+   * The worker itself is always closed with force, after this queue's own wait. BullMQ's graceful
+   * close waits for its fetch loop, which waits for Redis, and only then stops the lock renewal and
+   * stalled-job timers; when Redis went away (even during the close) those timers ran on for good
+   * and kept a stopped gateway's process alive. A close already under way cannot be forced later.
    */
   async close(): Promise<void> {
-    const graceful = (async () => {
-      await this.worker?.close();
-      await this.queue.close();
-    })();
-    graceful.catch(() => undefined);
-    if (this.client.status === 'ready') await withDeadline(graceful, this.options.closeWaitMs);
-    await withDeadline(Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]), FORCED_CLOSE_WAIT_MS);
-    // BullMQ's disconnect usually ends the shared client already. Ending an ended client again starts
-    // ioredis's 2 s timer for "a socket still open", which nothing clears: it kept a stopped process alive.
+    const worker = this.worker;
+    if (worker && this.client.status === 'ready') {
+      const tries = (async () => {
+        // Paused without waiting: it takes no new job, while the tries in flight go on.
+        await worker.pause(true);
+        await this.noneUnfinished();
+      })();
+      await withDeadline(tries, this.options.closeWaitMs);
+    }
+    const closed = await withDeadline(Promise.allSettled([this.worker?.close(true), this.queue.close()]), FORCED_CLOSE_WAIT_MS);
+    // A forced close ends the worker's own blocking connection; the other one is the shared client,
+    // ended below. BullMQ's disconnect waits for an 'end' that a client retrying a lost Redis never
+    // emits, so it is only the fallback when the close itself did not finish.
+    if (!closed) await withDeadline(Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]), FORCED_CLOSE_WAIT_MS);
+    // That disconnect may have ended the shared client already. Ending an ended client again starts
+    // ioredis's timer for "a socket still open", which nothing clears: it kept a stopped process alive.
     if (this.client.status !== 'end') this.client.disconnect();
+  }
+
+  private finished(jobId: string): void {
+    this.unfinished.delete(jobId);
+    if (this.unfinished.size === 0) this.onNoneUnfinished?.();
+  }
+
+  /** Resolves once no try is in flight. */
+  private noneUnfinished(): Promise<void> {
+    if (this.unfinished.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onNoneUnfinished = resolve;
+    });
   }
 
   /** `<REDIS_KEY_PREFIX>{jobs}`: one hash tag for every key of every queue. */
@@ -118,12 +158,13 @@ export class BullmqJobQueue implements JobQueue {
   }
 }
 
-/** Waits for `work`, or for `ms` if that comes first. */
-async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `work`, or for `ms` if that comes first; tells whether `work` ended in time. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
   });
-  await Promise.race([work.then(() => undefined, () => undefined), deadline]);
+  const ended = await Promise.race([work.then(() => true, () => true), deadline]);
   clearTimeout(timer);
+  return ended;
 }
