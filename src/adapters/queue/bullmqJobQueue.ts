@@ -1,9 +1,10 @@
 import { Queue, Worker } from 'bullmq';
-import Redis, { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { RedisTopology } from '../../config/redisTopology';
 import type { Logger } from '../../observability/logger';
 import type { JobQueue, NewJob, QueuedJob } from '../../ports/jobQueue';
 import { fromUrl } from '../store/redisClient';
+import { ClosableRedis } from './closableRedis';
 
 export interface BullmqJobQueueOptions {
   /** BullMQ's queue name; a queue per kind of job. */
@@ -37,12 +38,12 @@ const MAX_STALLS = 20;
  * BullMQ's client: its worker blocks on Redis, so, unlike the store's fail-fast client, it must retry
  * commands without limit (BullMQ insists on maxRetriesPerRequest: null).
  */
-function bullmqClient(topology: RedisTopology): Redis | Cluster {
+function bullmqClient(topology: RedisTopology): ClosableRedis | Cluster {
   const patient = { maxRetriesPerRequest: null, disconnectTimeout: SOCKET_END_WAIT_MS };
-  if (topology.mode === 'single') return new Redis(topology.url, patient);
+  if (topology.mode === 'single') return new ClosableRedis(topology.url, patient);
   const auth = fromUrl(topology.url);
   if (topology.mode === 'sentinel') {
-    return new Redis({ ...patient, ...auth, sentinels: topology.sentinels.map((a) => ({ ...a })), name: topology.name });
+    return new ClosableRedis({ ...patient, ...auth, sentinels: topology.sentinels.map((a) => ({ ...a })), name: topology.name });
   }
   return new Cluster(topology.nodes.map((a) => ({ ...a })), { redisOptions: { ...patient, ...auth } });
 }
@@ -55,7 +56,7 @@ function bullmqClient(topology: RedisTopology): Redis | Cluster {
  */
 export class BullmqJobQueue implements JobQueue {
   readonly durable = true;
-  private readonly client: Redis | Cluster;
+  private readonly client: ClosableRedis | Cluster;
   private readonly queue: Queue;
   private worker: Worker | null = null;
   /** Jobs this worker took whose end (done, or failed for now) is not yet written to Redis. */
@@ -137,6 +138,7 @@ export class BullmqJobQueue implements JobQueue {
     // That disconnect may have ended the shared client already. Ending an ended client again starts
     // ioredis's timer for "a socket still open", which nothing clears: it kept a stopped process alive.
     if (this.client.status !== 'end') this.client.disconnect();
+    if (this.client instanceof ClosableRedis) this.client.settleStranded();
   }
 
   private finished(jobId: string): void {

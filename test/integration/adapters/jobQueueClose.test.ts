@@ -1,6 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { BullmqJobQueue } from '../../../src/adapters/queue/bullmqJobQueue';
 import { createLogger } from '../../../src/observability/logger';
 import { eventually } from '../../support/eventually';
@@ -55,6 +56,17 @@ function startQueue(url: string, keyPrefix = `test:queue:${randomBytes(6).toStri
   return queue;
 }
 
+/** Whether a client of the Redis on `port` is blocked in BZPOPMIN, BullMQ's wait for a job. */
+async function blockingReadOn(port: number): Promise<boolean> {
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await probe.connect();
+    return String(await probe.client('LIST')).includes('cmd=bzpopmin');
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** How many of each kind of handle (socket, timer, …) keep the process alive. */
 function countHandles(): Map<string, number> {
   const counts = new Map<string, number>();
@@ -75,6 +87,8 @@ describe('a BullMQ job queue', () => {
     try {
       const queue = startQueue(`redis://127.0.0.1:${redis.port}`);
       await queue.add({ id: 'job-1', name: 'deliver', data: {} });
+      // Redis goes while the worker waits for the next job: BullMQ's blocking read is in flight.
+      await eventually(() => blockingReadOn(redis.port), 5000, "the worker's blocking read");
       await redis.stop();
       const started = Date.now();
       await queue.close();
