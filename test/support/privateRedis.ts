@@ -42,7 +42,9 @@ async function answersPing(port: number): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    probe.disconnect();
+    // A refused probe has ended already; ending it again arms ioredis's 2 s "socket still open" timer
+    // on the closed socket, which kept the test process alive after the last test.
+    if (probe.status !== 'end') probe.disconnect();
   }
 }
 
