@@ -12,6 +12,7 @@ export class ClosableRedis extends Redis {
   private readonly copies: Redis[] = [];
   /** The clients whose last move was to wait before reconnecting: they have no socket. */
   private readonly waitingToReconnect = new Set<Redis>();
+  private closed = false;
 
   constructor(...args: [url: string, options: LegacyOptions] | [options: LegacyOptions]) {
     // ioredis reads its arguments by their kinds, whatever their number.
@@ -36,19 +37,35 @@ export class ClosableRedis extends Redis {
    * at once. A client that did end is left alone: an attempt would reconnect it for good.
    */
   settleStranded(): void {
-    for (const client of this.waitingToReconnect) {
-      this.waitingToReconnect.delete(client);
-      // BullMQ took its listeners off on close; the refused attempt's error is expected.
-      client.on('error', () => undefined);
-      client.connect().then(
-        () => client.disconnect(),
-        () => undefined,
-      );
-    }
+    this.closed = true;
+    for (const client of this.waitingToReconnect) this.settle(client);
   }
 
+  private settle(client: Redis): void {
+    this.waitingToReconnect.delete(client);
+    // BullMQ took its listeners off on close; the refused attempt's error is expected.
+    client.on('error', () => undefined);
+    // Told to end again, so that the attempt, whatever its outcome, cannot start a reconnect loop.
+    client.disconnect();
+    client.connect().then(
+      () => client.disconnect(),
+      () => undefined,
+    );
+  }
+
+  /**
+   * BullMQ's fetch loop may still be winding down after the close and reconnect an ended client
+   * (its blocking connection, after a reset); such a client is ended again once it is up, or
+   * settled if Redis is gone by then, instead of reconnecting for good.
+   */
   private follow(client: Redis): void {
-    client.on('reconnecting', () => this.waitingToReconnect.add(client));
+    client.on('reconnecting', () => {
+      if (this.closed) this.settle(client);
+      else this.waitingToReconnect.add(client);
+    });
+    client.on('ready', () => {
+      if (this.closed) client.disconnect();
+    });
     for (const moved of ['connecting', 'connect', 'ready', 'end']) client.on(moved, () => this.waitingToReconnect.delete(client));
   }
 }
