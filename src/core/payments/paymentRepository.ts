@@ -173,7 +173,8 @@ export class PaymentRepository {
       // The sinks' reads (the webhook endpoints) leave with the write that announces: no round trip of their own.
       () => void (announce = announced.length > 0 && this.events ? readAheadOf(this.events) : undefined),
     );
-    if (stored && announced.length > 0) await (announce ?? readAheadOf(this.events ?? NO_SINK))(stored.value, announced);
+    // The record store calls `sent` after every write it hands over, so the stored one set `announce`.
+    if (stored && announced.length > 0) await announce?.(stored.value, announced);
     return stored?.value ?? null;
   }
 
@@ -201,7 +202,8 @@ export class PaymentRepository {
       finish: async ({ version, found }) => {
         if (version === null) return this.update(id, change, Promise.resolve(found));
         this.records.noteWritten(write, version);
-        if (numbered.events.length > 0) await (announce ?? readAheadOf(this.events ?? NO_SINK))(numbered.payment, numbered.events);
+        // A caller that never called `sent` still announces: the sinks read now instead.
+        if (numbered.events.length > 0 && this.events) await (announce ?? readAheadOf(this.events))(numbered.payment, numbered.events);
         return numbered.payment;
       },
     };
@@ -227,9 +229,6 @@ export interface PreparedPaymentChange {
    */
   finish(answer: { version: number | null; found: Versioned<string> | null }): Promise<Payment | null>;
 }
-
-/** Where events go when nobody listens. */
-const NO_SINK: PaymentEventSink = { committed: async () => undefined };
 
 /** Every payment of this gateway (its key prefix), by creation time: one store key, cluster-safe. */
 const INDEX_KEY = 'payments:index';
