@@ -156,8 +156,16 @@ export class CaptureService {
 
   /** One `<Gather>` or `<Redirect>` coming back. `turn` is the one the TwiML carried in its URL. */
   async takeTurn(callSid: string, turn: number, input: TurnInput): Promise<string> {
+    // The session as this process last committed it stands in for the first read when it is at this
+    // turn: a call's next webhook mostly reaches the process that answered the last one, and the read
+    // is a round trip on every turn. It is used only on a path that ends in the commit's
+    // compare-and-set, which refuses it if another process wrote since (the loop then reads); any
+    // other answer (a replay, a poll, the charge, the pay code's claim) is taken from a read.
+    let guess = this.deps.sessions.lastWritten(callSid);
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
-      const found = await this.deps.sessions.get(callSid);
+      const guessed = guess !== null && guess.value.turn === turn;
+      const found = guessed ? guess : await this.deps.sessions.get(callSid);
+      guess = null;
       if (!found) return this.renderEnding(this.deps.flows.default, null, 'error.system');
       const { value: session, version } = found;
       if (turn !== session.turn) return this.replay(session, turn);
@@ -166,6 +174,7 @@ export class CaptureService {
       // Twilio sends no webhook turns for a call on the media relay: nothing from one may drive its capture.
       if (flow.guide === 'agent') return this.apology();
       const meaning = meaningOf(machine, session.state);
+      if (guessed && (input.kind === 'poll' || meaning.needsCharge || meaning.step === 'payCode')) continue;
       const event = await this.eventFor(session, meaning, input, flow);
       if (event === 'charge') return this.awaitCharge(session, turn);
       if (event === null) return this.say({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
