@@ -41,6 +41,7 @@ import Redis from 'ioredis';
 import twilio from 'twilio';
 import { freePort, startChild, stop, waitForHealth } from './childProcesses';
 import { processCpuMicros } from './processCpu';
+import { redisCpuMicros } from './redisCpu';
 import { runRelayBench } from './relayBench';
 
 const { values: args } = parseArgs({
@@ -127,6 +128,7 @@ async function runWebhookBench(): Promise<void> {
     await waitForHealth(`http://127.0.0.1:${gatewayPort}/healthz`);
     await waitForHealth(`http://127.0.0.1:${barePort}/healthz`);
     if (other) await waitForHealth(`http://127.0.0.1:${otherPort}/healthz`);
+    redisProbe = new Redis(args.redis);
     const gw: Target = { name: 'gateway', base: `http://127.0.0.1:${gatewayPort}`, pid: gateway.pid! };
     const baseline: Target = { name: 'bare express', base: `http://127.0.0.1:${barePort}`, pid: bare.pid! };
     const otherGw: Target | null = other ? { name: 'other gateway', base: `http://127.0.0.1:${otherPort}`, pid: other.pid! } : null;
@@ -174,6 +176,8 @@ async function runWebhookBench(): Promise<void> {
     console.log(`\nstored call session: ${await sessionSize(args.redis)} bytes (JSON in one Redis hash field)`);
     if (LIVE_CALLS > 0) await measureLiveCalls(gw, gateway.pid!, args.redis);
   } finally {
+    redisProbe?.disconnect();
+    redisProbe = null;
     // Waited for: the gateway writes its profile as it exits, and must not write to Redis after the clean-up.
     await Promise.all([stop(gateway), stop(bare), ...(other ? [stop(other)] : [])]);
   }
@@ -183,15 +187,21 @@ interface RoundResult {
   turnsPerSecond: number;
   /** The server process's user + system CPU over the round, divided by the webhook turns it answered. */
   cpuMicrosPerTurn: number;
+  /** The Redis server's CPU over the round, per turn: what every gateway process's turns cost the one store they share. */
+  redisCpuMicrosPerTurn: number;
   p50: number;
   p99: number;
   errors: number;
 }
 
+/** Asks the Redis server for its CPU time around each round (the bare server's rounds read about 0). */
+let redisProbe: Redis | null = null;
+
 async function runRound(target: Target, calls: number, concurrency: number, thinkMs: number): Promise<RoundResult> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
+  const redisBefore = redisProbe ? await redisCpuMicros(redisProbe) : NaN;
   const started = performance.now();
   const cpuBefore = processCpuMicros(target.pid);
   const worker = async () => {
@@ -207,10 +217,12 @@ async function runRound(target: Target, calls: number, concurrency: number, thin
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
   const cpuMicros = processCpuMicros(target.pid) - cpuBefore;
+  const redisMicros = redisProbe ? (await redisCpuMicros(redisProbe)) - redisBefore : NaN;
   latencies.sort((a, b) => a - b);
   return {
     turnsPerSecond: latencies.length / seconds,
     cpuMicrosPerTurn: cpuMicros / latencies.length,
+    redisCpuMicrosPerTurn: redisMicros / latencies.length,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     errors,
@@ -326,6 +338,7 @@ function medianOf(rounds: RoundResult[]): RoundResult {
   return {
     turnsPerSecond: median(rounds.map((r) => r.turnsPerSecond)),
     cpuMicrosPerTurn: median(rounds.map((r) => r.cpuMicrosPerTurn)),
+    redisCpuMicrosPerTurn: median(rounds.map((r) => r.redisCpuMicrosPerTurn)),
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
@@ -333,7 +346,7 @@ function medianOf(rounds: RoundResult[]): RoundResult {
 }
 
 function fmt(r: RoundResult): string {
-  return `${r.turnsPerSecond.toFixed(0).padStart(6)} turns/s   CPU ${r.cpuMicrosPerTurn.toFixed(0).padStart(5)} µs/turn   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`;
+  return `${r.turnsPerSecond.toFixed(0).padStart(6)} turns/s   CPU ${r.cpuMicrosPerTurn.toFixed(0).padStart(5)} µs/turn   Redis ${r.redisCpuMicrosPerTurn.toFixed(0).padStart(4)} µs/turn   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`;
 }
 
 async function sessionSize(redisUrl: string): Promise<number> {
