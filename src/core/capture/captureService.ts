@@ -3,7 +3,7 @@ import type { GatewayMetrics } from '../../observability/metrics';
 import type { Clock } from '../../ports/clock';
 import type { ChargeAnswer, ChargeLookUp, ChargeRequest, ChargeResult, Processor } from '../../ports/processor';
 import type { CardBrand } from '../domain/cardBrand';
-import type { CardRefs, SensitiveField, Vault } from '../../ports/vault';
+import type { CardRefs, SensitiveField, TokenRefs, Vault } from '../../ports/vault';
 import type { CaptureField, Flow } from '../flows/schema';
 import { summarize, type PaymentService } from '../payments/paymentService';
 import type { PaymentMethodService } from '../payments/paymentMethodService';
@@ -19,6 +19,7 @@ import { pureInitialTransition, pureTransition } from './pureTransition';
 import type { CaptureEmitted, CaptureEvent, PaymentSummary } from './types';
 import { UPDATE_ATTEMPTS } from '../records/recordStore';
 import { returnUrlFor } from '../payments/returnUrl';
+import type { PaymentTerms } from '../payments/payment';
 
 /** What a state is rendered from; `turn` goes into every URL the rendering holds. */
 export interface RenderInput {
@@ -522,7 +523,7 @@ export class CaptureService {
     const refs = session.vaultRefs;
     const bankDebit = (await this.flowOf(session)).flow.method === 'ach';
     if (bankDebit) return this.debit(session, attempt, replyTurn);
-    if (!payment || !refs.cardNumber || !refs.expiry || !refs.securityCode) {
+    if (!payment || !holdsCard(refs)) {
       return this.applyChargeResult(session.callSid, attempt, replyTurn, {
         outcome: 'declined',
         code: 'processing_error',
@@ -536,11 +537,7 @@ export class CaptureService {
     if (!(await this.deps.vault.has(paymentId, refs.securityCode))) {
       // An earlier try of this attempt already sent the card: ask what became of it, never send it again.
       const known = saves ? await this.knownSave(paymentId, idempotencyKey, session.state.context.card) : await this.lookUp(paymentId, idempotencyKey);
-      if (!known) return null;
-      this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
-      const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
-      await this.forgetPending(session, attempt);
-      return answer;
+      return this.answerLookUp(session, attempt, replyTurn, known);
     }
     if (saves) {
       const answer = await this.saveCard(session, attempt, replyTurn, idempotencyKey);
@@ -549,20 +546,9 @@ export class CaptureService {
     }
     let result: ChargeAnswer;
     try {
-      const token = await this.deps.vault.issueToken(paymentId, {
-        cardNumber: refs.cardNumber,
-        expiry: refs.expiry,
-        securityCode: refs.securityCode,
-        ...(refs.postalCode ? { postalCode: refs.postalCode } : {}),
-      });
+      const token = await this.deps.vault.issueToken(paymentId, tokenRefs(refs));
       result = await this.deps.processor.charge({
-        token,
-        paymentId,
-        amount: payment.amount,
-        currency: payment.currency,
-        idempotencyKey,
-        callSid: session.callSid,
-        ...(payment.description ? { description: payment.description } : {}),
+        ...chargeRequest(payment, token, idempotencyKey, session.callSid),
         ...(payment.capture === 'manual' ? { capture: 'manual' as const } : {}),
       });
     } finally {
@@ -570,7 +556,7 @@ export class CaptureService {
       // and also when the token or the processor failed: the processor may hold the charge already,
       // and nothing may keep the code at rest while that is found out. The billing postal code goes
       // with it: it was only ever wanted for this charge's address check.
-      await this.deps.vault.discard(paymentId, refs.postalCode ? [refs.securityCode, refs.postalCode] : [refs.securityCode]);
+      await this.deps.vault.discard(paymentId, codesOf(refs));
     }
     return this.answered(session, attempt, replyTurn, result);
   }
@@ -608,24 +594,13 @@ export class CaptureService {
     }
     const idempotencyKey = await this.recordPending(session, attempt);
     if (!(await this.deps.vault.has(paymentId, refs.accountNumber))) {
-      const known = await this.lookUp(paymentId, idempotencyKey);
-      if (!known) return null;
-      this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
-      const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
-      await this.forgetPending(session, attempt);
-      return answer;
+      return this.answerLookUp(session, attempt, replyTurn, await this.lookUp(paymentId, idempotencyKey));
     }
     let result: ChargeAnswer;
     try {
       const token = await this.deps.vault.issueBankToken(paymentId, { routingNumber: refs.routingNumber, accountNumber: refs.accountNumber });
       const request: ChargeRequest = {
-        token,
-        paymentId,
-        amount: payment.amount,
-        currency: payment.currency,
-        idempotencyKey,
-        callSid: session.callSid,
-        ...(payment.description ? { description: payment.description } : {}),
+        ...chargeRequest(payment, token, idempotencyKey, session.callSid),
         bankDebit: { accountHolderName: payment.accountHolderName, accountType, authorization },
       };
       result = await this.deps.processor.charge(request);
@@ -647,27 +622,33 @@ export class CaptureService {
     const refs = session.vaultRefs;
     const card = session.state.context.card;
     let result: ChargeResult;
-    if (!this.deps.paymentMethods || !card || !refs.cardNumber || !refs.expiry || !refs.securityCode) {
+    if (!this.deps.paymentMethods || !card || !holdsCard(refs)) {
       result = { outcome: 'declined', code: 'processing_error', message: 'The card could not be saved.' };
     } else {
       try {
-        const token = await this.deps.vault.issueToken(paymentId, {
-          cardNumber: refs.cardNumber,
-          expiry: refs.expiry,
-          securityCode: refs.securityCode,
-          // A flow that asks for the billing postal code saves it with the card, for the processor's address check.
-          ...(refs.postalCode ? { postalCode: refs.postalCode } : {}),
-        });
+        const token = await this.deps.vault.issueToken(paymentId, tokenRefs(refs));
         // The saved card is named by the reference the caller hears: the payment's own short reference.
         const reference = (await this.deps.payments.terms(paymentId))?.shortReference;
         result = await this.deps.paymentMethods.saveFromCapture({ token, paymentId, callSid: session.callSid, card, idempotencyKey, ...(reference ? { reference } : {}) });
       } finally {
         // PCI DSS 3.3.1, as for a charge: the security code (and the postal code) is not kept once the processor has it.
-        await this.deps.vault.discard(paymentId, refs.postalCode ? [refs.securityCode, refs.postalCode] : [refs.securityCode]);
+        await this.deps.vault.discard(paymentId, codesOf(refs));
       }
     }
     this.log(session).info('processor answered a save', { outcome: result.outcome, attempt, ...(result.outcome === 'declined' ? { code: result.code } : {}) });
     return this.applyChargeResult(session.callSid, attempt, replyTurn, result);
+  }
+
+  /**
+   * The processor answered a look-up of an attempt already sent (an earlier try of it got as far as
+   * the processor): its answer is applied and the pending record let go. Null while it knows nothing yet.
+   */
+  private async answerLookUp(session: CallSession, attempt: number, replyTurn: number, known: ChargeAnswer | null): Promise<string | null> {
+    if (!known) return null;
+    this.log(session).info('processor answered a look-up', { outcome: known.outcome, attempt });
+    const answer = await this.applyChargeResult(session.callSid, attempt, replyTurn, known);
+    await this.forgetPending(session, attempt);
+    return answer;
   }
 
   /**
@@ -922,4 +903,35 @@ export type { AgentAction } from './meaning';
 /** An error's class name only: a processor's message might echo what it was sent. */
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
+}
+
+/** What every charge of a payment asks the processor: the payment's terms, the vault token and the attempt's key. */
+function chargeRequest(payment: PaymentTerms, token: string, idempotencyKey: string, callSid: string): ChargeRequest {
+  return {
+    token,
+    paymentId: payment.id,
+    amount: payment.amount,
+    currency: payment.currency,
+    idempotencyKey,
+    callSid,
+    ...(payment.description ? { description: payment.description } : {}),
+  };
+}
+
+/** Whether the capture vaulted the whole card: its number, expiry and security code. */
+function holdsCard(refs: CardRefs): refs is CardRefs & TokenRefs {
+  return Boolean(refs.cardNumber && refs.expiry && refs.securityCode);
+}
+
+/**
+ * What a card's token redeems: the three fields, and the billing postal code when the flow asked for
+ * one (the processor's address check, for a charge and for a saved card alike).
+ */
+function tokenRefs(refs: TokenRefs): TokenRefs {
+  return { cardNumber: refs.cardNumber, expiry: refs.expiry, securityCode: refs.securityCode, ...(refs.postalCode ? { postalCode: refs.postalCode } : {}) };
+}
+
+/** PCI DSS 3.3.1: the fields not kept once the processor has the card, the security code and the postal code. */
+function codesOf(refs: TokenRefs): string[] {
+  return refs.postalCode ? [refs.securityCode, refs.postalCode] : [refs.securityCode];
 }
