@@ -73,38 +73,57 @@ export class StripeProcessor implements Processor {
       // No PaymentIntent exists before this answer: whatever went wrong, nothing was charged.
       return fromStripeError(error);
     }
-    let intent: Stripe.PaymentIntent;
+    const intent = await this.confirmIntent(
+      {
+        ...this.intentBasics(amount.value, request),
+        payment_method: method.id,
+        allowed_payment_method_types: ['card'],
+        // Manual capture: Stripe holds the amount (`requires_capture`) until captured or canceled.
+        ...(request.capture === 'manual' ? { capture_method: 'manual' as const } : {}),
+        metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) },
+        // The address check's result is on the charge: expanded, it comes back in this one answer.
+        ...(card.postalCode ? { expand: ['latest_charge'] } : {}),
+      },
+      request.idempotencyKey,
+    );
+    if ('outcome' in intent) return intent;
+    if (card.postalCode && (intent.status === 'succeeded' || intent.status === 'requires_capture') && postalCodeCheckOf(intent) === 'fail') {
+      return this.reverseForPostalCode(intent, request);
+    }
+    return this.intentOutcome(intent, request.idempotencyKey, request.capture === 'manual');
+  }
+
+  /** What every PaymentIntent of a charge carries: the amount in Stripe's units, confirmed at once, the shared descriptors. */
+  private intentBasics(amount: number, request: { currency: string; description?: string }) {
+    return {
+      amount,
+      currency: request.currency.toLowerCase(),
+      confirm: true,
+      ...(request.description ? { description: request.description } : {}),
+      ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
+    };
+  }
+
+  /**
+   * Creates and confirms a PaymentIntent under the attempt's key (metadata's charge_key names the
+   * attempt too, so a charge whose answer was lost can be found again): a refusal comes back as its
+   * decline, a lost answer is thrown as ChargeAnswerLostError.
+   */
+  private async confirmIntent(params: Stripe.PaymentIntentCreateParams, idempotencyKey: string): Promise<Stripe.PaymentIntent | ChargeResult> {
     try {
-      intent = await this.stripe.paymentIntents.create(
-        {
-          amount: amount.value,
-          currency: request.currency.toLowerCase(),
-          payment_method: method.id,
-          allowed_payment_method_types: ['card'],
-          confirm: true,
-          // Manual capture: Stripe holds the amount (`requires_capture`) until captured or canceled.
-          ...(request.capture === 'manual' ? { capture_method: 'manual' as const } : {}),
-          ...(request.description ? { description: request.description } : {}),
-          ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
-          // charge_key names the attempt, so a charge whose answer was lost can be found again.
-          metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey, ...(request.callSid ? { call_sid: request.callSid } : {}) },
-          // The address check's result is on the charge: expanded, it comes back in this one answer.
-          ...(card.postalCode ? { expand: ['latest_charge'] } : {}),
-        },
-        { idempotencyKey: request.idempotencyKey },
-      );
+      return await this.stripe.paymentIntents.create(params, { idempotencyKey });
     } catch (error) {
       throwIfAnswerLost(error);
       return fromStripeError(error);
     }
+  }
 
-    if (card.postalCode && (intent.status === 'succeeded' || intent.status === 'requires_capture') && postalCodeCheckOf(intent) === 'fail') {
-      return this.reverseForPostalCode(intent, request);
-    }
+  /** A confirmed PaymentIntent's answer: approved, held (manual capture only), or declined; one that asks for 3-D Secure is canceled. */
+  private async intentOutcome(intent: Stripe.PaymentIntent, idempotencyKey: string, manual: boolean): Promise<ChargeResult> {
     if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
-    if (intent.status === 'requires_capture' && request.capture === 'manual') return { outcome: 'approved', reference: intent.id, authorized: true };
+    if (intent.status === 'requires_capture' && manual) return { outcome: 'approved', reference: intent.id, authorized: true };
     if (intent.status === 'requires_action') {
-      await this.cancel(intent.id, request.idempotencyKey);
+      await this.cancel(intent.id, idempotencyKey);
       return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
     }
     return declined('processing_error', `The payment ended in status ${intent.status}.`);
@@ -274,32 +293,18 @@ export class StripeProcessor implements Processor {
   async chargeSaved(request: SavedChargeRequest): Promise<ChargeResult> {
     const amount = this.units(request.amount, request.currency);
     if (!amount.ok) return declined('processing_error', 'The amount cannot be charged by this processor.');
-    let intent: Stripe.PaymentIntent;
-    try {
-      intent = await this.stripe.paymentIntents.create(
-        {
-          amount: amount.value,
-          currency: request.currency.toLowerCase(),
-          payment_method: request.paymentMethod,
-          ...(request.customer ? { customer: request.customer } : {}),
-          off_session: true,
-          confirm: true,
-          ...(request.description ? { description: request.description } : {}),
-          ...(this.options.statementDescriptor ? { statement_descriptor_suffix: this.options.statementDescriptor } : {}),
-          metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey },
-        },
-        { idempotencyKey: request.idempotencyKey },
-      );
-    } catch (error) {
-      throwIfAnswerLost(error);
-      return fromStripeError(error);
-    }
-    if (intent.status === 'succeeded') return { outcome: 'approved', reference: intent.id };
-    if (intent.status === 'requires_action') {
-      await this.cancel(intent.id, request.idempotencyKey);
-      return { outcome: 'declined', code: 'card_declined', message: REQUIRES_ACTION_MESSAGE };
-    }
-    return declined('processing_error', `The payment ended in status ${intent.status}.`);
+    const intent = await this.confirmIntent(
+      {
+        ...this.intentBasics(amount.value, request),
+        payment_method: request.paymentMethod,
+        ...(request.customer ? { customer: request.customer } : {}),
+        off_session: true,
+        metadata: { payment_id: request.paymentId, charge_key: request.idempotencyKey },
+      },
+      request.idempotencyKey,
+    );
+    if ('outcome' in intent) return intent;
+    return this.intentOutcome(intent, request.idempotencyKey, false);
   }
 
   /**
