@@ -6,26 +6,24 @@ import { ttlToMs } from './memoryStore';
 // one server-side step, so any number of gateway processes can share keys without a lock.
 // Names are namespaced because defineCommand attaches them to a client that others may share.
 
-const CAS_SCRIPT = `
+// The compare-and-set of KEYS[1] (ARGV: expected version, value, TTL in ms): leaves `next`, the version
+// it wrote, or answers false. Both scripts below start with it.
+const CAS_STEP = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then return false end
 local next = current + 1
 redis.call('HSET', KEYS[1], 'v', next, 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return next
+`;
+
+const CAS_SCRIPT = `${CAS_STEP}return next
 `;
 
 // CAS_SCRIPT on KEYS[1], then, only when it wrote, the same on KEYS[2] (ARGV[4] '1': a value to
 // write; '0': a read only). Answers false when KEYS[1] was not at its version; else {first's version,
 // second's version (0: not written), and when not written what KEYS[2] holds ('' version: absent)}.
 // Two keys in one script: only where both are on one server (not a Redis Cluster).
-const CAS_PAIR_SCRIPT = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if current ~= tonumber(ARGV[1]) then return false end
-local next = current + 1
-redis.call('HSET', KEYS[1], 'v', next, 'd', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local found = redis.call('HMGET', KEYS[2], 'v', 'd')
+const CAS_PAIR_SCRIPT = `${CAS_STEP}local found = redis.call('HMGET', KEYS[2], 'v', 'd')
 local version = tonumber(found[1] or '0')
 if ARGV[4] == '1' and version == tonumber(ARGV[5]) then
   redis.call('HSET', KEYS[2], 'v', version + 1, 'd', ARGV[6])
