@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AccountType } from '../domain/bankAccount';
 
 /**
@@ -22,3 +23,21 @@ export interface DebitAuthorization {
   /** SHA-256 (hex) of the flow's `authorization.ask` text in that language, as written in the flow file. */
   textSha256: string;
 }
+
+/**
+ * The fields of a DebitAuthorization as a zod shape, written once: the stored payment's schema reads
+ * them leniently (`z.looseObject`), the API's view states them for the OpenAPI document (`z.object`,
+ * with its timestamp and integer forms).
+ */
+export const debitAuthorizationFields = {
+  acceptedAt: z.string(),
+  method: z.literal('phone_keypress'),
+  amount: z.string(),
+  currency: z.string(),
+  accountLast4: z.string().regex(/^[0-9]{4}$/),
+  accountType: z.enum(['checking', 'savings']),
+  flowId: z.string(),
+  flowVersion: z.number(),
+  locale: z.string(),
+  textSha256: z.string().regex(/^[0-9a-f]{64}$/),
+};

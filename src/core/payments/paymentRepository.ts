@@ -3,6 +3,7 @@ import type { CasWrite, KeyValueStore, Versioned } from '../../ports/keyValueSto
 import { RecordStore } from '../records/recordStore';
 import { storedCardSchema, storedFailureSchema } from '../records/recordSchemas';
 import type { Payment } from './payment';
+import { debitAuthorizationFields } from './debitAuthorization';
 import { numberEvents, readAheadOf, type CommittedHandler, type PaymentEvent, type PaymentEventSink } from './paymentEvents';
 
 const storedRefundSchema = z.looseObject({
@@ -59,21 +60,7 @@ export const storedPaymentSchema: z.ZodType<Payment, unknown> = z
   method: z.literal('ach').optional(),
   accountHolderName: z.string().optional(),
   bankAccount: z.looseObject({ last4: z.string().regex(/^[0-9]{4}$/), accountType: z.enum(['checking', 'savings']).nullable() }).nullable().optional(),
-  debitAuthorization: z
-    .looseObject({
-      acceptedAt: z.string(),
-      method: z.literal('phone_keypress'),
-      amount: z.string(),
-      currency: z.string(),
-      accountLast4: z.string().regex(/^[0-9]{4}$/),
-      accountType: z.enum(['checking', 'savings']),
-      flowId: z.string(),
-      flowVersion: z.number(),
-      locale: z.string(),
-      textSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    })
-    .nullable()
-    .optional(),
+  debitAuthorization: z.looseObject(debitAuthorizationFields).nullable().optional(),
   })
   .transform(({ processorReference, ...p }) => ({ ...p, processorReference: processorReference === undefined ? p.reference : processorReference }));
 

@@ -5,6 +5,7 @@ import { CARD_BRANDS, type CardBrand } from '../domain/cardBrand';
 import { DECLINE_CODES } from '../../ports/processor';
 import { effectiveStatus, type Payment, type PaymentStatus } from './payment';
 import { refundFieldsOf, refundFieldsSchema } from './refund';
+import { debitAuthorizationFields } from './debitAuthorization';
 import { PAYMENT_METHOD_ID, paymentMethodIdOf } from './paymentMethod';
 
 // Records keyed by the union make the compiler insist that every status and failure code is described.
@@ -101,18 +102,7 @@ export const paymentViewSchema = z
       .nullable()
       .optional(),
     debitAuthorization: z
-      .object({
-        acceptedAt: timestamp,
-        method: z.literal('phone_keypress'),
-        amount: z.string(),
-        currency: z.string(),
-        accountLast4: z.string().regex(/^[0-9]{4}$/),
-        accountType: z.enum(['checking', 'savings']),
-        flowId: z.string(),
-        flowVersion: z.number().int(),
-        locale: z.string(),
-        textSha256: z.string().regex(/^[0-9a-f]{64}$/),
-      })
+      .object({ ...debitAuthorizationFields, acceptedAt: timestamp, flowVersion: z.number().int() })
       .meta({
         description:
           "Bank debits: the caller's acceptance of the spoken authorisation (press 1), the record a phone-authorised debit needs: when, the amount, the account's last 4, and the SHA-256 of the flow's `authorization.ask` text in the language heard.",
