@@ -1,7 +1,7 @@
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { eventually } from '../../support/eventually';
 import { heldProcessor } from '../../support/heldProcessor';
-import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
+import { startGatewayPair, type GatewayPair } from '../../support/gatewayPair';
+import { STORE_KINDS, type TestGateway } from '../../support/harness';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
 
 /**
@@ -11,20 +11,17 @@ import { enterCard, enterPayCode } from '../../support/voiceCalls';
  * answer must still land on the call as it is now, once.
  */
 describe.each(STORE_KINDS)('a charge answered after another process changed the call (%s)', (kind) => {
+  let pair: GatewayPair;
   let a: TestGateway;
   let b: TestGateway;
   const processor = heldProcessor();
-  const store = kind === 'memory' ? new MemoryStore() : undefined;
 
   beforeAll(async () => {
-    const env = { PUBLIC_BASE_URL: 'http://pay.fleet.example' };
-    a = await startTestGateway(kind, { env, processor: processor.option, ...(store ? { store } : {}) });
-    b = await startTestGateway(kind, { env, prefix: a.prefix, ...(store ? { store } : {}) });
+    pair = await startGatewayPair(kind, { first: { processor: processor.option } });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await b.gateway.close();
-    await a.close();
-    await store?.close();
+    await pair.close();
   });
 
   it('goes on the payment of the call that ended meanwhile, and the payment succeeds', async () => {

@@ -1,5 +1,5 @@
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import { eventually } from '../../support/eventually';
+import { startGatewayPair, type GatewayPair } from '../../support/gatewayPair';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
 import { csrfOf, openPage, payWith } from '../../support/payLinks';
 import { decodeQuotedPrintable, startSmtp, type SmtpReceiver } from '../../support/smtpReceiver';
@@ -94,21 +94,17 @@ describe.each(STORE_KINDS)('receipts of every channel (%s store)', (kind) => {
 
 describe.each(STORE_KINDS)('receipts with two gateway processes on one store (%s)', (kind) => {
   let smtp: SmtpReceiver;
+  let pair: GatewayPair;
   let a: TestGateway;
   let b: TestGateway;
-  const store = kind === 'memory' ? new MemoryStore() : undefined;
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    // One public address in front of both, as behind a load balancer: each checks the same signatures.
-    const env = { SMTP_URL: smtp.url, PUBLIC_BASE_URL: 'http://pay.fleet.example' };
-    a = await startTestGateway(kind, { env, ...(store ? { store } : {}) });
-    b = await startTestGateway(kind, { env, prefix: a.prefix, ...(store ? { store } : {}) });
+    pair = await startGatewayPair(kind, { env: { SMTP_URL: smtp.url } });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await b.gateway.close();
-    await a.close();
-    await store?.close();
+    await pair.close();
     await smtp.close();
   });
 

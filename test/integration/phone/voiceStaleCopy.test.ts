@@ -1,5 +1,5 @@
-import { MemoryStore } from '../../../src/adapters/store/memoryStore';
-import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
+import { startGatewayPair, type GatewayPair } from '../../support/gatewayPair';
+import { STORE_KINDS, type TestGateway } from '../../support/harness';
 import { enterPayCode, sessionOf, turnOf, vaultKeys } from '../../support/voiceCalls';
 
 /**
@@ -8,19 +8,16 @@ import { enterPayCode, sessionOf, turnOf, vaultKeys } from '../../support/voiceC
  * stale: the turn must land on the call as it is now, exactly as if it had been read.
  */
 describe.each(STORE_KINDS)('a turn whose process holds a stale copy of the call (%s)', (kind) => {
+  let pair: GatewayPair;
   let a: TestGateway;
   let b: TestGateway;
-  const store = kind === 'memory' ? new MemoryStore() : undefined;
 
   beforeAll(async () => {
-    const env = { PUBLIC_BASE_URL: 'http://pay.fleet.example' };
-    a = await startTestGateway(kind, { env, ...(store ? { store } : {}) });
-    b = await startTestGateway(kind, { env, prefix: a.prefix, ...(store ? { store } : {}) });
+    pair = await startGatewayPair(kind);
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await b.gateway.close();
-    await a.close();
-    await store?.close();
+    await pair.close();
   });
 
   it('a card number already entered through the other process is entered once: the same answer, one turn, one vaulted value', async () => {

@@ -1,6 +1,7 @@
 import { MemoryStore } from '../../../src/adapters/store/memoryStore';
 import type { KeyValueStore } from '../../../src/ports/keyValueStore';
 import { STORE_KINDS, startTestGateway, type TestGateway } from '../../support/harness';
+import { startGatewayPair, type GatewayPair } from '../../support/gatewayPair';
 import { eventually } from '../../support/eventually';
 import { enterCard, enterPayCode } from '../../support/voiceCalls';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver';
@@ -24,21 +25,18 @@ async function payOn(tg: TestGateway, payCode: string): Promise<void> {
  * every event committed after it was added.
  */
 describe.each(STORE_KINDS)('endpoints added on another process (%s store)', (kind) => {
+  let pair: GatewayPair | undefined;
   let a: TestGateway;
   let b: TestGateway;
   let receiver: WebhookReceiver;
-  const store = kind === 'memory' ? new MemoryStore() : undefined;
 
   beforeAll(async () => {
-    const env = { PUBLIC_BASE_URL: 'http://pay.fleet.example', WEBHOOK_RETRY_DELAYS: '100ms', WEBHOOK_TIMEOUT_MS: '1000' };
-    a = await startTestGateway(kind, { env, ...(store ? { store } : {}) });
-    b = await startTestGateway(kind, { env, prefix: a.prefix, ...(store ? { store } : {}) });
+    pair = await startGatewayPair(kind, { env: { WEBHOOK_RETRY_DELAYS: '100ms', WEBHOOK_TIMEOUT_MS: '1000' } });
+    ({ a, b } = pair);
     receiver = await startWebhookReceiver();
   }, 60_000);
   afterAll(async () => {
-    await b?.gateway.close();
-    await a?.close();
-    await store?.close();
+    await pair?.close();
     await receiver?.close();
   });
 
