@@ -162,7 +162,8 @@ export class CaptureService {
     // is a round trip on every turn. It is used only on a path that ends in the commit's
     // compare-and-set, which refuses it if another process wrote since (the loop then reads); any
     // other answer (a replay, a poll, the charge, the pay code's claim) is taken from a read.
-    let guess = this.deps.sessions.lastWritten(callSid);
+    // A poll is answered from a read whatever the copy says: it is not even looked at then.
+    let guess = input.kind === 'poll' ? null : this.deps.sessions.lastWritten(callSid);
     for (let i = 0; i < MAX_RACE_RETRIES; i += 1) {
       const guessed = guess !== null && guess.value.turn === turn;
       const found = guessed ? guess : await this.deps.sessions.get(callSid);
@@ -175,7 +176,7 @@ export class CaptureService {
       // Twilio sends no webhook turns for a call on the media relay: nothing from one may drive its capture.
       if (flow.guide === 'agent') return this.apology();
       const meaning = meaningOf(machine, session.state);
-      if (guessed && (input.kind === 'poll' || meaning.needsCharge || meaning.step === 'payCode')) continue;
+      if (guessed && (meaning.needsCharge || meaning.step === 'payCode')) continue;
       const event = await this.eventFor(session, meaning, input, flow);
       if (event === 'charge') return this.awaitCharge(session, turn);
       if (event === null) return this.say({ flow, state: session.state, meaning, turn: session.turn, polled: input.kind === 'poll' });
