@@ -54,6 +54,8 @@ export class EventPublisher implements PaymentEventSink {
   private async publish(payment: Payment, events: PaymentEvent[], listed: Promise<Endpoint[]>): Promise<void> {
     try {
       const endpoints = await listed;
+      // Most turns change a payment no endpoint listens for: nothing is built for them.
+      if (!endpoints.some((e) => events.some((event) => e.events.includes(event.type)))) return;
       const now = this.clock.now();
       const view = paymentView(payment, now, { voiceUrl: this.urls.payment(payment.id) });
       for (const event of events) {

@@ -77,6 +77,15 @@ end
 return 1
 `;
 
+// ARGV: member, TTL in ms, and a lower bound ('' for none): members sorting below it are trimmed.
+// All members score 0, so they sort by their bytes. One key, so a cluster takes it as it is.
+const INDEX_ADD_SCRIPT = `
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+if ARGV[3] ~= '' then redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 interface StoreScripts {
   kvStoreCas(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | null>;
   kvStorePairCas(
@@ -94,6 +103,7 @@ interface StoreScripts {
   kvStoreTake(key: string): Promise<string | null>;
   kvStoreAppend(key: string, value: string, retentionMs: number): Promise<number>;
   kvStoreMapCas(key: string, field: string, hasExpected: string, expected: string, write: string, value: string, ttlMs: number): Promise<number>;
+  kvStoreIndexAdd(key: string, member: string, ttlMs: number, trimBelow: string): Promise<number>;
 }
 
 /** The shared store for a fleet of gateway processes, on Redis. */
@@ -110,6 +120,7 @@ export class RedisStore implements KeyValueStore {
     redis.defineCommand('kvStoreTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     redis.defineCommand('kvStoreAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
     redis.defineCommand('kvStoreMapCas', { numberOfKeys: 1, lua: MAP_CAS_SCRIPT });
+    redis.defineCommand('kvStoreIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD_SCRIPT });
     this.scripts = redis as unknown as StoreScripts;
   }
 
@@ -223,13 +234,10 @@ export class RedisStore implements KeyValueStore {
 
   /**
    * A sorted set whose members all score 0, so that they sort by their bytes (ZRANGEBYLEX); the add,
-   * the trim and the expiry go in one MULTI on the one key.
+   * the trim and the expiry in one script on the one key: one command where a MULTI took four or five.
    */
   async indexAdd(key: string, member: string, ttlSeconds: number, trimBelow?: string): Promise<void> {
-    const k = this.k(key);
-    const tx = this.redis.multi().zadd(k, 0, member);
-    if (trimBelow !== undefined) tx.zremrangebylex(k, '-', `(${trimBelow}`);
-    await tx.pexpire(k, ttlToMs(ttlSeconds)).exec();
+    await this.scripts.kvStoreIndexAdd(this.k(key), member, ttlToMs(ttlSeconds), trimBelow ?? '');
   }
 
   /** ZREVRANGEBYLEX between the bounds. */

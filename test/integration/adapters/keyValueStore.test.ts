@@ -214,6 +214,29 @@ describe.each([memoryBackend, redisBackend])('$name honours the KeyValueStore co
     await expect(h.store.compareAndSet(key('ttl'), 0, 'v', -1)).rejects.toThrow(RangeError);
   });
 
+  it('keeps an index sorted by its members, trims those below a bound, pages from the greatest and renews its TTL', async () => {
+    const k = key('index');
+    for (const member of ['003:c', '001:a', '005:e', '002:b']) await h.store.indexAdd(k, member, 60);
+    await h.store.indexAdd(k, '003:c', 60);
+    expect(await h.store.indexRange(k, { count: 10 })).toEqual(['005:e', '003:c', '002:b', '001:a']);
+    expect(await h.store.indexRange(k, { below: '005:e', count: 2 })).toEqual(['003:c', '002:b']);
+    expect(await h.store.indexRange(k, { from: '002:b', count: 10 })).toEqual(['005:e', '003:c', '002:b']);
+    // An add with a bound drops every member sorting before it, and only those.
+    await h.store.indexAdd(k, '004:d', 60, '003:c');
+    expect(await h.store.indexRange(k, { count: 10 })).toEqual(['005:e', '004:d', '003:c']);
+    await h.store.indexRemove(k, ['004:d', 'absent']);
+    expect(await h.store.indexRange(k, { count: 10 })).toEqual(['005:e', '003:c']);
+    if (h.rawPttl) {
+      await h.store.indexAdd(k, '006:f', 30);
+      const pttl = await h.rawPttl(k);
+      expect(pttl).toBeGreaterThan(20_000);
+      expect(pttl).toBeLessThanOrEqual(30_000);
+    }
+    await h.store.indexAdd(k, '007:g', 1);
+    await h.elapse(1100);
+    await eventually(async () => (await h.store.indexRange(k, { count: 10 })).length === 0, 10_000, 'the index to expire with its renewed TTL');
+  });
+
   it('writes, compares and deletes map fields one by one', async () => {
     const k = key('map');
     expect(await h.store.mapEntries(k)).toEqual(new Map());
