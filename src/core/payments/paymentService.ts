@@ -72,17 +72,21 @@ export class PaymentService {
     throw new Error('could not allocate a payment reference');
   }
 
+  /** Reserves a 6-digit pay code no other live payment holds, with set-if-absent in the store. */
+  private async allocatePayCode(paymentId: string, ttlSeconds: number): Promise<string> {
+    for (let i = 0; i < PAY_CODE_TRIES; i += 1) {
+      const candidate = generatePayCode();
+      if (await this.payments.reservePayCode(candidate, paymentId, ttlSeconds)) return candidate;
+    }
+    throw new Error('could not allocate a pay code');
+  }
+
   /** Creates a pending payment with a fresh 6-digit pay code that no other live payment holds. */
   async create(input: NewPayment): Promise<Payment> {
     const now = this.clock.now();
     const id = input.id ?? generatePaymentId();
-    let payCode: string | null = null;
-    for (let i = 0; i < PAY_CODE_TRIES && payCode === null; i += 1) {
-      const candidate = generatePayCode();
-      if (await this.payments.reservePayCode(candidate, id, input.ttlSeconds)) payCode = candidate;
-    }
-    if (payCode === null) throw new Error('could not allocate a pay code');
-    const shortReference = await this.allocateReference(id);
+    // Both reservations leave together: one round trip, one write to the store.
+    const [payCode, shortReference] = await Promise.all([this.allocatePayCode(id, input.ttlSeconds), this.allocateReference(id)]);
     const payment: Payment = {
       id,
       status: 'pending',
