@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
 import { refuseRepeatedParameters } from '../core/twilio/singleValuedParameters';
 import { requireTwilioSignature } from '../core/twilio/twilioSignature';
+import { answerTwiml } from '../core/twilio/twimlAnswer';
 
 export interface VoiceRouterDeps {
   capture: CaptureService;
@@ -47,7 +48,7 @@ export function voiceRouter(deps: VoiceRouterDeps): Router {
     }
     // The route pattern (`/payments/:paymentId`), never the path: ids stay out of metric labels.
     deps.metrics?.webhookAnswered(`/voice${String(req.route?.path ?? '')}`, Number(process.hrtime.bigint() - started) / 1e9, apologised);
-    res.status(200).type('text/xml').send(answer);
+    answerTwiml(res, answer);
   };
 
   router.post(
@@ -96,7 +97,7 @@ export function voiceRouter(deps: VoiceRouterDeps): Router {
 
   /** Twilio's fallback URL: called when a primary webhook failed or timed out. */
   router.post('/fallback', (_req, res) => {
-    res.status(200).type('text/xml').send(deps.apology());
+    answerTwiml(res, deps.apology());
   });
 
   return router;

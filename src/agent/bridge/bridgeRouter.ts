@@ -1,10 +1,11 @@
-import express, { type Request, type Response, Router } from 'express';
+import express, { type Request, Router } from 'express';
 import { BRIDGE_ID } from './bridge';
 import type { BridgeService } from './bridgeService';
 import { announceTwiml, holdTwiml } from './bridgeTwiml';
 import type { Logger } from '../../observability/logger';
 import { refuseRepeatedParameters } from '../../core/twilio/singleValuedParameters';
 import { requireTwilioSignature } from '../../core/twilio/twilioSignature';
+import { answerTwiml } from '../../core/twilio/twimlAnswer';
 
 export interface BridgeRouterDeps {
   bridges: BridgeService;
@@ -30,7 +31,7 @@ export function bridgeRouter(deps: BridgeRouterDeps): Router {
   router.use(refuseRepeatedParameters(deps.logger));
   router.use(requireTwilioSignature(deps.twilioAuthToken, deps.publicBaseUrl));
   const field = (req: Request, name: string): string => (typeof req.body?.[name] === 'string' ? req.body[name] : '');
-  const xml = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);
+  const xml = answerTwiml;
 
   router.post('/', async (req, res) => {
     const callSid = field(req, 'CallSid');
