@@ -164,6 +164,10 @@ async function runWebhookBench(): Promise<void> {
       console.log(`median bare express ${fmt(b)}`);
       console.log(`ratio gateway/bare (turns per second): ${(g.turnsPerSecond / b.turnsPerSecond).toFixed(2)}`);
       console.log(`ratio gateway/bare (CPU per turn): ${(g.cpuMicrosPerTurn / b.cpuMicrosPerTurn).toFixed(2)}`);
+      // Each round's two servers ran minutes apart at most: their ratio is less moved by the machine's
+      // load of the moment than the ratio of medians taken from different rounds.
+      const sameRound = results.gateway!.map((mine, i) => mine.cpuMicrosPerTurn / results['bare express']![i]!.cpuMicrosPerTurn);
+      console.log(`ratio gateway/bare (CPU per turn) by round: ${sameRound.map((r) => r.toFixed(2)).join(', ')}; median ${median(sameRound).toFixed(2)}`);
       if (otherGw) {
         const o = medianOf(results['other gateway']!);
         console.log(`median other gateway ${fmt(o)}`);
