@@ -31,19 +31,18 @@ export function bridgeRouter(deps: BridgeRouterDeps): Router {
   router.use(refuseRepeatedParameters(deps.logger));
   router.use(requireTwilioSignature(deps.twilioAuthToken, deps.publicBaseUrl));
   const field = (req: Request, name: string): string => (typeof req.body?.[name] === 'string' ? req.body[name] : '');
-  const xml = answerTwiml;
 
   router.post('/', async (req, res) => {
     const callSid = field(req, 'CallSid');
     try {
       if (!CALL_SID.test(callSid)) throw new Error('bridge webhook without a valid CallSid');
       const opened = await deps.bridges.open(callSid, field(req, 'To'), field(req, 'From'), deps.media ?? 'conference');
-      xml(res, opened.twiml);
+      answerTwiml(res, opened.twiml);
       // The caller already hears the conference's wait (or streams to the relay); the agent is dialled after the answer.
       if (opened.isNew) void deps.bridges.dialAgent(opened.bridge.id);
     } catch (error) {
       deps.logger.error('bridge webhook failed; the caller hears an apology', { callSid, error });
-      xml(res, deps.apology());
+      answerTwiml(res, deps.apology());
     }
   });
 
@@ -51,10 +50,10 @@ export function bridgeRouter(deps: BridgeRouterDeps): Router {
     const bridgeId = String(req.query.bridge ?? '');
     try {
       const twiml = BRIDGE_ID.test(bridgeId) ? await deps.bridges.rejoin(bridgeId) : null;
-      xml(res, twiml ?? deps.apology());
+      answerTwiml(res, twiml ?? deps.apology());
     } catch (error) {
       deps.logger.error('bridge rejoin failed', { bridgeId, error });
-      xml(res, deps.apology());
+      answerTwiml(res, deps.apology());
     }
   });
 
@@ -94,7 +93,7 @@ export function bridgeRouter(deps: BridgeRouterDeps): Router {
     res.status(204).end();
   });
 
-  router.get('/hold', (_req, res) => xml(res, holdTwiml(deps.holdUrl, deps.holdMusicUrl)));
-  router.post('/announce', (_req, res) => xml(res, announceTwiml()));
+  router.get('/hold', (_req, res) => answerTwiml(res, holdTwiml(deps.holdUrl, deps.holdMusicUrl)));
+  router.post('/announce', (_req, res) => answerTwiml(res, announceTwiml()));
   return router;
 }
