@@ -54,13 +54,12 @@ export class EventPublisher implements PaymentEventSink {
   private async publish(payment: Payment, events: PaymentEvent[], listed: Promise<Endpoint[]>): Promise<void> {
     try {
       const endpoints = await listed;
+      const deliveries = events.map((event) => ({ event, subscribed: endpoints.filter((e) => e.events.includes(event.type)) })).filter((d) => d.subscribed.length > 0);
       // Most turns change a payment no endpoint listens for: nothing is built for them.
-      if (!endpoints.some((e) => events.some((event) => e.events.includes(event.type)))) return;
+      if (deliveries.length === 0) return;
       const now = this.clock.now();
       const view = paymentView(payment, now, { voiceUrl: this.urls.payment(payment.id) });
-      for (const event of events) {
-        const subscribed = endpoints.filter((e) => e.events.includes(event.type));
-        if (subscribed.length === 0) continue;
+      for (const { event, subscribed } of deliveries) {
         const refund = event.refundId ? payment.refunds?.find((r) => r.id === event.refundId) : undefined;
         const messageId = `msg_${payment.id}_${event.sequence}`;
         const payload = JSON.stringify({
